@@ -1,0 +1,48 @@
+// Clock: the one source of wall time, replaceable in tests.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace akari {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Threading: implementations must be safe to call from any thread.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+};
+
+// The system's wall clock.
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+  static const SystemClock& Instance();
+};
+
+// A clock that only moves when told to (tests).
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimePoint now) : now_(now) {}
+  TimePoint Now() const override { return now_; }
+  void Set(TimePoint now) { now_ = now; }
+  void Advance(std::chrono::system_clock::duration d) { now_ += d; }
+
+ private:
+  TimePoint now_;
+};
+
+// Seconds since the Unix epoch.
+std::int64_t ToUnixSeconds(TimePoint t);
+TimePoint FromUnixSeconds(std::int64_t seconds);
+
+// RFC 3339 UTC with seconds, e.g. "2026-11-25T16:40:00Z".
+std::string FormatUtc(TimePoint t);
+
+// Parses the format FormatUtc writes; false on anything else.
+bool ParseUtc(std::string_view text, TimePoint& out);
+
+}  // namespace akari

@@ -1,0 +1,123 @@
+#include "base/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "base/errors.h"
+
+namespace akari {
+namespace {
+
+// Owns one file descriptor.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now and reports whether close succeeded (close can report a
+  // deferred write error).
+  bool Close() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd < 0 || ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+std::unexpected<Error> IoError(const std::filesystem::path& path, std::string_view what, int err) {
+  return MakeError(err == ENOENT ? BaseErrc::kNotFound : BaseErrc::kIo,
+                   std::string(what) + " " + path.string() + ": " + std::strerror(err));
+}
+
+Status WriteAll(int fd, ByteSpan data, const std::filesystem::path& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError(path, "cannot write", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Bytes> ReadFileBytes(const std::filesystem::path& path, std::size_t max_bytes) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError(path, "cannot open", errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return IoError(path, "cannot stat", errno);
+  if (static_cast<std::size_t>(st.st_size) > max_bytes) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     "file " + path.string() + " is larger than the " + std::to_string(max_bytes) + " bytes allowed");
+  }
+  Bytes out;
+  out.reserve(static_cast<std::size_t>(st.st_size));
+  std::uint8_t buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError(path, "cannot read", errno);
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > max_bytes) {
+      return MakeError(BaseErrc::kInvalidInput, "file " + path.string() + " grew past the size allowed");
+    }
+  }
+  return out;
+}
+
+Status SyncDirectory(const std::filesystem::path& dir) {
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError(dir, "cannot open directory", errno);
+  if (::fsync(fd.get()) != 0) return IoError(dir, "cannot sync directory", errno);
+  return {};
+}
+
+Status WriteFileAtomically(const std::filesystem::path& path, ByteSpan data, mode_t mode) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::random_device rd;
+  const std::filesystem::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(rd()));
+  ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (fd.get() < 0) return IoError(tmp, "cannot create", errno);
+  auto fail = [&](std::unexpected<Error> e) {
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  // The umask may have narrowed `mode`; a wider mode is never wanted, but an
+  // exact one is (0600 files must not become 0400).
+  if (::fchmod(fd.get(), mode) != 0) return fail(IoError(tmp, "cannot set mode of", errno));
+  if (auto s = WriteAll(fd.get(), data, tmp); !s) return fail(std::unexpected(s.error()));
+  if (::fsync(fd.get()) != 0) return fail(IoError(tmp, "cannot sync", errno));
+  if (!fd.Close()) return fail(IoError(tmp, "cannot close", errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(IoError(path, "cannot replace", errno));
+  return SyncDirectory(dir);
+}
+
+Status CreatePrivateDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return MakeError(BaseErrc::kIo, "cannot create directory " + dir.string() + ": " + ec.message());
+  }
+  if (::chmod(dir.c_str(), 0700) != 0) return IoError(dir, "cannot set mode 0700 on", errno);
+  return {};
+}
+
+}  // namespace akari

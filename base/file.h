@@ -1,0 +1,30 @@
+// Whole-file reads and crash-safe whole-file writes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <filesystem>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace akari {
+
+// Reads all of `path`. Errors: kNotFound if it does not exist, kInvalidInput
+// if it is larger than `max_bytes`, kIo otherwise. Messages name the file.
+Result<Bytes> ReadFileBytes(const std::filesystem::path& path, std::size_t max_bytes = std::size_t{1} << 30);
+
+// Replaces `path` with `data` so that a crash at any point leaves either the
+// old or the new content: writes a temporary file beside it with `mode`,
+// fsyncs it, renames it over `path` and fsyncs the directory. On error the
+// temporary file is removed and `path` is unchanged.
+Status WriteFileAtomically(const std::filesystem::path& path, ByteSpan data, mode_t mode = 0600);
+
+// fsyncs a directory so that renames and creations in it are durable.
+Status SyncDirectory(const std::filesystem::path& dir);
+
+// Creates `dir` (and missing parents) and gives `dir` mode 0700.
+Status CreatePrivateDirectory(const std::filesystem::path& dir);
+
+}  // namespace akari

@@ -1,0 +1,55 @@
+# akari_library / akari_executable / akari_test: keep module CMake files short
+# and give every target the same warning and sanitizer settings.
+
+set(AKARI_WARNINGS
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
+  -Wimplicit-fallthrough -Wformat=2)
+
+function(akari_target_settings target)
+  target_compile_options(${target} PRIVATE ${AKARI_WARNINGS})
+  if(AKARI_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(AKARI_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# akari_library(NAME name SRCS ... DEPS ... [PUBLIC_DEPS ...])
+function(akari_library)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;PUBLIC_DEPS" ${ARGN})
+  add_library(${A_NAME} STATIC ${A_SRCS})
+  target_include_directories(${A_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${A_NAME} PUBLIC ${A_PUBLIC_DEPS} PRIVATE ${A_DEPS})
+  akari_target_settings(${A_NAME})
+endfunction()
+
+# akari_executable(NAME name SRCS ... DEPS ...)
+function(akari_executable)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS})
+  akari_target_settings(${A_NAME})
+  set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+endfunction()
+
+# akari_test(NAME name SRCS ... DEPS ... [LABELS ...])
+# Tests find the built programs through AKARI_BIN_DIR and the source tree
+# through AKARI_SOURCE_DIR.
+function(akari_test)
+  cmake_parse_arguments(A "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  akari_target_settings(${A_NAME})
+  target_compile_definitions(${A_NAME} PRIVATE
+    AKARI_BIN_DIR="${PROJECT_BINARY_DIR}/bin" AKARI_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${A_NAME}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}")
+endfunction()

@@ -1,0 +1,30 @@
+#include "base/clock.h"
+
+#include <gtest/gtest.h>
+
+namespace akari {
+namespace {
+
+TEST(ClockTest, FormatsAndParsesUtc) {
+  TimePoint t;
+  ASSERT_TRUE(ParseUtc("2024-01-01T16:10:00Z", t));
+  EXPECT_EQ(ToUnixSeconds(t), 1704125400);
+  EXPECT_EQ(FormatUtc(t), "2024-01-01T16:10:00Z");
+}
+
+TEST(ClockTest, RejectsMalformedTimes) {
+  TimePoint t;
+  EXPECT_FALSE(ParseUtc("2024-02-30T00:00:00Z", t));
+  EXPECT_FALSE(ParseUtc("2024-01-01 16:10:00", t));
+  EXPECT_FALSE(ParseUtc("", t));
+}
+
+TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
+  ManualClock clock(FromUnixSeconds(100));
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 100);
+  clock.Advance(std::chrono::seconds(5));
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 105);
+}
+
+}  // namespace
+}  // namespace akari
