@@ -1,0 +1,42 @@
+// A node's data directory: the keystore, the encrypted store and the sync
+// staging area. Created with mode 0700; every file in it is 0600.
+//
+//   DIR/keystore.json   key slots + encrypted node keys (crypto/keystore.h)
+//   DIR/node.db         SQLCipher store (+ node.db-wal, node.db-shm)
+//   DIR/staging/        verified downloads waiting to be applied
+#pragma once
+
+#include <filesystem>
+
+#include "base/result.h"
+#include "crypto/argon2id.h"
+#include "crypto/keystore.h"
+#include "node/store/store.h"
+
+namespace akari::node {
+
+inline constexpr const char* kKeystoreFile = "keystore.json";
+inline constexpr const char* kDatabaseFile = "node.db";
+inline constexpr const char* kStagingDir = "staging";
+
+// An unlocked node: keys in locked memory and an open store.
+struct OpenNode {
+  std::filesystem::path dir;
+  crypto::Keystore keystore;
+  store::Store store;
+};
+
+// Creates a node in `dir`: the directory (0700), a keystore with one slot
+// for `passphrase` labelled `slot_label`, and an empty store at the current
+// schema. Refuses (BaseErrc::kExists) a directory that already holds a
+// keystore or database. On failure nothing is left behind but the directory.
+[[nodiscard]] Result<OpenNode> CreateNode(const std::filesystem::path& dir, const crypto::SecretBuffer& passphrase,
+                                          std::string_view slot_label, const crypto::Argon2idParams& kdf);
+
+// Unlocks the keystore in `dir` and opens its store (running migrations).
+[[nodiscard]] Result<OpenNode> OpenNodeDir(const std::filesystem::path& dir, const crypto::SecretBuffer& passphrase);
+
+// Opens another connection to an unlocked node's store (for other threads).
+[[nodiscard]] Result<store::Store> OpenStoreConnection(const OpenNode& node);
+
+}  // namespace akari::node

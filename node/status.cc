@@ -1,0 +1,97 @@
+#include "node/status.h"
+
+#include "base/strings.h"
+#include "node/store/meta_keys.h"
+
+namespace akari::node {
+namespace {
+
+std::optional<TimePoint> MetaTime(const std::optional<std::string>& value) {
+  TimePoint t;
+  if (value && ParseUtc(*value, t)) return t;
+  return std::nullopt;
+}
+
+nlohmann::json TimeJson(const std::optional<TimePoint>& t) {
+  return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+std::string DescribeAge(std::chrono::seconds age) {
+  const auto s = age.count();
+  if (s < 0) return "in the future";
+  if (s < 120) return std::to_string(s) + " seconds";
+  if (s < 7200) return std::to_string(s / 60) + " minutes";
+  if (s < 172800) return std::to_string(s / 3600) + " hours";
+  return std::to_string(s / 86400) + " days " + std::to_string(s % 86400 / 3600) + " hours";
+}
+
+Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
+  NodeStatus st;
+  store::Store& s = node.store;
+  st.now = clock.Now();
+  st.node_id = node.keystore.node_id();
+  AKARI_ASSIGN_OR_RETURN(st.schema_version, s.SchemaVersion());
+  AKARI_ASSIGN_OR_RETURN(st.counts, s.Counts());
+  st.key_slots = node.keystore.slots();
+  AKARI_ASSIGN_OR_RETURN(auto region, s.GetMeta(store::meta::kRegion));
+  AKARI_ASSIGN_OR_RETURN(auto hub, s.GetMeta(store::meta::kHubUrl));
+  AKARI_ASSIGN_OR_RETURN(auto mode, s.GetMeta(store::meta::kMode));
+  AKARI_ASSIGN_OR_RETURN(auto version, s.GetMeta(store::meta::kDataVersion));
+  AKARI_ASSIGN_OR_RETURN(auto created, s.GetMeta(store::meta::kDataCreatedAt));
+  AKARI_ASSIGN_OR_RETURN(auto expires, s.GetMeta(store::meta::kDataExpiresAt));
+  AKARI_ASSIGN_OR_RETURN(auto synced, s.GetMeta(store::meta::kSyncedAt));
+  AKARI_ASSIGN_OR_RETURN(auto trusted, s.GetMeta(store::meta::kTrustedTime));
+  st.region = region.value_or("");
+  st.hub_url = hub.value_or("");
+  st.mode = mode.value_or("normal");
+  if (version) st.data_version = ParseInt64(*version);
+  st.data_created_at = MetaTime(created);
+  st.data_expires_at = MetaTime(expires);
+  st.synced_at = MetaTime(synced);
+  st.trusted_time = MetaTime(trusted);
+  st.expired = st.data_expires_at && st.now >= *st.data_expires_at;
+  st.clock_behind = st.trusted_time && st.now < *st.trusted_time;
+  return st;
+}
+
+nlohmann::json NodeStatusToJson(const NodeStatus& st) {
+  nlohmann::json slots = nlohmann::json::array();
+  for (const auto& slot : st.key_slots) {
+    slots.push_back({{"id", slot.id},
+                     {"label", slot.label},
+                     {"created", slot.created_utc},
+                     {"argon2id", {{"ops_limit", slot.kdf.ops_limit}, {"mem_limit_bytes", slot.kdf.mem_limit_bytes}}}});
+  }
+  nlohmann::json data = {{"version", st.data_version ? nlohmann::json(*st.data_version) : nlohmann::json(nullptr)},
+                         {"created_at", TimeJson(st.data_created_at)},
+                         {"expires_at", TimeJson(st.data_expires_at)},
+                         {"synced_at", TimeJson(st.synced_at)},
+                         {"expired", st.expired}};
+  if (st.data_created_at) {
+    data["age_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(st.now - *st.data_created_at).count();
+  } else {
+    data["age_seconds"] = nullptr;
+  }
+  return {{"node_id", st.node_id},
+          {"schema_version", st.schema_version},
+          {"region", st.region.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.region)},
+          {"hub_url", st.hub_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.hub_url)},
+          {"mode", st.mode},
+          {"data", data},
+          {"clock",
+           {{"now", FormatUtc(st.now)},
+            {"trusted_time", TimeJson(st.trusted_time)},
+            {"behind_trusted_time", st.clock_behind}}},
+          {"counts",
+           {{"persons", st.counts.persons},
+            {"card_links", st.counts.card_links},
+            {"checks", st.counts.checks},
+            {"checks_pending", st.counts.checks_pending},
+            {"audit_entries", st.counts.audit_entries},
+            {"operators", st.counts.operators}}},
+          {"key_slots", slots}};
+}
+
+}  // namespace akari::node

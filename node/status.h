@@ -1,0 +1,45 @@
+// What `akari status` and GET /v1/status report about a node.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "crypto/keystore.h"
+#include "node/node_dir.h"
+#include "node/store/store.h"
+
+namespace akari::node {
+
+struct NodeStatus {
+  std::string node_id;
+  int schema_version = 0;
+  store::StoreCounts counts;
+  std::vector<crypto::KeySlotInfo> key_slots;
+  std::string region;                        // "" until enrolled
+  std::string hub_url;                       // "" until enrolled
+  std::string mode;                          // "normal" or "disaster"
+  std::optional<std::int64_t> data_version;  // nullopt until the first sync
+  std::optional<TimePoint> data_created_at;  // the snapshot's signed time
+  std::optional<TimePoint> data_expires_at;
+  std::optional<TimePoint> synced_at;
+  std::optional<TimePoint> trusted_time;  // newest signed time seen
+  TimePoint now;
+  // Derived for display: data past expiry; local clock behind trusted time.
+  bool expired = false;
+  bool clock_behind = false;
+};
+
+[[nodiscard]] Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock);
+
+nlohmann::json NodeStatusToJson(const NodeStatus& status);
+
+// "3 days 4 hours" style text for a duration (English; the UI localises).
+std::string DescribeAge(std::chrono::seconds age);
+
+}  // namespace akari::node

@@ -1,0 +1,21 @@
+// Keys of the store's `meta` table: one place so that writers and readers
+// agree. Values are text; times are RFC 3339 UTC.
+#pragma once
+
+#include <string_view>
+
+namespace akari::store::meta {
+
+inline constexpr std::string_view kNodeId = "node_id";
+inline constexpr std::string_view kCreatedAt = "created_at";
+inline constexpr std::string_view kRegion = "region";                  // set at enrollment
+inline constexpr std::string_view kHubUrl = "hub_url";                 // set at enrollment
+inline constexpr std::string_view kDataVersion = "data_version";       // manifest version applied
+inline constexpr std::string_view kDataCreatedAt = "data_created_at";  // manifest's signed creation time
+inline constexpr std::string_view kDataExpiresAt = "data_expires_at";  // manifest's signed expiry
+inline constexpr std::string_view kSyncedAt = "synced_at";             // local time of the last apply
+inline constexpr std::string_view kTrustedTime = "trusted_time";       // newest signed time ever seen
+inline constexpr std::string_view kMode = "mode";                      // "normal" or "disaster"
+inline constexpr std::string_view kModeReason = "mode_reason";
+
+}  // namespace akari::store::meta

@@ -1,0 +1,235 @@
+#include "node/store/sqlite.h"
+
+#define SQLITE_HAS_CODEC 1
+#include <sqlcipher/sqlite3.h>
+
+#include <utility>
+
+#include "node/store/errors.h"
+
+namespace akari::store {
+
+Error TranslateSqliteError(int rc, std::string_view detail, const std::filesystem::path& path) {
+  const std::string file = path.string();
+  const std::string d(detail);
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+      return {StoreErrc::kNotDecryptable, "the database " + file +
+                                              " cannot be decrypted with this node's key: it belongs to another "
+                                              "keystore or is not an Akari database (" +
+                                              d + ")"};
+    case SQLITE_CORRUPT:
+      return {StoreErrc::kCorrupt, "the database " + file + " is damaged or truncated (" + d +
+                                       "); restore it from a backup, or create a new node and sync again"};
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return {StoreErrc::kBusy, "the database " + file + " is locked by another process (" + d + ")"};
+    case SQLITE_FULL:
+      return {StoreErrc::kDiskFull, "the disk holding " + file + " is full (" + d + "); free space and retry"};
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return {StoreErrc::kIo, "cannot access the database " + file + " (" + d + ")"};
+    case SQLITE_CONSTRAINT:
+      return {StoreErrc::kConstraint, "database constraint failed in " + file + " (" + d + ")"};
+    default:
+      return {StoreErrc::kSqlite, "database error in " + file + " (" + d + ")"};
+  }
+}
+
+void Statement::Finalizer::operator()(sqlite3_stmt* s) const {
+  sqlite3_finalize(s);
+}
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_.get(), index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, ByteSpan blob) {
+  // A zero-length blob must still be a blob, not NULL.
+  static const std::uint8_t kEmpty = 0;
+  sqlite3_bind_blob64(stmt_.get(), index, blob.empty() ? &kEmpty : blob.data(), blob.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_.get(), index);
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) {
+    Reset();
+    return false;
+  }
+  Error e = TranslateSqliteError(rc, sqlite3_errmsg(db_), *path_);
+  Reset();
+  return std::unexpected(std::move(e));
+}
+
+Status Statement::Run() {
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return {};
+  }
+}
+
+std::int64_t Statement::ColumnInt(int col) const {
+  return sqlite3_column_int64(stmt_.get(), col);
+}
+
+std::string Statement::ColumnText(int col) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), col);
+  const int n = sqlite3_column_bytes(stmt_.get(), col);
+  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
+ByteSpan Statement::ColumnBlob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), col));
+  const int n = sqlite3_column_bytes(stmt_.get(), col);
+  return p == nullptr ? ByteSpan() : ByteSpan(p, static_cast<std::size_t>(n));
+}
+
+bool Statement::ColumnIsNull(int col) const {
+  return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+Database::Database(sqlite3* db, std::filesystem::path path)
+    : db_(db), path_(std::make_unique<std::filesystem::path>(std::move(path))) {}
+
+Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    Close();
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+Database::~Database() {
+  Close();
+}
+
+void Database::Close() {
+  // sqlite3_close_v2 defers the close until every statement is finalised,
+  // so member destruction order cannot leak the connection.
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+Result<Database> Database::Open(const std::filesystem::path& path, bool create) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = TranslateSqliteError(rc, db != nullptr ? sqlite3_errmsg(db) : "open failed", path);
+    sqlite3_close_v2(db);
+    return std::unexpected(std::move(e));
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return Database(db, path);
+}
+
+Status Database::SetRawKey(ByteSpan key) {
+  // SQLCipher's raw-key syntax: the key material is the text x'<64 hex>'.
+  // It is built in a stack buffer that is wiped right after use.
+  char text[2 + 64 + 1 + 1] = {};
+  if (key.size() != 32) return MakeError(StoreErrc::kInvalidArgument, "database key must be 32 bytes");
+  static constexpr char kDigits[] = "0123456789abcdef";
+  text[0] = 'x';
+  text[1] = '\'';
+  for (std::size_t i = 0; i < 32; ++i) {
+    text[2 + 2 * i] = kDigits[key[i] >> 4];
+    text[3 + 2 * i] = kDigits[key[i] & 0xf];
+  }
+  text[66] = '\'';
+  const int rc = sqlite3_key(db_, text, 67);
+  volatile char* wipe = text;
+  for (std::size_t i = 0; i < sizeof text; ++i) wipe[i] = 0;
+  if (rc != SQLITE_OK) return std::unexpected(LastError("setting the key"));
+  return {};
+}
+
+Status Database::Exec(std::string_view sql) {
+  const std::string text(sql);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    Error e = TranslateSqliteError(rc, err != nullptr ? err : sqlite3_errstr(rc), *path_);
+    sqlite3_free(err);
+    return std::unexpected(std::move(e));
+  }
+  return {};
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(LastError("preparing a statement"));
+  return Statement(stmt, db_, path_.get());
+}
+
+Result<std::string> Database::QueryText(std::string_view sql) {
+  AKARI_ASSIGN_OR_RETURN(Statement s, Prepare(sql));
+  AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+  std::string value = row ? s.ColumnText(0) : std::string();
+  s.Reset();
+  return value;
+}
+
+Result<std::int64_t> Database::QueryInt(std::string_view sql) {
+  AKARI_ASSIGN_OR_RETURN(Statement s, Prepare(sql));
+  AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+  const std::int64_t value = row ? s.ColumnInt(0) : 0;
+  s.Reset();
+  return value;
+}
+
+std::int64_t Database::LastInsertRowId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Database::Changes() const {
+  return sqlite3_changes(db_);
+}
+
+Error Database::LastError(std::string_view what) const {
+  return TranslateSqliteError(sqlite3_extended_errcode(db_), std::string(what) + ": " + sqlite3_errmsg(db_), *path_);
+}
+
+Result<Transaction> Transaction::Begin(Database& db) {
+  AKARI_TRY(db.Exec("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Database* db = std::exchange(db_, nullptr);
+  if (auto s = db->Exec("COMMIT"); !s) {
+    (void)db->Exec("ROLLBACK");
+    return s;
+  }
+  return {};
+}
+
+}  // namespace akari::store

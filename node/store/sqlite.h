@@ -1,0 +1,113 @@
+// Thin RAII wrappers over SQLCipher's sqlite3 API. SQLite result codes are
+// translated to StoreErrc here, once; nothing above this file sees an int rc.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace akari::store {
+
+// Owns one prepared statement. Bind indices are 1-based (SQLite's), column
+// indices 0-based. Threading: belongs to its connection's thread.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+
+  Statement& Bind(int index, std::int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindBlob(int index, ByteSpan blob);
+  Statement& BindNull(int index);
+
+  // Runs one step. true: a row is available; false: done. The statement
+  // resets itself when done or on error, so it can be reused at once.
+  [[nodiscard]] Result<bool> Step();
+  // Steps to completion, ignoring rows (for INSERT/UPDATE/DELETE).
+  [[nodiscard]] Status Run();
+
+  std::int64_t ColumnInt(int col) const;
+  std::string ColumnText(int col) const;
+  ByteSpan ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const;
+
+  // Resets and clears bindings.
+  void Reset();
+
+ private:
+  friend class Database;
+  struct Finalizer {
+    void operator()(sqlite3_stmt* s) const;
+  };
+  Statement(sqlite3_stmt* stmt, sqlite3* db, const std::filesystem::path* path) : stmt_(stmt), db_(db), path_(path) {}
+
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+  sqlite3* db_ = nullptr;
+  const std::filesystem::path* path_ = nullptr;
+};
+
+// Owns one connection. Threading: use from one thread at a time.
+class Database {
+ public:
+  // Opens (and with `create`, creates) `path`. Does not key it.
+  [[nodiscard]] static Result<Database> Open(const std::filesystem::path& path, bool create);
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  // Sets the raw 32-byte SQLCipher key (no KDF).
+  [[nodiscard]] Status SetRawKey(ByteSpan key);
+
+  [[nodiscard]] Status Exec(std::string_view sql);
+  [[nodiscard]] Result<Statement> Prepare(std::string_view sql);
+  // Runs a query that returns one value in one row, e.g. a PRAGMA.
+  [[nodiscard]] Result<std::string> QueryText(std::string_view sql);
+  [[nodiscard]] Result<std::int64_t> QueryInt(std::string_view sql);
+
+  std::int64_t LastInsertRowId() const;
+  int Changes() const;
+  const std::filesystem::path& path() const { return *path_; }
+  sqlite3* handle() { return db_; }
+
+  // Translates the connection's current error into an Error.
+  Error LastError(std::string_view what) const;
+
+ private:
+  Database(sqlite3* db, std::filesystem::path path);
+  void Close();
+
+  sqlite3* db_ = nullptr;
+  // Heap-allocated so that Statements can keep a stable pointer for messages.
+  std::unique_ptr<std::filesystem::path> path_;
+};
+
+// Translates an SQLite result code.
+Error TranslateSqliteError(int rc, std::string_view detail, const std::filesystem::path& path);
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed.
+class Transaction {
+ public:
+  [[nodiscard]] static Result<Transaction> Begin(Database& db);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  [[nodiscard]] Status Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
+}  // namespace akari::store

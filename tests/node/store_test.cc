@@ -1,0 +1,212 @@
+#include "node/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "base/file.h"
+#include "node/store/errors.h"
+#include "node/store/migrations.h"
+#include "sync/index_keys.h"
+#include "sync/kana.h"
+#include "sync/person_document.h"
+#include "tests/testing/sample_records.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari::store {
+namespace {
+
+const Bytes kKey(32, 0x42);
+constexpr sync::Date kAsOf = 20261101;
+
+StoredPerson Stored(const sync::PersonRecord& r) {
+  return {r.person.id, *sync::EncodePersonDocument(r), sync::DeriveIndexEntries(r, kAsOf)};
+}
+
+std::vector<StoredPerson> Persons(std::int64_t first, std::int64_t count) {
+  std::vector<StoredPerson> out;
+  for (std::int64_t id = first; id < first + count; ++id) out.push_back(Stored(testing::SamplePerson(id)));
+  return out;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  Store OpenStore(bool create = true) {
+    auto s = Store::Open(path_, kKey, {.create = create});
+    EXPECT_TRUE(s) << s.error().message;
+    return std::move(*s);
+  }
+  testing::TempDir dir_;
+  std::filesystem::path path_ = dir_ / "node.db";
+};
+
+TEST_F(StoreTest, CreatesAtCurrentSchemaAndMigrationsAreIdempotent) {
+  Store s = OpenStore();
+  EXPECT_EQ(*s.SchemaVersion(), CurrentSchemaVersion());
+  EXPECT_EQ(*s.Migrate(), 0);
+  EXPECT_EQ(*s.Migrate(), 0);
+  auto recorded = s.database().QueryInt("SELECT count(*) FROM schema_migration");
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(*recorded, static_cast<std::int64_t>(AllMigrations().size()));
+}
+
+TEST_F(StoreTest, MigratesAnOlderSchemaForwardOnce) {
+  {
+    // Build a version-1 database by hand, as an older release would have.
+    auto db = Database::Open(path_, true);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->SetRawKey(kKey));
+    ASSERT_TRUE(db->Exec("PRAGMA cipher_page_size = 4096"));
+    ASSERT_TRUE(
+        db->Exec("CREATE TABLE schema_migration(version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                 "applied_at INTEGER NOT NULL)"));
+    ASSERT_TRUE(db->Exec(AllMigrations()[0].sql));
+    ASSERT_TRUE(db->Exec("INSERT INTO schema_migration VALUES (1, 'v1', 0); PRAGMA user_version = 1"));
+  }
+  Store s = OpenStore(false);
+  EXPECT_EQ(*s.SchemaVersion(), CurrentSchemaVersion());
+  EXPECT_EQ(*s.database().QueryInt("SELECT count(*) FROM schema_migration"), CurrentSchemaVersion());
+  EXPECT_EQ(*s.database().QueryInt("SELECT count(*) FROM check_record"), 0);
+}
+
+TEST_F(StoreTest, RefusesASchemaFromTheFuture) {
+  { ASSERT_TRUE(OpenStore().database().Exec("PRAGMA user_version = 999")); }
+  auto s = Store::Open(path_, kKey, {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, StoreErrc::kTooNew);
+}
+
+TEST_F(StoreTest, ReplacesPersonsAndLooksThemUp) {
+  Store s = OpenStore();
+  ASSERT_TRUE(s.ReplacePersons(Persons(1, 20)));
+  EXPECT_EQ(s.Counts()->persons, 20);
+
+  const sync::PersonRecord p7 = testing::SamplePerson(7);
+  auto read = s.ReadPerson(7);
+  ASSERT_TRUE(read && *read);
+  EXPECT_EQ((*read)->person, p7.person);
+  EXPECT_EQ((*read)->dispensings, p7.dispensings);
+  EXPECT_FALSE(*s.ReadPerson(999));
+
+  const auto& link = p7.card_links[0];
+  EXPECT_EQ(*s.FindByCardKey(sync::CardLinkKey(*FromHex(link.issuer_der_hex), *FromHex(link.serial_hex))),
+            std::vector<std::int64_t>{7});
+  const auto& cov = p7.coverages[1];
+  EXPECT_EQ(*s.FindByInsuranceKey(sync::InsuranceKey(cov.insurer_number, cov.symbol, cov.number)),
+            std::vector<std::int64_t>{7});
+  const std::string family = *sync::KanaSearchKey("やまだ");
+  auto by_name = s.FindByName(p7.person.birth_date, "", 10);
+  ASSERT_TRUE(by_name);
+  EXPECT_NE(std::find(by_name->begin(), by_name->end(), 7), by_name->end());
+  auto by_kana = s.FindByName(testing::SamplePerson(5).person.birth_date, family, 10);
+  ASSERT_TRUE(by_kana);
+  EXPECT_EQ(*by_kana, std::vector<std::int64_t>{5});
+  auto insulin = s.FindByRiskClass(sync::RiskClass::kInsulin, 0, 100);
+  ASSERT_TRUE(insulin);
+  EXPECT_EQ(insulin->size(), 20u);
+  EXPECT_EQ(s.FindByRiskClass(sync::RiskClass::kInsulin, 15, 100)->size(), 5u);
+}
+
+TEST_F(StoreTest, ReplacingAPersonReplacesItsIndexEntries) {
+  Store s = OpenStore();
+  ASSERT_TRUE(s.ReplacePersons(Persons(1, 3)));
+  sync::PersonRecord changed = testing::SamplePerson(2);
+  changed.coverages[1].number = "999999";
+  ASSERT_TRUE(s.ReplacePersons(std::vector<StoredPerson>{Stored(changed)}, std::vector<std::int64_t>{3}));
+  EXPECT_EQ(s.Counts()->persons, 2);
+  const sync::Coverage old_cov = testing::SamplePerson(2).coverages[1];
+  EXPECT_TRUE(
+      s.FindByInsuranceKey(sync::InsuranceKey(old_cov.insurer_number, old_cov.symbol, old_cov.number))->empty());
+  EXPECT_EQ(*s.FindByInsuranceKey(sync::InsuranceKey(old_cov.insurer_number, old_cov.symbol, "999999")),
+            std::vector<std::int64_t>{2});
+  EXPECT_FALSE(*s.ReadPerson(3));
+  EXPECT_EQ(*s.database().QueryInt("SELECT count(*) FROM person_name WHERE person_id = 3"), 0);
+}
+
+TEST_F(StoreTest, AFailedReplaceLeavesThePreviousState) {
+  Store s = OpenStore();
+  ASSERT_TRUE(s.ReplacePersons(Persons(1, 3)));
+  std::vector<StoredPerson> batch = Persons(10, 2);
+  batch.push_back(Stored(testing::SamplePerson(1)));
+  batch.back().id = 0;  // invalid: the whole batch must be refused
+  auto r = s.ReplacePersons(batch);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, StoreErrc::kInvalidArgument);
+  EXPECT_EQ(s.Counts()->persons, 3);
+  EXPECT_FALSE(*s.ReadPerson(10));
+}
+
+TEST_F(StoreTest, LocalRecordsSurviveDeletingAllPersons) {
+  Store s = OpenStore();
+  ASSERT_TRUE(s.ReplacePersons(Persons(1, 3)));
+  ASSERT_TRUE(s.database().Exec(
+      "INSERT INTO check_record(seq, id, created_at, method, assurance, person_id, data_version, body, signature) "
+      "VALUES (1, 'c1', 0, 'card', 'signature', 1, 1, x'00', x'00')"));
+  {
+    auto tx = Transaction::Begin(s.database());
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(s.DeleteAllPersons());
+    ASSERT_TRUE(tx->Commit());
+  }
+  EXPECT_EQ(s.Counts()->persons, 0);
+  EXPECT_EQ(s.Counts()->checks, 1);
+}
+
+TEST_F(StoreTest, DataSurvivesReopening) {
+  // The file format written here (SQLCipher 3 format, 4 KiB pages, raw key)
+  // is what every later open expects.
+  {
+    Store s = OpenStore();
+    ASSERT_TRUE(s.ReplacePersons(Persons(1, 5)));
+    ASSERT_TRUE(s.SetMeta("region", "17"));
+  }
+  Store s = OpenStore(false);
+  EXPECT_EQ(s.Counts()->persons, 5);
+  EXPECT_EQ(**s.GetMeta("region"), "17");
+  EXPECT_EQ(*s.IntegrityCheck(), "ok");
+  EXPECT_EQ(*s.database().QueryText("PRAGMA cipher_page_size"), "4096");
+}
+
+TEST_F(StoreTest, WrongKeyIsReportedAsNotDecryptable) {
+  { OpenStore(); }
+  auto s = Store::Open(path_, Bytes(32, 0x43), {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, StoreErrc::kNotDecryptable);
+  EXPECT_NE(s.error().message.find(path_.string()), std::string::npos);
+}
+
+TEST_F(StoreTest, TruncatedDatabaseGivesAClearError) {
+  {
+    Store s = OpenStore();
+    ASSERT_TRUE(s.ReplacePersons(Persons(1, 200)));
+    ASSERT_TRUE(s.Checkpoint());
+  }
+  const auto size = std::filesystem::file_size(path_);
+  for (auto len : {size / 2, size - 4096, size - 100, std::uintmax_t{4096}, std::uintmax_t{10}}) {
+    std::filesystem::copy_file(path_, dir_ / "copy.db", std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(dir_ / "copy.db", len);
+    auto s = Store::Open(dir_ / "copy.db", kKey, {});
+    Error error;
+    if (s) {
+      // Damage beyond the schema pages shows on first read.
+      auto check = s->IntegrityCheck();
+      auto counted = s->database().QueryInt("SELECT count(*) FROM person_name");
+      auto read = s->ReadPerson(150);
+      ASSERT_TRUE(!check || *check != "ok" || !counted || !read) << len;
+      error = !read ? read.error() : !counted ? counted.error() : Error{StoreErrc::kCorrupt, *check};
+    } else {
+      error = s.error();
+    }
+    EXPECT_TRUE(error.code == StoreErrc::kCorrupt || error.code == StoreErrc::kNotDecryptable)
+        << len << ": " << error.message;
+    EXPECT_FALSE(error.message.empty());
+  }
+}
+
+TEST_F(StoreTest, MissingDatabaseIsNotCreatedUnlessAsked) {
+  auto s = Store::Open(path_, kKey, {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, StoreErrc::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+}  // namespace
+}  // namespace akari::store
