@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds Akari. Usage: build.sh [--sanitize]
+#   default:     build/       (RelWithDebInfo)
+#   --sanitize:  build-asan/  (AddressSanitizer + UndefinedBehaviorSanitizer)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+dir=build
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+if [ "${1:-}" = "--sanitize" ]; then
+  dir=build-asan
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DAKARI_SANITIZE=ON -DAKARI_BENCHMARKS=OFF)
+fi
+cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "$dir" -j "$(nproc)"
+echo "$dir"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds Akari and runs every test. Usage: test.sh [--sanitize]
+# Tests that need pcscd, a hub, nginx or a browser start and stop their own,
+# on loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+.ci/check-layering
+dir=$(fieldkit/scripts/build.sh "${1:-}" | tail -n 1)
+if [ "${1:-}" = "--sanitize" ]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 600

@@ -1,0 +1,122 @@
+// The `akari` command line, run as a user would run it.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari {
+namespace {
+
+using testing::RunProgram;
+
+class CliTest : public ::testing::Test {
+ protected:
+  testing::ProcessResult Akari(std::vector<std::string> args, std::string passphrase = "operator-pass") {
+    testing::ProcessOptions opts;
+    if (!passphrase.empty()) opts.env["AKARI_PASSPHRASE"] = passphrase;
+    return RunProgram("akari", args, opts);
+  }
+  void Init() {
+    auto r = Akari({"init", "--data", data_, "--kdf-ms", "5"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  testing::TempDir root_;
+  std::string data_ = (root_ / "node").string();
+};
+
+TEST_F(CliTest, HelpListsTheCommands) {
+  auto r = Akari({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* cmd : {"init", "status", "keyslot"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+  auto sub = Akari({"keyslot", "--help"});
+  EXPECT_EQ(sub.exit_code, 0);
+  EXPECT_NE(sub.out.find("remove"), std::string::npos);
+}
+
+TEST_F(CliTest, InitThenStatusAsJson) {
+  Init();
+  auto r = Akari({"status", "--data", data_, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 2);
+  EXPECT_EQ(j["counts"]["persons"], 0);
+  EXPECT_EQ(j["key_slots"].size(), 1u);
+  EXPECT_TRUE(j["data"]["version"].is_null());
+  auto human = Akari({"status", "--data", data_});
+  ASSERT_EQ(human.exit_code, 0);
+  EXPECT_NE(human.out.find("none yet"), std::string::npos);
+}
+
+TEST_F(CliTest, InitRefusesAnExistingNode) {
+  Init();
+  auto r = Akari({"init", "--data", data_, "--kdf-ms", "5"}, "another-pass");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("already holds an Akari node"), std::string::npos) << r.err;
+  EXPECT_EQ(Akari({"status", "--data", data_}).exit_code, 0);
+}
+
+TEST_F(CliTest, WrongPassphraseIsAOneLineError) {
+  Init();
+  auto r = Akari({"status", "--data", data_}, "wrong-passphrase");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("passphrase does not open"), std::string::npos);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+TEST_F(CliTest, NoPassphraseAndNoTerminalIsExplained) {
+  Init();
+  auto r = Akari({"status", "--data", data_}, "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--passphrase-file"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, PassphraseFileWorks) {
+  Init();
+  ASSERT_TRUE(WriteFileAtomically(root_ / "pass", AsBytes("operator-pass\n")));
+  auto r = Akari({"status", "--data", data_, "--passphrase-file", (root_ / "pass").string()}, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(CliTest, KeyslotAddListRemove) {
+  Init();
+  testing::ProcessOptions opts;
+  opts.env = {{"AKARI_PASSPHRASE", "operator-pass"}, {"AKARI_NEW_PASSPHRASE", "regional-office-recovery"}};
+  auto add =
+      RunProgram("akari", {"keyslot", "add", "--data", data_, "--label", "regional office", "--kdf-ms", "5"}, opts);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  auto list = Akari({"keyslot", "list", "--data", data_, "--json"}, "");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto slots = nlohmann::json::parse(list.out);
+  ASSERT_EQ(slots.size(), 2u);
+  EXPECT_EQ(slots[1]["label"], "regional office");
+  EXPECT_EQ(Akari({"status", "--data", data_}, "regional-office-recovery").exit_code, 0);
+
+  auto remove = Akari({"keyslot", "remove", "--data", data_, "--slot", "1"}, "regional-office-recovery");
+  ASSERT_EQ(remove.exit_code, 0) << remove.err;
+  EXPECT_EQ(Akari({"status", "--data", data_}, "operator-pass").exit_code, 1);
+  auto last = Akari({"keyslot", "remove", "--data", data_, "--slot", "2"}, "regional-office-recovery");
+  EXPECT_EQ(last.exit_code, 1);
+  EXPECT_NE(last.err.find("only key slot"), std::string::npos) << last.err;
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(Akari({"status"}).exit_code, 2);
+  EXPECT_EQ(Akari({"frobnicate"}).exit_code, 2);
+}
+
+TEST_F(CliTest, TruncatedKeystoreIsNamedInTheError) {
+  Init();
+  const auto ks = root_ / "node" / "keystore.json";
+  std::filesystem::resize_file(ks, 40);
+  auto r = Akari({"status", "--data", data_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(ks.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("damaged"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace akari
