@@ -16,10 +16,17 @@ PACKAGES=(
   # a real PC/SC stack with a virtual reader, and OpenSC to cross-check the virtual card
   pcscd vsmartcard-vpcd opensc
   # a static web server for publication tests, a browser for UI tests
-  nginx-light chromium nodejs npm
+  nginx-light chromium
   # tools the scripts use
   curl ca-certificates procps psmisc
 )
+
+# Node.js runs only the browser tests' driver (playwright-core). Machines that
+# already have a Node.js with npm (e.g. from NodeSource, whose package
+# conflicts with Debian's npm) keep theirs.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
