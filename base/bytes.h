@@ -18,6 +18,12 @@ inline ByteSpan AsBytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// Copies the characters of `s` into a byte vector.
+inline Bytes BytesOf(std::string_view s) {
+  const ByteSpan b = AsBytes(s);
+  return Bytes(b.begin(), b.end());
+}
+
 // Copies bytes into a string (for APIs that carry binary data in strings).
 inline std::string ToString(ByteSpan b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};

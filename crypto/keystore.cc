@@ -89,7 +89,7 @@ void AppendU64(Bytes& out, std::uint64_t v) {
 // Associated data binding a slot's wrapped key to this keystore, the slot id
 // and its KDF parameters, so none can be swapped between files or slots.
 Bytes SlotAd(std::string_view node_id, int slot_id, const Argon2idParams& kdf, ByteSpan salt) {
-  Bytes ad(AsBytes("akari-keyslot/1").begin(), AsBytes("akari-keyslot/1").end());
+  Bytes ad = BytesOf("akari-keyslot/1");
   ad.insert(ad.end(), node_id.begin(), node_id.end());
   AppendU64(ad, static_cast<std::uint64_t>(slot_id));
   AppendU64(ad, kdf.ops_limit);
@@ -99,7 +99,7 @@ Bytes SlotAd(std::string_view node_id, int slot_id, const Argon2idParams& kdf, B
 }
 
 Bytes PayloadAd(std::string_view node_id, const Ed25519PublicKey& sign_pk, const X25519PublicKey& box_pk) {
-  Bytes ad(AsBytes("akari-keystore/1").begin(), AsBytes("akari-keystore/1").end());
+  Bytes ad = BytesOf("akari-keystore/1");
   ad.insert(ad.end(), node_id.begin(), node_id.end());
   ad.insert(ad.end(), sign_pk.begin(), sign_pk.end());
   ad.insert(ad.end(), box_pk.begin(), box_pk.end());

@@ -201,6 +201,10 @@ Result<std::int64_t> Database::QueryInt(std::string_view sql) {
   return value;
 }
 
+bool Database::InTransaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
 std::int64_t Database::LastInsertRowId() const {
   return sqlite3_last_insert_rowid(db_);
 }
@@ -212,24 +216,36 @@ Error Database::LastError(std::string_view what) const {
   return TranslateSqliteError(sqlite3_extended_errcode(db_), std::string(what) + ": " + sqlite3_errmsg(db_), *path_);
 }
 
-Result<Transaction> Transaction::Begin(Database& db) {
-  AKARI_TRY(db.Exec("BEGIN IMMEDIATE"));
-  return Transaction(&db);
+Result<Transaction> Transaction::Begin(Database& db, bool durable) {
+  // synchronous cannot change inside a transaction, so it is set first.
+  if (durable) AKARI_TRY(db.Exec("PRAGMA synchronous = FULL"));
+  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
+    if (durable) (void)db.Exec("PRAGMA synchronous = NORMAL");
+    return std::unexpected(s.error());
+  }
+  return Transaction(&db, durable);
 }
 
-Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), durable_(other.durable_) {}
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+  if (db_ != nullptr) {
+    (void)db_->Exec("ROLLBACK");
+    RestoreSynchronous();
+  }
+}
+
+void Transaction::RestoreSynchronous() {
+  if (durable_ && db_ != nullptr) (void)db_->Exec("PRAGMA synchronous = NORMAL");
 }
 
 Status Transaction::Commit() {
-  Database* db = std::exchange(db_, nullptr);
-  if (auto s = db->Exec("COMMIT"); !s) {
-    (void)db->Exec("ROLLBACK");
-    return s;
-  }
-  return {};
+  Status s = db_->Exec("COMMIT");
+  if (!s) (void)db_->Exec("ROLLBACK");
+  RestoreSynchronous();
+  db_ = nullptr;
+  return s;
 }
 
 }  // namespace akari::store

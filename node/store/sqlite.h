@@ -75,6 +75,8 @@ class Database {
   [[nodiscard]] Result<std::string> QueryText(std::string_view sql);
   [[nodiscard]] Result<std::int64_t> QueryInt(std::string_view sql);
 
+  // True while a transaction is open on this connection.
+  bool InTransaction() const;
   std::int64_t LastInsertRowId() const;
   int Changes() const;
   const std::filesystem::path& path() const { return *path_; }
@@ -96,9 +98,13 @@ class Database {
 Error TranslateSqliteError(int rc, std::string_view detail, const std::filesystem::path& path);
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed.
+// A durable transaction commits with synchronous=FULL (fsync before the
+// commit returns), for records that must survive a power cut the moment an
+// answer is shown; others use the connection's NORMAL (WAL: consistent, the
+// last commits may be lost on power loss).
 class Transaction {
  public:
-  [[nodiscard]] static Result<Transaction> Begin(Database& db);
+  [[nodiscard]] static Result<Transaction> Begin(Database& db, bool durable = false);
   Transaction(Transaction&& other) noexcept;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
@@ -106,8 +112,10 @@ class Transaction {
   [[nodiscard]] Status Commit();
 
  private:
-  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Database* db, bool durable) : db_(db), durable_(durable) {}
+  void RestoreSynchronous();
   Database* db_;
+  bool durable_ = false;
 };
 
 }  // namespace akari::store

@@ -1,0 +1,130 @@
+#include "node/audit/audit_log.h"
+
+#include "crypto/hash.h"
+#include "node/store/errors.h"
+
+namespace akari::node {
+
+crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body) {
+  crypto::Blake2b256Hasher h;
+  h.Update(AsBytes("akari-audit/1"));
+  h.Update(prev_hash);
+  h.Update(AsBytes(body));
+  return h.Finish();
+}
+
+Result<std::pair<std::int64_t, crypto::Hash32>> AuditLog::Head() {
+  AKARI_ASSIGN_OR_RETURN(store::Statement s,
+                         store_.database().Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+  std::pair<std::int64_t, crypto::Hash32> head{0, {}};
+  if (row) {
+    head.first = s.ColumnInt(0);
+    const ByteSpan h = s.ColumnBlob(1);
+    if (h.size() == head.second.size()) std::copy(h.begin(), h.end(), head.second.begin());
+  }
+  s.Reset();
+  return head;
+}
+
+Result<std::int64_t> AuditLog::Append(const AuditEvent& event) {
+  store::Database& db = store_.database();
+  std::optional<store::Transaction> own;
+  if (!db.InTransaction()) {
+    AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
+    own.emplace(std::move(tx));
+  }
+  AKARI_ASSIGN_OR_RETURN(auto head, Head());
+  const std::int64_t seq = head.first + 1;
+  const TimePoint at = clock_.Now();
+  nlohmann::json body = {
+      {"seq", seq}, {"at", FormatUtc(at)}, {"event", event.event}, {"actor", event.actor}, {"detail", event.detail}};
+  body["person_id"] = event.person_id ? nlohmann::json(*event.person_id) : nlohmann::json(nullptr);
+  const std::string text = body.dump();  // object keys are sorted: canonical
+  const crypto::Hash32 hash = AuditEntryHash(head.second, text);
+  const crypto::Ed25519Signature sig = crypto::Sign(signing_key_, hash);
+  AKARI_ASSIGN_OR_RETURN(store::Statement insert,
+                         db.Prepare("INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  AKARI_TRY(insert.Bind(1, seq)
+                .Bind(2, ToUnixSeconds(at))
+                .Bind(3, event.event)
+                .BindBlob(4, AsBytes(text))
+                .BindBlob(5, head.second)
+                .BindBlob(6, hash)
+                .BindBlob(7, sig)
+                .Run());
+  if (own) AKARI_TRY(own->Commit());
+  return seq;
+}
+
+Result<AuditVerifyReport> AuditLog::Verify() {
+  AKARI_ASSIGN_OR_RETURN(
+      store::Statement s,
+      store_.database().Prepare("SELECT seq, body, prev_hash, hash, signature FROM audit_log ORDER BY seq"));
+  AuditVerifyReport report;
+  crypto::Hash32 expected_prev{};
+  std::int64_t expected_seq = 1;
+  auto fail = [&](std::int64_t seq, std::string problem) {
+    report.first_bad_seq = seq;
+    report.problem = std::move(problem);
+  };
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const std::int64_t seq = s.ColumnInt(0);
+    const std::string body = ToString(s.ColumnBlob(1));
+    const ByteSpan prev = s.ColumnBlob(2);
+    const ByteSpan hash = s.ColumnBlob(3);
+    const ByteSpan sig = s.ColumnBlob(4);
+    ++report.entries;
+    if (seq != expected_seq) {
+      fail(expected_seq, "entry " + std::to_string(expected_seq) + " is missing (next present is " +
+                             std::to_string(seq) + "): entries were deleted");
+      break;
+    }
+    const nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object() || parsed.value("seq", std::int64_t{-1}) != seq) {
+      fail(seq, "entry " + std::to_string(seq) + " has a body that does not belong at this position");
+      break;
+    }
+    if (!std::equal(prev.begin(), prev.end(), expected_prev.begin(), expected_prev.end())) {
+      fail(seq, "entry " + std::to_string(seq) + " does not chain to entry " + std::to_string(seq - 1) +
+                    ": entries were reordered, inserted or replaced");
+      break;
+    }
+    const crypto::Hash32 computed = AuditEntryHash(prev, body);
+    if (!std::equal(hash.begin(), hash.end(), computed.begin(), computed.end())) {
+      fail(seq, "entry " + std::to_string(seq) + " was edited: its content does not match its hash");
+      break;
+    }
+    if (!crypto::Verify(public_key_, computed, sig)) {
+      fail(seq, "entry " + std::to_string(seq) + " has a signature that is not this node's");
+      break;
+    }
+    expected_prev = computed;
+    ++expected_seq;
+  }
+  s.Reset();
+  return report;
+}
+
+Status AuditLog::ExportJsonLines(std::ostream& out) {
+  AKARI_ASSIGN_OR_RETURN(
+      store::Statement s,
+      store_.database().Prepare("SELECT body, prev_hash, hash, signature FROM audit_log ORDER BY seq"));
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    nlohmann::json line = nlohmann::json::parse(ToString(s.ColumnBlob(0)), nullptr, false);
+    if (line.is_discarded()) line = nlohmann::json::object({{"unreadable_body", true}});
+    line["prev_hash"] = ToHex(s.ColumnBlob(1));
+    line["hash"] = ToHex(s.ColumnBlob(2));
+    line["signature"] = ToHex(s.ColumnBlob(3));
+    out << line.dump() << '\n';
+  }
+  if (!out) return MakeError(store::StoreErrc::kIo, "writing the audit export failed");
+  return {};
+}
+
+}  // namespace akari::node

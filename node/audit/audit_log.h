@@ -1,0 +1,85 @@
+// The node's audit log: append-only, hash-chained and signed by the node
+// key (MHLW guideline: who opened which record when, protected against
+// deletion, alteration and insertion).
+//
+// Entry n stores body_n (canonical JSON with "seq": n), prev_hash_n =
+// hash_{n-1} (32 zero bytes for n = 1), hash_n = BLAKE2b-256("akari-audit/1"
+// || prev_hash_n || body_n) and an Ed25519 signature of hash_n. Verify()
+// recomputes the chain, so an edited, deleted, inserted or reordered entry
+// breaks it at a named sequence number. Cutting entries off the end leaves
+// a valid shorter chain: that is caught only by comparing with a head
+// recorded elsewhere (the hub keeps the heads it received).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "crypto/keys.h"
+#include "crypto/secret_buffer.h"
+#include "node/store/store.h"
+
+namespace akari::node {
+
+// What happened. Fields carry ids and codes, never names or other
+// personal data (the person's id is enough to find the record).
+struct AuditEvent {
+  std::string event;  // dotted name: "record.open", "check.record", "login.ok", "mode.change", "sync.apply", …
+  std::string actor;  // operator id, or "cli" / "system"
+  std::optional<std::int64_t> person_id;
+  nlohmann::json detail = nlohmann::json::object();  // ids, codes, reasons
+};
+
+struct AuditEntry {
+  std::int64_t seq = 0;
+  TimePoint at;
+  std::string event;
+  nlohmann::json body;  // the full canonical body
+};
+
+struct AuditVerifyReport {
+  std::int64_t entries = 0;  // entries checked
+  std::optional<std::int64_t> first_bad_seq;
+  std::string problem;  // what is wrong at first_bad_seq ("" when intact)
+  bool ok() const { return !first_bad_seq; }
+};
+
+// Threading: like the Store it wraps (one thread).
+class AuditLog {
+ public:
+  // `store`, `signing_key` and `clock` must outlive the log.
+  AuditLog(store::Store& store, const crypto::SecretBuffer& signing_key, const crypto::Ed25519PublicKey& public_key,
+           const Clock& clock)
+      : store_(store), signing_key_(signing_key), public_key_(public_key), clock_(clock) {}
+
+  // Appends one entry. Runs inside the caller's transaction if one is open
+  // (so a record and its audit entry commit together), else in its own.
+  // Returns the entry's sequence number.
+  [[nodiscard]] Result<std::int64_t> Append(const AuditEvent& event);
+
+  // Checks every entry in order.
+  [[nodiscard]] Result<AuditVerifyReport> Verify();
+
+  // Writes every entry as one JSON line: the body plus "hash", "prev_hash"
+  // and "signature" (hex), so the regional office can verify it again.
+  [[nodiscard]] Status ExportJsonLines(std::ostream& out);
+
+  // The newest entry's sequence number and hash (0 and zeros when empty).
+  [[nodiscard]] Result<std::pair<std::int64_t, crypto::Hash32>> Head();
+
+ private:
+  store::Store& store_;
+  const crypto::SecretBuffer& signing_key_;
+  crypto::Ed25519PublicKey public_key_;
+  const Clock& clock_;
+};
+
+// The hash of one entry (exposed for tests and for independent verifiers).
+crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body);
+
+}  // namespace akari::node

@@ -1,0 +1,115 @@
+#include "node/audit/audit_log.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "crypto/keys.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari::node {
+namespace {
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::Open(dir_ / "node.db", Bytes(32, 1), {.create = true});
+    ASSERT_TRUE(s);
+    store_.emplace(std::move(*s));
+    auto keys = crypto::GenerateSigningKeyPair();
+    ASSERT_TRUE(keys);
+    keys_.emplace(std::move(*keys));
+    log_.emplace(*store_, keys_->secret_key, keys_->public_key, clock_);
+    for (int i = 1; i <= 5; ++i) {
+      auto seq = log_->Append({"record.open", "op" + std::to_string(i), i, {{"reason", "card"}}});
+      ASSERT_TRUE(seq);
+      EXPECT_EQ(*seq, i);
+    }
+  }
+  Status Exec(const std::string& sql) { return store_->database().Exec(sql); }
+
+  testing::TempDir dir_;
+  ManualClock clock_{FromUnixSeconds(1764000000)};
+  std::optional<store::Store> store_;
+  std::optional<crypto::SigningKeyPair> keys_;
+  std::optional<AuditLog> log_;
+};
+
+TEST_F(AuditLogTest, IntactLogVerifies) {
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok()) << r->problem;
+  EXPECT_EQ(r->entries, 5);
+}
+
+TEST_F(AuditLogTest, EditedEntryIsNamed) {
+  ASSERT_TRUE(Exec("UPDATE audit_log SET body = replace(body, 'op3', 'op9') WHERE seq = 3"));
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 3);
+  EXPECT_NE(r->problem.find("edited"), std::string::npos) << r->problem;
+}
+
+TEST_F(AuditLogTest, DeletedEntryIsNamed) {
+  ASSERT_TRUE(Exec("DELETE FROM audit_log WHERE seq = 2"));
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 2);
+  EXPECT_NE(r->problem.find("missing"), std::string::npos) << r->problem;
+}
+
+TEST_F(AuditLogTest, ReorderedEntriesAreNamed) {
+  // Swap the contents of entries 2 and 4 (bodies, hashes and signatures).
+  ASSERT_TRUE(
+      Exec("UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 4;"
+           "UPDATE audit_log SET seq = 4 WHERE seq = -2;"));
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 2);
+}
+
+TEST_F(AuditLogTest, ForeignSignatureIsNamed) {
+  auto other = crypto::GenerateSigningKeyPair();
+  ASSERT_TRUE(other);
+  AuditLog forged(*store_, other->secret_key, other->public_key, clock_);
+  ASSERT_TRUE(forged.Append({"mode.change", "intruder", std::nullopt, {}}));
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 6);
+  EXPECT_NE(r->problem.find("signature"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, AppendJoinsTheCallersTransaction) {
+  {
+    auto tx = store::Transaction::Begin(store_->database());
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(log_->Append({"check.record", "op1", 1, {}}));
+    // Rolled back: the entry must vanish with the transaction.
+  }
+  EXPECT_EQ(log_->Head()->first, 5);
+  EXPECT_TRUE(log_->Verify()->ok());
+}
+
+TEST_F(AuditLogTest, ExportCarriesEveryEntryWithItsHashes) {
+  std::ostringstream out;
+  ASSERT_TRUE(log_->ExportJsonLines(out));
+  std::istringstream in(out.str());
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    ++n;
+    EXPECT_EQ(j["seq"], n);
+    EXPECT_EQ(j["hash"].get<std::string>().size(), 64u);
+    // The body is the line without the three chain fields.
+    const std::string prev = j["prev_hash"], hash = j["hash"];
+    j.erase("prev_hash");
+    j.erase("hash");
+    j.erase("signature");
+    EXPECT_EQ(ToHex(AuditEntryHash(*FromHex(prev), j.dump())), hash);
+  }
+  EXPECT_EQ(n, 5);
+}
+
+}  // namespace
+}  // namespace akari::node

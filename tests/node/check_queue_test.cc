@@ -1,0 +1,81 @@
+#include "node/checks/check_queue.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+
+namespace akari::node {
+namespace {
+
+class CheckQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::Open(dir_ / "node.db", Bytes(32, 1), {.create = true});
+    ASSERT_TRUE(s);
+    store_.emplace(std::move(*s));
+    ASSERT_TRUE(store_->SetMeta("data_version", "12"));
+    auto keys = crypto::GenerateSigningKeyPair();
+    ASSERT_TRUE(keys);
+    keys_.emplace(std::move(*keys));
+    queue_.emplace(*store_, "node1", keys_->secret_key, clock_);
+  }
+  CheckInput Input() {
+    CheckInput in;
+    in.method = CheckMethod::kInsuranceNumbers;
+    in.assurance = Assurance::kNumbers;
+    in.operator_id = "clerk1";
+    in.facility = "1710000001";
+    in.claim = {{"insurer_number", "01170016"}};
+    in.person_id = 42;
+    in.answer = {"covered", {{"insurer_number", "01170016"}}, ""};
+    return in;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{FromUnixSeconds(1764000000)};
+  std::optional<store::Store> store_;
+  std::optional<crypto::SigningKeyPair> keys_;
+  std::optional<CheckQueue> queue_;
+};
+
+TEST_F(CheckQueueTest, RecordsSignedChecksWithSnapshotVersion) {
+  auto a = queue_->Record(Input());
+  auto b = queue_->Record(Input());
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->id, "node1-1");
+  EXPECT_EQ(b->id, "node1-2");
+  EXPECT_EQ(a->data_version, 12);
+  EXPECT_TRUE(crypto::Verify(keys_->public_key, CheckSigningInput(a->body), a->signature));
+  const auto body = nlohmann::json::parse(a->body);
+  EXPECT_EQ(body["method"], "insurance_numbers");
+  EXPECT_EQ(body["local_answer"]["status"], "covered");
+  auto got = queue_->Get("node1-2");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->body, b->body);
+}
+
+TEST_F(CheckQueueTest, PendingExcludesAcknowledged) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue_->Record(Input()));
+  ASSERT_TRUE(store_->database().Exec("INSERT INTO check_upload(check_seq, acknowledged_at) VALUES (2, 0)"));
+  auto pending = queue_->Pending(10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].seq, 1);
+  EXPECT_EQ((*pending)[1].seq, 3);
+  auto all = queue_->List(0, 10);
+  ASSERT_TRUE(all);
+  EXPECT_TRUE((*all)[1].acknowledged);
+}
+
+TEST_F(CheckQueueTest, ChecksSurviveReopening) {
+  ASSERT_TRUE(queue_->Record(Input()));
+  queue_.reset();
+  store_.reset();
+  auto s = store::Store::Open(dir_ / "node.db", Bytes(32, 1), {});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->Counts()->checks, 1);
+  EXPECT_EQ(s->Counts()->checks_pending, 1);
+}
+
+}  // namespace
+}  // namespace akari::node
