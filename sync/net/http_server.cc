@@ -1,0 +1,512 @@
+#include "sync/net/http_server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "base/log.h"
+#include "sync/errors.h"
+
+namespace akari::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+thread_local int t_worker = 0;
+
+// The parts of a file a Range header asks for.
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t length = 0;
+  bool partial = false;
+  bool satisfiable = true;
+};
+
+ByteRange ParseRange(std::string_view header, std::uint64_t size) {
+  ByteRange r{0, size, false, true};
+  if (header.empty() || !header.starts_with("bytes=") || header.find(',') != std::string_view::npos) return r;
+  const std::string_view spec = header.substr(6);
+  const std::size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return r;
+  auto num = [](std::string_view s, std::uint64_t& out) {
+    if (s.empty() || s.size() > 19) return false;
+    out = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return true;
+  };
+  std::uint64_t a = 0, b = 0;
+  const std::string_view first = spec.substr(0, dash), last = spec.substr(dash + 1);
+  if (first.empty()) {  // "bytes=-n": the last n bytes
+    if (!num(last, b) || b == 0) return {0, 0, true, false};
+    r.first = b >= size ? 0 : size - b;
+  } else {
+    if (!num(first, a)) return r;
+    if (a >= size) return {0, 0, true, false};
+    r.first = a;
+    if (!last.empty()) {
+      if (!num(last, b) || b < a) return r;
+      b = std::min(b, size - 1);
+    } else {
+      b = size - 1;
+    }
+    r.length = b - a + 1;
+    r.partial = true;
+    return r;
+  }
+  r.length = size - r.first;
+  r.partial = true;
+  return r;
+}
+
+class ServerImpl;
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Both post to the session's strand. CloseIfIdle closes a connection
+  // waiting for its next request; ForceClose closes it whatever it is doing.
+  virtual void CloseIfIdle() = 0;
+  virtual void ForceClose() = 0;
+};
+
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(ServerImpl& server, Stream stream, std::string remote)
+      : server_(server), stream_(std::move(stream)), remote_(std::move(remote)) {}
+  ~Session() override;
+
+  void Start();
+  void CloseIfIdle() override;
+  void ForceClose() override;
+
+ private:
+  auto& Lowest() { return beast::get_lowest_layer(stream_); }
+  void DoRead();
+  void OnRead(beast::error_code ec);
+  void Respond(Response response, const Request* request, bool keep_alive);
+  void OnWrite(beast::error_code ec, bool keep_alive);
+  void Close();
+
+  ServerImpl& server_;
+  Stream stream_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  std::chrono::steady_clock::time_point started_;
+  std::string log_path_;
+  std::string log_method_;
+  bool busy_ = false;
+};
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(const ServerOptions& options, Handler handler)
+      : options_(options),
+        handler_(std::move(handler)),
+        ioc_(std::make_unique<asio::io_context>(options.threads)),
+        acceptor_(asio::make_strand(*ioc_)) {}
+
+  ~ServerImpl() override {
+    Stop(std::chrono::milliseconds(0));
+    // Destroy handlers still queued while the session registry they
+    // unregister from is alive (members are destroyed after this body).
+    signals_.reset();
+    acceptor_.reset();
+    ioc_.reset();
+  }
+
+  Status Open();
+  std::uint16_t port() const override { return port_; }
+  std::size_t active_connections() const override { return active_.load(); }
+  void Stop(std::chrono::milliseconds grace) override;
+  void RunUntilSignalled() override;
+
+  const ServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_.load(); }
+  Response Handle(Request& request);
+  template <typename F>
+  void ForEachSession(F f) {
+    std::lock_guard lock(sessions_mu_);
+    for (auto& [raw, weak] : sessions_) {
+      if (auto s = weak.lock()) f(*s);
+    }
+  }
+  void Register(SessionBase* s, std::weak_ptr<SessionBase> w) {
+    std::lock_guard lock(sessions_mu_);
+    sessions_[s] = std::move(w);
+  }
+  void Unregister(SessionBase* s) {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(s);
+    --active_;
+  }
+
+ private:
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void RejectBusy(tcp::socket socket);
+
+  ServerOptions options_;
+  Handler handler_;
+  std::unique_ptr<asio::io_context> ioc_;
+  std::optional<ssl::context> tls_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::uint16_t port_ = 0;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> active_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopped_ = false;    // guarded by stop_mu_
+  bool signalled_ = false;  // guarded by stop_mu_
+  std::mutex sessions_mu_;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  std::optional<asio::signal_set> signals_;
+};
+
+template <typename Stream>
+Session<Stream>::~Session() {
+  server_.Unregister(this);
+}
+
+template <typename Stream>
+void Session<Stream>::Start() {
+  auto self = this->shared_from_this();
+  server_.Register(this, self);
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    Lowest().expires_after(server_.options().read_timeout);
+    stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+      if (ec) return self->Close();
+      self->DoRead();
+    });
+  } else {
+    asio::dispatch(stream_.get_executor(), [self] { self->DoRead(); });
+  }
+}
+
+template <typename Stream>
+void Session<Stream>::CloseIfIdle() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    if (self->busy_) return;
+    beast::error_code ignored;
+    self->Lowest().socket().close(ignored);
+  });
+}
+
+template <typename Stream>
+void Session<Stream>::ForceClose() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    beast::error_code ignored;
+    self->Lowest().socket().close(ignored);
+  });
+}
+
+template <typename Stream>
+void Session<Stream>::DoRead() {
+  if (server_.stopping()) return Close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
+  parser_->body_limit(server_.options().max_body_bytes);
+  Lowest().expires_after(server_.options().read_timeout);
+  busy_ = false;
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+}
+
+template <typename Stream>
+void Session<Stream>::OnRead(beast::error_code ec) {
+  busy_ = true;
+  started_ = std::chrono::steady_clock::now();
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+    return Close();
+  }
+  log_method_ = "-";
+  log_path_ = "-";
+  if (ec == http::error::body_limit) {
+    return Respond(Response::Error(413, "body_too_large",
+                                   "the request body is larger than " +
+                                       std::to_string(server_.options().max_body_bytes) + " bytes"),
+                   nullptr, false);
+  }
+  if (ec == http::error::header_limit) {
+    return Respond(Response::Error(431, "headers_too_large", "the request headers are too large"), nullptr, false);
+  }
+  if (ec) {
+    return Respond(Response::Error(400, "bad_request", "the request is not valid HTTP/1.1: " + ec.message()), nullptr,
+                   false);
+  }
+  http::request<http::string_body> raw = parser_->release();
+  Request req;
+  req.method = std::string(raw.method_string());
+  req.target = std::string(raw.target());
+  req.remote_address = remote_;
+  req.worker = t_worker;
+  for (const auto& field : raw) req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  req.body = std::move(raw.body());
+  log_method_ = req.method;
+  log_path_ = req.target.substr(0, req.target.find('?'));
+  if (!ParseTarget(req.target, req.path, req.query)) {
+    return Respond(Response::Error(400, "bad_target", "the request path or query is malformed"), nullptr, false);
+  }
+  Response response = server_.Handle(req);
+  Respond(std::move(response), &req, raw.keep_alive() && !server_.stopping());
+}
+
+template <typename Stream>
+void Session<Stream>::Respond(Response response, const Request* request, bool keep_alive) {
+  auto res = std::make_shared<http::response<http::string_body>>();
+  res->version(11);
+  const bool head = request != nullptr && request->method == "HEAD";
+  if (response.file) {
+    std::ifstream in(response.file->path, std::ios::binary | std::ios::ate);
+    if (!in) {
+      response = Response::Error(404, "not_found", "no such file");
+    } else {
+      const auto size = static_cast<std::uint64_t>(in.tellg());
+      const ByteRange range = ParseRange(request ? request->headers.Get("Range") : "", size);
+      response.headers.Set("Accept-Ranges", "bytes");
+      if (!range.satisfiable) {
+        response.status = 416;
+        response.headers.Set("Content-Range", "bytes */" + std::to_string(size));
+      } else if (range.length > server_.options().max_file_response_bytes) {
+        response = Response::Error(413, "range_too_large",
+                                   "ask for at most " + std::to_string(server_.options().max_file_response_bytes) +
+                                       " bytes at a time with a Range header");
+      } else {
+        if (!head) {
+          response.body.resize(static_cast<std::size_t>(range.length));
+          in.seekg(static_cast<std::streamoff>(range.first));
+          in.read(response.body.data(), static_cast<std::streamsize>(range.length));
+          if (!in) response = Response::Error(500, "read_failed", "the file could not be read");
+        }
+        if (range.partial && response.status == 200) {
+          response.status = 206;
+          response.headers.Set("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                    std::to_string(range.first + range.length - 1) + "/" +
+                                                    std::to_string(size));
+        }
+        if (head) res->content_length(range.length);
+      }
+    }
+  }
+  res->result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers.all()) res->set(name, value);
+  res->set(http::field::server, server_.options().server_name);
+  if (!res->count(http::field::cache_control)) res->set(http::field::cache_control, "no-store");
+  res->set("X-Content-Type-Options", "nosniff");
+  res->keep_alive(keep_alive);
+  if (!head) {
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+  } else if (!response.file) {
+    res->content_length(response.body.size());
+  }
+  response_ = res;
+  if (server_.options().access_log) {
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    Log(LogLevel::kInfo, "http.request",
+        {{"method", log_method_}, {"path", log_path_}, {"status", response.status}, {"ms", ms}});
+  }
+  Lowest().expires_after(server_.options().write_timeout);
+  http::async_write(stream_, *response_,
+                    [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                      self->OnWrite(ec, keep_alive);
+                    });
+}
+
+template <typename Stream>
+void Session<Stream>::OnWrite(beast::error_code ec, bool keep_alive) {
+  response_.reset();
+  busy_ = false;
+  if (ec || !keep_alive) return Close();
+  DoRead();
+}
+
+template <typename Stream>
+void Session<Stream>::Close() {
+  beast::error_code ignored;
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    Lowest().expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+      beast::error_code e;
+      self->Lowest().socket().close(e);
+    });
+  } else {
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().socket().close(ignored);
+  }
+}
+
+Response ServerImpl::Handle(Request& request) {
+  try {
+    return handler_(request);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, "http.handler_exception", {{"path", request.path}, {"what", e.what()}});
+    return Response::Error(500, "internal_error", "the server failed to handle this request; it has been logged");
+  }
+}
+
+Status ServerImpl::Open() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(options_.address, ec);
+  if (ec) return MakeError(sync::SyncErrc::kInvalidArgument, "not an IP address: " + options_.address);
+  if (options_.tls) {
+    tls_.emplace(ssl::context::tls_server);
+    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    tls_->use_certificate_chain_file(options_.tls->certificate_pem.string(), ec);
+    if (!ec) tls_->use_private_key_file(options_.tls->private_key_pem.string(), ssl::context::pem, ec);
+    if (ec)
+      return MakeError(sync::SyncErrc::kInvalidArgument, "cannot load the TLS certificate or key: " + ec.message());
+  }
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return MakeError(sync::SyncErrc::kIo, "cannot listen on " + options_.address + ":" + std::to_string(options_.port) +
+                                              ": " + ec.message());
+  }
+  port_ = acceptor_->local_endpoint().port();
+  DoAccept();
+  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+    threads_.emplace_back([this, i] {
+      t_worker = i;
+      ioc_->run();
+    });
+  }
+  Log(LogLevel::kInfo, "http.listening",
+      {{"address", options_.address}, {"port", static_cast<int>(port_)}, {"tls", options_.tls.has_value()}});
+  return {};
+}
+
+void ServerImpl::DoAccept() {
+  acceptor_->async_accept(asio::make_strand(*ioc_),
+                          [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+}
+
+void ServerImpl::RejectBusy(tcp::socket socket) {
+  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
+  res->set(http::field::content_type, "application/json; charset=utf-8");
+  res->set(http::field::retry_after, "1");
+  res->body() = R"({"error":{"code":"busy","message":"the server is at its connection limit; retry in a moment"}})";
+  res->keep_alive(false);
+  res->prepare_payload();
+  stream->expires_after(std::chrono::seconds(5));
+  http::async_write(*stream, *res, [stream, res](beast::error_code, std::size_t) {
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  });
+}
+
+void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping_) return;
+  if (!ec) {
+    beast::error_code remote_ec;
+    const std::string remote = socket.remote_endpoint(remote_ec).address().to_string();
+    if (active_.load() >= options_.max_connections) {
+      Log(LogLevel::kWarn, "http.busy", {{"active", static_cast<std::int64_t>(active_.load())}});
+      RejectBusy(std::move(socket));
+    } else {
+      ++active_;
+      if (tls_) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote)->Start();
+      }
+    }
+  }
+  DoAccept();
+}
+
+void ServerImpl::Stop(std::chrono::milliseconds grace) {
+  {
+    std::lock_guard lock(stop_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  stopping_ = true;
+  asio::post(acceptor_->get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_->close(ignored);
+    std::lock_guard lock(stop_mu_);
+    if (signals_) signals_->cancel(ignored);
+  });
+  ForEachSession([](SessionBase& s) { s.CloseIfIdle(); });
+  auto wait_idle = [this](std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (active_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  wait_idle(grace);
+  ForEachSession([](SessionBase& s) { s.ForceClose(); });
+  wait_idle(std::chrono::seconds(2));
+  // With the acceptor and every session closed the threads run out of work
+  // and return; stop() only matters if something still hangs.
+  ioc_->stop();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  {
+    std::lock_guard lock(stop_mu_);
+    signalled_ = true;
+  }
+  stop_cv_.notify_all();
+  Log(LogLevel::kInfo, "http.stopped", {{"port", static_cast<int>(port_)}});
+}
+
+void ServerImpl::RunUntilSignalled() {
+  {
+    std::lock_guard lock(stop_mu_);
+    if (stopped_) return;
+    signals_.emplace(*ioc_, SIGINT, SIGTERM);
+  }
+  signals_->async_wait([this](beast::error_code ec, int signal) {
+    if (ec) return;
+    Log(LogLevel::kInfo, "http.signal", {{"signal", signal}});
+    std::lock_guard lock(stop_mu_);
+    signalled_ = true;
+    stop_cv_.notify_all();
+  });
+  {
+    std::unique_lock lock(stop_mu_);
+    stop_cv_.wait(lock, [this] { return signalled_; });
+  }
+  Stop(std::chrono::seconds(5));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Handler handler) {
+  auto server = std::make_unique<ServerImpl>(options, std::move(handler));
+  AKARI_TRY(server->Open());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace akari::net

@@ -1,0 +1,68 @@
+// An HTTP/1.1 server on Boost.Beast for the hub and the node's local API:
+// loopback by default, TLS when configured, bounded header and body sizes,
+// read and write timeouts, a cap on concurrent connections (extra ones get
+// 503 and are closed), and a graceful stop.
+//
+// Threading: Start() runs `threads` I/O threads. The handler is called on
+// one of them, synchronously, with Request::worker naming which (so callers
+// can keep one database connection per worker); it must be thread-safe
+// across workers. Stop() may be called from any thread, including a signal
+// watcher.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "sync/net/http.h"
+
+namespace akari::net {
+
+struct TlsFiles {
+  std::filesystem::path certificate_pem;  // leaf first, then any chain
+  std::filesystem::path private_key_pem;
+};
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port (see HttpServer::port())
+  int threads = 2;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_file_response_bytes = std::size_t{64} << 20;  // a Range lets clients fetch less
+  std::size_t max_connections = 512;
+  std::chrono::seconds read_timeout{30};   // to receive a whole request
+  std::chrono::seconds write_timeout{60};  // to send a whole response
+  std::chrono::seconds idle_timeout{60};   // keep-alive between requests
+  std::optional<TlsFiles> tls;
+  std::string server_name = "akari";
+  bool access_log = true;  // one structured line per request: method, path (no query), status, ms
+};
+
+class HttpServer {
+ public:
+  // Binds and starts serving. Errors: kInvalidArgument (bad address, TLS
+  // files unusable), kIo (address in use, permission).
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
+
+  virtual ~HttpServer() = default;
+
+  // The bound port (useful when options.port was 0).
+  virtual std::uint16_t port() const = 0;
+  // Connections currently open.
+  virtual std::size_t active_connections() const = 0;
+
+  // Stops accepting, lets requests in flight finish (up to `grace`), then
+  // closes everything and joins the threads. Idempotent.
+  virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
+
+  // Blocks until SIGINT or SIGTERM arrives (or Stop() is called), then
+  // stops gracefully. For the `serve` commands.
+  virtual void RunUntilSignalled() = 0;
+};
+
+}  // namespace akari::net

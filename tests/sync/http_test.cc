@@ -1,0 +1,269 @@
+#include "sync/net/http.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "crypto/tls_certificate.h"
+#include "sync/errors.h"
+#include "sync/net/http_client.h"
+#include "sync/net/http_server.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari::net {
+namespace {
+
+Request MakeRequest(std::string method, std::string path) {
+  Request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  return r;
+}
+
+ClientOptions WithTimeout(std::chrono::milliseconds t) {
+  ClientOptions o;
+  o.request_timeout = t;
+  return o;
+}
+
+ClientOptions WithPin(std::string pin) {
+  ClientOptions o;
+  o.pinned_certificate_sha256 = std::move(pin);
+  return o;
+}
+
+TEST(RouterTest, DispatchesByMethodAndPathWithParameters) {
+  Router router;
+  router.Add("GET", "/v1/persons/{id}", [](const Request& r) {
+    return Response::Json(200, {{"id", r.params.at("id")}});
+  });
+  router.Add("GET", "/pub/{path...}", [](const Request& r) {
+    return Response::Json(200, {{"p", r.params.at("path")}});
+  });
+  Request a = MakeRequest("GET", "/v1/persons/42");
+  EXPECT_EQ(router.Dispatch(a).body, R"({"id":"42"})");
+  Request b = MakeRequest("POST", "/v1/persons/42");
+  EXPECT_EQ(router.Dispatch(b).status, 405);
+  Request c = MakeRequest("GET", "/v1/persons");
+  EXPECT_EQ(router.Dispatch(c).status, 404);
+  Request d = MakeRequest("GET", "/pub/17/objects/ab");
+  EXPECT_EQ(router.Dispatch(d).body, R"({"p":"17/objects/ab"})");
+  Request head = MakeRequest("HEAD", "/v1/persons/1");
+  EXPECT_EQ(router.Dispatch(head).status, 200);
+}
+
+TEST(HttpTest, ParsesTargetsAndRejectsMalformedEscapes) {
+  std::string path;
+  std::map<std::string, std::string> query;
+  ASSERT_TRUE(ParseTarget("/a%20b?x=1&y=%E3%81%82+c", path, query));
+  EXPECT_EQ(path, "/a b");
+  EXPECT_EQ(query["x"], "1");
+  EXPECT_EQ(query["y"], "\xE3\x81\x82 c");
+  EXPECT_FALSE(ParseTarget("/a%2", path, query));
+  EXPECT_FALSE(ParseTarget("/a%00b", path, query));
+  EXPECT_FALSE(ParseTarget("noslash", path, query));
+}
+
+TEST(HttpTest, ParsesUrls) {
+  auto u = ParseUrl("https://127.0.0.1:8443/pub/17/");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 8443);
+  EXPECT_EQ(u->target, "/pub/17/");
+  EXPECT_EQ(ParseUrl("http://[::1]:99")->host, "::1");
+  EXPECT_FALSE(ParseUrl("ftp://x"));
+  EXPECT_FALSE(ParseUrl("http://x:99999/"));
+  EXPECT_EQ(JoinUrl("http://h/pub", "/17/manifest.json"), "http://h/pub/17/manifest.json");
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerOptions options = {}) {
+    router_.Add("GET", "/hello", [](const Request&) { return Response::Json(200, {{"hello", "world"}}); });
+    router_.Add("POST", "/echo", [](const Request& r) { return Response::Json(200, {{"size", r.body.size()}}); });
+    router_.Add("GET", "/slow", [](const Request&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return Response::Json(200, {{"slow", true}});
+    });
+    router_.Add("GET", "/file",
+                [this](const Request&) { return Response::File(dir_ / "blob", "application/octet-stream"); });
+    router_.Add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("boom"); });
+    options.access_log = false;
+    auto server = HttpServer::Start(options, [this](const Request& r) {
+      Request copy = r;
+      return router_.Dispatch(copy);
+    });
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+  }
+  // Sends raw bytes and returns whatever the server answers before closing.
+  std::string Raw(const std::string& bytes) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket sock(ioc);
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), server_->port()});
+    boost::asio::write(sock, boost::asio::buffer(bytes));
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+      const std::size_t n = sock.read_some(boost::asio::buffer(buf), ec);
+      if (ec) break;
+      out.append(buf, n);
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+  std::string base_;
+};
+
+TEST_F(ServerTest, AnswersJsonAndKeepsTheConnection) {
+  StartServer();
+  HttpClient client;
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.Get(base_ + "/hello");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, R"({"hello":"world"})");
+    EXPECT_EQ(r->headers.Get("content-type"), "application/json; charset=utf-8");
+  }
+  EXPECT_EQ(server_->active_connections(), 1u);
+}
+
+TEST_F(ServerTest, RefusesOversizeBodiesAndHeaders) {
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  options.max_header_bytes = 2000;
+  StartServer(options);
+  HttpClient client;
+  auto ok = client.Send("POST", base_ + "/echo", {}, std::string(1000, 'x'));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  auto big = client.Send("POST", base_ + "/echo", {}, std::string(1001, 'x'));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_NE(big->body.find("body_too_large"), std::string::npos);
+  Headers huge;
+  huge.Set("X-Big", std::string(3000, 'y'));
+  auto h = client.Get(base_ + "/hello", huge);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 431);
+}
+
+TEST_F(ServerTest, MalformedRequestsGet400AndTheServerStaysUp) {
+  StartServer();
+  EXPECT_NE(Raw("GARBAGE\r\n\r\n").find("400 Bad Request"), std::string::npos);
+  EXPECT_NE(Raw("GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n").find("400"), std::string::npos);
+  EXPECT_NE(Raw("GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("500"), std::string::npos);
+  HttpClient client;
+  EXPECT_EQ(client.Get(base_ + "/hello")->status, 200);
+}
+
+TEST_F(ServerTest, ServesFileRanges) {
+  std::string content;
+  for (int i = 0; i < 1000; ++i) content += static_cast<char>('a' + i % 26);
+  std::ofstream(dir_ / "blob", std::ios::binary) << content;
+  StartServer();
+  HttpClient client;
+  auto full = client.Get(base_ + "/file");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->status, 200);
+  EXPECT_EQ(full->body, content);
+  Headers range;
+  range.Set("Range", "bytes=10-19");
+  auto part = client.Get(base_ + "/file", range);
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, content.substr(10, 10));
+  EXPECT_EQ(part->headers.Get("Content-Range"), "bytes 10-19/1000");
+  range.Set("Range", "bytes=990-");
+  EXPECT_EQ(client.Get(base_ + "/file", range)->body, content.substr(990));
+  range.Set("Range", "bytes=5000-");
+  EXPECT_EQ(client.Get(base_ + "/file", range)->status, 416);
+}
+
+TEST_F(ServerTest, ExtraConnectionsGet503) {
+  ServerOptions options;
+  options.max_connections = 2;
+  StartServer(options);
+  HttpClient a, b, c;
+  ASSERT_EQ(a.Get(base_ + "/hello")->status, 200);
+  ASSERT_EQ(b.Get(base_ + "/hello")->status, 200);
+  auto r = c.Get(base_ + "/hello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  a.Disconnect();
+  b.Disconnect();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(c.Get(base_ + "/hello")->status, 200);
+}
+
+TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
+  StartServer();
+  auto pending = std::async(std::launch::async, [&] {
+    HttpClient client;
+    return client.Get(base_ + "/slow");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server_->Stop(std::chrono::seconds(5));
+  auto r = pending.get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  HttpClient late;
+  auto refused = late.Get(base_ + "/hello");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, sync::SyncErrc::kUnreachable);
+}
+
+TEST_F(ServerTest, ClientTimesOutOnASlowServer) {
+  StartServer();
+  HttpClient client(WithTimeout(std::chrono::milliseconds(100)));
+  auto r = client.Get(base_ + "/slow");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, sync::SyncErrc::kTimeout);
+}
+
+TEST_F(ServerTest, TlsWithPinnedCertificate) {
+  const crypto::TlsIdentityFiles files{dir_ / "cert.pem", dir_ / "key.pem"};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "node.local", std::chrono::hours(24 * 365)));
+  auto pin = crypto::CertificateFingerprintSha256(files.certificate_pem);
+  ASSERT_TRUE(pin);
+  ServerOptions options;
+  options.tls = TlsFiles{files.certificate_pem, files.private_key_pem};
+  StartServer(options);
+  const std::string url = "https://127.0.0.1:" + std::to_string(server_->port()) + "/hello";
+  HttpClient pinned(WithPin(*pin));
+  auto r = pinned.Get(url);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  HttpClient wrong_pin(WithPin(std::string(64, '0')));
+  EXPECT_FALSE(wrong_pin.Get(url));
+  HttpClient unpinned;  // system CAs do not know a self-signed certificate
+  EXPECT_FALSE(unpinned.Get(url));
+  HttpClient plain;  // plain HTTP to a TLS port gets nothing useful
+  auto p = plain.Get("http://127.0.0.1:" + std::to_string(server_->port()) + "/hello");
+  EXPECT_TRUE(!p || p->status != 200);
+}
+
+TEST(HttpClientTest, RefusedConnectionIsUnreachable) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor probe(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = probe.local_endpoint().port();
+  probe.close();
+  HttpClient client;
+  auto r = client.Get("http://127.0.0.1:" + std::to_string(port) + "/");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, sync::SyncErrc::kUnreachable);
+}
+
+}  // namespace
+}  // namespace akari::net
