@@ -84,9 +84,19 @@ CREATE TABLE audit_log(
   signature BLOB NOT NULL);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 3: trust material for card checks (JPKI CA certificates and
+// revocation lists), delivered with each snapshot and replaced with it.
+constexpr std::string_view kTrustSchema = R"sql(
+CREATE TABLE trust_material(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('ca_certificate', 'crl')),
+  der BLOB NOT NULL);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "snapshot data: person documents and lookup indexes", kSnapshotSchema},
     {2, "local records: operators, checks, audit log", kLocalSchema},
+    {3, "trust material: JPKI CA certificates and revocation lists", kTrustSchema},
 }};
 
 }  // namespace

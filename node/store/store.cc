@@ -253,6 +253,35 @@ Result<std::vector<std::int64_t>> Store::FindByRiskClass(sync::RiskClass risk, s
   return Ids(s);
 }
 
+Status Store::ReplaceTrustMaterial(std::span<const TrustItem> items) {
+  std::optional<Transaction> own;
+  if (!db_.InTransaction()) {
+    AKARI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    own.emplace(std::move(tx));
+  }
+  AKARI_TRY(db_.Exec("DELETE FROM trust_material"));
+  AKARI_ASSIGN_OR_RETURN(Statement insert, db_.Prepare("INSERT INTO trust_material(kind, der) VALUES (?, ?)"));
+  for (const TrustItem& item : items) {
+    AKARI_TRY(
+        insert.Bind(1, item.kind == TrustItem::Kind::kCrl ? "crl" : "ca_certificate").BindBlob(2, item.der).Run());
+  }
+  if (own) AKARI_TRY(own->Commit());
+  return {};
+}
+
+Result<std::vector<TrustItem>> Store::ReadTrustMaterial() {
+  AKARI_ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT kind, der FROM trust_material ORDER BY id"));
+  std::vector<TrustItem> out;
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const ByteSpan der = s.ColumnBlob(1);
+    out.push_back({s.ColumnText(0) == "crl" ? TrustItem::Kind::kCrl : TrustItem::Kind::kCaCertificate,
+                   Bytes(der.begin(), der.end())});
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> Store::GetMeta(std::string_view key) {
   Statement& s = prepared_->get_meta;
   s.Bind(1, key);

@@ -32,6 +32,14 @@ struct StoredPerson {
   sync::IndexEntries index;
 };
 
+// A JPKI CA certificate or CRL from the signed trust material (DER).
+struct TrustItem {
+  enum class Kind { kCaCertificate, kCrl };
+  Kind kind = Kind::kCaCertificate;
+  Bytes der;
+  friend bool operator==(const TrustItem&, const TrustItem&) = default;
+};
+
 struct StoreCounts {
   std::int64_t persons = 0;
   std::int64_t card_links = 0;
@@ -92,6 +100,11 @@ class Store {
   // Persons with `risk` active, ids greater than `after_id`, at most `limit`.
   [[nodiscard]] Result<std::vector<std::int64_t>> FindByRiskClass(sync::RiskClass risk, std::int64_t after_id,
                                                                   std::size_t limit);
+
+  // Replaces all trust material (inside the caller's transaction when one
+  // is open, so it changes together with the snapshot it came with).
+  [[nodiscard]] Status ReplaceTrustMaterial(std::span<const TrustItem> items);
+  [[nodiscard]] Result<std::vector<TrustItem>> ReadTrustMaterial();
 
   // Node metadata (region, data version, sync times …).
   [[nodiscard]] Result<std::optional<std::string>> GetMeta(std::string_view key);

@@ -79,3 +79,41 @@ TEST_F(CheckQueueTest, ChecksSurviveReopening) {
 
 }  // namespace
 }  // namespace akari::node
+
+#include "node/checks/eligibility.h"
+#include "tests/testing/sample_records.h"
+
+namespace akari::node {
+namespace {
+
+TEST(EligibilityTest, CurrentCoverageIsCovered) {
+  const sync::PersonRecord r = testing::SamplePerson(3);
+  const LocalAnswer a = EligibilityOn(r, 20261125);
+  EXPECT_EQ(a.status, "covered");
+  EXPECT_EQ(a.coverage["insurer_number"], r.coverages[1].insurer_number);
+  EXPECT_EQ(a.coverage["valid_to"], nullptr);
+}
+
+TEST(EligibilityTest, PastCoverageAnswersForItsDate) {
+  const sync::PersonRecord r = testing::SamplePerson(3);
+  const LocalAnswer a = EligibilityOn(r, 20200101);
+  EXPECT_EQ(a.status, "covered");
+  EXPECT_EQ(a.coverage["insurer_number"], r.coverages[0].insurer_number);
+}
+
+TEST(EligibilityTest, EndedCoverageIsNotCoveredWithItsEndDate) {
+  sync::PersonRecord r = testing::SamplePerson(3);
+  r.coverages.pop_back();
+  const LocalAnswer a = EligibilityOn(r, 20261125);
+  EXPECT_EQ(a.status, "not_covered");
+  EXPECT_NE(a.detail.find("2023-04-01"), std::string::npos) << a.detail;
+  EXPECT_NE(a.detail.find("another insurer"), std::string::npos) << a.detail;
+}
+
+TEST(EligibilityTest, TodayUsesJapanTime) {
+  ManualClock clock(FromUnixSeconds(1764084600));  // 2025-11-25T15:30:00Z = 2025-11-26 00:30 JST
+  EXPECT_EQ(TodayInJapan(clock), 20251126);
+}
+
+}  // namespace
+}  // namespace akari::node

@@ -42,7 +42,7 @@ TEST_F(CliTest, InitThenStatusAsJson) {
   auto r = Akari({"status", "--data", data_, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["schema_version"], 2);
+  EXPECT_EQ(j["schema_version"], 3);
   EXPECT_EQ(j["counts"]["persons"], 0);
   EXPECT_EQ(j["key_slots"].size(), 1u);
   EXPECT_TRUE(j["data"]["version"].is_null());

@@ -87,7 +87,8 @@ class ServerTest : public ::testing::Test {
   void StartServer(ServerOptions options = {}) {
     router_.Add("GET", "/hello", [](const Request&) { return Response::Json(200, {{"hello", "world"}}); });
     router_.Add("POST", "/echo", [](const Request& r) { return Response::Json(200, {{"size", r.body.size()}}); });
-    router_.Add("GET", "/slow", [](const Request&) {
+    router_.Add("GET", "/slow", [this](const Request&) {
+      slow_started_ = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
       return Response::Json(200, {{"slow", true}});
     });
@@ -124,6 +125,7 @@ class ServerTest : public ::testing::Test {
   Router router_;
   std::unique_ptr<HttpServer> server_;
   std::string base_;
+  std::atomic<bool> slow_started_{false};
 };
 
 TEST_F(ServerTest, AnswersJsonAndKeepsTheConnection) {
@@ -213,7 +215,7 @@ TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
     HttpClient client;
     return client.Get(base_ + "/slow");
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!slow_started_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   server_->Stop(std::chrono::seconds(5));
   auto r = pending.get();
   ASSERT_TRUE(r) << r.error().message;
