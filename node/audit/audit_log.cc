@@ -1,7 +1,7 @@
 #include "node/audit/audit_log.h"
 
 #include "crypto/hash.h"
-#include "node/store/errors.h"
+#include "sync/db/errors.h"
 
 namespace akari::node {
 
@@ -123,7 +123,7 @@ Status AuditLog::ExportJsonLines(std::ostream& out) {
     line["signature"] = ToHex(s.ColumnBlob(3));
     out << line.dump() << '\n';
   }
-  if (!out) return MakeError(store::StoreErrc::kIo, "writing the audit export failed");
+  if (!out) return MakeError(db::DbErrc::kIo, "writing the audit export failed");
   return {};
 }
 

@@ -1,53 +1,15 @@
 #include "node/store/store.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "base/clock.h"
 #include "base/strings.h"
-#include "node/store/errors.h"
 #include "node/store/migrations.h"
+#include "sync/db/errors.h"
 #include "sync/person_document.h"
 
 namespace akari::store {
 namespace {
 
 constexpr std::string_view kPersonCountKey = "person_count";
-
-// Creates an empty database file with mode 0600 so that SQLite (which
-// gives the WAL and shm files the database file's mode) never makes a
-// world-readable file.
-Status CreateEmptyPrivateFile(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return MakeError(StoreErrc::kIo, "cannot create " + path.string() + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  return {};
-}
-
-Status ConfigureConnection(Database& db, ByteSpan key) {
-  AKARI_TRY(db.SetRawKey(key));
-  AKARI_ASSIGN_OR_RETURN(std::string version, db.QueryText("PRAGMA cipher_version"));
-  if (version.empty()) {
-    return MakeError(StoreErrc::kSqlite, "the SQLite library in use is not SQLCipher; the store cannot be encrypted");
-  }
-  // One file format on every SQLCipher release: 4.x reads and writes the
-  // 3.x format (HMAC-SHA1, no KDF needed with a raw key) when asked.
-  if (version.front() >= '4') AKARI_TRY(db.Exec("PRAGMA cipher_compatibility = 3"));
-  AKARI_TRY(db.Exec("PRAGMA cipher_page_size = 4096"));
-  // The first read proves the key (or finds the damage).
-  AKARI_TRY(db.QueryInt("SELECT count(*) FROM sqlite_master"));
-  AKARI_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
-  if (mode != "wal") return MakeError(StoreErrc::kIo, "cannot switch " + db.path().string() + " to WAL mode");
-  AKARI_TRY(
-      db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
-              "PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384;"));
-  return {};
-}
 
 }  // namespace
 
@@ -72,16 +34,7 @@ int CurrentSchemaVersion() {
 }
 
 Result<Store> Store::Open(const std::filesystem::path& path, ByteSpan key, Options options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    if (!options.create) {
-      return MakeError(StoreErrc::kNotFound,
-                       "no database at " + path.string() + ": is this the right --data directory?");
-    }
-    AKARI_TRY(CreateEmptyPrivateFile(path));
-  }
-  AKARI_ASSIGN_OR_RETURN(Database db, Database::Open(path, /*create=*/false));
-  AKARI_TRY(ConfigureConnection(db, key));
+  AKARI_ASSIGN_OR_RETURN(Database db, db::OpenEncrypted(path, key, options.create));
   Store store(std::move(db));
   AKARI_TRY(store.Migrate());
   auto p = std::make_shared<Prepared>();
@@ -116,9 +69,9 @@ Result<int> Store::SchemaVersion() {
 Result<int> Store::Migrate() {
   AKARI_ASSIGN_OR_RETURN(int current, SchemaVersion());
   if (current > CurrentSchemaVersion()) {
-    return MakeError(StoreErrc::kTooNew, "the database " + db_.path().string() + " has schema version " +
-                                             std::to_string(current) + " but this program knows only up to " +
-                                             std::to_string(CurrentSchemaVersion()) + "; update Akari");
+    return MakeError(db::DbErrc::kTooNew, "the database " + db_.path().string() + " has schema version " +
+                                              std::to_string(current) + " but this program knows only up to " +
+                                              std::to_string(CurrentSchemaVersion()) + "; update Akari");
   }
   int applied = 0;
   for (const Migration& m : AllMigrations()) {
@@ -178,7 +131,7 @@ Status Store::DeleteAllPersons() {
 Status Store::InsertPersons(std::span<const StoredPerson> persons) {
   Prepared& p = *prepared_;
   for (const StoredPerson& person : persons) {
-    if (person.id <= 0) return MakeError(StoreErrc::kInvalidArgument, "person ids must be positive");
+    if (person.id <= 0) return MakeError(db::DbErrc::kInvalidArgument, "person ids must be positive");
     AKARI_TRY(p.insert_person.Bind(1, person.id).BindBlob(2, person.document).Run());
     for (const crypto::Hash16& k : person.index.card_keys) {
       AKARI_TRY(p.insert_card.BindBlob(1, k).Bind(2, person.id).Run());

@@ -18,11 +18,16 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "crypto/hash.h"
-#include "node/store/sqlite.h"
+#include "sync/db/sqlite.h"
 #include "sync/index_keys.h"
 #include "sync/record.h"
 
 namespace akari::store {
+
+// The SQLCipher wrapper types, used through the store by node code.
+using db::Database;
+using db::Statement;
+using db::Transaction;
 
 // A person as the store holds it: the encoded document (see
 // sync/person_document.h) and the index entries derived from it.

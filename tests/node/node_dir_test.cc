@@ -6,7 +6,7 @@
 #include "base/errors.h"
 #include "base/file.h"
 #include "crypto/errors.h"
-#include "node/store/errors.h"
+#include "sync/db/errors.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
@@ -68,7 +68,7 @@ TEST(NodeDirTest, DatabaseFromAnotherNodeIsNotDecryptable) {
                              std::filesystem::copy_options::overwrite_existing);
   auto node = OpenNodeDir(root / "a", Pass("operator-pass"));
   ASSERT_FALSE(node);
-  EXPECT_EQ(node.error().code, store::StoreErrc::kNotDecryptable);
+  EXPECT_EQ(node.error().code, db::DbErrc::kNotDecryptable);
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
-#include "node/store/errors.h"
 #include "node/store/migrations.h"
+#include "sync/db/errors.h"
 #include "sync/index_keys.h"
 #include "sync/kana.h"
 #include "sync/person_document.h"
@@ -71,7 +71,7 @@ TEST_F(StoreTest, RefusesASchemaFromTheFuture) {
   { ASSERT_TRUE(OpenStore().database().Exec("PRAGMA user_version = 999")); }
   auto s = Store::Open(path_, kKey, {});
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, StoreErrc::kTooNew);
+  EXPECT_EQ(s.error().code, db::DbErrc::kTooNew);
 }
 
 TEST_F(StoreTest, ReplacesPersonsAndLooksThemUp) {
@@ -129,7 +129,7 @@ TEST_F(StoreTest, AFailedReplaceLeavesThePreviousState) {
   batch.back().id = 0;  // invalid: the whole batch must be refused
   auto r = s.ReplacePersons(batch);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, StoreErrc::kInvalidArgument);
+  EXPECT_EQ(r.error().code, db::DbErrc::kInvalidArgument);
   EXPECT_EQ(s.Counts()->persons, 3);
   EXPECT_FALSE(*s.ReadPerson(10));
 }
@@ -169,7 +169,7 @@ TEST_F(StoreTest, WrongKeyIsReportedAsNotDecryptable) {
   { OpenStore(); }
   auto s = Store::Open(path_, Bytes(32, 0x43), {});
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, StoreErrc::kNotDecryptable);
+  EXPECT_EQ(s.error().code, db::DbErrc::kNotDecryptable);
   EXPECT_NE(s.error().message.find(path_.string()), std::string::npos);
 }
 
@@ -191,11 +191,11 @@ TEST_F(StoreTest, TruncatedDatabaseGivesAClearError) {
       auto counted = s->database().QueryInt("SELECT count(*) FROM person_name");
       auto read = s->ReadPerson(150);
       ASSERT_TRUE(!check || *check != "ok" || !counted || !read) << len;
-      error = !read ? read.error() : !counted ? counted.error() : Error{StoreErrc::kCorrupt, *check};
+      error = !read ? read.error() : !counted ? counted.error() : Error{db::DbErrc::kCorrupt, *check};
     } else {
       error = s.error();
     }
-    EXPECT_TRUE(error.code == StoreErrc::kCorrupt || error.code == StoreErrc::kNotDecryptable)
+    EXPECT_TRUE(error.code == db::DbErrc::kCorrupt || error.code == db::DbErrc::kNotDecryptable)
         << len << ": " << error.message;
     EXPECT_FALSE(error.message.empty());
   }
@@ -204,7 +204,7 @@ TEST_F(StoreTest, TruncatedDatabaseGivesAClearError) {
 TEST_F(StoreTest, MissingDatabaseIsNotCreatedUnlessAsked) {
   auto s = Store::Open(path_, kKey, {});
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, StoreErrc::kNotFound);
+  EXPECT_EQ(s.error().code, db::DbErrc::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(path_));
 }
 

@@ -1,5 +1,6 @@
-// Thin RAII wrappers over SQLCipher's sqlite3 API. SQLite result codes are
-// translated to StoreErrc here, once; nothing above this file sees an int rc.
+// Thin RAII wrappers over SQLCipher's sqlite3 API, shared by the node store
+// and the hub store. SQLite result codes are
+// translated to DbErrc here, once; nothing above this file sees an int rc.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace akari::store {
+namespace akari::db {
 
 // Owns one prepared statement. Bind indices are 1-based (SQLite's), column
 // indices 0-based. Threading: belongs to its connection's thread.
@@ -94,6 +95,15 @@ class Database {
   std::unique_ptr<std::filesystem::path> path_;
 };
 
+// Opens an SQLCipher database the way every Akari store is opened: raw
+// 32-byte key (no SQLCipher KDF), SQLCipher 3 file format on 3.4 and 4.x
+// (cipher_compatibility = 3 on 4.x), 4 KiB pages, WAL, foreign keys on,
+// synchronous NORMAL, temp_store MEMORY, a 10 s busy timeout. With `create`
+// a missing file is created with mode 0600 first (SQLite gives the WAL and
+// shm files the database file's mode). Errors: kNotFound (missing and not
+// `create`), kNotDecryptable (wrong key / not a database), kCorrupt, kIo.
+[[nodiscard]] Result<Database> OpenEncrypted(const std::filesystem::path& path, ByteSpan key, bool create);
+
 // Translates an SQLite result code.
 Error TranslateSqliteError(int rc, std::string_view detail, const std::filesystem::path& path);
 
@@ -118,4 +128,4 @@ class Transaction {
   bool durable_ = false;
 };
 
-}  // namespace akari::store
+}  // namespace akari::db

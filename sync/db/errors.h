@@ -1,11 +1,11 @@
-// Errors of the node store (category "akari.store").
+// Errors of the node store (category "akari.db").
 #pragma once
 
 #include <system_error>
 
-namespace akari::store {
+namespace akari::db {
 
-enum class StoreErrc {
+enum class DbErrc {
   kNotFound = 1,     // no database where one was expected
   kNotDecryptable,   // wrong key, or not an Akari database
   kCorrupt,          // the file is damaged or truncated
@@ -18,13 +18,13 @@ enum class StoreErrc {
   kSqlite,           // any other SQLite error
 };
 
-const std::error_category& StoreCategory();
+const std::error_category& DbCategory();
 
-inline std::error_code make_error_code(StoreErrc e) {
-  return {static_cast<int>(e), StoreCategory()};
+inline std::error_code make_error_code(DbErrc e) {
+  return {static_cast<int>(e), DbCategory()};
 }
 
-}  // namespace akari::store
+}  // namespace akari::db
 
 template <>
-struct std::is_error_code_enum<akari::store::StoreErrc> : std::true_type {};
+struct std::is_error_code_enum<akari::db::DbErrc> : std::true_type {};

@@ -1,40 +1,44 @@
-#include "node/store/sqlite.h"
+#include "sync/db/sqlite.h"
 
 #define SQLITE_HAS_CODEC 1
+#include <fcntl.h>
 #include <sqlcipher/sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
-#include "node/store/errors.h"
+#include "sync/db/errors.h"
 
-namespace akari::store {
+namespace akari::db {
 
 Error TranslateSqliteError(int rc, std::string_view detail, const std::filesystem::path& path) {
   const std::string file = path.string();
   const std::string d(detail);
   switch (rc & 0xff) {
     case SQLITE_NOTADB:
-      return {StoreErrc::kNotDecryptable, "the database " + file +
-                                              " cannot be decrypted with this node's key: it belongs to another "
-                                              "keystore or is not an Akari database (" +
-                                              d + ")"};
+      return {DbErrc::kNotDecryptable, "the database " + file +
+                                           " cannot be decrypted with this node's key: it belongs to another "
+                                           "keystore or is not an Akari database (" +
+                                           d + ")"};
     case SQLITE_CORRUPT:
-      return {StoreErrc::kCorrupt, "the database " + file + " is damaged or truncated (" + d +
-                                       "); restore it from a backup, or create a new node and sync again"};
+      return {DbErrc::kCorrupt, "the database " + file + " is damaged or truncated (" + d +
+                                    "); restore it from a backup, or create a new node and sync again"};
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return {StoreErrc::kBusy, "the database " + file + " is locked by another process (" + d + ")"};
+      return {DbErrc::kBusy, "the database " + file + " is locked by another process (" + d + ")"};
     case SQLITE_FULL:
-      return {StoreErrc::kDiskFull, "the disk holding " + file + " is full (" + d + "); free space and retry"};
+      return {DbErrc::kDiskFull, "the disk holding " + file + " is full (" + d + "); free space and retry"};
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
-      return {StoreErrc::kIo, "cannot access the database " + file + " (" + d + ")"};
+      return {DbErrc::kIo, "cannot access the database " + file + " (" + d + ")"};
     case SQLITE_CONSTRAINT:
-      return {StoreErrc::kConstraint, "database constraint failed in " + file + " (" + d + ")"};
+      return {DbErrc::kConstraint, "database constraint failed in " + file + " (" + d + ")"};
     default:
-      return {StoreErrc::kSqlite, "database error in " + file + " (" + d + ")"};
+      return {DbErrc::kSqlite, "database error in " + file + " (" + d + ")"};
   }
 }
 
@@ -150,7 +154,7 @@ Status Database::SetRawKey(ByteSpan key) {
   // SQLCipher's raw-key syntax: the key material is the text x'<64 hex>'.
   // It is built in a stack buffer that is wiped right after use.
   char text[2 + 64 + 1 + 1] = {};
-  if (key.size() != 32) return MakeError(StoreErrc::kInvalidArgument, "database key must be 32 bytes");
+  if (key.size() != 32) return MakeError(DbErrc::kInvalidArgument, "database key must be 32 bytes");
   static constexpr char kDigits[] = "0123456789abcdef";
   text[0] = 'x';
   text[1] = '\'';
@@ -216,6 +220,36 @@ Error Database::LastError(std::string_view what) const {
   return TranslateSqliteError(sqlite3_extended_errcode(db_), std::string(what) + ": " + sqlite3_errmsg(db_), *path_);
 }
 
+Result<Database> OpenEncrypted(const std::filesystem::path& path, ByteSpan key, bool create) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (!create) {
+      return MakeError(DbErrc::kNotFound, "no database at " + path.string() + ": is this the right --data directory?");
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return MakeError(DbErrc::kIo, "cannot create " + path.string() + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  AKARI_ASSIGN_OR_RETURN(Database db, Database::Open(path, /*create=*/false));
+  AKARI_TRY(db.SetRawKey(key));
+  AKARI_ASSIGN_OR_RETURN(std::string version, db.QueryText("PRAGMA cipher_version"));
+  if (version.empty()) {
+    return MakeError(DbErrc::kSqlite, "the SQLite library in use is not SQLCipher; the store cannot be encrypted");
+  }
+  // One file format on every SQLCipher release: 4.x reads and writes the
+  // 3.x format (HMAC-SHA1, no KDF needed with a raw key) when asked.
+  if (version.front() >= '4') AKARI_TRY(db.Exec("PRAGMA cipher_compatibility = 3"));
+  AKARI_TRY(db.Exec("PRAGMA cipher_page_size = 4096"));
+  // The first read proves the key (or finds the damage).
+  AKARI_TRY(db.QueryInt("SELECT count(*) FROM sqlite_master"));
+  AKARI_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
+  if (mode != "wal") return MakeError(DbErrc::kIo, "cannot switch " + path.string() + " to WAL mode");
+  AKARI_TRY(
+      db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
+              "PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384;"));
+  return db;
+}
+
 Result<Transaction> Transaction::Begin(Database& db, bool durable) {
   // synchronous cannot change inside a transaction, so it is set first.
   if (durable) AKARI_TRY(db.Exec("PRAGMA synchronous = FULL"));
@@ -248,4 +282,4 @@ Status Transaction::Commit() {
   return s;
 }
 
-}  // namespace akari::store
+}  // namespace akari::db
