@@ -54,6 +54,11 @@ Date ParseDate(std::string_view text) {
   return IsValidDate(value) ? value : 0;
 }
 
+Date DateInJapan(std::chrono::system_clock::time_point t) {
+  const auto days = std::chrono::floor<std::chrono::days>(t + std::chrono::hours(9));
+  return DateFromDays(days.time_since_epoch().count());
+}
+
 int AgeOn(Date birth, Date on) {
   int age = on / 10000 - birth / 10000;
   if (on % 10000 < birth % 10000) --age;

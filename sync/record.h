@@ -4,6 +4,7 @@
 // document per person (see person_document.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ Date DateFromDays(std::int64_t days);
 std::string FormatDate(Date d);
 // Parses "YYYY-MM-DD" or "YYYYMMDD"; 0 if invalid.
 Date ParseDate(std::string_view text);
+// The calendar date in Japan (UTC+9, no daylight saving) at `t`.
+Date DateInJapan(std::chrono::system_clock::time_point t);
 // Whole years of age on `on` for someone born on `birth`.
 int AgeOn(Date birth, Date on);
 

@@ -83,14 +83,6 @@ std::optional<Assurance> ParseAssurance(std::string_view name) {
   return std::nullopt;
 }
 
-Bytes CheckSigningInput(std::string_view body) {
-  constexpr std::string_view kTag = "akari-check/1";
-  Bytes out(kTag.size() + body.size());
-  std::copy(kTag.begin(), kTag.end(), out.begin());
-  std::copy(body.begin(), body.end(), out.begin() + static_cast<std::ptrdiff_t>(kTag.size()));
-  return out;
-}
-
 Result<CheckRecord> CheckQueue::Record(const CheckInput& input) {
   store::Database& db = store_.database();
   std::optional<store::Transaction> own;

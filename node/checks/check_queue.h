@@ -17,6 +17,7 @@
 #include "crypto/keys.h"
 #include "crypto/secret_buffer.h"
 #include "node/store/store.h"
+#include "sync/reconcile/protocol.h"
 
 namespace akari::node {
 
@@ -98,7 +99,8 @@ class CheckQueue {
   const Clock& clock_;
 };
 
-// The bytes a check signature covers.
-Bytes CheckSigningInput(std::string_view body);
+// The bytes a check signature covers (defined with the protocol the hub
+// verifies it by).
+using sync::reconcile::CheckSigningInput;
 
 }  // namespace akari::node

@@ -54,8 +54,7 @@ LocalAnswer EligibilityOn(const sync::PersonRecord& record, sync::Date on) {
 }
 
 sync::Date TodayInJapan(const Clock& clock) {
-  const auto days = std::chrono::floor<std::chrono::days>(clock.Now() + std::chrono::hours(9));
-  return sync::DateFromDays(days.time_since_epoch().count());
+  return sync::DateInJapan(clock.Now());
 }
 
 }  // namespace akari::node
