@@ -1,6 +1,7 @@
 #include "node/status.h"
 
 #include "base/strings.h"
+#include "node/checks/report.h"
 #include "node/store/meta_keys.h"
 
 namespace akari::node {
@@ -34,6 +35,9 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   st.node_id = node.keystore.node_id();
   AKARI_ASSIGN_OR_RETURN(st.schema_version, s.SchemaVersion());
   AKARI_ASSIGN_OR_RETURN(st.counts, s.Counts());
+  AKARI_ASSIGN_OR_RETURN(ReconciliationCounts reconciled, CountReconciliation(s));
+  st.checks_confirmed = reconciled.confirmed;
+  st.checks_changed = reconciled.changed;
   st.key_slots = node.keystore.slots();
   AKARI_ASSIGN_OR_RETURN(auto region, s.GetMeta(store::meta::kRegion));
   AKARI_ASSIGN_OR_RETURN(auto hub, s.GetMeta(store::meta::kHubUrl));
@@ -89,6 +93,8 @@ nlohmann::json NodeStatusToJson(const NodeStatus& st) {
             {"card_links", st.counts.card_links},
             {"checks", st.counts.checks},
             {"checks_pending", st.counts.checks_pending},
+            {"checks_confirmed", st.checks_confirmed},
+            {"checks_changed", st.checks_changed},
             {"audit_entries", st.counts.audit_entries},
             {"operators", st.counts.operators}}},
           {"key_slots", slots}};

@@ -20,6 +20,8 @@ struct NodeStatus {
   std::string node_id;
   int schema_version = 0;
   store::StoreCounts counts;
+  std::int64_t checks_confirmed = 0;  // answered by the hub, nothing to do
+  std::int64_t checks_changed = 0;    // answered by the hub, the claim must change (akari checks report)
   std::vector<crypto::KeySlotInfo> key_slots;
   std::string region;                        // "" until enrolled
   std::string hub_url;                       // "" until enrolled

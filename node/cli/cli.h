@@ -64,5 +64,6 @@ void Print(std::string_view line);
 void RegisterInitCommand(CLI::App& app, CommandTable& table);
 void RegisterStatusCommand(CLI::App& app, CommandTable& table);
 void RegisterKeyslotCommands(CLI::App& app, CommandTable& table);
+void RegisterChecksCommands(CLI::App& app, CommandTable& table);
 
 }  // namespace akari::cli

@@ -39,7 +39,8 @@ void PrintHuman(const node::NodeStatus& st) {
   Print(Row("Persons", std::to_string(st.counts.persons)));
   Print(Row("Card links", std::to_string(st.counts.card_links)));
   Print(Row("Checks", std::to_string(st.counts.checks) + " (" + std::to_string(st.counts.checks_pending) +
-                          " not yet reconciled)"));
+                          " not yet reconciled, " + std::to_string(st.checks_confirmed) + " confirmed, " +
+                          std::to_string(st.checks_changed) + " need a different claim: akari checks report)"));
   Print(Row("Operators", std::to_string(st.counts.operators)));
   Print(Row("Audit entries", std::to_string(st.counts.audit_entries)));
   Print(Row("Schema version", std::to_string(st.schema_version)));

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   akari::cli::RegisterInitCommand(app, table);
   akari::cli::RegisterStatusCommand(app, table);
   akari::cli::RegisterKeyslotCommands(app, table);
+  akari::cli::RegisterChecksCommands(app, table);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
