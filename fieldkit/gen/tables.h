@@ -1,0 +1,54 @@
+// Curated reference tables the generator draws from: Ishikawa's
+// municipalities, Japanese names, the region's insurers and a table of real
+// medicines. Everything here is data, typed in from public sources named in
+// each .cc file.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "sync/record.h"
+
+namespace akari::fieldkit::gen {
+
+// One 市町 of Ishikawa (都道府県コード 17).
+struct Municipality {
+  std::string_view name;                              // 金沢市
+  std::string_view code;                              // 5-digit 地方公共団体コード without check digit, 17201
+  std::string_view short_name;                        // 金沢 (used as the 国保 記号)
+  int population;                                     // approximate residents, for weighting
+  std::span<const std::string_view> postal_prefixes;  // "920-0", "921-8" …
+  std::span<const std::string_view> towns;            // 町名 used in addresses
+};
+std::span<const Municipality> IshikawaMunicipalities();
+inline constexpr std::string_view kPrefectureName = "石川県";
+inline constexpr int kPrefectureCode = 17;
+
+struct NameEntry {
+  std::string_view kanji;
+  std::string_view kana;  // full-width katakana
+};
+std::span<const NameEntry> Surnames();
+// Given names common for someone of `sex` born in `birth_year`.
+std::span<const NameEntry> GivenNames(sync::Sex sex, int birth_year);
+
+// Dosage forms, for usage text and units.
+enum class DrugForm : std::uint8_t { kTablet, kCapsule, kPowder, kGranule, kLiquid, kInjection, kOther };
+
+struct Drug {
+  std::string_view yj;          // 12-character YJ code (薬価基準収載医薬品コード)
+  std::string_view name;        // product name as listed
+  std::string_view ingredient;  // 一般名
+  std::string_view strength;    // "5mg"
+  DrugForm form;
+  std::string_view unit;  // 錠, カプセル, g, 包, mL, 本
+  double usual_daily;     // usual daily amount in `unit` (内服) or per dose (屯服)
+};
+// The curated table (see drug_table.cc for sources).
+std::span<const Drug> DrugTable();
+// The entry with YJ code `yj`; aborts the process when missing (a typo in a
+// regimen table is a programming error caught by the tests).
+const Drug& DrugByYj(std::string_view yj);
+
+}  // namespace akari::fieldkit::gen
