@@ -2,6 +2,9 @@
 // compressed value (ARCHITECTURE.md section 4). Layout: one format byte (1),
 // then a zstd frame of the MessagePack form of RecordToJson() without card
 // links (a node holds card links only as hashed index keys).
+// Format 2 is the same MessagePack in a zstd frame compressed against a
+// DocumentDictionary (sync/document_dictionary.h); the frame names the
+// dictionary's id.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +15,28 @@
 
 namespace akari::sync {
 
+class DocumentDictionary;
+
 inline constexpr std::uint8_t kPersonDocumentFormat = 1;
+inline constexpr std::uint8_t kPersonDocumentFormatDictionary = 2;
 inline constexpr std::size_t kMaxPersonDocumentBytes = std::size_t{16} << 20;
 
 [[nodiscard]] Result<Bytes> EncodePersonDocument(const PersonRecord& record);
 
+// Format 2, compressed against `dictionary`.
+[[nodiscard]] Result<Bytes> EncodePersonDocument(const PersonRecord& record, const DocumentDictionary& dictionary);
+
+// The uncompressed body both formats carry (MessagePack without card
+// links): what a dictionary is trained on.
+Bytes PackPersonDocumentBody(const PersonRecord& record);
+
 // Errors: kCorruptDocument (unknown format byte, damaged compression or
-// MessagePack), kInvalidRecord (fields fail validation).
+// MessagePack, a format-2 document without its dictionary), kInvalidRecord
+// (fields fail validation).
 [[nodiscard]] Result<PersonRecord> DecodePersonDocument(ByteSpan document);
+[[nodiscard]] Result<PersonRecord> DecodePersonDocument(ByteSpan document, const DocumentDictionary* dictionary);
+
+// The id of the dictionary a format-2 document needs; 0 for format 1.
+std::uint32_t PersonDocumentDictionaryId(ByteSpan document);
 
 }  // namespace akari::sync

@@ -93,10 +93,29 @@ CREATE TABLE trust_material(
   der BLOB NOT NULL);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 4: sync state. The root metadata versions this node accepted
+// (the first pinned at enrollment), the snapshot chunks its persons equal
+// (so a later full sync fetches only chunks it lacks) and the zstd
+// dictionaries its person documents are compressed against.
+constexpr std::string_view kSyncSchema = R"sql(
+CREATE TABLE sync_root(
+  version INTEGER PRIMARY KEY,
+  document BLOB NOT NULL);
+CREATE TABLE sync_chunk(
+  id TEXT PRIMARY KEY NOT NULL,
+  first_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL,
+  persons INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE document_dictionary(
+  id INTEGER PRIMARY KEY,
+  dictionary BLOB NOT NULL);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "snapshot data: person documents and lookup indexes", kSnapshotSchema},
     {2, "local records: operators, checks, audit log", kLocalSchema},
     {3, "trust material: JPKI CA certificates and revocation lists", kTrustSchema},
+    {4, "sync state: pinned root metadata, snapshot chunks, document dictionaries", kSyncSchema},
 }};
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "node/store/store.h"
 
+#include <map>
+
 #include "base/clock.h"
 #include "base/strings.h"
 #include "node/store/migrations.h"
 #include "sync/db/errors.h"
+#include "sync/document_dictionary.h"
 #include "sync/person_document.h"
 
 namespace akari::store {
@@ -27,6 +30,8 @@ struct Store::Prepared {
   Statement find_risk;
   Statement get_meta;
   Statement set_meta;
+  Statement get_dictionary;
+  std::map<std::uint32_t, std::shared_ptr<const sync::DocumentDictionary>> dictionaries;
 };
 
 int CurrentSchemaVersion() {
@@ -57,6 +62,7 @@ Result<Store> Store::Open(const std::filesystem::path& path, ByteSpan key, Optio
                                                  "person_id > ? ORDER BY person_id LIMIT ?"));
   AKARI_ASSIGN_OR_RETURN(p->get_meta, d.Prepare("SELECT value FROM meta WHERE key = ?"));
   AKARI_ASSIGN_OR_RETURN(p->set_meta, d.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
+  AKARI_ASSIGN_OR_RETURN(p->get_dictionary, d.Prepare("SELECT dictionary FROM document_dictionary WHERE id = ?"));
   store.prepared_ = std::move(p);
   return store;
 }
@@ -166,7 +172,22 @@ Result<std::optional<Bytes>> Store::ReadPersonDocument(std::int64_t id) {
 Result<std::optional<sync::PersonRecord>> Store::ReadPerson(std::int64_t id) {
   AKARI_ASSIGN_OR_RETURN(std::optional<Bytes> doc, ReadPersonDocument(id));
   if (!doc) return std::optional<sync::PersonRecord>();
-  AKARI_ASSIGN_OR_RETURN(sync::PersonRecord record, sync::DecodePersonDocument(*doc));
+  std::shared_ptr<const sync::DocumentDictionary> dictionary;
+  if (const std::uint32_t dict_id = sync::PersonDocumentDictionaryId(*doc); dict_id != 0) {
+    auto& cached = prepared_->dictionaries[dict_id];
+    if (!cached) {
+      Statement& s = prepared_->get_dictionary;
+      s.Bind(1, std::int64_t{dict_id});
+      AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (row) {
+        auto created = sync::DocumentDictionary::Create(s.ColumnBlob(0));
+        s.Reset();
+        if (created) cached = std::move(*created);
+      }
+    }
+    dictionary = cached;  // a missing dictionary makes the decode below fail with kCorruptDocument
+  }
+  AKARI_ASSIGN_OR_RETURN(sync::PersonRecord record, sync::DecodePersonDocument(*doc, dictionary.get()));
   return std::optional<sync::PersonRecord>(std::move(record));
 }
 
@@ -204,6 +225,14 @@ Result<std::vector<std::int64_t>> Store::FindByRiskClass(sync::RiskClass risk, s
   Statement& s = prepared_->find_risk;
   s.Bind(1, static_cast<std::int64_t>(risk)).Bind(2, after_id).Bind(3, static_cast<std::int64_t>(limit));
   return Ids(s);
+}
+
+Status Store::PutDocumentDictionary(std::uint32_t id, ByteSpan dictionary) {
+  AKARI_ASSIGN_OR_RETURN(Statement s,
+                         db_.Prepare("INSERT OR REPLACE INTO document_dictionary(id, dictionary) VALUES (?, ?)"));
+  AKARI_TRY(s.Bind(1, std::int64_t{id}).BindBlob(2, dictionary).Run());
+  prepared_->dictionaries.erase(id);
+  return {};
 }
 
 Status Store::ReplaceTrustMaterial(std::span<const TrustItem> items) {

@@ -106,6 +106,11 @@ class Store {
   [[nodiscard]] Result<std::vector<std::int64_t>> FindByRiskClass(sync::RiskClass risk, std::int64_t after_id,
                                                                   std::size_t limit);
 
+  // Stores a zstd dictionary that format-2 person documents name (see
+  // sync/document_dictionary.h); ReadPerson() finds it by id. Runs in the
+  // caller's transaction when one is open.
+  [[nodiscard]] Status PutDocumentDictionary(std::uint32_t id, ByteSpan dictionary);
+
   // Replaces all trust material (inside the caller's transaction when one
   // is open, so it changes together with the snapshot it came with).
   [[nodiscard]] Status ReplaceTrustMaterial(std::span<const TrustItem> items);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "node/store/store.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -42,7 +43,7 @@ TEST_F(CliTest, InitThenStatusAsJson) {
   auto r = Akari({"status", "--data", data_, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["schema_version"], 3);
+  EXPECT_EQ(j["schema_version"], store::CurrentSchemaVersion());
   EXPECT_EQ(j["counts"]["persons"], 0);
   EXPECT_EQ(j["key_slots"].size(), 1u);
   EXPECT_TRUE(j["data"]["version"].is_null());

@@ -1,0 +1,82 @@
+// Deciding whether to trust a publication: walk the root chain from the
+// pinned root, then verify the manifest (signature by the current root's
+// manifest keys, region, no rollback, not mixed with other metadata,
+// expiry against a clock that cannot go back past signed time, an envelope
+// for this node). TUF's client workflow, cut to Akari's two roles.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "crypto/keys.h"
+#include "crypto/secret_buffer.h"
+#include "sync/client/source.h"
+#include "sync/publication/content_key.h"
+#include "sync/publication/manifest.h"
+#include "sync/publication/root.h"
+
+namespace akari::sync::client {
+
+struct RootUpdate {
+  publication::RootMetadata root;                               // the newest trusted root
+  std::vector<std::pair<std::int64_t, std::string>> new_roots;  // (version, file text) newly accepted, in order
+};
+
+// Fetches <region>/root/<n+1>.json, <n+2>.json, … until one is missing,
+// verifying each against its predecessor. Errors: those of
+// publication::VerifyNextRoot, source errors, kCorruptDocument.
+// A chain longer than kMaxRootChainSteps stops there (the rest next time).
+[[nodiscard]] Result<RootUpdate> UpdateRoots(PublicationSource& source, const publication::RootMetadata& pinned);
+
+// What a node has accepted so far.
+struct TrustState {
+  std::string region;
+  std::string node_id;
+  std::optional<std::int64_t> data_version;
+  std::string applied_manifest_hash;      // of the manifest data_version came from
+  std::optional<TimePoint> trusted_time;  // newest signed time seen
+};
+
+struct NodeBoxKeys {
+  crypto::X25519PublicKey public_key{};
+  const crypto::SecretBuffer* secret_key = nullptr;
+};
+
+struct ManifestCheckOptions {
+  bool accept_expired = false;  // an administrator's decision, recorded by the caller
+  TimePoint now;                // the local clock
+};
+
+struct VerifiedManifest {
+  publication::Manifest manifest;
+  std::string hash;                                    // hex BLAKE2b-256 of the manifest file
+  bool up_to_date = false;                             // same version as applied: nothing to do
+  bool expired = false;                                // expired, accepted because accept_expired
+  bool clock_behind = false;                           // the local clock is behind trusted time
+  TimePoint effective_now;                             // max(local clock, trusted time)
+  TimePoint new_trusted_time;                          // max(trusted time, manifest created)
+  std::optional<publication::ContentKey> content_key;  // unless up_to_date
+};
+
+// Fetches <region>/manifest.json and verifies it. Errors (each leaves the
+// node unchanged): kCorruptDocument, kUnknownKey, kBadSignature,
+// kWrongRegion, kRolledBack (older than data_version), kMixAndMatch (signed
+// under another root version, or a different manifest for the version
+// already applied), kExpired (unless accept_expired), kNoEnvelope, and
+// source errors. A local clock behind trusted time is not an error: the
+// trusted time is used instead and clock_behind reported.
+[[nodiscard]] Result<VerifiedManifest> FetchAndVerifyManifest(PublicationSource& source,
+                                                              const publication::RootMetadata& root,
+                                                              const TrustState& state, const NodeBoxKeys& keys,
+                                                              const ManifestCheckOptions& options);
+
+// Verifies manifest text already fetched (the same checks).
+[[nodiscard]] Result<VerifiedManifest> VerifyManifestText(ByteSpan text, const publication::RootMetadata& root,
+                                                          const TrustState& state, const NodeBoxKeys& keys,
+                                                          const ManifestCheckOptions& options);
+
+}  // namespace akari::sync::client

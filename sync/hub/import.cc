@@ -1,0 +1,421 @@
+#include "sync/hub/import.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "base/strings.h"
+#include "crypto/hash.h"
+#include "crypto/openssl.h"
+#include "sync/document_dictionary.h"
+#include "sync/errors.h"
+#include "sync/hub/documents.h"
+#include "sync/index_keys.h"
+#include "sync/person_document.h"
+#include "sync/publication/entries.h"
+#include "sync/record_json.h"
+
+namespace akari::sync::hub {
+namespace {
+
+constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
+
+// Reads lines from a zstd-compressed file without holding it in memory.
+class ZstdLineReader {
+ public:
+  static Result<ZstdLineReader> Open(const std::filesystem::path& path) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return MakeError(SyncErrc::kIo, "cannot open " + path.string() + ": is it a generated region?");
+    return ZstdLineReader(f, path);
+  }
+
+  // The next line without its "\n", or nullopt at the end.
+  Result<std::optional<std::string>> Next() {
+    for (;;) {
+      const std::size_t nl = pending_.find('\n', scan_from_);
+      if (nl != std::string::npos) {
+        std::string line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        scan_from_ = 0;
+        return std::optional<std::string>(std::move(line));
+      }
+      scan_from_ = pending_.size();
+      if (pending_.size() > kMaxLineBytes) return Corrupt("a line longer than 64 MiB");
+      if (eof_) {
+        if (!frame_done_) return Corrupt("the zstd stream is truncated");
+        if (pending_.empty()) return std::optional<std::string>();
+        std::string line = std::move(pending_);
+        pending_.clear();
+        return std::optional<std::string>(std::move(line));
+      }
+      AKARI_TRY(Fill());
+    }
+  }
+
+ private:
+  struct FileClose {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  struct DctxFree {
+    void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+  };
+  ZstdLineReader(FILE* f, std::filesystem::path path)
+      : file_(f), path_(std::move(path)), dctx_(ZSTD_createDCtx()), in_(1 << 17), out_(ZSTD_DStreamOutSize()) {}
+
+  std::unexpected<Error> Corrupt(std::string_view what) const {
+    return MakeError(SyncErrc::kCorruptDocument, path_.string() + ": " + std::string(what));
+  }
+
+  Status Fill() {
+    if (in_pos_ == in_len_) {
+      in_len_ = std::fread(in_.data(), 1, in_.size(), file_.get());
+      in_pos_ = 0;
+      if (in_len_ == 0) {
+        if (std::ferror(file_.get())) return MakeError(SyncErrc::kIo, "cannot read " + path_.string());
+        eof_ = true;
+        return {};
+      }
+    }
+    ZSTD_inBuffer in{in_.data(), in_len_, in_pos_};
+    ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+    const std::size_t rc = ZSTD_decompressStream(dctx_.get(), &out, &in);
+    if (ZSTD_isError(rc)) return Corrupt(std::string("damaged zstd data: ") + ZSTD_getErrorName(rc));
+    frame_done_ = rc == 0;
+    in_pos_ = in.pos;
+    pending_.append(reinterpret_cast<const char*>(out_.data()), out.pos);
+    return {};
+  }
+
+  std::unique_ptr<FILE, FileClose> file_;
+  std::filesystem::path path_;
+  std::unique_ptr<ZSTD_DCtx, DctxFree> dctx_;
+  Bytes in_;
+  Bytes out_;
+  std::size_t in_pos_ = 0, in_len_ = 0;
+  std::string pending_;
+  std::size_t scan_from_ = 0;
+  bool eof_ = false;
+  bool frame_done_ = true;
+};
+
+struct RegionInfo {
+  std::string region;
+  Date as_of = 0;
+};
+
+Result<RegionInfo> ReadRegionInfo(const std::filesystem::path& dir) {
+  const auto file = dir / "region.json";
+  auto bytes = ReadFileBytes(file, 1 << 20);
+  if (!bytes) return MakeError(SyncErrc::kIo, bytes.error().message + " (is " + dir.string() + " a generated region?)");
+  const auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (!j.is_object() || j.value("format", "") != "akari-region" || j.value("version", 0) != 1) {
+    return MakeError(SyncErrc::kCorruptDocument, file.string() + " is not an akari-region version 1 description");
+  }
+  RegionInfo info;
+  info.region = j.value("region", "");
+  info.as_of = ParseDate(j.value("as_of", ""));
+  if (info.region.empty() || info.as_of == 0) {
+    return MakeError(SyncErrc::kCorruptDocument, file.string() + " lacks a region or an as_of date");
+  }
+  return info;
+}
+
+struct TrustFile {
+  std::string kind;
+  Bytes der;
+};
+
+// trust/ca*.der are CA certificates, trust/crl*.der revocation lists.
+Result<std::vector<TrustFile>> ReadTrust(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "trust", ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() == ".der" && (name.starts_with("ca") || name.starts_with("crl")))
+      files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<TrustFile> out;
+  for (const auto& f : files) {
+    AKARI_ASSIGN_OR_RETURN(Bytes der, ReadFileBytes(f, 256 << 20));
+    const bool crl = f.filename().string().starts_with("crl");
+    const bool ok = crl ? crypto::ParseCrlDer(der).has_value() : crypto::ParseCertificateDer(der).has_value();
+    if (!ok)
+      return MakeError(SyncErrc::kCorruptDocument, f.string() + " is not a DER " + (crl ? "CRL" : "certificate"));
+    out.push_back({crl ? "crl" : "ca_certificate", std::move(der)});
+  }
+  if (std::none_of(out.begin(), out.end(), [](const TrustFile& t) { return t.kind == "ca_certificate"; })) {
+    return MakeError(SyncErrc::kCorruptDocument,
+                     (dir / "trust").string() + " holds no CA certificate (ca.der); card checks would be impossible");
+  }
+  return out;
+}
+
+class Importer {
+ public:
+  Importer(HubStore& store, const ImportOptions& options, Date as_of, Date previous_as_of)
+      : store_(store), options_(options), as_of_(as_of), previous_as_of_(previous_as_of) {}
+
+  Status Prepare() {
+    db::Database& d = store_.database();
+    AKARI_ASSIGN_OR_RETURN(find_, d.Prepare("SELECT record_hash, entry_hash FROM person WHERE id = ?"));
+    AKARI_ASSIGN_OR_RETURN(insert_, d.Prepare("INSERT OR REPLACE INTO person(id, record_hash, card_links, entry, "
+                                              "entry_hash, changed_in) VALUES (?, ?, ?, ?, ?, ?)"));
+    AKARI_ASSIGN_OR_RETURN(update_entry_, d.Prepare("UPDATE person SET entry = ?, entry_hash = ? WHERE id = ?"));
+    AKARI_ASSIGN_OR_RETURN(del_card_, d.Prepare("DELETE FROM person_card WHERE person_id = ?"));
+    AKARI_ASSIGN_OR_RETURN(del_ins_, d.Prepare("DELETE FROM person_insurance WHERE person_id = ?"));
+    AKARI_ASSIGN_OR_RETURN(del_name_, d.Prepare("DELETE FROM person_name WHERE person_id = ?"));
+    AKARI_ASSIGN_OR_RETURN(ins_card_, d.Prepare("INSERT OR IGNORE INTO person_card(key, person_id) VALUES (?, ?)"));
+    AKARI_ASSIGN_OR_RETURN(ins_ins_, d.Prepare("INSERT OR IGNORE INTO person_insurance(key, person_id) VALUES (?, ?)"));
+    AKARI_ASSIGN_OR_RETURN(
+        ins_name_, d.Prepare("INSERT OR IGNORE INTO person_name(birth_date, kana, person_id) VALUES (?, ?, ?)"));
+    AKARI_ASSIGN_OR_RETURN(change_,
+                           d.Prepare("INSERT INTO person_change(import_id, person_id, change) VALUES (?, ?, ?)"));
+    return {};
+  }
+
+  void SetDictionary(std::shared_ptr<const DocumentDictionary> dict, bool is_new) {
+    dictionary_ = std::move(dict);
+    dictionary_is_new_ = is_new;
+  }
+  void SetImportId(std::int64_t id) { import_id_ = id; }
+
+  Status Add(const PersonRecord& record) {
+    if (record.person.id <= last_id_) {
+      return MakeError(SyncErrc::kCorruptDocument, "person " + std::to_string(record.person.id) +
+                                                       " is out of order: persons must come in ascending id order");
+    }
+    last_id_ = record.person.id;
+    seen_.push_back(record.person.id);
+    ++summary_.persons;
+    const nlohmann::json full = RecordToJson(record);
+    const crypto::Hash32 record_hash = crypto::Blake2b256(nlohmann::json::to_msgpack(full));
+    find_.Bind(1, record.person.id);
+    AKARI_ASSIGN_OR_RETURN(bool exists, find_.Step());
+    Bytes old_record_hash, old_entry_hash;
+    if (exists) {
+      const ByteSpan a = find_.ColumnBlob(0), b = find_.ColumnBlob(1);
+      old_record_hash.assign(a.begin(), a.end());
+      old_entry_hash.assign(b.begin(), b.end());
+      find_.Reset();
+    }
+    const bool record_same = exists && ByteSpan(old_record_hash).size() == record_hash.size() &&
+                             std::equal(record_hash.begin(), record_hash.end(), old_record_hash.begin());
+    if (record_same && as_of_ == previous_as_of_ && !dictionary_is_new_) {
+      ++summary_.unchanged;
+      return {};
+    }
+    AKARI_ASSIGN_OR_RETURN(Bytes document,
+                           dictionary_ ? EncodePersonDocument(record, *dictionary_) : EncodePersonDocument(record));
+    publication::PersonEntry entry{record.person.id, std::move(document), DeriveIndexEntries(record, as_of_)};
+    AKARI_ASSIGN_OR_RETURN(Bytes encoded, publication::EncodePersonEntry(entry));
+    const crypto::Hash32 entry_hash = crypto::Blake2b256(encoded);
+    if (record_same) {
+      if (std::equal(entry_hash.begin(), entry_hash.end(), old_entry_hash.begin(), old_entry_hash.end())) {
+        ++summary_.unchanged;
+        return {};
+      }
+      ++summary_.reindexed;
+      AKARI_TRY(update_entry_.BindBlob(1, encoded).BindBlob(2, entry_hash).Bind(3, record.person.id).Run());
+      return ReplaceIndex(entry);
+    }
+    AKARI_TRY(insert_.Bind(1, record.person.id)
+                  .BindBlob(2, record_hash)
+                  .Bind(3, full.contains("card_links") ? full["card_links"].dump() : "[]")
+                  .BindBlob(4, encoded)
+                  .BindBlob(5, entry_hash)
+                  .Bind(6, import_id_)
+                  .Run());
+    AKARI_TRY(change_.Bind(1, import_id_).Bind(2, record.person.id).Bind(3, exists ? "changed" : "added").Run());
+    ++(exists ? summary_.changed : summary_.added);
+    return ReplaceIndex(entry);
+  }
+
+  // Removes every stored person the input did not mention.
+  Status RemoveUnseen() {
+    AKARI_ASSIGN_OR_RETURN(db::Statement all, store_.database().Prepare("SELECT id FROM person ORDER BY id"));
+    std::vector<std::int64_t> gone;
+    auto it = seen_.begin();
+    for (;;) {
+      AKARI_ASSIGN_OR_RETURN(bool row, all.Step());
+      if (!row) break;
+      const std::int64_t id = all.ColumnInt(0);
+      while (it != seen_.end() && *it < id) ++it;
+      if (it == seen_.end() || *it != id) gone.push_back(id);
+    }
+    AKARI_ASSIGN_OR_RETURN(db::Statement del, store_.database().Prepare("DELETE FROM person WHERE id = ?"));
+    for (std::int64_t id : gone) {
+      AKARI_TRY(del.Bind(1, id).Run());
+      AKARI_TRY(change_.Bind(1, import_id_).Bind(2, id).Bind(3, "removed").Run());
+    }
+    summary_.removed = static_cast<std::int64_t>(gone.size());
+    return {};
+  }
+
+  ImportSummary& summary() { return summary_; }
+
+ private:
+  Status ReplaceIndex(const publication::PersonEntry& e) {
+    AKARI_TRY(del_card_.Bind(1, e.id).Run());
+    AKARI_TRY(del_ins_.Bind(1, e.id).Run());
+    AKARI_TRY(del_name_.Bind(1, e.id).Run());
+    for (const auto& k : e.index.card_keys) AKARI_TRY(ins_card_.BindBlob(1, k).Bind(2, e.id).Run());
+    for (const auto& k : e.index.insurance_keys) AKARI_TRY(ins_ins_.BindBlob(1, k).Bind(2, e.id).Run());
+    for (const auto& k : e.index.name_keys) {
+      AKARI_TRY(ins_name_.Bind(1, std::int64_t{k.birth_date}).Bind(2, k.kana).Bind(3, e.id).Run());
+    }
+    return {};
+  }
+
+  HubStore& store_;
+  const ImportOptions& options_;
+  Date as_of_;
+  Date previous_as_of_;
+  std::shared_ptr<const DocumentDictionary> dictionary_;
+  bool dictionary_is_new_ = false;
+  std::int64_t import_id_ = 0;
+  std::int64_t last_id_ = 0;
+  std::vector<std::int64_t> seen_;
+  ImportSummary summary_;
+  db::Statement find_, insert_, update_entry_, del_card_, del_ins_, del_name_, ins_card_, ins_ins_, ins_name_, change_;
+};
+
+Result<PersonRecord> ParseLine(const std::string& line, std::int64_t line_no) {
+  const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return MakeError(SyncErrc::kInvalidRecord,
+                     "persons.ndjson.zst line " + std::to_string(line_no) + " is not valid JSON; nothing was imported");
+  }
+  auto record = RecordFromJson(j);
+  if (!record) {
+    return MakeError(SyncErrc::kInvalidRecord, "persons.ndjson.zst line " + std::to_string(line_no) + ": " +
+                                                   record.error().message + "; nothing was imported");
+  }
+  return std::move(*record);
+}
+
+Status ReplaceTrust(HubStore& store, const std::vector<TrustFile>& trust) {
+  AKARI_TRY(store.database().Exec("DELETE FROM trust_item"));
+  AKARI_ASSIGN_OR_RETURN(db::Statement s, store.database().Prepare("INSERT INTO trust_item(kind, der) VALUES (?, ?)"));
+  for (const TrustFile& t : trust) AKARI_TRY(s.Bind(1, t.kind).BindBlob(2, t.der).Run());
+  return {};
+}
+
+}  // namespace
+
+Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path& dir, const ImportOptions& options,
+                                   const Clock& clock) {
+  AKARI_ASSIGN_OR_RETURN(RegionInfo info, ReadRegionInfo(dir));
+  AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
+  if (info.region != region) {
+    return MakeError(SyncErrc::kWrongRegion, dir.string() + " holds region " + info.region + " but this hub serves " +
+                                                 region + "; nothing was imported");
+  }
+  AKARI_ASSIGN_OR_RETURN(std::vector<TrustFile> trust, ReadTrust(dir));
+  AKARI_ASSIGN_OR_RETURN(ZstdLineReader reader, ZstdLineReader::Open(dir / "persons.ndjson.zst"));
+
+  AKARI_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(store.database()));
+  AKARI_ASSIGN_OR_RETURN(auto previous_as_of_text, store.GetMeta(meta::kAsOf));
+  AKARI_ASSIGN_OR_RETURN(auto dict_text, store.GetMeta(meta::kDictionaryId));
+  const Date previous_as_of = static_cast<Date>(previous_as_of_text ? ParseInt64(*previous_as_of_text).value_or(0) : 0);
+  const auto current_dict = static_cast<std::uint32_t>(dict_text ? ParseInt64(*dict_text).value_or(0) : 0);
+
+  AKARI_ASSIGN_OR_RETURN(
+      db::Statement batch,
+      store.database().Prepare("INSERT INTO import_batch(imported_at, source, as_of, persons, "
+                               "added, changed, removed, reindexed) VALUES (?, ?, ?, 0, 0, 0, 0, 0)"));
+  AKARI_TRY(batch.Bind(1, ToUnixSeconds(clock.Now())).Bind(2, dir.string()).Bind(3, std::int64_t{info.as_of}).Run());
+  const std::int64_t import_id = store.database().LastInsertRowId();
+
+  Importer importer(store, options, info.as_of, previous_as_of);
+  AKARI_TRY(importer.Prepare());
+  importer.SetImportId(import_id);
+
+  // The first records are held back when a dictionary must be trained on them.
+  const bool train = !options.no_dictionary && (current_dict == 0 || options.retrain_dictionary);
+  std::vector<PersonRecord> held;
+  std::int64_t line_no = 0;
+  auto feed = [&](const PersonRecord& record) -> Status {
+    AKARI_TRY(importer.Add(record));
+    if (options.progress && importer.summary().persons % 5000 == 0) options.progress(importer.summary().persons);
+    return {};
+  };
+  auto start_encoding = [&]() -> Status {
+    std::uint32_t dict_id = options.no_dictionary ? 0 : current_dict;
+    bool is_new = options.no_dictionary && current_dict != 0;
+    if (train && !held.empty()) {
+      std::vector<Bytes> samples;
+      samples.reserve(held.size());
+      for (const PersonRecord& r : held) samples.push_back(PackPersonDocumentBody(r));
+      dict_id = current_dict + 1;
+      auto trained = TrainDocumentDictionary(samples, dict_id);
+      if (trained) {
+        AKARI_ASSIGN_OR_RETURN(db::Statement s, store.database().Prepare(
+                                                    "INSERT INTO dictionary(id, bytes, created_at) VALUES (?, ?, ?)"));
+        AKARI_TRY(s.Bind(1, std::int64_t{dict_id}).BindBlob(2, *trained).Bind(3, ToUnixSeconds(clock.Now())).Run());
+        importer.summary().dictionary_trained = true;
+        is_new = true;
+      } else {
+        dict_id = current_dict;  // too few records to train on: keep what there is
+      }
+    }
+    if (dict_id != 0) {
+      AKARI_ASSIGN_OR_RETURN(auto dict, LoadDictionary(store, dict_id, options.document_level));
+      importer.SetDictionary(std::move(dict), is_new);
+    } else {
+      importer.SetDictionary(nullptr, is_new);
+    }
+    importer.summary().dictionary_id = dict_id;
+    AKARI_TRY(store.SetMeta(meta::kDictionaryId, std::to_string(dict_id)));
+    for (const PersonRecord& r : held) AKARI_TRY(feed(r));
+    held.clear();
+    held.shrink_to_fit();
+    return {};
+  };
+  bool encoding = !train;
+  if (encoding) AKARI_TRY(start_encoding());
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(std::optional<std::string> line, reader.Next());
+    if (!line) break;
+    ++line_no;
+    if (line->empty()) continue;
+    AKARI_ASSIGN_OR_RETURN(PersonRecord record, ParseLine(*line, line_no));
+    if (!encoding) {
+      held.push_back(std::move(record));
+      if (held.size() >= options.dictionary_samples) {
+        encoding = true;
+        AKARI_TRY(start_encoding());
+      }
+      continue;
+    }
+    AKARI_TRY(feed(record));
+  }
+  if (!encoding) AKARI_TRY(start_encoding());
+  AKARI_TRY(importer.RemoveUnseen());
+  AKARI_TRY(ReplaceTrust(store, trust));
+  AKARI_TRY(store.SetMeta(meta::kAsOf, std::to_string(info.as_of)));
+  ImportSummary summary = importer.summary();
+  summary.import_id = import_id;
+  summary.as_of = info.as_of;
+  summary.trust_items = static_cast<int>(trust.size());
+  AKARI_ASSIGN_OR_RETURN(db::Statement done,
+                         store.database().Prepare("UPDATE import_batch SET persons = ?, added = ?, changed = ?, "
+                                                  "removed = ?, reindexed = ? WHERE id = ?"));
+  AKARI_TRY(done.Bind(1, summary.persons)
+                .Bind(2, summary.added)
+                .Bind(3, summary.changed)
+                .Bind(4, summary.removed)
+                .Bind(5, summary.reindexed)
+                .Bind(6, import_id)
+                .Run());
+  AKARI_TRY(tx.Commit());
+  return summary;
+}
+
+}  // namespace akari::sync::hub
