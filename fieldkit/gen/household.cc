@@ -29,9 +29,14 @@ constexpr std::array<double, 21> kMaleShare = {0.512, 0.512, 0.512, 0.513, 0.513
                                                0.508, 0.506, 0.505, 0.503, 0.500, 0.494, 0.486,
                                                0.474, 0.455, 0.425, 0.375, 0.300, 0.220, 0.130};
 
-int SampleAge(Rng& rng, int lo, int hi) {
+// An age in [lo, hi] following the pyramid, with ages >= `old_from`
+// weighted `old_weight` times (older people more often live alone or as a
+// couple).
+int SampleAge(Rng& rng, int lo, int hi, int old_from = 200, double old_weight = 1.0) {
   std::array<double, 105> w{};
-  for (int a = lo; a <= hi && a < 105; ++a) w[static_cast<std::size_t>(a)] = kPyramid[static_cast<std::size_t>(a / 5)];
+  for (int a = lo; a <= hi && a < 105; ++a) {
+    w[static_cast<std::size_t>(a)] = kPyramid[static_cast<std::size_t>(a / 5)] * (a >= old_from ? old_weight : 1.0);
+  }
   return static_cast<int>(rng.Weighted(w));
 }
 
@@ -57,27 +62,31 @@ struct HouseholdPlan {
   Date moved_out = 0;  // 0 = never
 };
 
+constexpr double kSingleOld = 2.2;
+constexpr double kCoupleOld = 2.5;
+
 HouseholdPlan PlanHousehold(const GenContext& ctx, std::uint64_t index) {
   Rng rng(ctx.key, Stream::kHousehold, index);
   HouseholdPlan plan;
   // 単独, 夫婦のみ, 夫婦と子, ひとり親と子, 三世代 (国勢調査 shares, tuned so
   // that the members' ages follow the pyramid).
-  static constexpr std::array<double, 5> kTypes = {0.33, 0.25, 0.25, 0.07, 0.10};
+  static constexpr std::array<double, 5> kTypes = {0.36, 0.28, 0.19, 0.05, 0.12};
   const std::size_t type = rng.Weighted(kTypes);
   auto add = [&](Role role, int age, Sex sex) { plan.members.push_back({role, std::clamp(age, 0, 104), sex}); };
   auto opposite = [](Sex s) { return s == Sex::kMale ? Sex::kFemale : Sex::kMale; };
   auto children = [&](int parent_age, int count) {
     for (int i = 0; i < count; ++i) {
-      const int max_age = std::max(0, std::min(parent_age - 24, 22));
-      const int age = rng.Range(0, max_age);
+      // The parent was 24–38 at the birth; adult children often stay at home.
+      int age = parent_age - rng.Range(24, 38);
+      if (age < 0) age = rng.Range(0, std::max(0, parent_age - 24));
       add(Role::kChild, age, rng.Chance(0.512) ? Sex::kMale : Sex::kFemale);
     }
   };
   if (type == 0) {
-    const int age = SampleAge(rng, 19, 104);
+    const int age = SampleAge(rng, 19, 104, 65, kSingleOld);
     add(Role::kHead, age, SampleSex(rng, age));
   } else if (type == 1) {
-    const int age = SampleAge(rng, 24, 100);
+    const int age = SampleAge(rng, 24, 100, 60, kCoupleOld);
     const Sex sex = rng.Chance(0.8) ? Sex::kMale : Sex::kFemale;
     add(Role::kHead, age, sex);
     add(Role::kSpouse, age + static_cast<int>(rng.Normal(sex == Sex::kMale ? -2 : 2, 3)), opposite(sex));
@@ -85,7 +94,7 @@ HouseholdPlan PlanHousehold(const GenContext& ctx, std::uint64_t index) {
     const int age = SampleAge(rng, 27, 58);
     add(Role::kHead, age, Sex::kMale);
     add(Role::kSpouse, age + static_cast<int>(rng.Normal(-2, 3)), Sex::kFemale);
-    static constexpr std::array<double, 3> kKids = {0.4, 0.45, 0.15};
+    static constexpr std::array<double, 3> kKids = {0.5, 0.4, 0.1};
     children(age, 1 + static_cast<int>(rng.Weighted(kKids)));
     if (type == 4) {
       const int elders = rng.Chance(0.5) ? 2 : 1;
