@@ -31,9 +31,9 @@ struct CommandApdu {
   std::uint8_t ins = 0;
   std::uint8_t p1 = 0;
   std::uint8_t p2 = 0;
-  ByteSpan data;
-  std::optional<int> le;  // 1..256 (256 is sent as 00); nullopt: no Le
-  bool secret = false;    // the data is a PIN: encode in a SecretBuffer
+  ByteSpan data = {};
+  std::optional<int> le = std::nullopt;  // 1..256 (256 is sent as 00); nullopt: no Le
+  bool secret = false;                   // the data is a PIN: encode in a SecretBuffer
 };
 
 struct ResponseApdu {

@@ -20,9 +20,9 @@ namespace akari::card {
 
 // What the card says about its user-authentication PIN.
 struct PinStatus {
-  std::optional<int> tries_left;  // nullopt when the card does not say (no counter, or already verified)
-  bool blocked = false;           // no tries left: only the city office can reset it
-  bool verified = false;          // the PIN is verified in this session
+  std::optional<int> tries_left = std::nullopt;  // nullopt when the card does not say (no counter, or already verified)
+  bool blocked = false;                          // no tries left: only the city office can reset it
+  bool verified = false;                         // the PIN is verified in this session
 };
 
 struct ChallengeSignature {
