@@ -38,6 +38,30 @@ Result<SecretBuffer> DeriveArgon2id(std::span<const std::uint8_t> passphrase, st
   return key;
 }
 
+Result<std::string> HashSecretArgon2idString(std::span<const std::uint8_t> secret, const Argon2idParams& params) {
+  AKARI_TRY(EnsureSodium());
+  if (!Argon2idParamsValid(params)) {
+    return MakeError(CryptoErrc::kInvalidArgument, "Argon2id parameters out of range (ops " +
+                                                       std::to_string(params.ops_limit) + ", memory " +
+                                                       std::to_string(params.mem_limit_bytes) + " bytes)");
+  }
+  std::array<char, crypto_pwhash_argon2id_STRBYTES> out{};
+  if (crypto_pwhash_argon2id_str(out.data(), reinterpret_cast<const char*>(secret.data()), secret.size(),
+                                 params.ops_limit, params.mem_limit_bytes) != 0) {
+    return MakeError(CryptoErrc::kOutOfMemory, "Argon2id needs " + std::to_string(params.mem_limit_bytes >> 20) +
+                                                   " MiB of memory and could not get it");
+  }
+  return std::string(out.data());
+}
+
+bool VerifySecretArgon2idString(std::string_view hash, std::span<const std::uint8_t> secret) {
+  if (!EnsureSodium() || hash.size() >= crypto_pwhash_argon2id_STRBYTES) return false;
+  std::array<char, crypto_pwhash_argon2id_STRBYTES> text{};
+  std::copy(hash.begin(), hash.end(), text.begin());
+  return crypto_pwhash_argon2id_str_verify(text.data(), reinterpret_cast<const char*>(secret.data()), secret.size()) ==
+         0;
+}
+
 Argon2idParams CalibrateArgon2id(std::chrono::milliseconds target, std::size_t mem_limit_bytes) {
   Argon2idParams probe{2, mem_limit_bytes};
   std::array<std::uint8_t, kArgon2idSaltBytes> salt{};

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "crypto/secret_buffer.h"
@@ -32,5 +34,16 @@ Argon2idParams CalibrateArgon2id(std::chrono::milliseconds target, std::size_t m
 
 // True when libsodium accepts these parameters.
 bool Argon2idParamsValid(const Argon2idParams& params);
+
+// A self-describing Argon2id hash of a short secret (an operator PIN) in the
+// PHC string form of libsodium's crypto_pwhash_str ("$argon2id$v=19$m=…"):
+// random salt and parameters are inside the string. Errors: kInvalidArgument
+// (params out of range), kOutOfMemory.
+[[nodiscard]] Result<std::string> HashSecretArgon2idString(std::span<const std::uint8_t> secret,
+                                                           const Argon2idParams& params);
+
+// True when `secret` matches a string from HashSecretArgon2idString; false
+// on a mismatch or a malformed string.
+bool VerifySecretArgon2idString(std::string_view hash, std::span<const std::uint8_t> secret);
 
 }  // namespace akari::crypto

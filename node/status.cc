@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "node/checks/report.h"
+#include "node/service/tls_identity.h"
 #include "node/store/meta_keys.h"
 
 namespace akari::node {
@@ -57,6 +58,7 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   st.trusted_time = MetaTime(trusted);
   st.expired = st.data_expires_at && st.now >= *st.data_expires_at;
   st.clock_behind = st.trusted_time && st.now < *st.trusted_time;
+  AKARI_ASSIGN_OR_RETURN(st.tls_fingerprint, NodeTlsFingerprint(node.dir));
   return st;
 }
 
@@ -97,7 +99,8 @@ nlohmann::json NodeStatusToJson(const NodeStatus& st) {
             {"checks_changed", st.checks_changed},
             {"audit_entries", st.counts.audit_entries},
             {"operators", st.counts.operators}}},
-          {"key_slots", slots}};
+          {"key_slots", slots},
+          {"tls_fingerprint", st.tls_fingerprint ? nlohmann::json(*st.tls_fingerprint) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace akari::node

@@ -64,6 +64,10 @@ void Print(std::string_view line);
 void RegisterInitCommand(CLI::App& app, CommandTable& table);
 void RegisterStatusCommand(CLI::App& app, CommandTable& table);
 void RegisterKeyslotCommands(CLI::App& app, CommandTable& table);
+void RegisterServeCommand(CLI::App& app, CommandTable& table);
+void RegisterOperatorCommands(CLI::App& app, CommandTable& table);
+void RegisterDisasterCommands(CLI::App& app, CommandTable& table);
+void RegisterAuditCommands(CLI::App& app, CommandTable& table);
 void RegisterChecksCommands(CLI::App& app, CommandTable& table);
 
 }  // namespace akari::cli

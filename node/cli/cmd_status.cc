@@ -1,6 +1,7 @@
 // `akari status`: schema, counts, key slots, data age and expiry.
 #include <memory>
 
+#include "crypto/tls_certificate.h"
 #include "node/cli/cli.h"
 #include "node/status.h"
 
@@ -44,6 +45,7 @@ void PrintHuman(const node::NodeStatus& st) {
   Print(Row("Operators", std::to_string(st.counts.operators)));
   Print(Row("Audit entries", std::to_string(st.counts.audit_entries)));
   Print(Row("Schema version", std::to_string(st.schema_version)));
+  if (st.tls_fingerprint) Print(Row("TLS fingerprint", crypto::FormatFingerprint(*st.tls_fingerprint)));
   for (const auto& slot : st.key_slots) {
     Print(Row(slot.id == st.key_slots.front().id ? "Key slots" : "",
               std::to_string(slot.id) + ": " + slot.label + " (added " + slot.created_utc + ")"));

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   akari::cli::RegisterInitCommand(app, table);
   akari::cli::RegisterStatusCommand(app, table);
   akari::cli::RegisterKeyslotCommands(app, table);
+  akari::cli::RegisterServeCommand(app, table);
+  akari::cli::RegisterOperatorCommands(app, table);
+  akari::cli::RegisterDisasterCommands(app, table);
+  akari::cli::RegisterAuditCommands(app, table);
   akari::cli::RegisterChecksCommands(app, table);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,188 @@
+// `akari audit verify|export|verify-export`: check the node's hash-chained,
+// signed audit log; export it as JSON lines for the regional office, with
+// a header line naming the node and its public signing key; and verify such
+// an export on any machine, without the node's keys.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/errors.h"
+#include "base/file.h"
+#include "node/audit/audit_log.h"
+#include "node/cli/cli.h"
+
+namespace akari::cli {
+namespace {
+
+constexpr std::string_view kExportFormat = "akari-audit-export/1";
+
+node::AuditLog LogOf(node::OpenNode& node) {
+  return node::AuditLog(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                        SystemClock::Instance());
+}
+
+void RegisterVerify(CLI::App* group, CommandTable& table) {
+  struct Options {
+    std::string dir;
+    PassphraseSource passphrase;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = group->add_subcommand("verify", "Check every entry: edited, deleted or reordered entries are named");
+  AddDataOption(cmd, opts->dir);
+  AddPassphraseOption(cmd, opts->passphrase);
+  cmd->add_flag("--json", opts->json, "Print machine-readable JSON");
+  table.Add(cmd, [opts]() -> Status {
+    AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
+    node::AuditLog log = LogOf(node);
+    AKARI_ASSIGN_OR_RETURN(node::AuditVerifyReport report, log.Verify());
+    AKARI_ASSIGN_OR_RETURN(auto head, log.Head());
+    if (opts->json) {
+      Print(nlohmann::json{{"ok", report.ok()},
+                           {"entries_checked", report.entries},
+                           {"first_bad_seq", report.first_bad_seq ? nlohmann::json(*report.first_bad_seq) : nullptr},
+                           {"problem", report.problem},
+                           {"head_seq", head.first},
+                           {"head_hash", ToHex(head.second)}}
+                .dump(2));
+    }
+    if (!report.ok()) {
+      return MakeError(BaseErrc::kInvalidInput, "the audit log is damaged at entry " +
+                                                    std::to_string(*report.first_bad_seq) + ": " + report.problem +
+                                                    ". Keep this node's data directory as it is and report it to "
+                                                    "the regional office");
+    }
+    if (!opts->json) {
+      Print("Audit log intact: " + std::to_string(report.entries) + " entries, head " + std::to_string(head.first) +
+            " " + ToHex(head.second));
+    }
+    return {};
+  });
+}
+
+void RegisterExport(CLI::App* group, CommandTable& table) {
+  struct Options {
+    std::string dir;
+    std::string out;
+    PassphraseSource passphrase;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = group->add_subcommand(
+      "export", "Write the log as JSON lines (a header line with the node's public key, then one line per entry)");
+  AddDataOption(cmd, opts->dir);
+  AddPassphraseOption(cmd, opts->passphrase);
+  cmd->add_option("--out", opts->out, "File to write (default: standard output)")->type_name("FILE");
+  table.Add(cmd, [opts]() -> Status {
+    AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
+    node::AuditLog log = LogOf(node);
+    // One read snapshot for the header and the lines, so that entries a
+    // running server appends meanwhile cannot make them disagree.
+    AKARI_TRY(node.store.database().Exec("BEGIN"));
+    AKARI_ASSIGN_OR_RETURN(auto head, log.Head());
+    const nlohmann::json header = {{"format", kExportFormat},
+                                   {"node_id", node.keystore.node_id()},
+                                   {"signing_public_key", ToHex(node.keystore.signing_public_key())},
+                                   {"exported_at", FormatUtc(SystemClock::Instance().Now())},
+                                   {"entries", head.first},
+                                   {"head_hash", ToHex(head.second)}};
+    if (opts->out.empty()) {
+      std::cout << header.dump() << '\n';
+      AKARI_TRY(log.ExportJsonLines(std::cout));
+      std::cout.flush();
+      return {};
+    }
+    std::ofstream file(opts->out, std::ios::binary | std::ios::trunc);
+    if (!file) return MakeError(BaseErrc::kIo, "cannot write " + opts->out);
+    file << header.dump() << '\n';
+    AKARI_TRY(log.ExportJsonLines(file));
+    file.close();
+    if (!file) return MakeError(BaseErrc::kIo, "writing " + opts->out + " failed (disk full?)");
+    std::cerr << "Exported " << head.first << " audit entries to " << opts->out << "\n";
+    return {};
+  });
+}
+
+// Re-derives one exported entry's body (the canonical JSON that was hashed).
+std::string BodyOf(nlohmann::json line) {
+  line.erase("prev_hash");
+  line.erase("hash");
+  line.erase("signature");
+  return line.dump();
+}
+
+Status VerifyExport(const std::string& path, const std::string& expected_key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(BaseErrc::kNotFound, "cannot read " + path);
+  std::string text;
+  if (!std::getline(in, text)) return MakeError(BaseErrc::kInvalidInput, path + " is empty");
+  const nlohmann::json header = nlohmann::json::parse(text, nullptr, false);
+  if (!header.is_object() || header.value("format", "") != kExportFormat)
+    return MakeError(BaseErrc::kInvalidInput, path + " does not start with an akari audit export header");
+  const std::string key_hex = header.value("signing_public_key", "");
+  if (!expected_key.empty() && expected_key != key_hex) {
+    return MakeError(BaseErrc::kInvalidInput, "the export is signed by key " + key_hex +
+                                                  ", not the node key you expected (" + expected_key + ")");
+  }
+  const auto key_bytes = FromHex(key_hex);
+  crypto::Ed25519PublicKey key{};
+  if (!key_bytes || key_bytes->size() != key.size())
+    return MakeError(BaseErrc::kInvalidInput, "the export header's signing_public_key is not an Ed25519 key");
+  std::copy(key_bytes->begin(), key_bytes->end(), key.begin());
+  Bytes prev(32, 0);
+  std::int64_t seq = 0;
+  while (std::getline(in, text)) {
+    ++seq;
+    const nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
+    const std::string where = "entry " + std::to_string(seq) + " (line " + std::to_string(seq + 1) + ")";
+    if (!line.is_object() || !line.contains("hash") || !line.contains("prev_hash") || !line.contains("signature"))
+      return MakeError(BaseErrc::kInvalidInput, where + " is not an audit entry");
+    if (line.value("seq", std::int64_t{-1}) != seq)
+      return MakeError(BaseErrc::kInvalidInput, where + " has seq " + line.value("seq", nlohmann::json()).dump() +
+                                                    ": entries were deleted, inserted or reordered");
+    const auto line_prev = FromHex(line.value("prev_hash", ""));
+    if (!line_prev || *line_prev != prev)
+      return MakeError(BaseErrc::kInvalidInput, where + " does not chain to the entry before it");
+    const crypto::Hash32 hash = node::AuditEntryHash(prev, BodyOf(line));
+    if (ToHex(hash) != line.value("hash", ""))
+      return MakeError(BaseErrc::kInvalidInput, where + " was edited: its content does not match its hash");
+    const auto sig = FromHex(line.value("signature", ""));
+    if (!sig || !crypto::Verify(key, hash, *sig))
+      return MakeError(BaseErrc::kInvalidInput, where + " is not signed by the node key in the header");
+    prev.assign(hash.begin(), hash.end());
+  }
+  if (seq != header.value("entries", std::int64_t{-1}) || ToHex(prev) != header.value("head_hash", "")) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     "the export holds " + std::to_string(seq) + " entries but its header promises " +
+                         header.value("entries", nlohmann::json()).dump() + ": entries were cut off the end");
+  }
+  Print("Export intact: " + std::to_string(seq) + " entries from node " + header.value("node_id", "") + ", signed by " +
+        key_hex);
+  return {};
+}
+
+void RegisterVerifyExport(CLI::App* group, CommandTable& table) {
+  struct Options {
+    std::string file;
+    std::string key;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = group->add_subcommand("verify-export", "Verify an exported log file (no node or passphrase needed)");
+  cmd->add_option("--file", opts->file, "The file written by akari audit export")->required()->type_name("FILE");
+  cmd->add_option("--public-key", opts->key, "The node's signing key (hex) as registered with the regional office");
+  table.Add(cmd, [opts]() -> Status { return VerifyExport(opts->file, opts->key); });
+}
+
+}  // namespace
+
+void RegisterAuditCommands(CLI::App& app, CommandTable& table) {
+  CLI::App* group = app.add_subcommand("audit", "Verify or export the node's audit log");
+  group->require_subcommand(1);
+  RegisterVerify(group, table);
+  RegisterExport(group, table);
+  RegisterVerifyExport(group, table);
+}
+
+}  // namespace akari::cli

@@ -1,0 +1,125 @@
+// `akari serve`: the JSON API and the staff web UI on this node. Loopback
+// by default; any other address only with TLS (a node certificate created
+// at first start, its fingerprint printed here and by `akari status`).
+// Stops gracefully on SIGINT or SIGTERM.
+#include <cstdio>
+#include <memory>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "node/audit/audit_log.h"
+#include "node/cli/cli.h"
+#include "node/service/errors.h"
+#include "node/service/service.h"
+#include "node/service/tls_identity.h"
+#include "sync/net/http_server.h"
+
+namespace akari::cli {
+namespace {
+
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:8700", "[::1]:8700" or "0.0.0.0:8700".
+Result<ListenAddress> ParseListen(std::string_view text) {
+  ListenAddress out;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return MakeError(node::ServiceErrc::kInvalidArgument, "--listen takes [IPv6]:PORT, e.g. [::1]:8700");
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return MakeError(node::ServiceErrc::kInvalidArgument, "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8700");
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  const auto port = ParseInt64(port_text);
+  if (!port || *port < 0 || *port > 65535)
+    return MakeError(node::ServiceErrc::kInvalidArgument,
+                     "--listen: \"" + std::string(port_text) + "\" is not a port number (0-65535)");
+  out.port = static_cast<std::uint16_t>(*port);
+  return out;
+}
+
+std::string UrlHost(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, CommandTable& table) {
+  struct Options {
+    std::string dir;
+    std::string listen = "127.0.0.1:8700";
+    std::string reader;
+    std::string facility;
+    bool tls = false;
+    int threads = 4;
+    int max_connections = 512;
+    PassphraseSource passphrase;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the JSON API and the staff web UI");
+  AddDataOption(cmd, opts->dir);
+  AddPassphraseOption(cmd, opts->passphrase);
+  cmd->add_option("--listen", opts->listen,
+                  "ADDRESS:PORT (default 127.0.0.1:8700; port 0 picks a free one; any address but loopback "
+                  "turns on TLS)");
+  cmd->add_option("--reader", opts->reader, "PC/SC reader for card checks when the request names none");
+  cmd->add_option("--facility", opts->facility, "医療機関コード or site name recorded with every check");
+  cmd->add_flag("--tls", opts->tls, "Use TLS on loopback too (always on for other addresses)");
+  cmd->add_option("--threads", opts->threads, "Worker threads (default 4)")->check(CLI::Range(1, 64));
+  cmd->add_option("--max-connections", opts->max_connections, "Open connections at most (default 512)")
+      ->check(CLI::Range(1, 100000));
+  table.Add(cmd, [opts]() -> Status {
+    AKARI_ASSIGN_OR_RETURN(ListenAddress listen, ParseListen(opts->listen));
+    AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
+    const bool tls = opts->tls || !node::IsLoopbackAddress(listen.host);
+    net::ServerOptions server;
+    server.address = listen.host;
+    server.port = listen.port;
+    server.threads = opts->threads;
+    server.max_connections = static_cast<std::size_t>(opts->max_connections);
+    server.server_name = "akari-node";
+    node::ServiceOptions service_options;
+    service_options.facility = opts->facility;
+    service_options.default_reader = opts->reader;
+    if (tls) {
+      AKARI_ASSIGN_OR_RETURN(crypto::TlsIdentityFiles files,
+                             node::EnsureNodeTlsIdentity(node.dir, node.keystore.node_id()));
+      AKARI_ASSIGN_OR_RETURN(std::string fingerprint, crypto::CertificateFingerprintSha256(files.certificate_pem));
+      server.tls = net::TlsFiles{files.certificate_pem, files.private_key_pem};
+      service_options.tls_fingerprint = fingerprint;
+    }
+    AKARI_ASSIGN_OR_RETURN(std::unique_ptr<node::Service> service,
+                           node::Service::Create(node, SystemClock::Instance(), service_options, opts->threads));
+    AKARI_ASSIGN_OR_RETURN(std::unique_ptr<net::HttpServer> http, net::HttpServer::Start(server, service->AsHandler()));
+    node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                         SystemClock::Instance());
+    AKARI_TRY(audit.Append(
+        {"service.start", "system", std::nullopt, {{"address", listen.host}, {"port", http->port()}, {"tls", tls}}}));
+    const std::string url =
+        std::string(tls ? "https" : "http") + "://" + UrlHost(listen.host) + ":" + std::to_string(http->port()) + "/";
+    Print("Serving node " + node.keystore.node_id() + " at " + url + " (staff UI at /, API at /v1/)");
+    if (service_options.tls_fingerprint)
+      Print("TLS certificate fingerprint (SHA-256): " + crypto::FormatFingerprint(*service_options.tls_fingerprint));
+    Print("Stop with Ctrl-C (SIGINT) or SIGTERM");
+    std::fflush(stdout);
+    http->RunUntilSignalled();
+    http.reset();
+    service.reset();
+    AKARI_TRY(audit.Append({"service.stop", "system", std::nullopt, nlohmann::json::object()}));
+    if (auto s = node.store.Checkpoint(); !s)
+      Log(LogLevel::kWarn, "service.checkpoint_failed", {{"message", s.error().message}});
+    Print("Stopped");
+    return {};
+  });
+}
+
+}  // namespace akari::cli

@@ -1,0 +1,54 @@
+// GET /v1/persons/{id}: the person summary, for a session that identified
+// the person through a check; every opening is audited before it is shown.
+#include "base/log.h"
+#include "base/strings.h"
+#include "node/checks/eligibility.h"
+#include "node/service/internal/service_impl.h"
+
+namespace akari::node {
+
+net::Response Service::Impl::PersonGet(Call& call) {
+  const std::string& id_text = call.request.params.at("id");
+  const auto id = ParseInt64(id_text);
+  if (!id || *id <= 0) {
+    return net::Response::Error(400, "invalid_person_id", "a person id is a positive whole number");
+  }
+  const auto grant = sessions.FindGrant(call.session->key, *id);
+  if (!grant) {
+    return net::Response::Error(403, "not_identified",
+                                "identify the patient first in this session: read their card, or check the numbers "
+                                "on their 資格確認書 (in disaster mode: a disaster search)");
+  }
+  if (grant->basis == AccessGrant::Basis::kDisasterSearch) {
+    auto mode = Mode(call.worker);
+    if (!mode) return mode.error().ToResponse();
+    if (!mode->disaster) {
+      return net::Response::Error(403, "disaster_mode_off",
+                                  "this record was found by a disaster search, and disaster mode has ended; identify "
+                                  "the patient by card or insurance numbers");
+    }
+  }
+  auto person = call.worker.store.ReadPerson(*id);
+  if (!person) return StoreFailure(person.error(), "reading the person's record");
+  if (!*person) {
+    return net::Response::Error(404, "person_not_found",
+                                "person " + std::to_string(*id) + " is no longer in this node's data");
+  }
+  auto fresh = Freshness(call.worker);
+  if (!fresh) return fresh.error().ToResponse();
+
+  nlohmann::json access = {{"basis", GrantBasisName(grant->basis)}, {"check_id", grant->check_id}};
+  nlohmann::json detail = access;
+  if (!grant->reason.empty()) {
+    access["reason"] = grant->reason;
+    detail["reason"] = grant->reason;
+  }
+  if (auto s = AuditOrFail(call.worker, {"record.open", call.session->operator_id, *id, std::move(detail)}); !s) {
+    return StoreFailure(s.error(), "writing the record opening to the audit log");
+  }
+  nlohmann::json summary = PersonSummaryJson(**person, TodayInJapan(clock), *fresh);
+  summary["access"] = std::move(access);
+  return net::Response::Json(200, summary);
+}
+
+}  // namespace akari::node

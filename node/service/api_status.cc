@@ -1,0 +1,121 @@
+// GET /v1/status, PUT /v1/mode, GET /v1/checks.
+#include <array>
+
+#include "base/strings.h"
+#include "node/checks/eligibility.h"
+#include "node/service/disaster_mode.h"
+#include "node/service/errors.h"
+#include "node/service/internal/service_impl.h"
+#include "node/store/meta_keys.h"
+
+namespace akari::node {
+namespace {
+
+constexpr std::size_t kMaxChecksPerPage = 500;
+
+// A query parameter as a non-negative integer within [0, max].
+ApiResult<std::int64_t> QueryInteger(const net::Request& r, const std::string& name, std::int64_t fallback,
+                                     std::int64_t max) {
+  const auto it = r.query.find(name);
+  if (it == r.query.end()) return fallback;
+  const auto v = ParseInt64(it->second);
+  if (!v || *v < 0 || *v > max) {
+    return Refuse(400, "invalid_query",
+                  "query parameter \"" + name + "\" must be a whole number from 0 to " + std::to_string(max));
+  }
+  return *v;
+}
+
+}  // namespace
+
+net::Response Service::Impl::StatusGet(Call& call) {
+  store::Store& s = call.worker.store;
+  auto fresh = Freshness(call.worker);
+  if (!fresh) return fresh.error().ToResponse();
+  auto mode = Mode(call.worker);
+  if (!mode) return mode.error().ToResponse();
+  auto region = s.GetMeta(store::meta::kRegion);
+  auto checks = s.database().QueryInt("SELECT count(*) FROM check_record");
+  auto pending =
+      s.database().QueryInt("SELECT count(*) FROM check_record WHERE seq NOT IN (SELECT check_seq FROM check_upload)");
+  auto persons = s.GetMeta("person_count");
+  if (!region || !checks || !pending || !persons) {
+    return net::Response::Error(500, "store_error", "reading the node's status failed");
+  }
+  nlohmann::json j = {
+      {"node_id", node.keystore.node_id()},
+      {"region", *region ? nlohmann::json(**region) : nlohmann::json(nullptr)},
+      {"mode", mode->disaster ? "disaster" : "normal"},
+      {"mode_reason", mode->reason},
+      {"data", DataFreshnessJson(*fresh)},
+      {"persons", *persons ? ParseInt64(**persons).value_or(0) : 0},
+      {"queue", {{"checks", *checks}, {"pending", *pending}}},
+      {"facility", options.facility},
+      {"tls_fingerprint", options.tls_fingerprint ? nlohmann::json(*options.tls_fingerprint) : nlohmann::json(nullptr)},
+      {"now", FormatUtc(fresh->now)},
+      {"today", sync::FormatDate(TodayInJapan(clock))}};
+  return net::Response::Json(200, j);
+}
+
+net::Response Service::Impl::ModePut(Call& call) {
+  static constexpr std::array<FieldSpec, 2> kFields = {{
+      {"mode", FieldType::kString, true, 16},
+      {"reason", FieldType::kString, false, kMaxReasonChars},
+  }};
+  auto body = ParseJsonBody(call.request, kFields);
+  if (!body) return body.error().ToResponse();
+  const std::string mode = StringField(*body, "mode");
+  if (mode != "disaster" && mode != "normal") {
+    return net::Response::Error(422, "invalid_mode", "field \"mode\" must be \"disaster\" or \"normal\"");
+  }
+  const std::string reason = StringField(*body, "reason");
+  auto changed =
+      SetNodeMode(call.worker.store, call.worker.audit, mode == "disaster", reason, call.session->operator_id);
+  if (!changed) {
+    if (changed.error().code == ServiceErrc::kInvalidArgument)
+      return net::Response::Error(422, "invalid_reason", changed.error().message);
+    if (changed.error().code == ServiceErrc::kUnchanged)
+      return net::Response::Error(409, "mode_unchanged", changed.error().message);
+    return StoreFailure(changed.error(), "changing the mode");
+  }
+  return net::Response::Json(200, {{"mode", mode}, {"reason", reason}});
+}
+
+net::Response Service::Impl::ChecksList(Call& call) {
+  auto after = QueryInteger(call.request, "after", 0, std::numeric_limits<std::int64_t>::max());
+  if (!after) return after.error().ToResponse();
+  auto limit = QueryInteger(call.request, "limit", 100, kMaxChecksPerPage);
+  if (!limit) return limit.error().ToResponse();
+  for (const auto& [key, value] : call.request.query) {
+    if (key != "after" && key != "limit")
+      return net::Response::Error(
+          400, "unknown_query",
+          "unknown query parameter \"" + key.substr(0, 64) + "\"; this endpoint accepts: after, limit");
+  }
+  auto list = call.worker.checks.List(*after, static_cast<std::size_t>(*limit));
+  if (!list) return StoreFailure(list.error(), "reading the check queue");
+  nlohmann::json items = nlohmann::json::array();
+  std::int64_t last = *after;
+  for (const CheckRecord& r : *list) {
+    const nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+    const nlohmann::json answer =
+        body.is_object() ? body.value("local_answer", nlohmann::json::object()) : nlohmann::json::object();
+    items.push_back({{"id", r.id},
+                     {"seq", r.seq},
+                     {"created_at", FormatUtc(r.created_at)},
+                     {"method", CheckMethodName(r.method)},
+                     {"assurance", AssuranceName(r.assurance)},
+                     {"person_id", r.person_id ? nlohmann::json(*r.person_id) : nlohmann::json(nullptr)},
+                     {"operator_id", body.is_object() ? body.value("operator_id", "") : ""},
+                     {"status", answer.value("status", "")},
+                     {"detail", answer.value("detail", "")},
+                     {"data_version", r.data_version},
+                     {"acknowledged", r.acknowledged}});
+    last = r.seq;
+  }
+  const bool more = list->size() == static_cast<std::size_t>(*limit) && *limit > 0;
+  return net::Response::Json(
+      200, {{"checks", std::move(items)}, {"next_after", more ? nlohmann::json(last) : nlohmann::json(nullptr)}});
+}
+
+}  // namespace akari::node

@@ -1,0 +1,115 @@
+// The service's insides, shared by service.cc and the api_*.cc files that
+// hold the handlers of each area. Not for use outside node/service.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "node/audit/audit_log.h"
+#include "node/checks/check_queue.h"
+#include "node/operators/operator_store.h"
+#include "node/service/json_input.h"
+#include "node/service/person_summary.h"
+#include "node/service/service.h"
+#include "node/service/sessions.h"
+#include "node/store/store.h"
+#include "sync/net/http.h"
+
+namespace akari::node {
+
+// One store connection and what is built on it; used by one thread at a
+// time (Handle() holds `mu` while a request runs on it).
+struct Worker {
+  Worker(store::Store s, const OpenNode& node, const Clock& clock, LockoutPolicy lockout)
+      : store(std::move(s)),
+        audit(store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock),
+        checks(store, node.keystore.node_id(), node.keystore.signing_secret_key(), clock),
+        operators(store, clock, lockout) {}
+
+  std::mutex mu;
+  store::Store store;
+  AuditLog audit;
+  CheckQueue checks;
+  OperatorStore operators;
+};
+
+enum class Permission {
+  kPublic,       // no login
+  kOperator,     // any logged-in operator
+  kEligibility,  // clerk and clinical roles
+  kClinical,     // doctor, pharmacist, nurse
+  kAdmin,
+};
+
+// One API call as a handler sees it.
+struct Call {
+  const net::Request& request;  // with Router params filled in
+  Worker& worker;
+  const SessionInfo* session;  // null on public routes
+};
+
+// The mode the node is in (store meta).
+struct ModeState {
+  bool disaster = false;
+  std::string reason;
+};
+
+struct Service::Impl {
+  Impl(OpenNode& n, const Clock& c, ServiceOptions o)
+      : node(n),
+        clock(c),
+        options(std::move(o)),
+        sessions(c, options.sessions),
+        login_limiter(c, options.login_attempts, options.login_window) {}
+
+  using Method = net::Response (Impl::*)(Call&);
+  void Route(std::string method, std::string pattern, Permission permission, Method method_fn);
+  void AddRoutes();
+  net::Response Dispatch(const net::Request& request);
+  ApiResult<SessionInfo> Authenticate(const net::Request& request, Worker& worker, Permission permission);
+
+  // Helpers shared by the handlers.
+  net::Response StoreFailure(const Error& error, std::string_view what);
+  ApiResult<ModeState> Mode(Worker& worker);
+  ApiResult<DataFreshness> Freshness(Worker& worker);
+  // Records a check and its audit entry in one durable transaction.
+  Result<CheckRecord> RecordCheck(Worker& worker, const CheckInput& input);
+  // The JSON answer of any check: the check, the local answer, the person.
+  nlohmann::json CheckAnswerJson(const CheckRecord& check, const LocalAnswer& answer, const sync::PersonRecord* record,
+                                 const SessionInfo& session);
+  void Audit(Worker& worker, AuditEvent event);  // logs (never throws) when the append fails
+  Status AuditOrFail(Worker& worker, AuditEvent event);
+
+  // api_auth.cc
+  net::Response Login(Call& call);
+  net::Response Logout(Call& call);
+  net::Response SessionInfoGet(Call& call);
+  // api_status.cc
+  net::Response StatusGet(Call& call);
+  net::Response ModePut(Call& call);
+  net::Response ChecksList(Call& call);
+  // api_checks.cc
+  net::Response InsuranceCheck(Call& call);
+  // api_disaster.cc
+  net::Response DisasterSearch(Call& call);
+  net::Response DisasterSelect(Call& call);
+  // api_persons.cc
+  net::Response PersonGet(Call& call);
+  // static_files.cc
+  net::Response StaticFile(const net::Request& request);
+
+  OpenNode& node;
+  const Clock& clock;
+  ServiceOptions options;
+  std::vector<std::unique_ptr<Worker>> workers;
+  SessionRegistry sessions;
+  LoginRateLimiter login_limiter;
+  net::Router router;
+};
+
+}  // namespace akari::node

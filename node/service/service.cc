@@ -1,0 +1,214 @@
+#include "node/service/service.h"
+
+#include <cctype>
+#include <exception>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "node/service/disaster_mode.h"
+#include "node/service/internal/service_impl.h"
+#include "node/store/meta_keys.h"
+#include "sync/db/errors.h"
+
+namespace akari::node {
+namespace {
+
+// Only this origin's own files; nothing inline, nothing from elsewhere.
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+void AddSecurityHeaders(net::Response& response) {
+  response.headers.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
+  response.headers.Set("X-Frame-Options", "DENY");
+  response.headers.Set("Referrer-Policy", "no-referrer");
+  response.headers.Set("Cross-Origin-Opener-Policy", "same-origin");
+  response.headers.Set("Cross-Origin-Resource-Policy", "same-origin");
+  response.headers.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), usb=(), payment=()");
+}
+
+std::string_view PermissionNeeds(Permission p) {
+  switch (p) {
+    case Permission::kEligibility:
+      return "a clerk, doctor, pharmacist or nurse";
+    case Permission::kClinical:
+      return "a doctor, pharmacist or nurse (clinical roles see medications and checkups)";
+    case Permission::kAdmin:
+      return "an admin";
+    default:
+      return "a logged-in operator";
+  }
+}
+
+bool Allowed(Permission p, Role role) {
+  switch (p) {
+    case Permission::kPublic:
+    case Permission::kOperator:
+      return true;
+    case Permission::kEligibility:
+      return role != Role::kAdmin;
+    case Permission::kClinical:
+      return IsClinical(role);
+    case Permission::kAdmin:
+      return role == Role::kAdmin;
+  }
+  return false;
+}
+
+std::string BearerToken(const net::Request& request) {
+  const std::string header = request.headers.Get("Authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size()) return "";
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
+      return "";
+  }
+  return header.substr(kScheme.size());
+}
+
+}  // namespace
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+
+SessionRegistry& Service::sessions() {
+  return impl_->sessions;
+}
+
+Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& clock, ServiceOptions options,
+                                                 int workers) {
+  auto impl = std::make_unique<Impl>(node, clock, std::move(options));
+  for (int i = 0; i < std::max(1, workers); ++i) {
+    AKARI_ASSIGN_OR_RETURN(store::Store s, OpenStoreConnection(node));
+    impl->workers.push_back(std::make_unique<Worker>(std::move(s), node, clock, impl->options.lockout));
+  }
+  impl->AddRoutes();
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+net::Response Service::Handle(const net::Request& request) {
+  net::Response response;
+  try {
+    response = impl_->Dispatch(request);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, "service.exception", {{"path", request.path}, {"what", e.what()}});
+    response = net::Response::Error(500, "internal_error", "the node failed to answer this request; it was logged");
+  }
+  AddSecurityHeaders(response);
+  return response;
+}
+
+net::Response Service::Impl::Dispatch(const net::Request& request) {
+  net::Request call = request;
+  const std::size_t n = workers.size();
+  call.worker = static_cast<int>(static_cast<std::size_t>(std::max(request.worker, 0)) % n);
+  Worker& worker = *workers[static_cast<std::size_t>(call.worker)];
+  std::lock_guard lock(worker.mu);
+  if (call.path == "/v1" || call.path.starts_with("/v1/")) return router.Dispatch(call);
+  return StaticFile(call);
+}
+
+void Service::Impl::Route(std::string method, std::string pattern, Permission permission, Method method_fn) {
+  router.Add(std::move(method), std::move(pattern),
+             [this, permission, method_fn](const net::Request& request) -> net::Response {
+               Worker& worker = *workers[static_cast<std::size_t>(request.worker)];
+               std::optional<SessionInfo> session;
+               if (permission != Permission::kPublic) {
+                 auto s = Authenticate(request, worker, permission);
+                 if (!s) {
+                   net::Response r = s.error().ToResponse();
+                   if (r.status == 401) r.headers.Set("WWW-Authenticate", "Bearer realm=\"akari\"");
+                   return r;
+                 }
+                 session = std::move(*s);
+               }
+               Call call{request, worker, session ? &*session : nullptr};
+               return (this->*method_fn)(call);
+             });
+}
+
+void Service::Impl::AddRoutes() {
+  Route("GET", "/v1/status", Permission::kPublic, &Impl::StatusGet);
+  Route("POST", "/v1/login", Permission::kPublic, &Impl::Login);
+  Route("POST", "/v1/logout", Permission::kOperator, &Impl::Logout);
+  Route("GET", "/v1/session", Permission::kOperator, &Impl::SessionInfoGet);
+  Route("PUT", "/v1/mode", Permission::kAdmin, &Impl::ModePut);
+  Route("GET", "/v1/checks", Permission::kOperator, &Impl::ChecksList);
+  Route("POST", "/v1/checks/insurance", Permission::kEligibility, &Impl::InsuranceCheck);
+  Route("POST", "/v1/disaster/search", Permission::kEligibility, &Impl::DisasterSearch);
+  Route("POST", "/v1/disaster/select", Permission::kEligibility, &Impl::DisasterSelect);
+  Route("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet);
+}
+
+ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, Worker& worker, Permission permission) {
+  const std::string token = BearerToken(request);
+  if (token.empty()) {
+    return Refuse(401, "not_logged_in",
+                  "log in first: POST /v1/login with operator_id and pin, then send the token as "
+                  "\"Authorization: Bearer <token>\"");
+  }
+  auto session = sessions.Touch(token);
+  if (!session) {
+    if (session.error() == SessionProblem::kExpired)
+      return Refuse(401, "session_expired",
+                    "the session has ended (idle too long or past its time limit); log in again");
+    return Refuse(401, "invalid_token", "the token is not valid (the node may have restarted); log in again");
+  }
+  auto active = worker.operators.IsActive(session->operator_id);
+  if (!active) return Refuse(503, "store_unavailable", "the node's store could not be read: " + active.error().message);
+  if (!*active) {
+    sessions.RevokeOperator(session->operator_id);
+    return Refuse(401, "operator_removed", "this operator account has been removed; ask an admin");
+  }
+  if (!Allowed(permission, session->role)) {
+    return Refuse(403, "forbidden_role",
+                  "operator role \"" + std::string(RoleName(session->role)) + "\" may not do this; it needs " +
+                      std::string(PermissionNeeds(permission)));
+  }
+  return *session;
+}
+
+net::Response Service::Impl::StoreFailure(const Error& error, std::string_view what) {
+  Log(LogLevel::kError, "service.store_error",
+      {{"what", what}, {"category", error.code.category().name()}, {"code", error.code.value()}});
+  if (error.code == db::DbErrc::kBusy) {
+    net::Response r = net::Response::Error(503, "busy", "the node's store is busy; try again in a moment");
+    r.headers.Set("Retry-After", "1");
+    return r;
+  }
+  return net::Response::Error(500, "store_error",
+                              std::string(what) + " failed: " + error.message + " (nothing was shown or changed)");
+}
+
+ApiResult<ModeState> Service::Impl::Mode(Worker& worker) {
+  auto mode = ReadNodeMode(worker.store);
+  if (!mode) return Refuse(500, "store_error", "reading the node's mode failed: " + mode.error().message);
+  return ModeState{mode->disaster, mode->reason};
+}
+
+ApiResult<DataFreshness> Service::Impl::Freshness(Worker& worker) {
+  DataFreshness f;
+  f.now = clock.Now();
+  auto version = worker.store.GetMeta(store::meta::kDataVersion);
+  auto created = worker.store.GetMeta(store::meta::kDataCreatedAt);
+  auto expires = worker.store.GetMeta(store::meta::kDataExpiresAt);
+  if (!version || !created || !expires) return Refuse(500, "store_error", "reading the data version failed");
+  if (*version) f.version = ParseInt64(**version);
+  TimePoint t;
+  if (*created && ParseUtc(**created, t)) f.as_of = t;
+  if (*expires && ParseUtc(**expires, t)) f.expires_at = t;
+  return f;
+}
+
+void Service::Impl::Audit(Worker& worker, AuditEvent event) {
+  if (auto s = worker.audit.Append(event); !s) {
+    Log(LogLevel::kError, "audit.append_failed", {{"event", event.event}, {"message", s.error().message}});
+  }
+}
+
+Status Service::Impl::AuditOrFail(Worker& worker, AuditEvent event) {
+  AKARI_TRY(worker.audit.Append(event));
+  return {};
+}
+
+}  // namespace akari::node

@@ -1,0 +1,78 @@
+// The node's local service (`akari serve`): the JSON API under /v1 and the
+// embedded staff web UI, as one handler for net::HttpServer.
+//
+// Who may do what:
+//   public            GET /v1/status, the UI's static files, POST /v1/login
+//   any operator      GET /v1/session, POST /v1/logout, GET /v1/checks
+//   eligibility       card verification, check by insurance numbers,
+//                     disaster search and selection: clerk, doctor,
+//                     pharmacist, nurse
+//   clinical          GET /v1/persons/{id} (medications, checkups): doctor,
+//                     pharmacist, nurse
+//   admin             PUT /v1/mode
+// A record opens only for a session that identified the person through a
+// check (card, insurance numbers, or, in disaster mode, a disaster search
+// and selection); every opening is written to the audit log first.
+//
+// Threading: Handle() may be called from any number of threads at once, as
+// long as each concurrent caller passes a distinct Request::worker in
+// [0, workers). Each worker owns one store connection (and its check
+// queue, audit log and operator store).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "node/node_dir.h"
+#include "node/operators/operator_store.h"
+#include "node/service/sessions.h"
+#include "sync/net/http.h"
+
+namespace akari::node {
+
+struct ServiceOptions {
+  std::string facility;        // 医療機関コード or site name, recorded with every check
+  std::string default_reader;  // PC/SC reader for card checks when a request names none
+  SessionLimits sessions;
+  LockoutPolicy lockout;
+  int login_attempts = 10;  // per client address and window
+  std::chrono::seconds login_window{60};
+  std::size_t max_search_results = 20;
+  std::optional<std::string> tls_fingerprint;  // shown by GET /v1/status when serving TLS
+};
+
+class Service {
+ public:
+  // Opens `workers` store connections to `node`. `node` and `clock` must
+  // outlive the service. Errors: store errors from opening connections.
+  [[nodiscard]] static Result<std::unique_ptr<Service>> Create(OpenNode& node, const Clock& clock,
+                                                               ServiceOptions options, int workers);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Answers one request (API or static file). Never throws for anything a
+  // client sends; internal failures become 500 with a JSON error body.
+  net::Response Handle(const net::Request& request);
+
+  // A handler for net::HttpServer::Start.
+  net::Handler AsHandler() {
+    return [this](const net::Request& r) { return Handle(r); };
+  }
+
+  SessionRegistry& sessions();
+
+  struct Impl;
+
+ private:
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace akari::node

@@ -1,0 +1,745 @@
+// Akari staff UI: a small single-page app over the node's /v1 API. No
+// framework, no network beyond this node, no inline code (the page runs
+// under a strict Content-Security-Policy). Text comes from i18n.js.
+"use strict";
+
+(function () {
+  const I = window.AkariI18n;
+  const t = I.t;
+  const TOKEN_KEY = "akari.token";
+  const state = {
+    token: null,
+    operator: null,
+    permissions: {},
+    status: null,
+    answer: null,
+    summary: null,
+    cleanup: [],
+  };
+
+  // ---------- small DOM helpers ----------
+  function $(selector, root) {
+    return (root || document).querySelector(selector);
+  }
+  function el(tag, options, children) {
+    const node = document.createElement(tag);
+    const o = options || {};
+    if (o.cls) node.className = o.cls;
+    if (o.text !== undefined && o.text !== null) node.textContent = String(o.text);
+    if (o.i18n) {
+      node.setAttribute("data-i18n", o.i18n);
+      node.textContent = t(o.i18n);
+    }
+    if (o.attrs) Object.keys(o.attrs).forEach((k) => node.setAttribute(k, o.attrs[k]));
+    (children || []).forEach((c) => c && node.appendChild(c));
+    return node;
+  }
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+  function fact(dl, labelKey, value) {
+    if (value === undefined || value === null || value === "") return;
+    dl.appendChild(el("dt", { i18n: labelKey }));
+    dl.appendChild(el("dd", { text: value }));
+  }
+  function onClick(node, fn) {
+    node.addEventListener("click", fn);
+  }
+
+  // ---------- messages ----------
+  function showMessage(text, kind) {
+    const box = $("#message");
+    box.textContent = text;
+    box.className = "message" + (kind === "info" ? " info" : "");
+    box.hidden = !text;
+  }
+  function errorText(body, status) {
+    const err = body && body.error;
+    if (!err) return t("error.generic") + " (" + status + ")";
+    if (I.lang() === "ja") {
+      const key = "err." + err.code;
+      const translated = t(key);
+      if (translated !== key) return translated;
+    }
+    return err.message;
+  }
+
+  // ---------- API ----------
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    const init = { method: method, headers: headers, cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (e) {
+      return { status: 0, body: { error: { code: "network", message: t("error.network") } } };
+    }
+    let json = null;
+    try {
+      json = await response.json();
+    } catch (e) {
+      json = null;
+    }
+    if (response.status === 401 && path !== "/v1/login") {
+      forgetSession();
+      go("login");
+      showMessage(errorText(json, 401));
+    }
+    return { status: response.status, body: json };
+  }
+
+  function forgetSession() {
+    state.token = null;
+    state.operator = null;
+    state.permissions = {};
+    try {
+      window.sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) {
+      // nothing stored
+    }
+    renderTopbar();
+  }
+
+  // ---------- dates and ages ----------
+  const jst = new Intl.DateTimeFormat("ja-JP", {
+    timeZone: "Asia/Tokyo",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  });
+  function formatTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    if (isNaN(d.getTime())) return iso;
+    return jst.format(d).replace(/\//g, "-");
+  }
+  function formatAge(seconds) {
+    if (seconds === null || seconds === undefined) return "";
+    const ja = I.lang() === "ja";
+    const days = Math.floor(seconds / 86400);
+    const hours = Math.floor((seconds % 86400) / 3600);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    if (days > 0) return ja ? days + "日" + hours + "時間" : days + " d " + hours + " h";
+    if (hours > 0) return ja ? hours + "時間" + minutes + "分" : hours + " h " + minutes + " min";
+    return ja ? minutes + "分" : minutes + " min";
+  }
+  function formatDate(date) {
+    return date || "";
+  }
+
+  // ---------- top bar: mode, data age (always visible), operator ----------
+  function renderTopbar() {
+    const s = state.status;
+    const badge = $("#mode-badge");
+    badge.hidden = !(s && s.mode === "disaster");
+    const age = $("#data-age");
+    age.classList.remove("stale");
+    if (!s) {
+      age.textContent = "";
+    } else if (!s.data || !s.data.as_of) {
+      age.textContent = t("data.none");
+      age.classList.add("stale");
+    } else if (s.data.stale) {
+      age.textContent =
+        t("data.asof") + " " + formatTime(s.data.as_of) + " / " + t("data.stale") + " " +
+        formatTime(s.data.stale_since) + " " + t("data.stale_since");
+      age.classList.add("stale");
+    } else {
+      age.textContent =
+        t("data.asof") + " " + formatTime(s.data.as_of) + " (" + formatAge(s.data.age_seconds) + t("data.age") + ")";
+    }
+    $("#who").textContent = state.operator ? state.operator.display_name + " (" + state.operator.role + ")" : "";
+    $("#logout").hidden = !state.token;
+    $("#nav-home").hidden = !state.token;
+    I.apply($("#topbar"));
+  }
+
+  async function refreshStatus() {
+    const r = await api("GET", "/v1/status");
+    if (r.status === 200) {
+      state.status = r.body;
+      renderTopbar();
+    }
+  }
+
+  // ---------- PIN pad ----------
+  function makePinPad(pad, dots, maxLength, onEnter) {
+    let digits = [];
+    const show = () => {
+      dots.textContent = "●".repeat(digits.length);
+    };
+    const press = (d) => {
+      if (digits.length < maxLength) digits.push(d);
+      show();
+    };
+    const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back"];
+    keys.forEach((k) => {
+      const label = k === "clear" ? t("pad.clear") : k === "back" ? t("pad.back") : k;
+      const b = el("button", { text: label, attrs: { type: "button", "data-key": k } });
+      onClick(b, () => {
+        if (k === "clear") digits = [];
+        else if (k === "back") digits.pop();
+        else press(k);
+        show();
+      });
+      pad.appendChild(b);
+    });
+    const onKey = (e) => {
+      if (e.target && e.target.tagName === "INPUT" && e.target.type !== "checkbox") return;
+      if (/^[0-9]$/.test(e.key)) press(e.key);
+      else if (e.key === "Backspace") digits.pop();
+      else if (e.key === "Enter" && onEnter) onEnter();
+      else return;
+      e.preventDefault();
+      show();
+    };
+    document.addEventListener("keydown", onKey);
+    state.cleanup.push(() => document.removeEventListener("keydown", onKey));
+    show();
+    return {
+      value: () => digits.join(""),
+      clear: () => {
+        digits = [];
+        show();
+      },
+    };
+  }
+
+  // ---------- birth date (Japanese eras accepted) ----------
+  const ERAS = [
+    ["western", 0],
+    ["showa", 1925],
+    ["heisei", 1988],
+    ["reiwa", 2018],
+    ["taisho", 1911],
+  ];
+  function makeBirthInput(container) {
+    const era = el("select", { attrs: { "aria-label": t("birth.era"), "data-part": "era" } });
+    ERAS.forEach(([name]) => era.appendChild(el("option", { text: t("era." + name), attrs: { value: name } })));
+    const year = el("input", {
+      attrs: { inputmode: "numeric", maxlength: "4", placeholder: t("birth.year"), "data-part": "year" },
+    });
+    const month = el("select", { attrs: { "aria-label": t("birth.month"), "data-part": "month" } });
+    const day = el("select", { attrs: { "aria-label": t("birth.day"), "data-part": "day" } });
+    month.appendChild(el("option", { text: t("birth.month"), attrs: { value: "" } }));
+    day.appendChild(el("option", { text: t("birth.day"), attrs: { value: "" } }));
+    for (let m = 1; m <= 12; m++) month.appendChild(el("option", { text: m, attrs: { value: m } }));
+    for (let d = 1; d <= 31; d++) day.appendChild(el("option", { text: d, attrs: { value: d } }));
+    [era, year, month, day].forEach((n) => container.appendChild(n));
+    return function value() {
+      const y = parseInt(year.value.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)), 10);
+      const m = parseInt(month.value, 10);
+      const d = parseInt(day.value, 10);
+      if (!y || !m || !d) return "";
+      const offset = ERAS.find(([name]) => name === era.value)[1];
+      const full = offset ? offset + y : y;
+      return String(full).padStart(4, "0") + "-" + String(m).padStart(2, "0") + "-" + String(d).padStart(2, "0");
+    };
+  }
+
+  // 保険者番号 check digit (MHLW 保険者番号設定要領): weights 2,1,2,… from
+  // the last body digit, digits of the products summed.
+  function insurerNumberValid(text) {
+    const n = text.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/[\s-]/g, "");
+    if (!/^([0-9]{6}|[0-9]{8})$/.test(n)) return false;
+    const body = n.slice(0, -1);
+    let sum = 0;
+    for (let i = 0; i < body.length; i++) {
+      const weight = (body.length - 1 - i) % 2 === 0 ? 2 : 1;
+      const p = Number(body[i]) * weight;
+      sum += Math.floor(p / 10) + (p % 10);
+    }
+    return (10 - (sum % 10)) % 10 === Number(n[n.length - 1]);
+  }
+
+  // ---------- rendering ----------
+  function render(templateId) {
+    state.cleanup.forEach((fn) => fn());
+    state.cleanup = [];
+    const view = $("#view");
+    clear(view);
+    const content = document.getElementById(templateId).content.cloneNode(true);
+    view.appendChild(content);
+    I.apply(view);
+    return view;
+  }
+
+  function coverageBlock(c, titleKey) {
+    const box = el("div", { cls: "coverage" });
+    if (titleKey) box.appendChild(el("h3", { i18n: titleKey }));
+    if (!c) {
+      box.appendChild(el("p", { cls: "hint", i18n: "coverage.none" }));
+      return box;
+    }
+    const dl = el("dl", { cls: "facts" });
+    fact(dl, "coverage.insurer", c.insurer_name + " (" + c.insurer_number + ")");
+    fact(dl, "coverage.numbers", [c.symbol, c.number, c.branch].filter((x) => x).join(" / "));
+    fact(dl, "coverage.period", formatDate(c.valid_from) + " – " + (c.valid_to ? formatDate(c.valid_to) : ""));
+    fact(dl, "coverage.copay", c.copay_percent + "%");
+    box.appendChild(dl);
+    return box;
+  }
+
+  function personFacts(dl, p) {
+    fact(dl, "person.name", p.name);
+    fact(dl, "person.kana", p.name_kana);
+    fact(dl, "person.birth", p.birth_date + (p.age !== null ? " (" + p.age + t("person.age") + ")" : ""));
+    fact(dl, "person.sex", t("sex." + p.sex));
+    const a = p.address || {};
+    fact(dl, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
+  }
+
+  // ---------- views ----------
+  function viewLogin() {
+    const view = render("tpl-login");
+    let pad;
+    const submit = async () => {
+      const id = $("#login-id", view).value.trim();
+      const r = await api("POST", "/v1/login", { operator_id: id, pin: pad.value() });
+      pad.clear();
+      if (r.status !== 200) {
+        showMessage(errorText(r.body, r.status));
+        return;
+      }
+      state.token = r.body.token;
+      state.operator = r.body.operator;
+      state.permissions = r.body.permissions;
+      try {
+        window.sessionStorage.setItem(TOKEN_KEY, state.token);
+      } catch (e) {
+        // Not stored: a reload asks for the PIN again.
+      }
+      showMessage("");
+      renderTopbar();
+      go("home");
+    };
+    pad = makePinPad($("#login-pad", view), $("#login-pin-dots", view), 8, submit);
+    onClick($("#login-submit", view), submit);
+    $("#login-id", view).focus();
+  }
+
+  function viewHome() {
+    const view = render("tpl-home");
+    const p = state.permissions;
+    const disaster = state.status && state.status.mode === "disaster";
+    $("#go-card", view).hidden = !p.eligibility;
+    $("#go-manual", view).hidden = !p.eligibility;
+    $("#go-search", view).hidden = !(p.disaster_search && disaster);
+    $("#go-admin", view).hidden = !p.admin;
+    onClick($("#go-card", view), () => go("card"));
+    onClick($("#go-manual", view), () => go("manual"));
+    onClick($("#go-search", view), () => go("search"));
+    onClick($("#go-checks", view), () => go("checks"));
+    onClick($("#go-admin", view), () => go("admin"));
+  }
+
+  async function viewCard() {
+    const view = render("tpl-card");
+    const select = $("#card-reader", view);
+    const readers = await api("GET", "/v1/cards/readers");
+    select.appendChild(el("option", { text: t("card.reader.default"), attrs: { value: "" } }));
+    if (readers.status === 200) {
+      readers.body.readers.forEach((r) => select.appendChild(el("option", { text: r.name, attrs: { value: r.name } })));
+    } else if (readers.status !== 401) {
+      showMessage(errorText(readers.body, readers.status));
+    }
+    const showPin = (pin) => {
+      const tries = $("#card-tries", view);
+      if (!pin) return;
+      if (pin.tries_left !== null && pin.tries_left !== undefined) {
+        tries.hidden = false;
+        tries.textContent = t("card.tries") + ": " + pin.tries_left;
+        tries.classList.toggle("low", pin.tries_left <= 1);
+      }
+      $("#card-last-try", view).hidden = !(pin.tries_left === 1 && !pin.blocked);
+      $("#card-blocked", view).hidden = !pin.blocked;
+      $("#card-pin-area", view).hidden = !!pin.blocked;
+      if (pin.blocked) $("#card-cert-only", view).open = true;
+    };
+    const busy = (on) => {
+      $("#card-working", view).hidden = !on;
+      view.querySelectorAll("button").forEach((b) => (b.disabled = on || (b.id === "card-verify-cert" && !$("#card-face-checked", view).checked)));
+    };
+    onClick($("#card-probe", view), async () => {
+      busy(true);
+      const r = await api("POST", "/v1/cards/probe", { reader: select.value });
+      busy(false);
+      if (r.status === 200) {
+        showMessage("");
+        showPin(r.body.pin);
+      } else if (r.status !== 401) {
+        showMessage(errorText(r.body, r.status));
+      }
+    });
+    const verify = async (withPin) => {
+      const body = { reader: select.value };
+      if (withPin) {
+        body.pin = pad.value();
+        body.confirm_last_try = $("#card-confirm-last", view).checked;
+      } else {
+        body.face_checked = $("#card-face-checked", view).checked;
+      }
+      busy(true);
+      const r = await api("POST", "/v1/cards/verify", body);
+      busy(false);
+      pad.clear();
+      if (r.status !== 200) {
+        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        return;
+      }
+      const card = r.body.card;
+      showPin(card.pin);
+      if (card.status === "incomplete") {
+        showMessage(card.message);
+        return;
+      }
+      showMessage("");
+      state.answer = r.body;
+      go("result");
+    };
+    const pad = makePinPad($("#card-pad", view), $("#card-pin-dots", view), 4, () => verify(true));
+    onClick($("#card-verify", view), () => verify(true));
+    onClick($("#card-verify-cert", view), () => verify(false));
+    $("#card-face-checked", view).addEventListener("change", (e) => {
+      $("#card-verify-cert", view).disabled = !e.target.checked;
+    });
+  }
+
+  function viewManual() {
+    const view = render("tpl-manual");
+    const birth = makeBirthInput($("#m-birth", view));
+    const insurer = $("#m-insurer", view);
+    insurer.addEventListener("input", () => {
+      const v = insurer.value.trim();
+      $("#m-insurer-bad", view).hidden = v.length < 6 || insurerNumberValid(v);
+    });
+    onClick($("#m-submit", view), async () => {
+      const body = {
+        insurer_number: insurer.value.trim(),
+        symbol: $("#m-symbol", view).value.trim(),
+        number: $("#m-number", view).value.trim(),
+        birth_date: birth(),
+      };
+      const branch = $("#m-branch", view).value.trim();
+      if (branch) body.branch = branch;
+      const r = await api("POST", "/v1/checks/insurance", body);
+      if (r.status !== 200) {
+        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        return;
+      }
+      showMessage("");
+      state.answer = r.body;
+      go("result");
+    });
+  }
+
+  function viewSearch() {
+    const view = render("tpl-search");
+    const birth = makeBirthInput($("#s-birth", view));
+    $("#s-off", view).hidden = state.status && state.status.mode === "disaster";
+    onClick($("#s-submit", view), async () => {
+      const body = {
+        kana_name: $("#s-kana", view).value.trim(),
+        birth_date: birth(),
+        reason: $("#s-reason", view).value.trim(),
+      };
+      const sex = view.querySelector('input[name="s-sex"]:checked').value;
+      if (sex) body.sex = sex;
+      const address = $("#s-address", view).value.trim();
+      if (address) body.address = address;
+      const r = await api("POST", "/v1/disaster/search", body);
+      const list = $("#s-results", view);
+      clear(list);
+      if (r.status !== 200) {
+        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        return;
+      }
+      showMessage(r.body.results.length ? "" : t("search.none"), "info");
+      $("#s-truncated", view).hidden = !r.body.truncated;
+      r.body.results.forEach((p) => {
+        const dl = el("dl", { cls: "facts" });
+        personFacts(dl, p);
+        const pick = el("button", { cls: "primary", i18n: "search.select", attrs: { type: "button", "data-person": p.id } });
+        onClick(pick, async () => {
+          const s = await api("POST", "/v1/disaster/select", { search_id: r.body.search_id, person_id: p.id });
+          if (s.status !== 200) {
+            if (s.status !== 401) showMessage(errorText(s.body, s.status));
+            return;
+          }
+          state.answer = s.body;
+          go("result");
+        });
+        list.appendChild(el("li", {}, [dl, pick]));
+      });
+    });
+  }
+
+  function viewResult() {
+    const a = state.answer;
+    if (!a) return go("home");
+    const view = render("tpl-result");
+    const answer = a.answer || {};
+    const status = answer.status || (a.card && a.card.status) || "incomplete";
+    const banner = $("#r-status", view);
+    banner.textContent = t("result." + status);
+    banner.classList.add(status);
+    $("#r-detail", view).textContent = (a.card && a.card.message) || answer.detail || "";
+    if (a.person) personFacts($("#r-person", view), a.person);
+    if (answer.coverage) $("#r-coverage", view).appendChild(coverageBlock(answer.coverage, "coverage.current"));
+    const check = a.check;
+    if (check) {
+      const dl = $("#r-check", view);
+      fact(dl, "result.check_id", check.id);
+      fact(dl, "result.method", t("method." + check.method));
+      fact(dl, "result.assurance", t("assurance." + check.assurance));
+    }
+    const open = $("#r-open", view);
+    open.hidden = !a.can_open_record;
+    onClick(open, () => go("person/" + a.person.id));
+  }
+
+  function riskLabel(name) {
+    return t("risk." + name);
+  }
+
+  async function viewPerson(id) {
+    const r = await api("GET", "/v1/persons/" + encodeURIComponent(id));
+    if (r.status !== 200) {
+      if (r.status !== 401) {
+        go("home");
+        showMessage(errorText(r.body, r.status));
+      }
+      return;
+    }
+    const s = r.body;
+    state.summary = s;
+    const view = render("tpl-summary");
+    const p = s.person;
+    $("#p-name", view).textContent = p.name;
+    $("#p-kana", view).textContent = p.name_kana;
+    const facts = $("#p-facts", view);
+    fact(facts, "person.birth", p.birth_date + " (" + p.age + t("person.age") + ")");
+    fact(facts, "person.sex", t("sex." + p.sex));
+    const a = p.address || {};
+    fact(facts, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
+    if (s.access) {
+      $("#p-basis", view).textContent =
+        t("summary.basis") + ": " + t("method." + s.access.basis) + " (" + s.access.check_id + ")" +
+        (s.access.reason ? " — " + s.access.reason : "");
+    }
+    $("#p-meta", view).textContent =
+      t("data.asof") + " " + formatTime(s.data.as_of) + (s.data.stale ? " / " + t("data.stale") + " " + formatTime(s.data.stale_since) : "") +
+      " · " + t("print.printed") + " " + formatTime(new Date().toISOString()) +
+      " · " + t("print.node") + " " + (state.status ? state.status.node_id : "") +
+      " · " + t("print.operator") + " " + (state.operator ? state.operator.id : "");
+
+    const risk = $("#p-risk", view);
+    if (!s.risk_flags.length) {
+      risk.appendChild(el("li", { cls: "none", i18n: "summary.risk.none" }));
+    }
+    s.risk_flags.forEach((f) => {
+      risk.appendChild(
+        el("li", { attrs: { "data-risk": f["class"] } }, [
+          el("span", { cls: "badge", text: riskLabel(f["class"]) }),
+          el("span", { text: f.medicines.join("、") }),
+        ]),
+      );
+    });
+
+    const tbody = $("#p-meds tbody", view);
+    $("#p-meds-none", view).hidden = s.medications.length > 0;
+    $("#p-meds", view).hidden = s.medications.length === 0;
+    s.medications.forEach((m) => {
+      const first = el("td", {}, [
+        ...m.risk_classes.map((c) => el("span", { cls: "badge", text: riskLabel(c), attrs: { "data-risk": c } })),
+        el("strong", { text: m.ingredient }),
+        el("div", { cls: "drug-names", text: m.drug_names.join(" / ") + (m.strength ? " " + m.strength : "") }),
+      ]);
+      const row = el("tr", { cls: (m.risk_classes.length ? "high-risk" : "") + (m.recent ? "" : " older") }, [
+        first,
+        el("td", { text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : "") }),
+        el("td", { text: m.last_date }),
+        el("td", { text: m.days_or_times }),
+        el("td", { text: m.supply_until || "" }),
+      ]);
+      tbody.appendChild(row);
+    });
+
+    const cov = $("#p-coverage", view);
+    cov.appendChild(coverageBlock(s.coverage.current, "coverage.current"));
+    const past = s.coverage.history.filter((c) => !c.current);
+    if (past.length) {
+      cov.appendChild(el("h3", { i18n: "coverage.history" }));
+      past.forEach((c) => cov.appendChild(coverageBlock(c)));
+    }
+    const diseases = $("#p-diseases", view);
+    if (s.coverage.specific_diseases.length) {
+      diseases.appendChild(el("h3", { i18n: "summary.diseases" }));
+      s.coverage.specific_diseases.forEach((d) =>
+        diseases.appendChild(el("p", { text: d.disease + " " + (d.valid_from || "") + " – " + (d.valid_to || "") })),
+      );
+    }
+
+    const checkups = $("#p-checkups", view);
+    if (!s.checkups.items.length) {
+      checkups.appendChild(el("p", { cls: "hint", i18n: "summary.checkups.none" }));
+    } else {
+      const visits = s.checkups.visits;
+      const last = visits[visits.length - 1];
+      checkups.appendChild(el("p", { text: last.date + " " + last.facility + (last.judgement ? " — " + last.judgement : "") }));
+      const table = el("table", { cls: "checkups" });
+      s.checkups.items.forEach((item) => {
+        const values = item.values.map((v) => v.date.slice(0, 4) + ": " + v.value).join(" → ");
+        const latest = el("td", {
+          cls: (item.latest.abnormal ? "abnormal " : "") + (item.trend ? "trend-" + item.trend : ""),
+          text: item.latest.value + " " + item.unit,
+        });
+        if (item.trend) latest.setAttribute("title", t("summary.trend." + item.trend));
+        table.appendChild(
+          el("tr", {}, [el("td", { text: item.name }), latest, el("td", { cls: "small-text", text: item.reference + "  " + values })]),
+        );
+      });
+      checkups.appendChild(table);
+    }
+
+    onClick($("#p-print-a4", view), () => printAs("a4"));
+    onClick($("#p-print-receipt", view), () => printAs("receipt"));
+  }
+
+  function printAs(format) {
+    const receipt = format === "receipt";
+    document.body.classList.toggle("print-receipt", receipt);
+    document.body.classList.toggle("print-a4", !receipt);
+    $("#page-a4").disabled = receipt;
+    $("#page-receipt").disabled = !receipt;
+    window.print();
+  }
+
+  async function viewChecks() {
+    const view = render("tpl-checks");
+    const total = state.status && state.status.queue ? state.status.queue.checks : 0;
+    const r = await api("GET", "/v1/checks?limit=100&after=" + Math.max(0, total - 100));
+    if (r.status !== 200) {
+      if (r.status !== 401) showMessage(errorText(r.body, r.status));
+      return;
+    }
+    const rows = $("#c-rows", view);
+    $("#c-none", view).hidden = r.body.checks.length > 0;
+    r.body.checks.slice().reverse().forEach((c) => {
+      rows.appendChild(
+        el("tr", {}, [
+          el("td", { text: formatTime(c.created_at) }),
+          el("td", { text: t("method." + c.method) }),
+          el("td", { text: t("result." + c.status) }),
+          el("td", { text: c.person_id === null ? "" : c.person_id }),
+          el("td", { text: c.acknowledged ? t("checks.sent") : t("checks.pending") }),
+        ]),
+      );
+    });
+  }
+
+  function viewAdmin() {
+    const view = render("tpl-admin");
+    const on = state.status && state.status.mode === "disaster";
+    const banner = $("#a-state", view);
+    banner.textContent = t(on ? "admin.state.on" : "admin.state.off") + (on && state.status.mode_reason ? " — " + state.status.mode_reason : "");
+    banner.classList.add(on ? "on" : "off");
+    $("#a-on", view).hidden = on;
+    $("#a-off", view).hidden = !on;
+    const change = async (mode) => {
+      const body = { mode: mode };
+      const reason = $("#a-reason", view).value.trim();
+      if (reason) body.reason = reason;
+      const r = await api("PUT", "/v1/mode", body);
+      if (r.status !== 200) {
+        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        return;
+      }
+      showMessage("");
+      await refreshStatus();
+      viewAdmin();
+    };
+    onClick($("#a-on", view), () => change("disaster"));
+    onClick($("#a-off", view), () => change("normal"));
+  }
+
+  // ---------- routing ----------
+  function go(route) {
+    const next = "#/" + route;
+    if (window.location.hash === next) route_();
+    else window.location.hash = next;
+  }
+
+  async function route_() {
+    const hash = window.location.hash.replace(/^#\/?/, "") || "home";
+    const [name, arg] = hash.split("/");
+    if (!state.token && name !== "login") return go("login");
+    switch (name) {
+      case "login":
+        return viewLogin();
+      case "card":
+        return viewCard();
+      case "manual":
+        return viewManual();
+      case "search":
+        return viewSearch();
+      case "result":
+        return viewResult();
+      case "person":
+        return viewPerson(arg);
+      case "checks":
+        return viewChecks();
+      case "admin":
+        return viewAdmin();
+      default:
+        return viewHome();
+    }
+  }
+
+  async function start() {
+    try {
+      state.token = window.sessionStorage.getItem(TOKEN_KEY);
+    } catch (e) {
+      state.token = null;
+    }
+    onClick($("#lang-toggle"), () => {
+      I.setLang(I.lang() === "ja" ? "en" : "ja");
+      renderTopbar();
+      route_();
+    });
+    onClick($("#logout"), async () => {
+      await api("POST", "/v1/logout", {});
+      forgetSession();
+      go("login");
+    });
+    onClick($("#nav-home"), () => {
+      showMessage("");
+      go("home");
+    });
+    window.addEventListener("hashchange", route_);
+    window.addEventListener("afterprint", () => {
+      document.body.classList.remove("print-receipt", "print-a4");
+    });
+    await refreshStatus();
+    if (state.token) {
+      const who = await api("GET", "/v1/session");
+      if (who.status === 200) {
+        state.operator = who.body.operator;
+        state.permissions = who.body.permissions;
+      }
+    }
+    renderTopbar();
+    route_();
+    window.setInterval(refreshStatus, 30000);
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

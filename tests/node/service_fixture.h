@@ -1,0 +1,32 @@
+// A node to test the local service against: created in a temporary
+// directory with SamplePerson records and snapshot metadata, plus
+// operators with cheap PIN hashes. Shared by the service tests.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "base/clock.h"
+#include "crypto/argon2id.h"
+#include "node/node_dir.h"
+#include "node/operators/operator_store.h"
+
+namespace akari::testing {
+
+inline constexpr const char* kServicePassphrase = "service-test-pass";
+// Cheap Argon2id for tests (keystore slots and operator PINs).
+inline constexpr crypto::Argon2idParams kCheapKdf{1, std::size_t{8} << 20};
+// "Now" in these tests: 2026-11-01 12:00 in Japan. The snapshot was made
+// the day before and expires six days later.
+TimePoint TestNow();
+inline constexpr const char* kSnapshotCreated = "2026-10-31T00:00:00Z";
+inline constexpr const char* kSnapshotExpires = "2026-11-07T00:00:00Z";
+
+// Creates a node in `dir` holding SamplePerson(1..persons) at data version 7.
+node::OpenNode CreateSeededNode(const std::filesystem::path& dir, std::int64_t persons);
+
+// Adds an operator whose PIN is `pin`.
+void AddOperator(node::OpenNode& node, const std::string& id, node::Role role, const std::string& pin);
+
+}  // namespace akari::testing
