@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "fieldkit/gen/tables.h"
 
@@ -304,9 +305,16 @@ std::span<const Drug> DrugTable() {
 }
 
 const Drug& DrugByYj(std::string_view yj) {
-  for (const Drug& d : kDrugs) {
-    if (d.yj == yj) return d;
-  }
+  // Sorted once (thread-safe static initialisation), then binary search.
+  static const std::vector<const Drug*> sorted = [] {
+    std::vector<const Drug*> v;
+    for (const Drug& d : kDrugs) v.push_back(&d);
+    std::sort(v.begin(), v.end(), [](const Drug* a, const Drug* b) { return a->yj < b->yj; });
+    return v;
+  }();
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), yj,
+                                   [](const Drug* d, std::string_view key) { return d->yj < key; });
+  if (it != sorted.end() && (*it)->yj == yj) return **it;
   std::fprintf(stderr, "akari-gen: internal error: no drug %.*s in the table\n", static_cast<int>(yj.size()),
                yj.data());
   std::abort();
