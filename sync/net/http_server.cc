@@ -146,10 +146,16 @@ class ServerImpl final : public HttpServer {
   Response Handle(Request& request);
   template <typename F>
   void ForEachSession(F f) {
-    std::lock_guard lock(sessions_mu_);
-    for (auto& [raw, weak] : sessions_) {
-      if (auto s = weak.lock()) f(*s);
+    // Collect under the lock, act outside it: dropping the last reference
+    // to a session runs its destructor, which takes the lock to unregister.
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::lock_guard lock(sessions_mu_);
+      for (auto& [raw, weak] : sessions_) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
     }
+    for (const auto& s : live) f(*s);
   }
   void Register(SessionBase* s, std::weak_ptr<SessionBase> w) {
     std::lock_guard lock(sessions_mu_);
