@@ -36,8 +36,9 @@ constexpr std::array<std::string_view, 14> kAntiretrovirals = {
     "ドルテグラビル",   "ビクテグラビル", "ラルテグラビル", "エルビテグラビル", "カボテグラビル",
     "エムトリシタビン", "テノホビル",     "アバカビル",     "ダルナビル",       "リトナビル",
     "リルピビリン",     "ドラビリン",     "エファビレンツ", "ジドブジン"};
-constexpr std::array<std::string_view, 4> kPhosphateBinders = {"セベラマー", "炭酸ランタン", "クエン酸第二鉄",
-                                                               "スクロオキシ水酸化鉄"};
+// Under 2190 only: calcium carbonate elsewhere (antacids, 2344) is not a binder.
+constexpr std::array<std::string_view, 6> kPhosphateBinders = {
+    "セベラマー", "炭酸ランタン", "クエン酸第二鉄", "スクロオキシ水酸化鉄", "沈降炭酸カルシウム", "ビキサロマー"};
 
 bool ContainsAny(std::string_view text, std::span<const std::string_view> needles) {
   return std::any_of(needles.begin(), needles.end(),

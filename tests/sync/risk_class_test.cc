@@ -25,6 +25,11 @@ TEST(RiskClassTest, CatchAllClassesNeedTheIngredient) {
   EXPECT_TRUE(ClassifyMedicine("6250021F1020", "バラシクロビル塩酸塩").empty());
 }
 
+TEST(RiskClassTest, PhosphateBindersMarkDialysisOnlyInTheirClass) {
+  EXPECT_EQ(ClassifyMedicine("2190024F1023", "沈降炭酸カルシウム"), std::vector<RiskClass>{RiskClass::kDialysis});
+  EXPECT_TRUE(ClassifyMedicine("2344009C1030", "沈降炭酸カルシウム").empty());  // as an antacid
+}
+
 TEST(RiskClassTest, OnlyRecentDispensingsCount) {
   PersonRecord r;
   Dispensing d;
