@@ -9,12 +9,6 @@
 namespace akari::sync::hub {
 namespace {
 
-constexpr std::string_view kTokenPrefix = "AKE1";
-
-bool IsHex(std::string_view s, std::size_t n) {
-  return s.size() == n && FromHex(s).has_value();
-}
-
 std::unexpected<Error> BadToken(std::string_view why) {
   return MakeError(SyncErrc::kBadToken, "the enrollment token " + std::string(why) +
                                             "; ask the hub administrator for a new one (akari-hub node add)");
@@ -65,26 +59,6 @@ Result<std::vector<NodeInfo>> QueryNodes(HubStore& store, std::string_view where
 
 }  // namespace
 
-std::string EnrollmentToken::Text() const {
-  return std::string(kTokenPrefix) + "." + region + "." + root_fingerprint + "." + secret;
-}
-
-Result<EnrollmentToken> ParseEnrollmentToken(std::string_view text) {
-  std::vector<std::string_view> parts;
-  while (true) {
-    const std::size_t dot = text.find('.');
-    parts.push_back(text.substr(0, dot));
-    if (dot == std::string_view::npos) break;
-    text.remove_prefix(dot + 1);
-  }
-  if (parts.size() != 4 || parts[0] != kTokenPrefix) return BadToken("is not an Akari enrollment token");
-  EnrollmentToken t{std::string(parts[1]), std::string(parts[2]), std::string(parts[3])};
-  if (!publication::IsValidRegion(t.region) || !IsHex(t.root_fingerprint, 64) || !IsHex(t.secret, 32)) {
-    return BadToken("is damaged (check that it was copied completely)");
-  }
-  return t;
-}
-
 Result<Invitation> InviteNode(HubStore& store, std::string_view label, const Clock& clock) {
   AKARI_TRY(crypto::EnsureSodium());
   AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
@@ -133,7 +107,8 @@ Result<NodeInfo> RemoveNode(HubStore& store, std::string_view node, const Clock&
 
 Result<EnrollResult> EnrollNode(HubStore& store, const EnrollRequest& request, const Clock& clock) {
   AKARI_ASSIGN_OR_RETURN(EnrollmentToken token, ParseEnrollmentToken(request.token));
-  if (!IsHex(request.node_id, 32)) return MakeError(SyncErrc::kInvalidArgument, "a node id is 32 hex digits");
+  if (request.node_id.size() != 32 || !FromHex(request.node_id))
+    return MakeError(SyncErrc::kInvalidArgument, "a node id is 32 hex digits");
   AKARI_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(store.database()));
   AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
   if (token.region != region) return BadToken("is for region " + token.region + ", not this hub's " + region);

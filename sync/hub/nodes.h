@@ -1,9 +1,7 @@
 // The hub's node registry: invitations (one-time enrollment tokens),
 // enrollment (a node registers its public keys), removal and listing.
 //
-// A token is "AKE1.<region>.<root fingerprint>.<secret>": the region, the
-// BLAKE2b-256 fingerprint of the root metadata the node must pin, and 16
-// random bytes (hex) of which the hub stores only a hash. Anyone holding a
+// Tokens are described in sync/publication/enrollment.h. Anyone holding a
 // token can enroll once; it is shown once, at `node add`.
 #pragma once
 
@@ -16,18 +14,12 @@
 #include "base/result.h"
 #include "crypto/keys.h"
 #include "sync/hub/hub_store.h"
+#include "sync/publication/enrollment.h"
 
 namespace akari::sync::hub {
 
-struct EnrollmentToken {
-  std::string region;
-  std::string root_fingerprint;  // 64 hex digits
-  std::string secret;            // 32 hex digits
-  std::string Text() const;
-};
-
-// Parses a token. Error: kBadToken.
-[[nodiscard]] Result<EnrollmentToken> ParseEnrollmentToken(std::string_view text);
+using publication::EnrollmentToken;
+using publication::ParseEnrollmentToken;
 
 struct Invitation {
   std::int64_t seq = 0;

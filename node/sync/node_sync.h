@@ -1,0 +1,76 @@
+// `akari sync`: brings the node to the newest verified version of its
+// region's publication, from a hub URL, a mirror or a local copy.
+//
+// Steps: walk the root chain from the pinned root; fetch and verify the
+// manifest (TUF-style checks, sync/client/verifier.h); choose the delta
+// chain or the missing snapshot chunks by bytes; download into
+// DIR/staging/<region>/ (resumable, fetched objects survive a crash);
+// verify every object (size, hash, authentication); then apply everything
+// in one store transaction, with the audit entry "sync.apply". Refusals
+// are audited as "sync.refused". Local records are never touched.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "node/node_dir.h"
+#include "sync/client/source.h"
+#include "sync/client/staging.h"
+
+namespace akari::node {
+
+struct SyncProgress {
+  std::string phase;  // "manifest", "fetch", "verify", "apply"
+  sync::client::FetchProgress fetch;
+  std::int64_t persons_applied = 0;
+  std::int64_t persons_total = 0;  // persons in the objects being applied
+};
+
+struct SyncOptions {
+  bool accept_expired = false;   // apply an expired manifest (an administrator's decision, audited)
+  const Clock* clock = nullptr;  // default: the system clock
+  std::function<void(const SyncProgress&)> progress;
+  // Test hook: called at named points ("manifest-verified", "object-fetched",
+  // "verified", "apply-object", "before-commit", "after-commit"). Production
+  // code passes nothing.
+  std::function<void(std::string_view point)> checkpoint;
+};
+
+struct SyncSummary {
+  std::string source;
+  std::string region;
+  std::optional<std::int64_t> from_version;
+  std::int64_t to_version = 0;
+  std::string mode;  // "up-to-date", "delta", "full"
+  int new_root_versions = 0;
+  std::int64_t objects_fetched = 0;
+  std::int64_t bytes_fetched = 0;   // object bytes downloaded in this run
+  std::int64_t metadata_bytes = 0;  // root and manifest bytes read
+  std::int64_t objects_already_staged = 0;
+  std::int64_t persons_inserted = 0;
+  std::int64_t persons_removed = 0;
+  std::int64_t persons_total = 0;
+  double apply_seconds = 0;
+  double persons_per_second = 0;
+  bool accepted_expired = false;
+  bool clock_behind = false;  // local clock behind the newest signed time (reported, not trusted)
+  TimePoint data_created_at;
+  TimePoint data_expires_at;
+  TimePoint trusted_time;
+};
+
+// Errors: see sync/client/verifier.h and staging.h; kInvalidArgument when
+// the node is not enrolled. On any error the store still holds (and
+// serves) the version it held before.
+[[nodiscard]] Result<SyncSummary> SyncNode(OpenNode& node, sync::client::PublicationSource& source,
+                                           const SyncOptions& options);
+
+nlohmann::json SyncSummaryToJson(const SyncSummary& summary);
+
+}  // namespace akari::node

@@ -1,0 +1,453 @@
+// `akari sync` as a library: a real hub (store, import, publisher) and a
+// real node store, the publication read from its directory. Every refusal
+// must name its error and leave the node serving what it had.
+#include "node/sync/node_sync.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "base/file.h"
+#include "crypto/hash.h"
+#include "node/audit/audit_log.h"
+#include "node/status.h"
+#include "node/store/meta_keys.h"
+#include "node/sync/sync_state.h"
+#include "sync/errors.h"
+#include "sync/hub/import.h"
+#include "sync/hub/keys.h"
+#include "sync/hub/nodes.h"
+#include "sync/hub/publisher.h"
+#include "sync/index_keys.h"
+#include "sync/person_document.h"
+#include "sync/publication/layout.h"
+#include "sync/publication/manifest.h"
+#include "sync/publication/signed.h"
+#include "tests/sync/sync_fixture.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari {
+namespace {
+
+using sync::SyncErrc;
+namespace pub = sync::publication;
+namespace hub = sync::hub;
+
+TimePoint At(std::string_view utc) {
+  TimePoint t;
+  EXPECT_TRUE(ParseUtc(utc, t)) << utc;
+  return t;
+}
+
+class NodeSyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto h = testing::MakeHub(root_ / "hub", clock_);
+    ASSERT_TRUE(h) << h.error().message;
+    hub_.emplace(std::move(*h));
+    persons_ = testing::SampleRegion(40);
+    Import(20261101);
+    auto n = testing::MakeNode(root_ / "node");
+    ASSERT_TRUE(n) << n.error().message;
+    node_.emplace(std::move(*n));
+    auto enrolled = testing::EnrollOverHttp(*hub_, *node_, clock_);
+    ASSERT_TRUE(enrolled) << enrolled.error().message;
+  }
+
+  void Import(sync::Date as_of) {
+    const auto dir = root_ / ("region-" + std::to_string(++imports_));
+    testing::RegionSpec spec;
+    spec.as_of = as_of;
+    spec.persons = persons_;
+    ASSERT_TRUE(testing::WriteRegion(dir, spec));
+    auto s = hub::ImportRegion(hub_->store, dir, {}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+  }
+
+  hub::PublishSummary Publish(std::chrono::seconds expires_in = std::chrono::hours(24 * 7), int max_deltas = 30) {
+    hub::PublishOptions options;
+    options.expires_in = expires_in;
+    options.max_deltas = max_deltas;
+    options.chunk_divisor = 8;  // several chunks even for a small region
+    auto s = hub::Publish(*hub_, options, clock_);
+    EXPECT_TRUE(s) << s.error().message;
+    return s.value_or(hub::PublishSummary{});
+  }
+
+  Result<node::SyncSummary> Sync(bool accept_expired = false, sync::client::PublicationSource* source = nullptr,
+                                 const Clock* clock = nullptr) {
+    auto dir_source = sync::client::MakeDirectorySource(hub_->publication_root());
+    node::SyncOptions options;
+    options.accept_expired = accept_expired;
+    options.clock = clock != nullptr ? clock : &clock_;
+    return node::SyncNode(*node_, source != nullptr ? *source : *dir_source, options);
+  }
+
+  std::optional<std::int64_t> DataVersion() {
+    auto v = node_->store.GetMeta(store::meta::kDataVersion);
+    if (!v || !*v) return std::nullopt;
+    return std::stoll(**v);
+  }
+  std::int64_t Persons() { return node_->store.Counts()->persons; }
+  std::int64_t AuditEvents(std::string_view event) {
+    auto s = node_->store.database().Prepare("SELECT count(*) FROM audit_log WHERE event = ?");
+    s->Bind(1, event);
+    EXPECT_TRUE(*s->Step());
+    return s->ColumnInt(0);
+  }
+  std::filesystem::path RegionDir() { return hub_->publication_root() / "17"; }
+  pub::Manifest CurrentManifest() {
+    auto bytes = ReadFileBytes(RegionDir() / "manifest.json");
+    auto doc = pub::ParseSignedDocument(*bytes, "manifest", pub::kMaxManifestBytes);
+    return *pub::ManifestFromJson(doc->signed_part);
+  }
+  std::filesystem::path ObjectFile(const pub::ObjectRef& ref) { return RegionDir() / "objects" / ref.hash; }
+
+  // The refusal contract: the named error, the previous version still
+  // served, and an audit entry.
+  void ExpectRefused(const Result<node::SyncSummary>& r, SyncErrc code, std::optional<std::int64_t> version,
+                     std::int64_t persons) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, code) << r.error().message;
+    EXPECT_FALSE(r.error().message.empty());
+    EXPECT_EQ(DataVersion(), version);
+    EXPECT_EQ(Persons(), persons);
+    EXPECT_EQ(*node_->store.IntegrityCheck(), "ok");
+    EXPECT_GE(AuditEvents("sync.refused"), 1);
+    if (persons > 0) {
+      auto p = node_->store.ReadPerson(persons_.front().person.id);
+      ASSERT_TRUE(p && *p);
+    }
+  }
+
+  testing::TempDir root_;
+  ManualClock clock_{At("2026-11-01T09:00:00Z")};
+  std::optional<hub::OpenHub> hub_;
+  std::optional<node::OpenNode> node_;
+  std::vector<sync::PersonRecord> persons_;
+  int imports_ = 0;
+};
+
+TEST_F(NodeSyncTest, FullSyncAppliesPersonsIndexesTrustMaterialAndAudits) {
+  Publish();
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->mode, "full");
+  EXPECT_EQ(r->to_version, 1);
+  EXPECT_EQ(r->persons_total, 40);
+  EXPECT_EQ(Persons(), 40);
+  EXPECT_EQ(DataVersion(), 1);
+  auto read = node_->store.ReadPerson(7);
+  ASSERT_TRUE(read && *read) << (read ? "missing" : read.error().message);
+  sync::PersonRecord expected = persons_[6];
+  expected.card_links.clear();
+  EXPECT_EQ(**read, expected);
+  const auto& link = persons_[6].card_links.front();
+  auto by_card =
+      node_->store.FindByCardKey(sync::CardLinkKey(*FromHex(link.issuer_der_hex), *FromHex(link.serial_hex)));
+  EXPECT_EQ(*by_card, std::vector<std::int64_t>{7});
+  auto trust = node_->store.ReadTrustMaterial();
+  ASSERT_EQ(trust->size(), 2u);
+  EXPECT_EQ(AuditEvents("sync.apply"), 1);
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kDataExpiresAt), FormatUtc(clock_.Now() + std::chrono::hours(24 * 7)));
+  // Staging is emptied after the apply.
+  EXPECT_TRUE(std::filesystem::is_empty(root_ / "node" / "staging" / "17"));
+}
+
+TEST_F(NodeSyncTest, DeltaSyncAppliesOnlyWhatChangedAndKeepsLocalRecords) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  ASSERT_TRUE(node_->store.database().Exec(
+      "INSERT INTO check_record(seq, id, created_at, method, assurance, person_id, data_version, body, signature) "
+      "VALUES (1, 'c1', 0, 'card', 'signature', 3, 1, x'00', x'00')"));
+  testing::AddDispensing(persons_[2], 20261102, 1);
+  testing::AddDispensing(persons_[9], 20261102, 2);
+  persons_.erase(persons_.begin() + 20);  // person 21 moved away
+  auto added = testing::SampleRegion(2, 100);
+  persons_.insert(persons_.end(), added.begin(), added.end());
+  clock_.Advance(std::chrono::hours(24));
+  Import(20261101);
+  const auto published = Publish();
+  EXPECT_EQ(published.delta_upserts, 4);
+  EXPECT_EQ(published.delta_removes, 1);
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->mode, "delta");
+  EXPECT_EQ(r->persons_inserted, 4);
+  EXPECT_EQ(r->persons_removed, 1);
+  EXPECT_EQ(Persons(), 41);
+  EXPECT_FALSE(*node_->store.ReadPerson(21));
+  EXPECT_EQ((*node_->store.ReadPerson(3))->dispensings.size(), persons_[2].dispensings.size());
+  EXPECT_TRUE(*node_->store.ReadPerson(101));
+  EXPECT_EQ(node_->store.Counts()->checks, 1);
+  EXPECT_LT(r->bytes_fetched, published.snapshot_bytes);
+  EXPECT_EQ(*node_->store.IntegrityCheck(), "ok");
+  // Nothing new: up to date, nothing fetched.
+  auto again = Sync();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->mode, "up-to-date");
+  EXPECT_EQ(again->bytes_fetched, 0);
+}
+
+TEST_F(NodeSyncTest, ARepublishedUnchangedRegionReusesEveryChunk) {
+  const auto first = Publish();
+  const auto second = Publish();
+  EXPECT_EQ(second.chunks, first.chunks);
+  EXPECT_EQ(second.chunks_written, 0);
+  EXPECT_EQ(second.delta_upserts, 0);
+}
+
+TEST_F(NodeSyncTest, AFullSyncFetchesOnlyTheChunksTheNodeLacks) {
+  const auto first = Publish();
+  ASSERT_GT(first.chunks, 3);
+  ASSERT_TRUE(Sync());
+  testing::AddDispensing(persons_[4], 20261102, 3);
+  Import(20261101);
+  const auto second = Publish(std::chrono::hours(24 * 7), /*max_deltas=*/0);  // no delta listed
+  EXPECT_EQ(second.chunks_written, 1);
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->mode, "full");
+  EXPECT_EQ(r->objects_fetched, 1);
+  EXPECT_EQ(Persons(), 40);
+  EXPECT_EQ((*node_->store.ReadPerson(5))->dispensings.size(), persons_[4].dispensings.size());
+}
+
+TEST_F(NodeSyncTest, TamperedObjectByteIsRefused) {
+  Publish();
+  const pub::Manifest m = CurrentManifest();
+  const auto file = ObjectFile(m.chunks[1].object);
+  auto bytes = *ReadFileBytes(file);
+  bytes[bytes.size() / 2] ^= 0x01;
+  ASSERT_TRUE(WriteFileAtomically(file, bytes));
+  ExpectRefused(Sync(), SyncErrc::kObjectMismatch, std::nullopt, 0);
+}
+
+TEST_F(NodeSyncTest, TruncatedObjectIsRefusedAndTheOldVersionStays) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  testing::AddDispensing(persons_[0], 20261102, 4);
+  Import(20261101);
+  Publish();
+  const pub::Manifest m = CurrentManifest();
+  ASSERT_EQ(m.deltas.size(), 1u);
+  std::filesystem::resize_file(ObjectFile(m.deltas[0].objects[0]),
+                               static_cast<std::uintmax_t>(m.deltas[0].objects[0].size - 20));
+  ExpectRefused(Sync(), SyncErrc::kObjectMismatch, 1, 40);
+}
+
+TEST_F(NodeSyncTest, ObjectSwappedForAnotherOfTheSameManifestIsRefused) {
+  Publish();
+  const pub::Manifest m = CurrentManifest();
+  ASSERT_TRUE(std::filesystem::copy_file(ObjectFile(m.chunks[0].object), ObjectFile(m.chunks[2].object),
+                                         std::filesystem::copy_options::overwrite_existing));
+  ExpectRefused(Sync(), SyncErrc::kObjectMismatch, std::nullopt, 0);
+}
+
+// Re-signs the current manifest.json's signed part after `edit`, with `key`.
+void Resign(const std::filesystem::path& file, const crypto::SecretBuffer& key,
+            const std::function<void(nlohmann::json&)>& edit) {
+  auto doc = *pub::ParseSignedDocument(*ReadFileBytes(file), "manifest", pub::kMaxManifestBytes);
+  edit(doc.signed_part);
+  doc.signatures.clear();
+  ASSERT_TRUE(pub::AddSignature(doc, key));
+  ASSERT_TRUE(WriteFileAtomically(file, AsBytes(*pub::SerializeSignedDocument(doc))));
+}
+
+TEST_F(NodeSyncTest, ManifestSignedByAnUnknownKeyIsRefused) {
+  Publish();
+  auto stranger = crypto::GenerateSigningKeyPair();
+  Resign(RegionDir() / "manifest.json", stranger->secret_key, [](nlohmann::json&) {});
+  ExpectRefused(Sync(), SyncErrc::kUnknownKey, std::nullopt, 0);
+}
+
+TEST_F(NodeSyncTest, ManifestAlteredAfterSigningIsRefused) {
+  Publish();
+  const auto file = RegionDir() / "manifest.json";
+  auto doc = *pub::ParseSignedDocument(*ReadFileBytes(file), "manifest", pub::kMaxManifestBytes);
+  doc.signed_part["expires"] = "2099-01-01T00:00:00Z";
+  ASSERT_TRUE(WriteFileAtomically(file, AsBytes(*pub::SerializeSignedDocument(doc))));
+  ExpectRefused(Sync(), SyncErrc::kBadSignature, std::nullopt, 0);
+}
+
+TEST_F(NodeSyncTest, ManifestOlderThanTheAppliedVersionIsRefused) {
+  Publish();
+  testing::AddDispensing(persons_[1], 20261102, 5);
+  Import(20261101);
+  Publish();
+  ASSERT_TRUE(Sync());
+  ASSERT_EQ(DataVersion(), 2);
+  // A stale mirror (or an attacker) serves version 1 again.
+  std::filesystem::copy_file(RegionDir() / "manifests" / "1.json", RegionDir() / "manifest.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  ExpectRefused(Sync(), SyncErrc::kRolledBack, 2, 40);
+}
+
+TEST_F(NodeSyncTest, ManifestForAnotherRegionIsRefused) {
+  Publish();
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  ASSERT_TRUE(keys);
+  Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) { j["region"] = "18"; });
+  ExpectRefused(Sync(), SyncErrc::kWrongRegion, std::nullopt, 0);
+}
+
+TEST_F(NodeSyncTest, ARemovedNodeHasNoEnvelopeAndKeepsItsData) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  ASSERT_TRUE(hub::RemoveNode(hub_->store, node_->keystore.node_id(), clock_));
+  testing::AddDispensing(persons_[1], 20261102, 6);
+  Import(20261101);
+  const auto published = Publish();
+  EXPECT_TRUE(published.content_key_rotated);
+  EXPECT_EQ(published.envelopes, 0);
+  EXPECT_EQ(published.chunks_written, published.chunks);  // everything re-encrypted under the new key
+  ExpectRefused(Sync(), SyncErrc::kNoEnvelope, 1, 40);
+}
+
+TEST_F(NodeSyncTest, AnExpiredManifestIsRefusedServedDataStaysAndAdminMayAcceptIt) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  testing::AddDispensing(persons_[1], 20261102, 7);
+  Import(20261101);
+  Publish(std::chrono::hours(1));
+  clock_.Advance(std::chrono::hours(2));
+  ExpectRefused(Sync(), SyncErrc::kExpired, 1, 40);
+
+  // Past the served data's own expiry the node still serves it, and says so.
+  clock_.Advance(std::chrono::hours(24 * 8));
+  auto status = node::ReadNodeStatus(*node_, clock_);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->expired);
+  EXPECT_EQ(status->data_version, 1);
+  EXPECT_TRUE(*node_->store.ReadPerson(2));
+
+  auto accepted = Sync(/*accept_expired=*/true);
+  ASSERT_TRUE(accepted) << accepted.error().message;
+  EXPECT_TRUE(accepted->accepted_expired);
+  EXPECT_EQ(DataVersion(), 2);
+  EXPECT_EQ(AuditEvents("sync.accept_expired"), 1);
+  node::AuditLog audit(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(),
+                       clock_);
+  auto verified = audit.Verify();
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->ok()) << verified->problem;
+}
+
+TEST_F(NodeSyncTest, AClockSetBackIsReportedAndNotTrustedForExpiry) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  const TimePoint first_signed = clock_.Now();
+  // The hub's clock moves on; the node's clock is set back a month.
+  clock_.Advance(std::chrono::hours(1));
+  testing::AddDispensing(persons_[1], 20261102, 8);
+  Import(20261101);
+  Publish();
+  ManualClock node_clock(first_signed - std::chrono::hours(24 * 30));
+  auto r = Sync(false, nullptr, &node_clock);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->clock_behind);
+  EXPECT_EQ(AuditEvents("sync.clock_behind"), 1);
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kTrustedTime), FormatUtc(clock_.Now()));
+  auto status = node::ReadNodeStatus(*node_, node_clock);
+  EXPECT_TRUE(status->clock_behind);
+
+  // A manifest that expired before the trusted time is refused even though
+  // the wrong local clock would call it valid.
+  ManualClock hub_back(first_signed - std::chrono::hours(2));
+  testing::AddDispensing(persons_[2], 20261102, 9);
+  Import(20261101);
+  hub::PublishOptions options;
+  options.expires_in = std::chrono::hours(1);
+  ASSERT_TRUE(hub::Publish(*hub_, options, hub_back));
+  ExpectRefused(Sync(false, nullptr, &node_clock), SyncErrc::kExpired, 2, 40);
+}
+
+TEST_F(NodeSyncTest, ANodeWalksSeveralRootRotations) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  ASSERT_TRUE(hub::RotateKeys(hub_->store, {.root_keys = true, .manifest_key = true}, clock_));
+  ASSERT_TRUE(hub::RotateKeys(hub_->store, {.root_keys = true, .manifest_key = false}, clock_));
+  testing::AddDispensing(persons_[3], 20261102, 10);
+  Import(20261101);
+  Publish();
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->new_root_versions, 2);
+  EXPECT_EQ(node::PinnedRoot(node_->store)->version, 3);
+  EXPECT_EQ(DataVersion(), 2);
+}
+
+TEST_F(NodeSyncTest, ARootNotSignedByTheOldKeysIsRefused) {
+  Publish();
+  // root/2.json signed only by keys the node never trusted.
+  pub::RootMetadata forged = *node::PinnedRoot(node_->store);
+  auto k1 = crypto::GenerateSigningKeyPair();
+  auto k2 = crypto::GenerateSigningKeyPair();
+  forged.version = 2;
+  forged.keys = {{pub::KeyIdOf(k1->public_key), k1->public_key}, {pub::KeyIdOf(k2->public_key), k2->public_key}};
+  forged.root_role = {{pub::KeyIdOf(k1->public_key)}, 1};
+  forged.manifest_role = {{pub::KeyIdOf(k2->public_key)}, 1};
+  pub::SignedDocument doc;
+  doc.signed_part = pub::RootToJson(forged);
+  ASSERT_TRUE(pub::AddSignature(doc, k1->secret_key));
+  ASSERT_TRUE(WriteFileAtomically(RegionDir() / "root" / "2.json", AsBytes(*pub::SerializeSignedDocument(doc))));
+  ExpectRefused(Sync(), SyncErrc::kUnknownKey, std::nullopt, 0);
+  EXPECT_EQ(node::PinnedRoot(node_->store)->version, 1);
+}
+
+// Fails every object fetch after the first `allowed`.
+class FlakySource final : public sync::client::PublicationSource {
+ public:
+  FlakySource(std::unique_ptr<sync::client::PublicationSource> inner, int allowed)
+      : inner_(std::move(inner)), allowed_(allowed) {}
+  std::string Describe() const override { return "flaky"; }
+  Result<std::optional<Bytes>> ReadSmall(std::string_view path, std::size_t max) override {
+    return inner_->ReadSmall(path, max);
+  }
+  Status FetchObject(std::string_view path, std::int64_t size, const std::filesystem::path& part,
+                     const sync::client::BytesCallback& cb) override {
+    if (allowed_-- <= 0) return MakeError(SyncErrc::kUnreachable, "link down");
+    return inner_->FetchObject(path, size, part, cb);
+  }
+
+ private:
+  std::unique_ptr<sync::client::PublicationSource> inner_;
+  int allowed_;
+};
+
+TEST_F(NodeSyncTest, AnInterruptedSyncAppliesNothingAndTheNextFetchesOnlyWhatIsMissing) {
+  const auto published = Publish();
+  FlakySource flaky(sync::client::MakeDirectorySource(hub_->publication_root()), 2);
+  auto failed = Sync(false, &flaky);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, SyncErrc::kUnreachable);
+  EXPECT_EQ(Persons(), 0);
+  EXPECT_EQ(DataVersion(), std::nullopt);
+  EXPECT_EQ(AuditEvents("sync.refused"), 0);  // a network failure is not a refusal
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->objects_already_staged, 2);
+  const std::int64_t total = published.chunks + 1 /*dictionary or not*/ + 2 /*trust*/;
+  EXPECT_LE(r->objects_fetched, total - 2);
+  EXPECT_EQ(Persons(), 40);
+}
+
+TEST_F(NodeSyncTest, DocumentsCompressedWithTheHubsDictionaryDecodeOnTheNode) {
+  persons_ = testing::SampleRegion(400);
+  Import(20261101);
+  auto dict = hub_->store.GetMeta(hub::meta::kDictionaryId);
+  ASSERT_TRUE(dict && *dict);
+  ASSERT_NE(**dict, "0") << "the hub did not train a dictionary";
+  Publish();
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  auto doc = node_->store.ReadPersonDocument(123);
+  ASSERT_TRUE(doc && *doc);
+  EXPECT_EQ((**doc)[0], sync::kPersonDocumentFormatDictionary);
+  auto read = node_->store.ReadPerson(123);
+  ASSERT_TRUE(read && *read) << (read ? "missing" : read.error().message);
+  EXPECT_EQ((*read)->person, persons_[122].person);
+}
+
+}  // namespace
+}  // namespace akari
