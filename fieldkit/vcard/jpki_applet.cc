@@ -114,8 +114,10 @@ Bytes VirtualJpkiCard::Select(const Command& c) {
   if (c.data.size() != 2) return Sw(kWrongLength);
   if (!ap_selected_) return Sw(kFileNotFound);
   const auto fid = static_cast<std::uint16_t>(c.data[0] << 8 | c.data[1]);
-  static constexpr std::array<std::uint16_t, 5> kFiles = {jpki::kEfTokenInfo, jpki::kEfAuthCert, jpki::kEfAuthCaCert,
-                                                          jpki::kEfAuthKey, jpki::kEfAuthPin};
+  // The signing password's EF exists (OpenSC asks it for its tries), but
+  // this card carries no signing certificate or key (like a child's card).
+  static constexpr std::array<std::uint16_t, 6> kFiles = {jpki::kEfTokenInfo, jpki::kEfAuthCert, jpki::kEfAuthCaCert,
+                                                          jpki::kEfAuthKey,   jpki::kEfAuthPin,  jpki::kEfSignPassword};
   if (std::find(kFiles.begin(), kFiles.end(), fid) == kFiles.end()) return Sw(kFileNotFound);
   current_ef_ = fid;
   return Sw(kOk);
@@ -155,6 +157,11 @@ Bytes VirtualJpkiCard::ReadBinary(const Command& c) {
 
 Bytes VirtualJpkiCard::Verify(const Command& c) {
   if (c.p1 != 0x00 || c.p2 != 0x80) return Sw(kWrongP1P2);
+  if (current_ef_ == jpki::kEfSignPassword) {
+    // No signing certificate, so no usable signing password: tries are
+    // reported, nothing is accepted.
+    return c.data.empty() ? Sw(0x63C5) : Sw(kBlocked);
+  }
   if (current_ef_ != jpki::kEfAuthPin) return Sw(kNoCurrentEf);
   if (options_.no_pin) return Sw(kBlocked);
   if (c.data.empty()) {

@@ -223,7 +223,9 @@ class Link {
       return;
     }
     ++apdus_;
-    if (options_.remove_after && apdus_ >= *options_.remove_after) {
+    if (options_.remove_after && !pulled_ && apdus_ >= *options_.remove_after) {
+      // Once: an "insert" afterwards puts the card back for good.
+      pulled_ = true;
       Remove("removed after " + std::to_string(apdus_) + " APDUs");
     }
   }
@@ -234,6 +236,7 @@ class Link {
   bool inserted_ = true;
   bool stdin_open_ = true;
   int apdus_ = 0;
+  bool pulled_ = false;
   std::string line_;
 };
 

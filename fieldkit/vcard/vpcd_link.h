@@ -25,7 +25,7 @@ Bytes VpcdFrame(ByteSpan payload);
 struct VpcdLinkOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 35963;       // vpcd's CHANNELID (slot 0)
-  std::optional<int> remove_after;  // pull the card after answering this many APDUs since insertion
+  std::optional<int> remove_after;  // pull the card once, after answering this many APDUs
   bool trace = false;               // log every APDU to stderr (PINs masked)
   Bytes atr = VirtualJpkiCard::DefaultAtr();
 };

@@ -55,8 +55,14 @@ class ScopedCard {
   ScopedCard(const ScopedCard&) = delete;
   ~ScopedCard() {
     if (handle_ == 0) return;
-    if (in_transaction_) SCardEndTransaction(handle_, SCARD_LEAVE_CARD);
-    SCardDisconnect(handle_, disposition_);
+    // A reset happens while the transaction is still ours, so it can never
+    // land in the middle of another program's transaction.
+    if (in_transaction_) {
+      SCardEndTransaction(handle_, disposition_);
+      SCardDisconnect(handle_, SCARD_LEAVE_CARD);
+    } else {
+      SCardDisconnect(handle_, disposition_);
+    }
   }
 
   Status BeginTransaction(std::string_view reader) {
@@ -198,6 +204,11 @@ class PcscChannel final : public CardChannel {
     const LONG rv = SCardTransmit(card_.get(), pci, command.data(), static_cast<DWORD>(command.size()), nullptr,
                                   response.data(), &len);
     if (rv != SCARD_S_SUCCESS) return std::unexpected(ClassifyFailure(rv));
+    // No bytes at all (not even a status word) is what vpcd reports when the
+    // card went away in the middle of a command.
+    if (len == 0 && CardWentAway()) {
+      return std::unexpected(TranslatePcscError(SCARD_W_REMOVED_CARD, "talking to the card", reader_));
+    }
     response.resize(len);
     return response;
   }
@@ -207,28 +218,27 @@ class PcscChannel final : public CardChannel {
   // communication error first; the reader reports the removal a moment
   // later. Staff need to hear "card removed", so watch the reader briefly.
   Error ClassifyFailure(LONG rv) const {
-    if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD) {
-      return TranslatePcscError(SCARD_W_REMOVED_CARD, "talking to the card", reader_);
+    const bool removed = rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+                         ((rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_COMM_DATA_LOST ||
+                           rv == SCARD_W_UNRESPONSIVE_CARD || rv == SCARD_W_UNPOWERED_CARD) &&
+                          CardWentAway());
+    return TranslatePcscError(removed ? SCARD_W_REMOVED_CARD : rv, "talking to the card", reader_);
+  }
+
+  // Whether the reader reports its card gone within kRemovalGrace.
+  bool CardWentAway() const {
+    SCARD_READERSTATE s{};
+    s.szReader = reader_.c_str();
+    s.dwCurrentState = SCARD_STATE_UNAWARE;
+    const auto deadline = Clock::now() + kRemovalGrace;
+    for (DWORD timeout = 0; SCardGetStatusChange(ctx_, timeout, &s, 1) == SCARD_S_SUCCESS;) {
+      if ((s.dwEventState & SCARD_STATE_EMPTY) != 0) return true;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      s.dwCurrentState = s.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+      timeout = static_cast<DWORD>(left.count());
     }
-    if (rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_COMM_DATA_LOST ||
-        rv == SCARD_W_UNRESPONSIVE_CARD || rv == SCARD_W_UNPOWERED_CARD) {
-      SCARD_READERSTATE s{};
-      s.szReader = reader_.c_str();
-      s.dwCurrentState = SCARD_STATE_UNAWARE;
-      const auto deadline = Clock::now() + kRemovalGrace;
-      while (SCardGetStatusChange(ctx_, 0, &s, 1) == SCARD_S_SUCCESS) {
-        if ((s.dwEventState & SCARD_STATE_EMPTY) != 0) {
-          return TranslatePcscError(SCARD_W_REMOVED_CARD, "talking to the card", reader_);
-        }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) break;
-        s.dwCurrentState = s.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
-        const LONG wait = SCardGetStatusChange(ctx_, static_cast<DWORD>(left.count()), &s, 1);
-        if (wait != SCARD_S_SUCCESS) break;
-        s.dwCurrentState = SCARD_STATE_UNAWARE;
-      }
-    }
-    return TranslatePcscError(rv, "talking to the card", reader_);
+    return false;
   }
 
   SCARDCONTEXT ctx_;

@@ -134,7 +134,7 @@ class Verification {
   Verification(const VerificationRequest& request, const VerificationContext& context)
       : request_(request), context_(context), start_(SteadyClock::now()) {
     out_.reader = request.reader;
-    out_.pin.used = request.pin.has_value();
+    out_.pin.used = pin_mode_;
   }
 
   Result<VerificationOutcome> Run() {
@@ -183,7 +183,7 @@ class Verification {
     out_.token_label = std::string((*card)->TokenLabel());
     bool pin_done = false;
     auto der = (*card)->ReadAuthCertificate();
-    if (!der && der.error().code == CardErrc::kSecurityNotSatisfied && request_.pin) {
+    if (!der && der.error().code == CardErrc::kSecurityNotSatisfied && pin_mode_) {
       // Smartphone tokens show their certificate only after the PIN.
       AKARI_ASSIGN_OR_RETURN(std::optional<Code> stop, PinSteps(**card, session));
       if (stop) return stop;
@@ -197,7 +197,7 @@ class Verification {
       AKARI_ASSIGN_OR_RETURN(stop, PinSteps(**card, session));
       if (stop) return stop;
     }
-    if (!request_.pin) {
+    if (!pin_mode_) {
       out_.assurance = node::Assurance::kCertificate;
       return std::nullopt;
     }
@@ -240,7 +240,7 @@ class Verification {
   void Apply(const PinStatus& s) {
     out_.pin.tries_left = s.tries_left;
     out_.pin.blocked = s.blocked;
-    out_.pin.verified = s.verified && request_.pin.has_value();
+    out_.pin.verified = s.verified && pin_mode_;
   }
 
   Result<std::optional<Code>> PinSteps(IdentityCard& card, CardSession& session) {
@@ -248,12 +248,12 @@ class Verification {
     if (!status) {
       // Without a PIN the card is not needed any more: a card that cannot
       // say its tries (a face-only card) only leaves them unknown.
-      if (!request_.pin) return std::nullopt;
+      if (!pin_mode_) return std::nullopt;
       return StopForCard(status.error());
     }
     Apply(*status);
     out_.pin.verified = false;
-    if (!request_.pin) return std::nullopt;
+    if (!pin_mode_) return std::nullopt;
     if (status->blocked) {
       return Stop(Code::kPinBlocked, "The card's PIN is blocked (no tries left): " + std::string(kCityOffice) +
                                          ". Never guess PINs. To continue now, verify without the PIN (certificate "
@@ -266,8 +266,18 @@ class Verification {
                   "again with the last try confirmed; a wrong PIN will block the card, and " +
                       std::string(kCityOffice) + ". Nothing was sent to the card.");
     }
+    const crypto::SecretBuffer* pin = request_.pin ? &*request_.pin : nullptr;
+    if (pin == nullptr) {
+      auto asked = request_.ask_pin(*status);
+      if (!asked) return Stop(Code::kPinFormat, Capitalized(asked.error().message) + ".");
+      asked_pin_ = std::move(*asked);
+      if (!IsWellFormedAuthPin(*asked_pin_)) {
+        return Stop(Code::kPinFormat, "The PIN must be exactly 4 digits; nothing was sent to the card.");
+      }
+      pin = &*asked_pin_;
+    }
     session.ResetOnClose();
-    auto after = card.VerifyPin(*request_.pin);
+    auto after = card.VerifyPin(*pin);
     if (!after) return StopForCard(after.error());
     Apply(*after);
     if (after->verified) return std::nullopt;
@@ -383,8 +393,7 @@ class Verification {
       node::CheckInput in;
       in.method = node::CheckMethod::kCard;
       // A refusal records the assurance that was attempted.
-      in.assurance =
-          out_.assurance.value_or(request_.pin ? node::Assurance::kSignature : node::Assurance::kCertificate);
+      in.assurance = out_.assurance.value_or(pin_mode_ ? node::Assurance::kSignature : node::Assurance::kCertificate);
       in.operator_id = request_.operator_id;
       in.facility = request_.facility;
       in.claim = Claim();
@@ -406,6 +415,8 @@ class Verification {
 
   const VerificationRequest& request_;
   const VerificationContext& context_;
+  const bool pin_mode_ = request_.pin.has_value() || static_cast<bool>(request_.ask_pin);
+  std::optional<crypto::SecretBuffer> asked_pin_;
   SteadyClock::time_point start_;
   VerificationOutcome out_;
   crypto::X509Ptr cert_;

@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,10 +48,15 @@ namespace akari::card {
 struct VerificationRequest {
   std::string reader;                       // "" = the only reader holding a card
   std::optional<crypto::SecretBuffer> pin;  // 4 ASCII digits; nullopt = certificate only (no PIN)
-  bool confirm_last_try = false;            // the patient confirmed: spend the PIN's last try
-  std::string operator_id;                  // recorded with the check; "" from the CLI (audit actor "cli")
-  std::string facility;                     // 医療機関コード or site name, recorded with the check
-  std::chrono::milliseconds card_wait{0};   // how long to wait for a card to be inserted
+  // For interactive use instead of `pin`: called at the PIN step (after the
+  // certificate passed, never when the PIN is blocked or its last try is not
+  // confirmed) with what the card says, so the prompt can show the tries
+  // left. Its error ends the verification as incomplete (code pin_format).
+  std::function<Result<crypto::SecretBuffer>(const PinStatus& status)> ask_pin;
+  bool confirm_last_try = false;           // the patient confirmed: spend the PIN's last try
+  std::string operator_id;                 // recorded with the check; "" from the CLI (audit actor "cli")
+  std::string facility;                    // 医療機関コード or site name, recorded with the check
+  std::chrono::milliseconds card_wait{0};  // how long to wait for a card to be inserted
 };
 
 // What a verification uses; all must outlive the call. Give each thread its

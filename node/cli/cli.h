@@ -64,6 +64,7 @@ void Print(std::string_view line);
 void RegisterInitCommand(CLI::App& app, CommandTable& table);
 void RegisterStatusCommand(CLI::App& app, CommandTable& table);
 void RegisterKeyslotCommands(CLI::App& app, CommandTable& table);
+void RegisterCardCommands(CLI::App& app, CommandTable& table);
 void RegisterSyncCommands(CLI::App& app, CommandTable& table);
 void RegisterServeCommand(CLI::App& app, CommandTable& table);
 void RegisterOperatorCommands(CLI::App& app, CommandTable& table);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   akari::cli::RegisterInitCommand(app, table);
   akari::cli::RegisterStatusCommand(app, table);
   akari::cli::RegisterKeyslotCommands(app, table);
+  akari::cli::RegisterCardCommands(app, table);
   akari::cli::RegisterSyncCommands(app, table);
   akari::cli::RegisterServeCommand(app, table);
   akari::cli::RegisterOperatorCommands(app, table);

@@ -311,6 +311,40 @@ TEST_F(CardVerificationTest, MalformedPinNeverReachesTheCard) {
   EXPECT_EQ(LastAudit()["detail"]["code"], "pin_format");
 }
 
+TEST_F(CardVerificationTest, InteractivePinIsAskedWithTheTriesLeft) {
+  fieldkit::VirtualCardOptions options;
+  options.tries = 2;
+  InsertCard(MakeVirtualCard(card_, std::move(options)));
+  std::vector<std::optional<int>> asked;
+  VerificationRequest request;
+  request.ask_pin = [&](const PinStatus& status) -> Result<crypto::SecretBuffer> {
+    asked.push_back(status.tries_left);
+    return Pin("1234");
+  };
+  auto o = VerifyCard(request, Context());
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->code, VerificationCode::kCovered);
+  EXPECT_EQ(o->assurance, node::Assurance::kSignature);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0], 2);
+}
+
+TEST_F(CardVerificationTest, InteractivePinIsNotAskedForABlockedCard) {
+  fieldkit::VirtualCardOptions options;
+  options.start_blocked = true;
+  InsertCard(MakeVirtualCard(card_, std::move(options)));
+  bool asked = false;
+  VerificationRequest request;
+  request.ask_pin = [&](const PinStatus&) -> Result<crypto::SecretBuffer> {
+    asked = true;
+    return Pin("1234");
+  };
+  auto o = VerifyCard(request, Context());
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->code, VerificationCode::kPinBlocked);
+  EXPECT_FALSE(asked);
+}
+
 TEST_F(CardVerificationTest, NoCardIsAnIncompleteOutcome) {
   cards_.Insert("Reader A", nullptr);
   const VerificationOutcome o = Verify();
