@@ -60,7 +60,14 @@ void RegisterAdd(CLI::App* group, CommandTable& table) {
   AddKdfOption(cmd, opts->kdf);
   table.Add(cmd, [opts]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
-    AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer pin, ObtainPassphrase(opts->pin, /*confirm=*/true));
+    auto pin_read = ObtainPassphrase(opts->pin, /*confirm=*/true);
+    if (!pin_read) {
+      const bool no_source = opts->pin.file.empty() && pin_read.error().message.starts_with("no passphrase given");
+      return MakeError(pin_read.error().code,
+                       no_source ? "no PIN given and no terminal to ask on: use --pin-file FILE or AKARI_OPERATOR_PIN"
+                                 : "reading the PIN: " + pin_read.error().message);
+    }
+    crypto::SecretBuffer pin = std::move(*pin_read);
     const node::Role role = node::ParseRole(opts->role).value_or(node::Role::kClerk);
     node::OperatorStore operators(node.store, SystemClock::Instance());
     AKARI_ASSIGN_OR_RETURN(node::Operator op, operators.Add(opts->id, opts->name, role, pin, KdfParamsFor(opts->kdf)));

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "node/audit/audit_log.h"
+#include "node/card/pcsc.h"
 #include "node/cli/cli.h"
 #include "node/service/errors.h"
 #include "node/service/service.h"
@@ -90,6 +91,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     node::ServiceOptions service_options;
     service_options.facility = opts->facility;
     service_options.default_reader = opts->reader;
+    card::PcscCardAccess cards;
+    service_options.cards = &cards;
     if (tls) {
       AKARI_ASSIGN_OR_RETURN(crypto::TlsIdentityFiles files,
                              node::EnsureNodeTlsIdentity(node.dir, node.keystore.node_id()));

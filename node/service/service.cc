@@ -135,6 +135,9 @@ void Service::Impl::AddRoutes() {
   Route("PUT", "/v1/mode", Permission::kAdmin, &Impl::ModePut);
   Route("GET", "/v1/checks", Permission::kOperator, &Impl::ChecksList);
   Route("POST", "/v1/checks/insurance", Permission::kEligibility, &Impl::InsuranceCheck);
+  Route("GET", "/v1/cards/readers", Permission::kEligibility, &Impl::CardReaders);
+  Route("POST", "/v1/cards/probe", Permission::kEligibility, &Impl::CardProbe);
+  Route("POST", "/v1/cards/verify", Permission::kEligibility, &Impl::CardVerify);
   Route("POST", "/v1/disaster/search", Permission::kEligibility, &Impl::DisasterSearch);
   Route("POST", "/v1/disaster/select", Permission::kEligibility, &Impl::DisasterSelect);
   Route("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet);

@@ -4,7 +4,7 @@
 // Who may do what:
 //   public            GET /v1/status, the UI's static files, POST /v1/login
 //   any operator      GET /v1/session, POST /v1/logout, GET /v1/checks
-//   eligibility       card verification, check by insurance numbers,
+//   eligibility       card readers, probe and verification, check by insurance numbers,
 //                     disaster search and selection: clerk, doctor,
 //                     pharmacist, nurse
 //   clinical          GET /v1/persons/{id} (medications, checkups): doctor,
@@ -29,6 +29,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "node/card/card_access.h"
 #include "node/node_dir.h"
 #include "node/operators/operator_store.h"
 #include "node/service/sessions.h"
@@ -45,6 +46,7 @@ struct ServiceOptions {
   std::chrono::seconds login_window{60};
   std::size_t max_search_results = 20;
   std::optional<std::string> tls_fingerprint;  // shown by GET /v1/status when serving TLS
+  card::CardAccess* cards = nullptr;           // card readers (not owned); none: card endpoints answer 503
 };
 
 class Service {

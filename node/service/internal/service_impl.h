@@ -95,6 +95,10 @@ struct Service::Impl {
   net::Response ChecksList(Call& call);
   // api_checks.cc
   net::Response InsuranceCheck(Call& call);
+  // api_cards.cc
+  net::Response CardReaders(Call& call);
+  net::Response CardProbe(Call& call);
+  net::Response CardVerify(Call& call);
   // api_disaster.cc
   net::Response DisasterSearch(Call& call);
   net::Response DisasterSelect(Call& call);

@@ -1,0 +1,250 @@
+// The local service behind a real net::HttpServer on loopback: oversize
+// bodies, clients that disconnect mid-response, a thousand connections at
+// once, and TLS with the node's own certificate.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "crypto/tls_certificate.h"
+#include "node/service/service.h"
+#include "node/service/tls_identity.h"
+#include "sync/net/http_client.h"
+#include "sync/net/http_server.h"
+#include "tests/node/service_fixture.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari::node {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+class ServiceHttpTest : public ::testing::Test {
+ protected:
+  void Start(net::ServerOptions options = {}) {
+    testing::AddOperator(node_, "doc1", Role::kDoctor, "1234");
+    auto service = Service::Create(node_, clock_, {}, options.threads);
+    ASSERT_TRUE(service) << service.error().message;
+    service_ = std::move(*service);
+    options.access_log = false;
+    auto server = net::HttpServer::Start(options, service_->AsHandler());
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    base_ = std::string(options.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(server_->port());
+  }
+  void TearDown() override {
+    if (server_) server_->Stop(std::chrono::milliseconds(500));
+  }
+
+  // Sends raw bytes and returns whatever comes back until the server closes.
+  std::string RawExchange(const std::string& request) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    asio::write(socket, asio::buffer(request));
+    std::string out;
+    boost::system::error_code ec;
+    std::array<char, 4096> buf{};
+    for (;;) {
+      const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+      out.append(buf.data(), n);
+      if (ec) break;
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  OpenNode node_ = testing::CreateSeededNode(dir_ / "node", 10);
+  const Clock& clock_ = SystemClock::Instance();
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<net::HttpServer> server_;
+  std::string base_;
+};
+
+TEST_F(ServiceHttpTest, OversizeBodiesAre413AndTheServerGoesOn) {
+  Start();
+  net::HttpClient client;
+  net::Headers headers;
+  headers.Set("Content-Type", "application/json");
+  auto big = client.Send("POST", base_ + "/v1/login", headers, std::string(200 * 1024, 'x'));
+  ASSERT_TRUE(big) << big.error().message;
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(json::parse(big->body)["error"]["code"], "body_too_large");
+  net::HttpClient fresh;
+  auto status = fresh.Get(base_ + "/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+}
+
+TEST_F(ServiceHttpTest, MalformedHttpAndTraversalTargetsAreRefused) {
+  Start();
+  EXPECT_NE(RawExchange("GARBAGE\r\n\r\n").find("400 Bad Request"), std::string::npos);
+  const std::string traversal =
+      RawExchange("GET /ui/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(traversal.find("404 Not Found"), std::string::npos) << traversal;
+  EXPECT_EQ(traversal.find("root:"), std::string::npos);
+  const std::string encoded =
+      RawExchange("GET /ui/%2e%2e%2f%2e%2e%2fetc%2fpasswd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(encoded.find("404 Not Found"), std::string::npos) << encoded;
+  const std::string nul = RawExchange("GET /ui/app.js%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(nul.find("400 Bad Request"), std::string::npos) << nul;
+}
+
+TEST_F(ServiceHttpTest, ClientsThatDisconnectMidResponseDoNotHurtTheServer) {
+  Start();
+  for (int i = 0; i < 200; ++i) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    const std::string req = "GET /ui/app.js HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(socket, asio::buffer(req));
+    if (i % 2 == 0) {
+      std::array<char, 64> buf{};
+      boost::system::error_code ec;
+      socket.read_some(asio::buffer(buf), ec);  // take the first bytes, then vanish
+    }
+    socket.set_option(asio::socket_base::linger(true, 0));  // RST, not FIN
+    socket.close();
+  }
+  net::HttpClient client;
+  auto status = client.Get(base_ + "/v1/status");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->status, 200);
+  EXPECT_EQ(json::parse(status->body)["node_id"], node_.keystore.node_id());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server_->active_connections() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LE(server_->active_connections(), 1u);
+}
+
+// One client of the load loop: connect, ask for the status, read the answer.
+class LoadClient : public std::enable_shared_from_this<LoadClient> {
+ public:
+  LoadClient(asio::io_context& io, std::uint16_t port, std::atomic<int>& ok, std::atomic<int>& busy,
+             std::atomic<int>& wrong, const std::string& node_id)
+      : socket_(io), port_(port), ok_(ok), busy_(busy), wrong_(wrong), node_id_(node_id) {}
+
+  void Run() {
+    auto self = shared_from_this();
+    socket_.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), [self](auto ec) {
+      if (ec) return self->Fail();
+      asio::async_write(self->socket_, asio::buffer(kRequest), [self](auto ec2, std::size_t) {
+        if (ec2) return self->Fail();
+        asio::async_read(self->socket_, asio::dynamic_buffer(self->response_),
+                         [self](auto, std::size_t) { self->Judge(); });
+      });
+    });
+  }
+
+ private:
+  static constexpr std::string_view kRequest = "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  void Fail() { ++wrong_; }
+  void Judge() {
+    const std::size_t body = response_.find("\r\n\r\n");
+    const json j = body == std::string::npos ? json() : json::parse(response_.substr(body + 4), nullptr, false);
+    if (response_.starts_with("HTTP/1.1 200") && j.is_object() && j.value("node_id", "") == node_id_) {
+      ++ok_;
+    } else if (response_.starts_with("HTTP/1.1 503") && j.is_object() && j["error"]["code"] == "busy") {
+      ++busy_;
+    } else {
+      ++wrong_;
+    }
+  }
+  tcp::socket socket_;
+  std::uint16_t port_;
+  std::atomic<int>& ok_;
+  std::atomic<int>& busy_;
+  std::atomic<int>& wrong_;
+  const std::string& node_id_;
+  std::string response_;
+};
+
+TEST_F(ServiceHttpTest, AThousandConcurrentConnectionsAllGetCorrectAnswers) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_cur < 2600) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 4096);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < 2600) GTEST_SKIP() << "needs 2600 file descriptors, the limit is " << limit.rlim_cur;
+  net::ServerOptions options;
+  options.max_connections = 256;
+  options.threads = 2;
+  Start(options);
+  std::atomic<int> ok{0}, busy{0}, wrong{0};
+  const std::string node_id = node_.keystore.node_id();
+  asio::io_context io;
+  for (int i = 0; i < 1000; ++i) std::make_shared<LoadClient>(io, server_->port(), ok, busy, wrong, node_id)->Run();
+  auto work = asio::make_work_guard(io);
+  std::thread t1([&io] { io.run(); });
+  std::thread t2([&io] { io.run(); });
+  // Bounded: the loop gives up after 60 s whatever happens.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (ok + busy + wrong < 1000 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  io.stop();
+  t1.join();
+  t2.join();
+  EXPECT_EQ(ok + busy + wrong, 1000);
+  EXPECT_EQ(wrong, 0);
+  EXPECT_GT(ok, 0);
+  // Still up and answering after the storm.
+  net::HttpClient client;
+  auto status = client.Get(base_ + "/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+}
+
+TEST_F(ServiceHttpTest, ServesTlsWithTheNodeCertificateAndItsFingerprintIsPinnable) {
+  auto files = EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id());
+  ASSERT_TRUE(files) << files.error().message;
+  auto fingerprint = NodeTlsFingerprint(dir_ / "node");
+  ASSERT_TRUE(fingerprint && *fingerprint);
+  // A second call keeps the same identity.
+  ASSERT_TRUE(EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id()));
+  EXPECT_EQ(**NodeTlsFingerprint(dir_ / "node"), **fingerprint);
+  net::ServerOptions options;
+  options.tls = net::TlsFiles{files->certificate_pem, files->private_key_pem};
+  Start(options);
+  net::ClientOptions pinned;
+  pinned.pinned_certificate_sha256 = **fingerprint;
+  net::HttpClient client(pinned);
+  auto status = client.Get(base_ + "/v1/status");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->status, 200);
+  net::ClientOptions wrong_pin;
+  wrong_pin.pinned_certificate_sha256 = std::string(64, '0');
+  net::HttpClient other(wrong_pin);
+  EXPECT_FALSE(other.Get(base_ + "/v1/status"));
+}
+
+TEST_F(ServiceHttpTest, AHalfMissingTlsIdentityIsNeverReplacedSilently) {
+  auto files = EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id());
+  ASSERT_TRUE(files);
+  std::filesystem::remove(files->private_key_pem);
+  auto again = EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id());
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("incomplete"), std::string::npos);
+}
+
+TEST(LoopbackTest, RecognisesLoopbackAddresses) {
+  for (const char* a : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+  for (const char* a : {"0.0.0.0", "192.168.1.10", "::", "10.0.0.1", "fe80::1", "localhost", ""}) {
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+  }
+}
+
+}  // namespace
+}  // namespace akari::node
