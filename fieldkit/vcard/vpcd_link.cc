@@ -82,6 +82,12 @@ int ConnectTo(const std::string& host, std::uint16_t port) {
 bool ReadExactly(int fd, std::uint8_t* out, std::size_t n) {
   std::size_t got = 0;
   while (got < n) {
+    // vpcd sends a message's length and its bytes in two writes; with
+    // Nagle on its side, the second waits for our ACK of the first. ACK at
+    // once instead of after the 40 ms delayed-ACK timer (Linux resets this
+    // flag now and then, so set it before every read).
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     const ssize_t r = ::recv(fd, out + got, n - got, 0);
     if (r <= 0) {
       if (r < 0 && errno == EINTR) continue;
@@ -215,7 +221,10 @@ class Link {
     }
     const Bytes response = card_.Process(*frame);
     if (options_.trace) {
-      std::fprintf(stderr, "akari-vcard: > %s\nakari-vcard: < %s\n", TraceText(*frame).c_str(), Hex(response).c_str());
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+      std::fprintf(stderr, "akari-vcard: %10.3f ms > %s\nakari-vcard: %10s    < %s\n",
+                   static_cast<double>(ms.count()) / 1000.0, TraceText(*frame).c_str(), "", Hex(response).c_str());
     }
     sodium_memzero(frame->data(), frame->size());  // it may hold a PIN
     if (!WriteAll(fd_, VpcdFrame(response))) {
@@ -237,6 +246,7 @@ class Link {
   bool stdin_open_ = true;
   int apdus_ = 0;
   bool pulled_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::string line_;
 };
 

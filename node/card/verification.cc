@@ -1,7 +1,10 @@
 #include "node/card/verification.h"
 
 #include <array>
+#include <memory>
+#include <mutex>
 
+#include "crypto/hash.h"
 #include "crypto/sodium.h"
 #include "node/card/errors.h"
 #include "node/checks/eligibility.h"
@@ -128,6 +131,44 @@ std::string DateText(TimePoint t) {
   return FormatUtc(t).substr(0, 10);
 }
 
+// Parsing a revocation list of ten thousand entries and checking its
+// signature takes milliseconds, and the trust material changes only with a
+// sync: keep the parsed form for as long as the bytes are the same (every
+// thread of the process shares it; TrustAnchors is read-only once built).
+Result<std::shared_ptr<const crypto::TrustAnchors>> CachedAnchors(const std::vector<store::TrustItem>& items) {
+  static std::mutex mu;
+  static crypto::Hash32 cached_key{};
+  static std::shared_ptr<const crypto::TrustAnchors> cached;
+  crypto::Blake2b256Hasher hasher;
+  std::vector<Bytes> cas, crls;
+  for (const store::TrustItem& item : items) {
+    const std::uint8_t header[9] = {static_cast<std::uint8_t>(item.kind == store::TrustItem::Kind::kCrl),
+                                    static_cast<std::uint8_t>(item.der.size() >> 56),
+                                    static_cast<std::uint8_t>(item.der.size() >> 48),
+                                    static_cast<std::uint8_t>(item.der.size() >> 40),
+                                    static_cast<std::uint8_t>(item.der.size() >> 32),
+                                    static_cast<std::uint8_t>(item.der.size() >> 24),
+                                    static_cast<std::uint8_t>(item.der.size() >> 16),
+                                    static_cast<std::uint8_t>(item.der.size() >> 8),
+                                    static_cast<std::uint8_t>(item.der.size())};
+    hasher.Update(header);
+    hasher.Update(item.der);
+  }
+  const crypto::Hash32 key = hasher.Finish();
+  {
+    std::lock_guard lock(mu);
+    if (cached && key == cached_key) return cached;
+  }
+  for (const store::TrustItem& item : items)
+    (item.kind == store::TrustItem::Kind::kCrl ? crls : cas).push_back(item.der);
+  AKARI_ASSIGN_OR_RETURN(crypto::TrustAnchors built, crypto::TrustAnchors::Build(cas, crls));
+  auto anchors = std::make_shared<const crypto::TrustAnchors>(std::move(built));
+  std::lock_guard lock(mu);
+  cached_key = key;
+  cached = anchors;
+  return anchors;
+}
+
 // One verification from card to record (see verification.h).
 class Verification {
  public:
@@ -215,16 +256,12 @@ class Verification {
     out_.certificate =
         CertificateReport{details_.issuer, ToHex(details_.serial), details_.not_before, details_.not_after};
     AKARI_ASSIGN_OR_RETURN(std::vector<store::TrustItem> items, context_.store.ReadTrustMaterial());
-    std::vector<Bytes> cas, crls;
-    for (store::TrustItem& item : items) {
-      (item.kind == store::TrustItem::Kind::kCrl ? crls : cas).push_back(std::move(item.der));
-    }
-    auto anchors = crypto::TrustAnchors::Build(cas, crls);
+    auto anchors = CachedAnchors(items);
     if (!anchors) {
       return Stop(Code::kNoTrustMaterial, "This node's trust material is damaged (" + anchors.error().message +
                                               "), so no card can be verified: sync again (akari sync).");
     }
-    auto revocation = crypto::VerifyUserAuthCertificate(*cert_, *anchors, context_.clock.Now());
+    auto revocation = crypto::VerifyUserAuthCertificate(*cert_, **anchors, context_.clock.Now());
     if (!revocation) {
       const Code code = CodeForCertificateError(revocation.error());
       std::string message = Capitalized(revocation.error().message) + ".";

@@ -233,6 +233,15 @@ TEST_F(CardVerificationTest, StaleRevocationDataStillVerifiesAndSaysSo) {
   EXPECT_EQ(LastAudit()["detail"]["revocation"], "stale");
 }
 
+TEST_F(CardVerificationTest, ANewRevocationListTakesEffectAtOnce) {
+  InsertCard(MakeVirtualCard(card_));
+  EXPECT_EQ(Verify().code, VerificationCode::kCovered);
+  ASSERT_TRUE(cardtest::SeedTrust(node_->store, {cardtest::TrustedCrl({kSerial}, Utc(2026, 11, 24))}));
+  EXPECT_EQ(Verify().code, VerificationCode::kCertificateRevoked);
+  ASSERT_TRUE(cardtest::SeedTrust(node_->store, {cardtest::TrustedCrl({})}));
+  EXPECT_EQ(Verify().code, VerificationCode::kCovered);
+}
+
 TEST_F(CardVerificationTest, NoTrustMaterialStopsBeforeAnyVerdict) {
   ASSERT_TRUE(node_->store.ReplaceTrustMaterial({}));
   InsertCard(MakeVirtualCard(card_));
