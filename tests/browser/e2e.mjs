@@ -1,0 +1,229 @@
+// End-to-end scenarios of the Akari staff web UI in headless Chromium
+// (Debian's /usr/bin/chromium driven by playwright-core), against a real
+// `akari serve` that browser_test.cc set up: a synced region, operators and
+// a virtual card behind a test-started pcscd.
+//
+// Configuration comes from the environment (see browser_test.cc):
+//   AKARI_URL            base URL of akari serve, e.g. http://127.0.0.1:40123/
+//   AKARI_DOCTOR, AKARI_ADMIN, AKARI_OPERATOR_PIN
+//   AKARI_PERSON         JSON {id, name_kana, birth_date, sex} of the card holder
+//   AKARI_CARD_PIN       the virtual card's PIN
+//   PLAYWRIGHT_DIR       a node_modules directory holding playwright-core
+//   AKARI_ARTIFACTS      where screenshots and PDFs go
+//   CHROMIUM             the browser (default /usr/bin/chromium)
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const env = process.env;
+const require = createRequire(join(env.PLAYWRIGHT_DIR, "noop.js"));
+const { chromium } = require("playwright-core");
+
+const base = env.AKARI_URL;
+const person = JSON.parse(env.AKARI_PERSON);
+const artifacts = env.AKARI_ARTIFACTS;
+const pin = env.AKARI_OPERATOR_PIN;
+
+const results = [];
+const problems = [];
+
+function check(condition, what) {
+  if (!condition) throw new Error(what);
+}
+
+async function scenario(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`not ok - ${name}: ${e.message}`);
+    try {
+      await page.screenshot({ path: join(artifacts, name.replace(/\W+/g, "_") + "-failure.png"), fullPage: true });
+    } catch (ignored) {
+      // The page may be gone.
+    }
+  }
+}
+
+async function pressPin(padSelector, digits) {
+  for (const d of digits) await page.click(`${padSelector} button[data-key="${d}"]`);
+}
+
+async function login(id) {
+  await page.goto(base + "#/login");
+  await page.waitForSelector("#login-id");
+  await page.fill("#login-id", id);
+  await pressPin("#login-pad", pin);
+  await page.click("#login-submit");
+  await page.waitForSelector(".menu");
+}
+
+async function logout() {
+  await page.click("#logout");
+  await page.waitForSelector("#login-id");
+}
+
+// PDF page size in points from the first /MediaBox of a PDF.
+function mediaBox(pdf) {
+  const m = /\/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(pdf.toString("latin1"));
+  if (!m) return null;
+  return { width: Number(m[3]) - Number(m[1]), height: Number(m[4]) - Number(m[2]) };
+}
+
+const profile = mkdtempSync(join(tmpdir(), "akari-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1280, height: 800 }, // a 10-inch tablet in landscape
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const page = context.pages()[0] || (await context.newPage());
+page.setDefaultTimeout(20000);
+page.on("console", (msg) => {
+  const text = msg.text();
+  if (/Content.Security.Policy|Refused to/i.test(text)) problems.push("CSP: " + text);
+});
+page.on("pageerror", (err) => problems.push("page error: " + err.message));
+
+await scenario("login shows the menu and the data age", async () => {
+  await login(env.AKARI_DOCTOR);
+  const age = await page.textContent("#data-age");
+  check(/データ時点/.test(age), `data age not shown: "${age}"`);
+  check(await page.isVisible("#go-card"), "the card tile is missing");
+  const who = await page.textContent("#who");
+  check(who.includes("doctor"), `operator not shown: "${who}"`);
+});
+
+await scenario("wrong PIN at login is refused with a message", async () => {
+  await logout();
+  await page.fill("#login-id", env.AKARI_DOCTOR);
+  await pressPin("#login-pad", "0000");
+  await page.click("#login-submit");
+  await page.waitForSelector("#message:not([hidden])");
+  const text = await page.textContent("#message");
+  check(/暗証番号/.test(text), `unexpected message "${text}"`);
+  await login(env.AKARI_DOCTOR);
+});
+
+await scenario("read card with the PIN pad and see medications with the insulin flag", async () => {
+  await page.click("#go-card");
+  await page.waitForSelector("#card-probe");
+  await page.click("#card-probe");
+  await page.waitForSelector("#card-tries:not([hidden])");
+  const tries = await page.textContent("#card-tries");
+  check(/3/.test(tries), `tries left not shown: "${tries}"`);
+  await pressPin("#card-pad", env.AKARI_CARD_PIN);
+  check((await page.textContent("#card-pin-dots")) === "●●●●", "PIN dots do not show 4 digits");
+  await page.click("#card-verify");
+  await page.waitForSelector("#r-status.covered", { timeout: 30000 });
+  check((await page.textContent("#r-status")).includes("資格あり"), "not shown as covered");
+  const check_facts = await page.textContent("#r-check");
+  check(check_facts.includes("カード+PIN"), `assurance not shown: "${check_facts}"`);
+  await page.click("#r-open");
+  await page.waitForSelector("#summary");
+  check(await page.isVisible('#p-risk li[data-risk="insulin"]'), "no insulin flag in the risk list");
+  check(await page.isVisible('#p-meds .badge[data-risk="insulin"]'), "no insulin badge in the medication table");
+  check((await page.textContent("#p-name")).length > 0, "no name");
+  check((await page.textContent("#data-age")).length > 0, "data age not visible on the summary");
+  await page.screenshot({ path: join(artifacts, "summary.png"), fullPage: true });
+});
+
+await scenario("print view in A4 and on an 80 mm receipt", async () => {
+  await page.evaluate(() => {
+    window.__printed = [];
+    window.print = () => window.__printed.push(document.body.className);
+  });
+  await page.click("#p-print-a4");
+  await page.click("#p-print-receipt");
+  const printed = await page.evaluate(() => window.__printed);
+  check(printed.length === 2 && printed[0].includes("print-a4") && printed[1].includes("print-receipt"),
+        `print calls: ${JSON.stringify(printed)}`);
+  await page.emulateMedia({ media: "print" });
+  check(!(await page.isVisible("#topbar")), "the top bar is printed");
+  check(!(await page.isVisible("#p-print-a4")), "buttons are printed");
+  check(await page.isVisible(".print-header"), "the print header is missing");
+  check((await page.textContent("#p-meta")).includes("データ時点"), "printout lacks the data age");
+  const receipt = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+  writeFileSync(join(artifacts, "receipt.pdf"), receipt);
+  const r = mediaBox(receipt);
+  check(r && Math.abs(r.width - 226.8) < 2, `receipt page is ${JSON.stringify(r)}, not 80 mm wide`);
+  await page.evaluate(() => {
+    document.body.classList.remove("print-receipt");
+    document.getElementById("page-a4").disabled = false;
+    document.getElementById("page-receipt").disabled = true;
+  });
+  const a4 = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+  writeFileSync(join(artifacts, "a4.pdf"), a4);
+  const a = mediaBox(a4);
+  check(a && Math.abs(a.width - 595.3) < 2 && Math.abs(a.height - 841.9) < 2, `A4 page is ${JSON.stringify(a)}`);
+  await page.emulateMedia({ media: "screen" });
+});
+
+await scenario("English can be switched on and off", async () => {
+  await page.click("#lang-toggle");
+  check((await page.textContent("#logout")) === "Log out", "logout button not in English");
+  check((await page.textContent("#data-age")).startsWith("Data as of"), "data age not in English");
+  await page.click("#lang-toggle");
+  check((await page.textContent("#logout")) === "ログアウト", "not back in Japanese");
+});
+
+await scenario("disaster search needs disaster mode, finds the patient and records the reason", async () => {
+  await page.click("#nav-home");
+  check(!(await page.isVisible("#go-search")), "disaster search offered in normal mode");
+  await logout();
+  await login(env.AKARI_ADMIN);
+  await page.click("#go-admin");
+  await page.fill("#a-reason", "訓練: 能登半島地震 想定");
+  await page.click("#a-on");
+  await page.waitForSelector("#a-state.on");
+  check(await page.isVisible("#mode-badge"), "the disaster badge is not shown");
+  await logout();
+  await login(env.AKARI_DOCTOR);
+  await page.click("#go-search");
+  await page.fill("#s-kana", person.name_kana);
+  const [y, m, d] = person.birth_date.split("-");
+  await page.selectOption('#s-birth select[data-part="era"]', "western");
+  await page.fill('#s-birth input[data-part="year"]', y);
+  await page.selectOption('#s-birth select[data-part="month"]', String(Number(m)));
+  await page.selectOption('#s-birth select[data-part="day"]', String(Number(d)));
+  await page.check(`input[name="s-sex"][value="${person.sex}"]`);
+  // Without a reason the node refuses.
+  await page.click("#s-submit");
+  await page.waitForSelector("#message:not([hidden])");
+  check(/理由|必須/.test(await page.textContent("#message")), "no refusal without a reason");
+  await page.fill("#s-reason", "意識障害で搬送、所持品なし");
+  await page.click("#s-submit");
+  await page.waitForSelector(`#s-results button[data-person="${person.id}"]`);
+  await page.click(`#s-results button[data-person="${person.id}"]`);
+  await page.waitForSelector("#r-status");
+  const method = await page.textContent("#r-check");
+  check(method.includes("災害時検索"), `method not shown: "${method}"`);
+  await page.click("#r-open");
+  await page.waitForSelector("#summary");
+  const basis = await page.textContent("#p-basis");
+  check(basis.includes("意識障害で搬送"), `reason not shown with the record: "${basis}"`);
+  await page.screenshot({ path: join(artifacts, "disaster.png"), fullPage: true });
+});
+
+await scenario("no Content-Security-Policy violations or script errors", async () => {
+  check(problems.length === 0, problems.join("; "));
+});
+
+await context.close();
+rmSync(profile, { recursive: true, force: true });
+const failed = results.filter((r) => !r.ok).length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
