@@ -3,7 +3,10 @@
 // tests/testing/pcscd.h). Every fault of issue 5 has a test here, plus the
 // OpenSC cross-check and the `akari card` command line.
 #include <gtest/gtest.h>
+#include <zstd.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "base/file.h"
@@ -11,6 +14,9 @@
 #include "node/card/errors.h"
 #include "node/card/pcsc.h"
 #include "node/card/verification.h"
+#include "sync/index_keys.h"
+#include "sync/person_document.h"
+#include "sync/record_json.h"
 #include "tests/node/card_world.h"
 #include "tests/testing/pcscd.h"
 #include "tests/testing/process.h"
@@ -316,6 +322,64 @@ TEST_F(CardPcscdTest, OpenScListsTheUserAuthenticationCertificate) {
       "\tID             : 01\n"
       "\tEncoded serial : 02 04 0705D990\n";
   EXPECT_NE(r.out.find(expected), std::string::npos) << r.out << r.err;
+}
+
+// Streams a whole .zst file (one or more frames) into text.
+std::string Unzstd(const std::filesystem::path& path) {
+  auto compressed = ReadFileBytes(path);
+  EXPECT_TRUE(compressed);
+  std::string out;
+  ZSTD_DCtx* ctx = ZSTD_createDCtx();
+  ZSTD_inBuffer in{compressed->data(), compressed->size(), 0};
+  std::vector<char> buf(1 << 16);
+  while (in.pos < in.size) {
+    ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+    const std::size_t rc = ZSTD_decompressStream(ctx, &o, &in);
+    EXPECT_FALSE(ZSTD_isError(rc));
+    if (ZSTD_isError(rc)) break;
+    out.append(buf.data(), o.pos);
+  }
+  ZSTD_freeDCtx(ctx);
+  return out;
+}
+
+// What another engineer's tool issues verifies here: akari-gen region and
+// card, the region's trust material and person in the node, akari-vcard
+// presenting the card.
+TEST_F(CardPcscdTest, CardIssuedByAkariGenVerifies) {
+  const auto region = dir_ / "region";
+  const auto gen = testing::RunProgram(
+      "akari-gen", {"region", "--persons", "3", "--seed", "7", "--as-of", "2026-11-25", "--out", region.string()});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const auto card_dir = dir_ / "gen-card";
+  const auto issued = testing::RunProgram(
+      "akari-gen", {"card", "--from", region.string(), "--person", "1", "--out", card_dir.string()});
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+
+  std::vector<store::TrustItem> trust;
+  trust.push_back({store::TrustItem::Kind::kCaCertificate, *ReadFileBytes(region / "trust" / "ca.der")});
+  trust.push_back({store::TrustItem::Kind::kCrl, *ReadFileBytes(region / "trust" / "crl.der")});
+  ASSERT_TRUE(node_->store.ReplaceTrustMaterial(trust));
+  std::istringstream lines(Unzstd(region / "persons.ndjson.zst"));
+  std::string line;
+  ASSERT_TRUE(std::getline(lines, line));
+  auto record = sync::RecordFromJson(nlohmann::json::parse(line));
+  ASSERT_TRUE(record) << record.error().message;
+  ASSERT_EQ(record->person.id, 1);
+  store::StoredPerson stored;
+  stored.id = 1;
+  stored.document = *sync::EncodePersonDocument(*record);
+  stored.index = sync::DeriveIndexEntries(*record, 20261125);
+  ASSERT_TRUE(node_->store.ReplacePersons(std::span<const store::StoredPerson>(&stored, 1)));
+
+  std::string error;
+  vcard_ = pcscd_->StartVirtualCard({"--card", card_dir.string()}, error);
+  ASSERT_TRUE(vcard_) << error;
+  ASSERT_TRUE(pcscd_->WaitForCard(true)) << vcard_->Output();
+  const VerificationOutcome o = Verify();
+  EXPECT_TRUE(o.identity_confirmed()) << CodeName(o.code) << ": " << o.message;
+  EXPECT_EQ(o.person_id, 1);
+  EXPECT_EQ(o.assurance, node::Assurance::kSignature);
 }
 
 // The CLI runs on the system clock: its card and CRL are dated around now.
