@@ -33,6 +33,7 @@ const sync::Coverage* PresentedCoverage(const sync::PersonRecord& r, const crypt
 }  // namespace
 
 Result<CheckRecord> Service::Impl::RecordCheck(Worker& worker, const CheckInput& input) {
+  std::lock_guard lock(write_mu);
   AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(worker.store.database(), /*durable=*/true));
   AKARI_ASSIGN_OR_RETURN(CheckRecord record, worker.checks.Record(input));
   AuditEvent event;

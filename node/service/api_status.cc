@@ -69,8 +69,10 @@ net::Response Service::Impl::ModePut(Call& call) {
     return net::Response::Error(422, "invalid_mode", "field \"mode\" must be \"disaster\" or \"normal\"");
   }
   const std::string reason = StringField(*body, "reason");
+  std::unique_lock lock(write_mu);
   auto changed =
       SetNodeMode(call.worker.store, call.worker.audit, mode == "disaster", reason, call.session->operator_id);
+  lock.unlock();
   if (!changed) {
     if (changed.error().code == ServiceErrc::kInvalidArgument)
       return net::Response::Error(422, "invalid_reason", changed.error().message);

@@ -204,12 +204,14 @@ ApiResult<DataFreshness> Service::Impl::Freshness(Worker& worker) {
 }
 
 void Service::Impl::Audit(Worker& worker, AuditEvent event) {
+  std::lock_guard lock(write_mu);
   if (auto s = worker.audit.Append(event); !s) {
     Log(LogLevel::kError, "audit.append_failed", {{"event", event.event}, {"message", s.error().message}});
   }
 }
 
 Status Service::Impl::AuditOrFail(Worker& worker, AuditEvent event) {
+  std::lock_guard lock(write_mu);
   AKARI_TRY(worker.audit.Append(event));
   return {};
 }

@@ -1,7 +1,5 @@
 #include "tests/node/service_fixture.h"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
 
 #include "crypto/secret_buffer.h"

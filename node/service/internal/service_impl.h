@@ -114,6 +114,10 @@ struct Service::Impl {
   SessionRegistry sessions;
   LoginRateLimiter login_limiter;
   net::Router router;
+  // Serialises this process's audit and check writes, so that workers wait
+  // for each other here instead of in SQLite's busy handler (which sleeps
+  // in millisecond steps). Never held across card I/O or PIN hashing.
+  std::mutex write_mu;
 };
 
 }  // namespace akari::node
