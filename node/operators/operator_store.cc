@@ -148,11 +148,14 @@ Result<std::optional<Operator>> OperatorStore::Get(std::string_view id) {
 }
 
 Result<bool> OperatorStore::IsActive(std::string_view id) {
-  AKARI_ASSIGN_OR_RETURN(store::Statement s,
-                         store_.database().Prepare("SELECT 1 FROM operator WHERE id = ? AND removed_at IS NULL"));
-  s.Bind(1, id);
-  AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
-  s.Reset();
+  if (!is_active_) {
+    AKARI_ASSIGN_OR_RETURN(store::Statement s,
+                           store_.database().Prepare("SELECT 1 FROM operator WHERE id = ? AND removed_at IS NULL"));
+    is_active_.emplace(std::move(s));
+  }
+  is_active_->Bind(1, id);
+  AKARI_ASSIGN_OR_RETURN(bool row, is_active_->Step());
+  is_active_->Reset();
   return row;
 }
 

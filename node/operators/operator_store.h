@@ -98,6 +98,7 @@ class OperatorStore {
   store::Store& store_;
   const Clock& clock_;
   LockoutPolicy policy_;
+  std::optional<store::Statement> is_active_;  // prepared once: asked on every API request
 };
 
 }  // namespace akari::node
