@@ -32,10 +32,13 @@ constexpr std::array<PrefixRule, 12> kPrefixRules = {{
 constexpr std::array<std::string_view, 8> kImmunosuppressants = {
     "タクロリムス", "シクロスポリン", "ミコフェノール酸", "アザチオプリン",
     "エベロリムス", "ミゾリビン",     "バシリキシマブ",   "メトトレキサート"};
-constexpr std::array<std::string_view, 14> kAntiretrovirals = {
-    "ドルテグラビル",   "ビクテグラビル", "ラルテグラビル", "エルビテグラビル", "カボテグラビル",
-    "エムトリシタビン", "テノホビル",     "アバカビル",     "ダルナビル",       "リトナビル",
-    "リルピビリン",     "ドラビリン",     "エファビレンツ", "ジドブジン"};
+constexpr std::array<std::string_view, 18> kAntiretrovirals = {
+    "ドルテグラビル", "ビクテグラビル", "ラルテグラビル", "エルビテグラビル", "カボテグラビル", "エムトリシタビン",
+    "テノホビル",     "アバカビル",     "ダルナビル",     "リトナビル",       "リルピビリン",   "ドラビリン",
+    "エファビレンツ", "ジドブジン",     "ラミブジン",     "ネビラピン",       "マラビロク",     "レナカパビル"};
+// Products of those ingredients licensed for hepatitis B only (ゼフィックス
+// lamivudine, テノゼット and ベムリディ tenofovir): not 抗HIV薬.
+constexpr std::array<std::string_view, 3> kHepatitisBOnly = {"6250020", "6250024F1030", "6250045"};
 // Under 2190 only: calcium carbonate elsewhere (antacids, 2344) is not a binder.
 constexpr std::array<std::string_view, 6> kPhosphateBinders = {
     "セベラマー", "炭酸ランタン", "クエン酸第二鉄", "スクロオキシ水酸化鉄", "沈降炭酸カルシウム", "ビキサロマー"};
@@ -118,7 +121,9 @@ std::vector<RiskClass> ClassifyMedicine(std::string_view yj_code, std::string_vi
   if (ContainsAny(ingredient, kImmunosuppressants) && !yj_code.starts_with("26")) {
     out.push_back(RiskClass::kImmunosuppressant);  // topical tacrolimus (26xx) is not systemic
   }
-  if (yj_code.starts_with("625") && ContainsAny(ingredient, kAntiretrovirals)) {
+  const bool hepatitis_b_only = std::any_of(kHepatitisBOnly.begin(), kHepatitisBOnly.end(),
+                                            [&](std::string_view p) { return yj_code.starts_with(p); });
+  if (yj_code.starts_with("625") && ContainsAny(ingredient, kAntiretrovirals) && !hepatitis_b_only) {
     out.push_back(RiskClass::kAntiretroviral);
   }
   return out;

@@ -25,6 +25,16 @@ TEST(RiskClassTest, CatchAllClassesNeedTheIngredient) {
   EXPECT_TRUE(ClassifyMedicine("6250021F1020", "バラシクロビル塩酸塩").empty());
 }
 
+TEST(RiskClassTest, AntiretroviralsIncludeLamivudineButNotHepatitisBProducts) {
+  EXPECT_EQ(ClassifyMedicine("6250006F2020", "ラミブジン"), std::vector<RiskClass>{RiskClass::kAntiretroviral});
+  EXPECT_EQ(ClassifyMedicine("6250013F1023", "ネビラピン"), std::vector<RiskClass>{RiskClass::kAntiretroviral});
+  EXPECT_EQ(ClassifyMedicine("6250024F1021", "テノホビル ジソプロキシルフマル酸塩"),
+            std::vector<RiskClass>{RiskClass::kAntiretroviral});        // ビリアード (HIV)
+  EXPECT_TRUE(ClassifyMedicine("6250020F1023", "ラミブジン").empty());  // ゼフィックス (HBV)
+  EXPECT_TRUE(ClassifyMedicine("6250024F1030", "テノホビル ジソプロキシルフマル酸塩").empty());  // テノゼット
+  EXPECT_TRUE(ClassifyMedicine("6250045F1023", "テノホビル アラフェナミドフマル酸塩").empty());  // ベムリディ
+}
+
 TEST(RiskClassTest, PhosphateBindersMarkDialysisOnlyInTheirClass) {
   EXPECT_EQ(ClassifyMedicine("2190024F1023", "沈降炭酸カルシウム"), std::vector<RiskClass>{RiskClass::kDialysis});
   EXPECT_TRUE(ClassifyMedicine("2344009C1030", "沈降炭酸カルシウム").empty());  // as an antacid
