@@ -3,15 +3,14 @@
 // Every YJ code (12-character 薬価基準収載医薬品コード, whose first four
 // digits are the 薬効分類) and product name below was checked against MHLW's
 // 薬価基準収載品目リスト of 2025-04-01, as mirrored in the public repository
-// shiro46mt/jp-medicine-master-data (data/mhlw_price/2025/20250401.csv),
-// except ランタス, which is the verified example of domain.md §4.3. Where the
-// list names a medicine only by its 統一名 (e.g. プレドニゾロン錠, アスピリン
-// 腸溶錠), that entry's code is used. Medicines whose codes could not be
-// checked (inhalers, most injections, antibiotics, antiretrovirals) are left
-// out rather than guessed. Strengths and usual daily amounts follow the
-// products' labelling; they are typical adult doses, not advice.
+// shiro46mt/jp-medicine-master-data (data/mhlw_price/2025/20250401.csv); each
+// group names the list's 区分 (内用薬, 注射薬, 外用薬) its rows come from.
+// Where the list names a medicine only by its 統一名 (e.g. プレドニゾロン錠,
+// アスピリン腸溶錠), that entry's code is used. Full-width letters and digits
+// of the list are written half-width. Medicines whose codes could not be
+// checked are left out rather than guessed. Strengths and usual daily amounts
+// follow the products' labelling; they are typical adult doses, not advice.
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -22,8 +21,9 @@ namespace akari::fieldkit::gen {
 namespace {
 
 using F = DrugForm;
-constexpr std::array<Drug, 249> kDrugs = {{
-    // Hypnotics and anxiolytics (112x, 117x)
+
+// Hypnotics and anxiolytics (112x, 117x). 内用薬.
+constexpr Drug kHypnotics[] = {
     {"1124009F1223", "レンドルミン錠0.25mg", "ブロチゾラム", "0.25mg", F::kTablet, "錠", 1.0},
     {"1124007F1020", "ハルシオン0.125mg錠", "トリアゾラム", "0.125mg", F::kTablet, "錠", 1.0},
     {"1124007F2026", "ハルシオン0.25mg錠", "トリアゾラム", "0.25mg", F::kTablet, "錠", 1.0},
@@ -46,7 +46,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"1179025F2022", "デパス錠1mg", "エチゾラム", "1mg", F::kTablet, "錠", 1.0},
     {"1179012F1118", "リーゼ錠5mg", "クロチアゼパム", "5mg", F::kTablet, "錠", 3.0},
     {"1179005F2025", "アタラックス錠25mg", "ヒドロキシジン塩酸塩", "25mg", F::kTablet, "錠", 2.0},
-    // Antiepileptics (113x) and barbiturates (1125)
+};
+// Antiepileptics (113x) and barbiturates (1125). 内用薬.
+constexpr Drug kAntiepileptics[] = {
     {"1125004F1023", "フェノバール錠30mg", "フェノバルビタール", "30mg", F::kTablet, "錠", 2.0},
     {"1132002F2041", "アレビアチン錠100mg", "フェニトイン", "100mg", F::kTablet, "錠", 3.0},
     {"1139002F1062", "テグレトール錠200mg", "カルバマゼピン", "200mg", F::kTablet, "錠", 2.0},
@@ -67,7 +69,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"1139014F1022", "フィコンパ錠2mg", "ペランパネル水和物", "2mg", F::kTablet, "錠", 2.0},
     {"1139015F1027", "ビムパット錠50mg", "ラコサミド", "50mg", F::kTablet, "錠", 2.0},
     {"1139015F2023", "ビムパット錠100mg", "ラコサミド", "100mg", F::kTablet, "錠", 2.0},
-    // Analgesics, antipyretics, NSAIDs (114x)
+};
+// Analgesics, antipyretics, NSAIDs (114x). 内用薬.
+constexpr Drug kAnalgesics[] = {
     {"1141007F1063", "カロナール錠200", "アセトアミノフェン", "200mg", F::kTablet, "錠", 2.0},
     {"1141007F2027", "カロナール錠300", "アセトアミノフェン", "300mg", F::kTablet, "錠", 1.0},
     {"1141007F3023", "カロナール錠500", "アセトアミノフェン", "500mg", F::kTablet, "錠", 1.0},
@@ -78,14 +82,18 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"1149035F1020", "モービック錠5mg", "メロキシカム", "5mg", F::kTablet, "錠", 2.0},
     {"1149117F1020", "トラムセット配合錠", "トラマドール塩酸塩・アセトアミノフェン", "", F::kTablet, "錠", 4.0},
     {"1149001F2168", "ブルフェン錠200", "イブプロフェン", "200mg", F::kTablet, "錠", 3.0},
-    // Antiparkinson agents (116x)
+};
+// Antiparkinson agents (116x). 内用薬.
+constexpr Drug kAntiparkinson[] = {
     {"1169015F3029", "トレリーフOD錠50mg", "ゾニサミド", "50mg", F::kTablet, "錠", 1.0},
     {"1169017F2021", "アジレクト錠1mg", "ラサギリンメシル酸塩", "1mg", F::kTablet, "錠", 1.0},
     {"1169101F1146", "メネシット配合錠100", "レボドパ・カルビドパ水和物", "", F::kTablet, "錠", 3.0},
     {"1169101F1120", "ネオドパストン配合錠L100", "レボドパ・カルビドパ水和物", "", F::kTablet, "錠", 3.0},
     {"1169100F1087", "マドパー配合錠L100", "レボドパ・ベンセラジド塩酸塩", "", F::kTablet, "錠", 3.0},
     {"1169102F2023", "スタレボ配合錠L100", "レボドパ・カルビドパ水和物・エンタカポン", "", F::kTablet, "錠", 3.0},
-    // Antidepressants, antipsychotics, mood stabilisers (117x)
+};
+// Antidepressants, antipsychotics, mood stabilisers (117x). 内用薬.
+constexpr Drug kPsychotropics[] = {
     {"1174002F2025", "アナフラニール錠25mg", "クロミプラミン塩酸塩", "25mg", F::kTablet, "錠", 2.0},
     {"1179002F1017", "アミトリプチリン塩酸塩錠10mg", "アミトリプチリン塩酸塩", "10mg", F::kTablet, "錠", 1.0},
     {"1179016F1124", "ドグマチール錠100mg", "スルピリド", "100mg", F::kTablet, "錠", 2.0},
@@ -108,7 +116,11 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"1179045F2020", "エビリファイ錠6mg", "アリピプラゾール", "6mg", F::kTablet, "錠", 1.0},
     {"1179046F1028", "ジェイゾロフト錠25mg", "セルトラリン塩酸塩", "25mg", F::kTablet, "錠", 1.0},
     {"1179046F2024", "ジェイゾロフト錠50mg", "セルトラリン塩酸塩", "50mg", F::kTablet, "錠", 1.0},
-    // Antihypertensives: ACE inhibitors, α/β blockers, ARBs, MR antagonists (214x)
+    {"1179052M1022", "サインバルタカプセル20mg", "デュロキセチン塩酸塩", "20mg", F::kCapsule, "カプセル", 2.0},
+    {"1179054F1022", "レクサプロ錠10mg", "エスシタロプラムシュウ酸塩", "10mg", F::kTablet, "錠", 1.0},
+};
+// Antihypertensives: ACE inhibitors, α/β blockers, ARBs, MR antagonists (214x). 内用薬.
+constexpr Drug kAntihypertensives[] = {
     {"2144002F2020", "レニベース錠5", "エナラプリルマレイン酸塩", "5mg", F::kTablet, "錠", 1.0},
     {"2144008F2028", "タナトリル錠5", "イミダプリル塩酸塩", "5mg", F::kTablet, "錠", 1.0},
     {"2144006F2037", "ロンゲス錠10mg", "リシノプリル水和物", "10mg", F::kTablet, "錠", 1.0},
@@ -138,9 +150,13 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"2149116F1020", "ユニシア配合錠LD", "カンデサルタンシレキセチル・アムロジピンベシル酸塩", "", F::kTablet, "錠",
      1.0},
     {"2149121F1021", "ザクラス配合錠LD", "アジルサルタン・アムロジピンベシル酸塩", "", F::kTablet, "錠", 1.0},
-    // Migraine (2160)
+};
+// Migraine (2160). 内用薬.
+constexpr Drug kMigraine[] = {
     {"2160003F1022", "イミグラン錠50", "スマトリプタンコハク酸塩", "50mg", F::kTablet, "錠", 1.0},
-    // Calcium channel blockers and antianginals (2171)
+};
+// Calcium channel blockers and antianginals (2171). 内用薬.
+constexpr Drug kCalciumBlockers[] = {
     {"2171014G3022", "アダラートCR錠10mg", "ニフェジピン", "10mg", F::kTablet, "錠", 1.0},
     {"2171014G4029", "アダラートCR錠20mg", "ニフェジピン", "20mg", F::kTablet, "錠", 1.0},
     {"2171014G5025", "アダラートCR錠40mg", "ニフェジピン", "40mg", F::kTablet, "錠", 1.0},
@@ -157,7 +173,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"2171006N1105", "ヘルベッサーRカプセル100mg", "ジルチアゼム塩酸塩", "100mg", F::kCapsule, "カプセル", 1.0},
     {"2171011N1050", "ニトロールRカプセル20mg", "硝酸イソソルビド", "20mg", F::kCapsule, "カプセル", 2.0},
     {"2171010F3053", "ペルサンチン錠100mg", "ジピリダモール", "100mg", F::kTablet, "錠", 3.0},
-    // Lipid-lowering agents (2183, 2189)
+};
+// Lipid-lowering agents (2183, 2189). 内用薬.
+constexpr Drug kLipid[] = {
     {"2183005G1234", "ベザトールSR錠200mg", "ベザフィブラート", "200mg", F::kTablet, "錠", 2.0},
     {"2183006F4020", "リピディル錠80mg", "フェノフィブラート", "80mg", F::kTablet, "錠", 1.0},
     {"2183007F1025", "パルモディア錠0.1mg", "ペマフィブラート", "0.1mg", F::kTablet, "錠", 2.0},
@@ -167,7 +185,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"2189015F1023", "リピトール錠5mg", "アトルバスタチンカルシウム水和物", "5mg", F::kTablet, "錠", 1.0},
     {"2189016F1028", "リバロ錠1mg", "ピタバスタチンカルシウム", "1mg", F::kTablet, "錠", 1.0},
     {"2189016F2024", "リバロ錠2mg", "ピタバスタチンカルシウム", "2mg", F::kTablet, "錠", 1.0},
-    // Other cardiovascular: phosphate and potassium binders, heart failure (2190)
+};
+// Other cardiovascular: phosphate and potassium binders, heart failure (2190). 内用薬.
+constexpr Drug kOtherCardiovascular[] = {
     {"2190024F1023", "カルタン錠500", "沈降炭酸カルシウム", "500mg", F::kTablet, "錠", 3.0},
     {"2190025F1036", "レナジェル錠250mg", "セベラマー塩酸塩", "250mg", F::kTablet, "錠", 9.0},
     {"2190025F1028", "フォスブロック錠250mg", "セベラマー塩酸塩", "250mg", F::kTablet, "錠", 9.0},
@@ -177,7 +197,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"2190016R2021", "カリメートドライシロップ92.59%", "ポリスチレンスルホン酸カルシウム", "92.59%", F::kGranule, "g",
      5.4},
     {"2190041F2023", "エンレスト錠100mg", "サクビトリルバルサルタンナトリウム水和物", "100mg", F::kTablet, "錠", 2.0},
-    // Antitussives (222x) and digestive agents (23xx)
+};
+// Antitussives (222x) and digestive agents (23xx). 内用薬.
+constexpr Drug kCoughDigestive[] = {
     {"2223001F2099", "メジコン錠15mg", "デキストロメトルファン臭化水素酸塩水和物", "15mg", F::kTablet, "錠", 6.0},
     {"2229001F1053", "アストミン錠10mg", "ジメモルファンリン酸塩", "10mg", F::kTablet, "錠", 3.0},
     {"2344009F2015", "酸化マグネシウム錠330mg", "酸化マグネシウム", "330mg", F::kTablet, "錠", 3.0},
@@ -192,7 +214,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"2399005F3020", "ナウゼリンOD錠5", "ドンペリドン", "5mg", F::kTablet, "錠", 3.0},
     {"2399010F2024", "ガスモチン錠5mg", "モサプリドクエン酸塩水和物", "5mg", F::kTablet, "錠", 3.0},
     {"2399009F2030", "ペンタサ錠500mg", "メサラジン", "500mg", F::kTablet, "錠", 4.0},
-    // Thyroid and adrenal hormones (243x, 245x)
+};
+// Thyroid and adrenal hormones (243x, 245x). 内用薬.
+constexpr Drug kHormones[] = {
     {"2431004F1056", "チラーヂンS錠50μg", "レボチロキシンナトリウム水和物", "50μg", F::kTablet, "錠", 1.0},
     {"2431004F2052", "チラーヂンS錠25μg", "レボチロキシンナトリウム水和物", "25μg", F::kTablet, "錠", 1.0},
     {"2432001F2021", "メルカゾール錠2.5mg", "チアマゾール", "2.5mg", F::kTablet, "錠", 2.0},
@@ -204,9 +228,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"2456001F2015", "プレドニゾロン錠1mg", "プレドニゾロン", "1mg", F::kTablet, "錠", 3.0},
     {"2456003F2030", "メドロール錠4mg", "メチルプレドニゾロン", "4mg", F::kTablet, "錠", 2.0},
     {"2459100F1162", "セレスタミン配合錠", "ベタメタゾン・d-クロルフェニラミンマレイン酸塩", "", F::kTablet, "錠", 2.0},
-    // Insulin (2492): domain.md §4.3
-    {"2492416G2024", "ランタス", "インスリン グラルギン（遺伝子組換え）", "100単位/mL", F::kInjection, "単位", 12.0},
-    // Vitamins, minerals, blood (31x–33x)
+};
+// Vitamins, minerals, blood (31x–33x). 内用薬.
+constexpr Drug kVitaminsBlood[] = {
     {"3112001F2051", "ワンアルファ錠0.5μg", "アルファカルシドール", "0.5μg", F::kTablet, "錠", 1.0},
     {"3112004M1023", "ロカルトロールカプセル0.25", "カルシトリオール", "0.25μg", F::kCapsule, "カプセル", 2.0},
     {"3112006M2029", "エディロールカプセル0.75μg", "エルデカルシトール", "0.75μg", F::kCapsule, "カプセル", 1.0},
@@ -216,7 +240,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"3321002F2366", "アドナ錠30mg", "カルバゾクロムスルホン酸ナトリウム水和物", "30mg", F::kTablet, "錠", 3.0},
     {"3327002F2041", "トランサミン錠500mg", "トラネキサム酸", "500mg", F::kTablet, "錠", 3.0},
     {"3327002F1142", "トランサミン錠250mg", "トラネキサム酸", "250mg", F::kTablet, "錠", 3.0},
-    // Anticoagulants (3332 warfarin, 3339 DOACs)
+};
+// Anticoagulants (3332 warfarin, 3339 DOACs). 内用薬.
+constexpr Drug kAnticoagulants[] = {
     {"3332001F1016", "ワルファリンカリウム錠1mg", "ワルファリンカリウム", "1mg", F::kTablet, "錠", 3.0},
     {"3332001F3019", "ワルファリンカリウム錠0.5mg", "ワルファリンカリウム", "0.5mg", F::kTablet, "錠", 1.0},
     {"3332001D1023", "ワーファリン顆粒0.2%", "ワルファリンカリウム", "0.2%", F::kGranule, "g", 1.0},
@@ -229,7 +255,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"3339003F1024", "イグザレルト錠10mg", "リバーロキサバン", "10mg", F::kTablet, "錠", 1.0},
     {"3339004F2025", "エリキュース錠5mg", "アピキサバン", "5mg", F::kTablet, "錠", 2.0},
     {"3339004F1029", "エリキュース錠2.5mg", "アピキサバン", "2.5mg", F::kTablet, "錠", 2.0},
-    // Antiplatelets and other blood agents (3399)
+};
+// Antiplatelets and other blood agents (3399). 内用薬.
+constexpr Drug kAntiplatelets[] = {
     {"3399001F1384", "パナルジン錠100mg", "チクロピジン塩酸塩", "100mg", F::kTablet, "錠", 2.0},
     {"3399002F4027", "プレタールOD錠100mg", "シロスタゾール", "100mg", F::kTablet, "錠", 2.0},
     {"3399003F1073", "オパルモン錠5μg", "リマプロスト アルファデクス", "5μg", F::kTablet, "錠", 3.0},
@@ -241,7 +269,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"3399009F1020", "エフィエント錠3.75mg", "プラスグレル塩酸塩", "3.75mg", F::kTablet, "錠", 1.0},
     {"3399011F2023", "ブリリンタ錠90mg", "チカグレロル", "90mg", F::kTablet, "錠", 2.0},
     {"3399102F1026", "タケルダ配合錠", "アスピリン・ランソプラゾール", "", F::kTablet, "錠", 1.0},
-    // Liver, gout, kidney (391x–394x)
+};
+// Liver, gout, kidney (391x–394x). 内用薬.
+constexpr Drug kLiverGoutKidney[] = {
     {"3919100F1150", "グリチロン配合錠", "グリチルリチン・DL-メチオニン配合剤", "", F::kTablet, "錠", 3.0},
     {"3929003F1020", "クレメジン速崩錠500mg", "球形吸着炭", "500mg", F::kTablet, "錠", 12.0},
     {"3941001F1077", "コルヒチン錠0.5mg「タカタ」", "コルヒチン", "0.5mg", F::kTablet, "錠", 1.0},
@@ -249,7 +279,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"3949002F2114", "ユリノーム錠50mg", "ベンズブロマロン", "50mg", F::kTablet, "錠", 1.0},
     {"3949003F1023", "フェブリク錠10mg", "フェブキソスタット", "10mg", F::kTablet, "錠", 1.0},
     {"3949003F2020", "フェブリク錠20mg", "フェブキソスタット", "20mg", F::kTablet, "錠", 1.0},
-    // Oral antidiabetics (396x)
+};
+// Oral antidiabetics (396x). 内用薬.
+constexpr Drug kOralAntidiabetics[] = {
     {"3961003F2024", "オイグルコン錠2.5mg", "グリベンクラミド", "2.5mg", F::kTablet, "錠", 1.0},
     {"3961007F2022", "グリミクロンHA錠20mg", "グリクラジド", "20mg", F::kTablet, "錠", 2.0},
     {"3961008F1020", "アマリール1mg錠", "グリメピリド", "1mg", F::kTablet, "錠", 1.0},
@@ -272,7 +304,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"3969023F1023", "ジャディアンス錠10mg", "エンパグリフロジン", "10mg", F::kTablet, "錠", 1.0},
     {"3969026F1027", "ツイミーグ錠500mg", "イメグリミン塩酸塩", "500mg", F::kTablet, "錠", 4.0},
     {"3969104F1029", "エクメット配合錠LD", "ビルダグリプチン・メトホルミン塩酸塩", "", F::kTablet, "錠", 2.0},
-    // Immunosuppressants, bone and other metabolic agents (3999)
+};
+// Immunosuppressants, bone and other metabolic agents (3999). 内用薬.
+constexpr Drug kImmunoBoneMetabolic[] = {
     {"3999002F2027", "ブレディニン錠50", "ミゾリビン", "50mg", F::kTablet, "錠", 3.0},
     {"3999004M3021", "ネオーラル10mgカプセル", "シクロスポリン", "10mg", F::kCapsule, "カプセル", 2.0},
     {"3999004M4028", "ネオーラル25mgカプセル", "シクロスポリン", "25mg", F::kCapsule, "カプセル", 4.0},
@@ -286,7 +320,9 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"3999018F2036", "ボナロン錠35mg", "アレンドロン酸ナトリウム水和物", "35mg", F::kTablet, "錠", 1.0},
     {"3999019F2030", "ベネット錠17.5mg", "リセドロン酸ナトリウム水和物", "17.5mg", F::kTablet, "錠", 1.0},
     {"3999013F1231", "キネダック錠50mg", "エパルレスタット", "50mg", F::kTablet, "錠", 3.0},
-    // Antihistamines and antiallergics (441x–449x), antirheumatic (4420)
+};
+// Antihistamines and antiallergics (441x–449x), antirheumatic (4420). 内用薬.
+constexpr Drug kAntiallergics[] = {
     {"4413004F1200", "ニポラジン錠3mg", "メキタジン", "3mg", F::kTablet, "錠", 2.0},
     {"4419002F1027", "ポララミン錠2mg", "d-クロルフェニラミンマレイン酸塩", "2mg", F::kTablet, "錠", 3.0},
     {"4419005F1047", "ペリアクチン錠4mg", "シプロヘプタジン塩酸塩水和物", "4mg", F::kTablet, "錠", 3.0},
@@ -294,21 +330,409 @@ constexpr std::array<Drug, 249> kDrugs = {{
     {"4490002M1315", "リザベンカプセル100mg", "トラニラスト", "100mg", F::kCapsule, "カプセル", 3.0},
     {"4490003M1263", "ザジテンカプセル1mg", "ケトチフェンフマル酸塩", "1mg", F::kCapsule, "カプセル", 2.0},
     {"4490004F2028", "アゼプチン錠1mg", "アゼラスチン塩酸塩", "1mg", F::kTablet, "錠", 2.0},
-    // Kampo (5200)
+};
+// Kampo (5200). 内用薬.
+constexpr Drug kKampo[] = {
     {"5200013D1123", "ツムラ葛根湯エキス顆粒（医療用）", "葛根湯エキス", "", F::kGranule, "g", 7.5},
-}};
+};
+// Anti-dementia agents, neuropathic pain, orexin antagonists and ramelteon (1190). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 内用薬.
+constexpr Drug kDementiaNeuro[] = {
+    {"1190012F2022", "アリセプト錠5mg", "ドネペジル塩酸塩", "5mg", F::kTablet, "錠", 1.0},
+    {"1190012F4025", "アリセプトD錠5mg", "ドネペジル塩酸塩", "5mg", F::kTablet, "錠", 1.0},
+    {"1190012F6028", "アリセプトD錠10mg", "ドネペジル塩酸塩", "10mg", F::kTablet, "錠", 1.0},
+    {"1190018F3026", "メマリー錠20mg", "メマンチン塩酸塩", "20mg", F::kTablet, "錠", 1.0},
+    {"1190018F6025", "メマリーOD錠20mg", "メマンチン塩酸塩", "20mg", F::kTablet, "錠", 1.0},
+    {"1190019F2024", "レミニール錠8mg", "ガランタミン臭化水素酸塩", "8mg", F::kTablet, "錠", 2.0},
+    {"1190004F1021", "グラマリール錠25mg", "チアプリド塩酸塩", "25mg", F::kTablet, "錠", 2.0},
+    {"1190017M2024", "リリカカプセル75mg", "プレガバリン", "75mg", F::kCapsule, "カプセル", 2.0},
+    {"1190017F2025", "リリカOD錠75mg", "プレガバリン", "75mg", F::kTablet, "錠", 2.0},
+    {"1190026F2024", "タリージェ錠5mg", "ミロガバリンベシル酸塩", "5mg", F::kTablet, "錠", 2.0},
+    {"1190023F2020", "ベルソムラ錠20mg", "スボレキサント", "20mg", F::kTablet, "錠", 1.0},
+    {"1190023F1024", "ベルソムラ錠15mg", "スボレキサント", "15mg", F::kTablet, "錠", 1.0},
+    {"1190027F2029", "デエビゴ錠5mg", "レンボレキサント", "5mg", F::kTablet, "錠", 1.0},
+    {"1190016F1024", "ロゼレム錠8mg", "ラメルテオン", "8mg", F::kTablet, "錠", 1.0},
+};
+// Eye drops (131x): glaucoma, dry eye, anti-infective, antiallergic. Checked against data/mhlw_price/2025/20250401.csv,
+// 区分 外用薬. Drops priced per mL are dispensed in whole bottles (`pack` mL); amounts are mL a day for both eyes.
+constexpr Drug kOphthalmics[] = {
+    {"1319739Q1037", "キサラタン点眼液0.005%", "ラタノプロスト", "0.005%", F::kEyeDrops, "mL", 0.08, 0.0, 2.5},
+    {"1319756Q1022", "タプロス点眼液0.0015%", "タフルプロスト", "0.0015%", F::kEyeDrops, "mL", 0.08, 0.0, 2.5},
+    {"1319757Q1027", "ルミガン点眼液0.03%", "ビマトプロスト", "0.03%", F::kEyeDrops, "mL", 0.08, 0.0, 2.5},
+    {"1319702Q2111", "チモプトール点眼液0.5%", "チモロールマレイン酸塩", "0.5%", F::kEyeDrops, "mL", 0.16, 0.0, 5.0},
+    {"1319819Q1020", "コソプト配合点眼液", "ドルゾラミド塩酸塩・チモロールマレイン酸塩", "", F::kEyeDrops, "mL", 0.16,
+     0.0, 5.0},
+    {"1319761Q1023", "アイファガン点眼液0.1%", "ブリモニジン酒石酸塩", "0.1%", F::kEyeDrops, "mL", 0.16, 0.0, 5.0},
+    {"1319720Q3078", "ヒアレイン点眼液0.1%", "精製ヒアルロン酸ナトリウム", "0.1% 5mL", F::kEyeDrops, "瓶", 0.4, 5.0,
+     1.0},
+    {"1319758Q1021", "ジクアス点眼液3%", "ジクアホソルナトリウム", "3% 5mL", F::kEyeDrops, "瓶", 0.6, 5.0, 1.0},
+    {"1319742Q2027", "クラビット点眼液1.5%", "レボフロキサシン水和物", "1.5%", F::kEyeDrops, "mL", 0.3, 0.0, 5.0},
+    {"1319752Q1024", "パタノール点眼液0.1%", "オロパタジン塩酸塩", "0.1%", F::kEyeDrops, "mL", 0.4, 0.0, 5.0},
+    {"1319762Q1028", "アレジオン点眼液0.05%", "エピナスチン塩酸塩", "0.05%", F::kEyeDrops, "mL", 0.4, 0.0, 5.0},
+    {"1315704Q1115", "フルメトロン点眼液0.02%", "フルオロメトロン", "0.02%", F::kEyeDrops, "mL", 0.4, 0.0, 5.0},
+};
+// Nasal corticosteroid sprays (1329). Checked against data/mhlw_price/2025/20250401.csv, 区分 外用薬. Amounts are
+// sprays a day; one device holds `dose_per_unit`.
+constexpr Drug kNasalSteroids[] = {
+    {"1329710Q1027", "ナゾネックス点鼻液50μg56噴霧用", "モメタゾンフランカルボン酸エステル水和物", "50μg",
+     F::kNasalSpray, "瓶", 4.0, 56.0, 1.0},
+    {"1329711Q1021", "アラミスト点鼻液27.5μg56噴霧用", "フルチカゾンフランカルボン酸エステル", "27.5μg", F::kNasalSpray,
+     "キット", 4.0, 56.0, 1.0},
+};
+// Theophylline (2251), oral beta2 agonists (2259) and leukotriene antagonists (4490). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 内用薬.
+constexpr Drug kOralAntiasthmatics[] = {
+    {"2251001F2115", "テオドール錠100mg", "テオフィリン", "100mg", F::kTablet, "錠", 2.0},
+    {"2259004F2168", "メプチン錠50μg", "プロカテロール塩酸塩水和物", "50μg", F::kTablet, "錠", 2.0},
+    {"2259004Q1111", "メプチンシロップ5μg/mL", "プロカテロール塩酸塩水和物", "5μg/mL", F::kLiquid, "mL", 6.0},
+    {"4490026F2059", "シングレア錠10mg", "モンテルカストナトリウム", "10mg", F::kTablet, "錠", 1.0},
+    {"4490026F2040", "キプレス錠10mg", "モンテルカストナトリウム", "10mg", F::kTablet, "錠", 1.0},
+    {"4490026F1052", "シングレアチュアブル錠5mg", "モンテルカストナトリウム", "5mg", F::kTablet, "錠", 1.0},
+    {"4490026C1030", "シングレア細粒4mg", "モンテルカストナトリウム", "4mg", F::kGranule, "包", 1.0},
+};
+// SABA relievers, LAMA, LAMA/LABA (2254, 2259) and tulobuterol patches (2259). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 外用薬.
+constexpr Drug kBronchodilators[] = {
+    {"2254700G4037", "サルタノールインヘラー100μg", "サルブタモール硫酸塩", "100μg", F::kInhaler, "瓶", 4.0, 200.0,
+     1.0},
+    {"2259704G9033", "メプチンエアー10μg吸入100回", "プロカテロール塩酸塩水和物", "10μg", F::kInhaler, "キット", 2.0,
+     100.0, 1.0},
+    {"2259709G2023", "スピリーバ2.5μgレスピマット60吸入", "チオトロピウム臭化物水和物", "2.5μg", F::kInhaler, "キット",
+     2.0, 60.0, 1.0},
+    {"2259709G1027", "スピリーバ吸入用カプセル18μg", "チオトロピウム臭化物水和物", "18μg", F::kInhaler, "カプセル",
+     1.0},
+    {"2259714G2024", "エンクラッセ62.5μgエリプタ30吸入用", "ウメクリジニウム臭化物", "62.5μg", F::kInhaler, "キット",
+     1.0, 30.0, 1.0},
+    {"2259712G1029", "シーブリ吸入用カプセル50μg", "グリコピロニウム臭化物", "50μg", F::kInhaler, "カプセル", 1.0},
+    {"2259806G2028", "アノーロエリプタ30吸入用", "ウメクリジニウム臭化物・ビランテロールトリフェニル酢酸塩", "",
+     F::kInhaler, "キット", 1.0, 30.0, 1.0},
+    {"2259807G2022", "スピオルトレスピマット60吸入", "チオトロピウム臭化物水和物・オロダテロール塩酸塩", "",
+     F::kInhaler, "キット", 2.0, 60.0, 1.0},
+    {"2259805G1027", "ウルティブロ吸入用カプセル", "インダカテロールマレイン酸塩・グリコピロニウム臭化物", "",
+     F::kInhaler, "カプセル", 1.0},
+    {"2259808G2027", "ビベスピエアロスフィア120吸入", "グリコピロニウム臭化物・ホルモテロールフマル酸塩水和物", "",
+     F::kInhaler, "キット", 4.0, 120.0, 1.0},
+    {"2259707S1020", "ホクナリンテープ0.5mg", "ツロブテロール", "0.5mg", F::kPatch, "枚", 1.0},
+    {"2259707S2027", "ホクナリンテープ1mg", "ツロブテロール", "1mg", F::kPatch, "枚", 1.0},
+    {"2259707S3023", "ホクナリンテープ2mg", "ツロブテロール", "2mg", F::kPatch, "枚", 1.0},
+};
+// Inhaled corticosteroids, ICS/LABA and ICS/LAMA/LABA (2290). Checked against data/mhlw_price/2025/20250401.csv, 区分
+// 外用薬. Amounts are inhalations (or capsules) a day; one device holds `dose_per_unit` inhalations.
+constexpr Drug kInhaledSteroids[] = {
+    {"2290700G5021", "フルタイド100ディスカス", "フルチカゾンプロピオン酸エステル", "100μg", F::kInhaler, "個", 2.0,
+     60.0, 1.0},
+    {"2290701G3031", "パルミコート200μgタービュヘイラー112吸入", "ブデソニド", "200μg", F::kInhaler, "瓶", 2.0, 112.0,
+     1.0},
+    {"2290701G4020", "パルミコート吸入液0.25mg", "ブデソニド", "0.25mg/2mL", F::kInhaler, "管", 2.0},
+    {"2290702G2021", "オルベスコ100μgインヘラー112吸入用", "シクレソニド", "100μg", F::kInhaler, "キット", 2.0, 112.0,
+     1.0},
+    {"2290705G1029", "アニュイティ100μgエリプタ30吸入用", "フルチカゾンフランカルボン酸エステル", "100μg", F::kInhaler,
+     "キット", 1.0, 30.0, 1.0},
+    {"2290800G4031", "アドエア100ディスカス60吸入用", "サルメテロールキシナホ酸塩・フルチカゾンプロピオン酸エステル",
+     "", F::kInhaler, "キット", 2.0, 60.0, 1.0},
+    {"2290800G5038", "アドエア250ディスカス60吸入用", "サルメテロールキシナホ酸塩・フルチカゾンプロピオン酸エステル",
+     "", F::kInhaler, "キット", 2.0, 60.0, 1.0},
+    {"2290800G8029", "アドエア125エアゾール120吸入用", "サルメテロールキシナホ酸塩・フルチカゾンプロピオン酸エステル",
+     "", F::kInhaler, "瓶", 4.0, 120.0, 1.0},
+    {"2290801G2025", "シムビコートタービュヘイラー60吸入", "ブデソニド・ホルモテロールフマル酸塩水和物", "",
+     F::kInhaler, "キット", 4.0, 60.0, 1.0},
+    {"2290802G2020", "フルティフォーム125エアゾール56吸入用",
+     "フルチカゾンプロピオン酸エステル・ホルモテロールフマル酸塩水和物", "", F::kInhaler, "瓶", 4.0, 56.0, 1.0},
+    {"2290803G3020", "レルベア100エリプタ30吸入用",
+     "ビランテロールトリフェニル酢酸塩・フルチカゾンフランカルボン酸エステル", "", F::kInhaler, "キット", 1.0, 30.0,
+     1.0},
+    {"2290803G4027", "レルベア200エリプタ30吸入用",
+     "ビランテロールトリフェニル酢酸塩・フルチカゾンフランカルボン酸エステル", "", F::kInhaler, "キット", 1.0, 30.0,
+     1.0},
+    {"2290804G2029", "テリルジー100エリプタ30吸入用",
+     "フルチカゾンフランカルボン酸エステル・ウメクリジニウム臭化物・ビランテロールトリフェニル酢酸塩", "", F::kInhaler,
+     "キット", 1.0, 30.0, 1.0},
+    {"2290805G2023", "ビレーズトリエアロスフィア120吸入",
+     "ブデソニド・グリコピロニウム臭化物・ホルモテロールフマル酸塩水和物", "", F::kInhaler, "キット", 4.0, 120.0, 1.0},
+    {"2290806G2028", "アテキュラ吸入用カプセル中用量", "インダカテロール酢酸塩・モメタゾンフランカルボン酸エステル", "",
+     F::kInhaler, "カプセル", 1.0},
+    {"2290807G1026", "エナジア吸入用カプセル中用量",
+     "インダカテロール酢酸塩・グリコピロニウム臭化物・モメタゾンフランカルボン酸エステル", "", F::kInhaler, "カプセル",
+     1.0},
+};
+// Probiotics (2316), loperamide (2319) and macrogol (2359). Checked against data/mhlw_price/2025/20250401.csv, 区分
+// 内用薬.
+constexpr Drug kGutAgents[] = {
+    {"2316004F1020", "ビオフェルミンR錠", "耐性乳酸菌", "", F::kTablet, "錠", 3.0},
+    {"2316004B1036", "ビオフェルミンR散", "耐性乳酸菌", "", F::kPowder, "g", 1.5},
+    {"2316020F1029", "ビオフェルミン錠剤", "ビフィズス菌", "", F::kTablet, "錠", 3.0},
+    {"2319001M1213", "ロペミンカプセル1mg", "ロペラミド塩酸塩", "1mg", F::kCapsule, "カプセル", 2.0},
+    {"2359110B1037", "モビコール配合内用剤LD", "マクロゴール4000・塩化ナトリウム・炭酸水素ナトリウム・塩化カリウム", "",
+     F::kPowder, "包", 2.0},
+};
+// H2 blockers (2325), proton-pump inhibitors, vonoprazan and mucosal protectants (2329). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 内用薬.
+constexpr Drug kAcidSuppressants[] = {
+    {"2325003F2020", "ガスター錠20mg", "ファモチジン", "20mg", F::kTablet, "錠", 2.0},
+    {"2325003F4031", "ガスターD錠20mg", "ファモチジン", "20mg", F::kTablet, "錠", 2.0},
+    {"2329022H1043", "オメプラール錠20", "オメプラゾール", "20mg", F::kTablet, "錠", 1.0},
+    {"2329023F1020", "タケプロンOD錠15", "ランソプラゾール", "15mg", F::kTablet, "錠", 1.0},
+    {"2329023F2027", "タケプロンOD錠30", "ランソプラゾール", "30mg", F::kTablet, "錠", 1.0},
+    {"2329028F1023", "パリエット錠10mg", "ラベプラゾールナトリウム", "10mg", F::kTablet, "錠", 1.0},
+    {"2329029M1027", "ネキシウムカプセル10mg", "エソメプラゾールマグネシウム水和物", "10mg", F::kCapsule, "カプセル",
+     1.0},
+    {"2329029M2023", "ネキシウムカプセル20mg", "エソメプラゾールマグネシウム水和物", "20mg", F::kCapsule, "カプセル",
+     1.0},
+    {"2329030F1020", "タケキャブ錠10mg", "ボノプラザンフマル酸塩", "10mg", F::kTablet, "錠", 1.0},
+    {"2329030F2027", "タケキャブ錠20mg", "ボノプラザンフマル酸塩", "20mg", F::kTablet, "錠", 1.0},
+    {"2329021F1102", "ムコスタ錠100mg", "レバミピド", "100mg", F::kTablet, "錠", 3.0},
+    {"2329012M1021", "セルベックスカプセル50mg", "テプレノン", "50mg", F::kCapsule, "カプセル", 3.0},
+};
+// Insulins (2492): long-acting, rapid-acting, premixed, human. Checked against data/mhlw_price/2025/20250401.csv, 区分
+// 注射薬. Pens are dispensed whole (キット); amounts are units a day, `dose_per_unit` units a pen.
+constexpr Drug kInsulins[] = {
+    {"2492416G2024", "ランタス注ソロスター", "インスリングラルギン（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 12.0, 300.0, 1.0},
+    {"2492416G3020", "ランタスXR注ソロスター", "インスリングラルギン（遺伝子組換え）", "450単位/1.5mL", F::kInjection,
+     "キット", 14.0, 450.0, 1.0},
+    {"2492420G1024", "インスリン グラルギンBS注ミリオペン「リリー」",
+     "インスリングラルギン（遺伝子組換え）［インスリングラルギン後続1］", "300単位/3mL", F::kInjection, "キット", 10.0,
+     300.0, 1.0},
+    {"2492419G1021", "トレシーバ注 フレックスタッチ", "インスリンデグルデク（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 12.0, 300.0, 1.0},
+    {"2492417G1030", "レベミル注 フレックスペン", "インスリンデテミル（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 10.0, 300.0, 1.0},
+    {"2492415G6025", "ノボラピッド注 フレックスタッチ", "インスリンアスパルト（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 18.0, 300.0, 1.0},
+    {"2492415G1031", "ノボラピッド注 フレックスペン", "インスリンアスパルト（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 18.0, 300.0, 1.0},
+    {"2492415G7021", "フィアスプ注 フレックスタッチ", "インスリンアスパルト（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 18.0, 300.0, 1.0},
+    {"2492414G5024", "ヒューマログ注ミリオペン", "インスリンリスプロ（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 18.0, 300.0, 1.0},
+    {"2492414P1029", "ルムジェブ注ミリオペン", "インスリンリスプロ（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 18.0, 300.0, 1.0},
+    {"2492418G1027", "アピドラ注ソロスター", "インスリングルリジン（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 18.0, 300.0, 1.0},
+    {"2492415G2020", "ノボラピッド30ミックス注 フレックスペン", "インスリンアスパルト（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 24.0, 300.0, 1.0},
+    {"2492414G6020", "ヒューマログミックス25注ミリオペン", "インスリンリスプロ（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 20.0, 300.0, 1.0},
+    {"2492414G7027", "ヒューマログミックス50注ミリオペン", "インスリンリスプロ（遺伝子組換え）", "300単位/3mL",
+     F::kInjection, "キット", 24.0, 300.0, 1.0},
+    {"2492500G1025", "ライゾデグ配合注 フレックスタッチ",
+     "インスリン デグルデク（遺伝子組換え）・インスリン アスパルト（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 16.0, 300.0, 1.0},
+    {"2492413G5054", "ノボリン30R注フレックスペン", "インスリン ヒト（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 20.0, 300.0, 1.0},
+    {"2492413G9025", "ヒューマリン3/7注ミリオペン", "インスリン ヒト（遺伝子組換え）", "300単位/3mL", F::kInjection,
+     "キット", 20.0, 300.0, 1.0},
+};
+// GLP-1 (and GIP/GLP-1) receptor agonists (2499). Checked against data/mhlw_price/2025/20250401.csv, 区分 注射薬.
+// Amounts are mg a dose (weekly products) or a day (ビクトーザ); `dose_per_unit` mg a pen.
+constexpr Drug kGlp1[] = {
+    {"2499416G1029", "トルリシティ皮下注0.75mgアテオス", "デュラグルチド（遺伝子組換え）", "0.75mg/0.5mL",
+     F::kInjection, "キット", 0.75, 0.75, 1.0},
+    {"2499418G4027", "オゼンピック皮下注2mg", "セマグルチド（遺伝子組換え）", "2mg/1.5mL", F::kInjection, "キット", 0.5,
+     2.0, 1.0},
+    {"2499422G1024", "マンジャロ皮下注2.5mgアテオス", "チルゼパチド", "2.5mg/0.5mL", F::kInjection, "キット", 2.5, 2.5,
+     1.0},
+    {"2499422G2020", "マンジャロ皮下注5mgアテオス", "チルゼパチド", "5mg/0.5mL", F::kInjection, "キット", 5.0, 5.0,
+     1.0},
+    {"2499410G1021", "ビクトーザ皮下注18mg", "リラグルチド（遺伝子組換え）", "18mg/3mL", F::kInjection, "キット", 0.9,
+     18.0, 1.0},
+};
+// Alpha1 blockers, PDE5 inhibitor, antimuscarinics and beta3 agonists for the bladder (2590). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 内用薬.
+constexpr Drug kUrological[] = {
+    {"2590008F2022", "ハルナールD錠0.2mg", "タムスロシン塩酸塩", "0.2mg", F::kTablet, "錠", 1.0},
+    {"2590010F2020", "ユリーフ錠4mg", "シロドシン", "4mg", F::kTablet, "錠", 2.0},
+    {"2590009F2035", "フリバス錠50mg", "ナフトピジル", "50mg", F::kTablet, "錠", 1.0},
+    {"2590016F2027", "ザルティア錠5mg", "タダラフィル", "5mg", F::kTablet, "錠", 1.0},
+    {"2590011F2024", "ベシケア錠5mg", "コハク酸ソリフェナシン", "5mg", F::kTablet, "錠", 1.0},
+    {"2590014F2028", "ベタニス錠50mg", "ミラベグロン", "50mg", F::kTablet, "錠", 1.0},
+    {"2590017F1025", "ベオーバ錠50mg", "ビベグロン", "50mg", F::kTablet, "錠", 1.0},
+    {"2590013F1027", "ウリトス錠0.1mg", "イミダフェナシン", "0.1mg", F::kTablet, "錠", 2.0},
+};
+// Topical antibiotic (2634) and corticosteroid ointments (2646, 2647). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 外用薬. Dispensed in whole tubes (`pack` g).
+constexpr Drug kTopicalSkin[] = {
+    {"2634710M1077", "ゲンタシン軟膏0.1%", "ゲンタマイシン硫酸塩", "0.1%", F::kOintment, "g", 0.5, 0.0, 10.0},
+    {"2646701M2156", "リンデロン-V軟膏0.12%", "ベタメタゾン吉草酸エステル", "0.12%", F::kOintment, "g", 0.5, 0.0, 5.0},
+    {"2646717M1096", "ロコイド軟膏0.1%", "ヒドロコルチゾン酪酸エステル", "0.1%", F::kOintment, "g", 0.5, 0.0, 5.0},
+    {"2646722M1100", "キンダベート軟膏0.05%", "クロベタゾン酪酸エステル", "0.05%", F::kOintment, "g", 0.5, 0.0, 5.0},
+    {"2646730M1059", "アンテベート軟膏0.05%", "ベタメタゾン酪酸エステルプロピオン酸エステル", "0.05%", F::kOintment,
+     "g", 0.5, 0.0, 5.0},
+    {"2647709M1102", "リンデロン-VG軟膏0.12%", "ベタメタゾン吉草酸エステル・ゲンタマイシン硫酸塩", "", F::kOintment,
+     "g", 0.5, 0.0, 5.0},
+};
+// Topical NSAID patches and gel (2649). Checked against data/mhlw_price/2025/20250401.csv, 区分 外用薬. Patches are
+// counted in 枚 (63 a prescription at most since 2022); the gel comes in 25 g tubes.
+constexpr Drug kTopicalAnalgesics[] = {
+    {"2649729S2169", "モーラステープ20mg", "ケトプロフェン", "20mg", F::kPatch, "枚", 1.0},
+    {"2649729S3084", "モーラステープL40mg", "ケトプロフェン", "40mg", F::kPatch, "枚", 1.0},
+    {"2649729S1154", "モーラスパップ30mg", "ケトプロフェン", "30mg", F::kPatch, "枚", 2.0},
+    {"2649735S2024", "ロキソニンテープ50mg", "ロキソプロフェンナトリウム水和物", "50mg", F::kPatch, "枚", 1.0},
+    {"2649735S3020", "ロキソニンテープ100mg", "ロキソプロフェンナトリウム水和物", "100mg", F::kPatch, "枚", 1.0},
+    {"2649731S1143", "セルタッチパップ70", "フェルビナク", "70mg", F::kPatch, "枚", 2.0},
+    {"2649734S1074", "ボルタレンテープ15mg", "ジクロフェナクナトリウム", "15mg", F::kPatch, "枚", 1.0},
+    {"2649734Q1069", "ボルタレンゲル1%", "ジクロフェナクナトリウム", "1%", F::kOintment, "g", 3.0, 0.0, 25.0},
+};
+// Second-generation antihistamines (4490). Checked against data/mhlw_price/2025/20250401.csv, 区分 内用薬.
+constexpr Drug kModernAntihistamines[] = {
+    {"4490025F2020", "アレロック錠5", "オロパタジン塩酸塩", "5mg", F::kTablet, "錠", 2.0},
+    {"4490028F1027", "ザイザル錠5mg", "レボセチリジン塩酸塩", "5mg", F::kTablet, "錠", 1.0},
+    {"4490027F1022", "クラリチン錠10mg", "ロラタジン", "10mg", F::kTablet, "錠", 1.0},
+    {"4490032F1023", "デザレックス錠5mg", "デスロラタジン", "5mg", F::kTablet, "錠", 1.0},
+    {"4490033F1028", "ビラノア錠20mg", "ビラスチン", "20mg", F::kTablet, "錠", 1.0},
+};
+// Clindamycin (6112), macrolides (6149) and tetracyclines (6152). Checked against data/mhlw_price/2025/20250401.csv,
+// 区分 内用薬.
+constexpr Drug kMacrolidesEtc[] = {
+    {"6112001M2038", "ダラシンカプセル150mg", "クリンダマイシン塩酸塩", "150mg", F::kCapsule, "カプセル", 4.0},
+    {"6149003F2038", "クラリス錠200", "クラリスロマイシン", "200mg", F::kTablet, "錠", 2.0},
+    {"6149003R1143", "クラリスドライシロップ10%小児用", "クラリスロマイシン", "10%", F::kGranule, "g", 2.0},
+    {"6149004F1028", "ジスロマック錠250mg", "アジスロマイシン水和物", "250mg", F::kTablet, "錠", 2.0},
+    {"6149004C1030", "ジスロマック細粒小児用10%", "アジスロマイシン水和物", "10%", F::kGranule, "g", 1.4},
+    {"6152004F2089", "ビブラマイシン錠100mg", "ドキシサイクリン塩酸塩水和物", "100mg", F::kTablet, "錠", 1.0},
+    {"6152005M2074", "ミノマイシンカプセル100mg", "ミノサイクリン塩酸塩", "100mg", F::kCapsule, "カプセル", 2.0},
+};
+// Oral penicillins, cephems, fosfomycin and beta-lactamase inhibitor combinations (6131, 6132, 6135, 6139). Checked
+// against data/mhlw_price/2025/20250401.csv, 区分 内用薬. Paediatric granules are dosed for a child of about 14 kg.
+constexpr Drug kBetaLactams[] = {
+    {"6131001M2300", "サワシリンカプセル250", "アモキシシリン水和物", "250mg", F::kCapsule, "カプセル", 3.0},
+    {"6131001C1210", "サワシリン細粒10%", "アモキシシリン水和物", "10%", F::kGranule, "g", 4.5},
+    {"6131008F1030", "ユナシン錠375mg", "スルタミシリントシル酸塩水和物", "375mg", F::kTablet, "錠", 3.0},
+    {"6139100F2044", "オーグメンチン配合錠250RS", "アモキシシリン水和物・クラブラン酸カリウム", "", F::kTablet, "錠",
+     3.0},
+    {"6132002M2183", "ケフレックスカプセル250mg", "セファレキシン", "250mg", F::kCapsule, "カプセル", 4.0},
+    {"6132005M1059", "ケフラールカプセル250mg", "セファクロル", "250mg", F::kCapsule, "カプセル", 3.0},
+    {"6132011F1080", "バナン錠100mg", "セフポドキシム プロキセチル", "100mg", F::kTablet, "錠", 2.0},
+    {"6132013M2025", "セフゾンカプセル100mg", "セフジニル", "100mg", F::kCapsule, "カプセル", 3.0},
+    {"6132015F1037", "メイアクトMS錠100mg", "セフジトレン ピボキシル", "100mg", F::kTablet, "錠", 3.0},
+    {"6132015C1103", "メイアクトMS小児用細粒10%", "セフジトレン ピボキシル", "10%", F::kGranule, "g", 1.2},
+    {"6132016F2020", "フロモックス錠100mg", "セフカペン ピボキシル塩酸塩水和物", "100mg", F::kTablet, "錠", 3.0},
+    {"6132016C1027", "フロモックス小児用細粒100mg", "セフカペン ピボキシル塩酸塩水和物", "10%", F::kGranule, "g", 1.2},
+    {"6135001F2025", "ホスミシン錠500", "ホスホマイシンカルシウム水和物", "500mg", F::kTablet, "錠", 4.0},
+};
+// Oral quinolones (6241). Checked against data/mhlw_price/2025/20250401.csv, 区分 内用薬. Not for children.
+constexpr Drug kQuinolones[] = {
+    {"6241013F2020", "クラビット錠250mg", "レボフロキサシン水和物", "250mg", F::kTablet, "錠", 2.0},
+    {"6241013F3027", "クラビット錠500mg", "レボフロキサシン水和物", "500mg", F::kTablet, "錠", 1.0},
+    {"6241010F2027", "オゼックス錠150", "トスフロキサシントシル酸塩水和物", "150mg", F::kTablet, "錠", 2.0},
+    {"6241008F2020", "シプロキサン錠200mg", "シプロフロキサシン塩酸塩", "200mg", F::kTablet, "錠", 3.0},
+    {"6241017F1022", "ジェニナック錠200mg", "メシル酸ガレノキサシン水和物", "200mg", F::kTablet, "錠", 2.0},
+    {"6241018F1027", "グレースビット錠50mg", "シタフロキサシン水和物", "50mg", F::kTablet, "錠", 2.0},
+    {"6241019F1021", "ラスビック錠75mg", "ラスクフロキサシン塩酸塩", "75mg", F::kTablet, "錠", 1.0},
+};
+// Influenza (oseltamivir, baloxavir, laninamivir, zanamivir) and herpes antivirals (6250). Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 内用薬 and 外用薬 (inhalers, ointment).
+constexpr Drug kAntivirals[] = {
+    {"6250021M1027", "タミフルカプセル75", "オセルタミビルリン酸塩", "75mg", F::kCapsule, "カプセル", 2.0},
+    {"6250021R1024", "タミフルドライシロップ3%", "オセルタミビルリン酸塩", "3%", F::kGranule, "g", 1.8},
+    {"6250047F2029", "ゾフルーザ錠20mg", "バロキサビル マルボキシル", "20mg", F::kTablet, "錠", 2.0},
+    {"6250703G1022", "イナビル吸入粉末剤20mg", "ラニナミビルオクタン酸エステル水和物", "20mg", F::kInhaler, "キット",
+     40.0, 20.0, 1.0},
+    {"6250702G1028", "リレンザ", "ザナミビル水和物", "5mg", F::kInhaler, "ブリスター", 20.0, 5.0, 1.0},
+    {"6250019F1020", "バルトレックス錠500", "バラシクロビル塩酸塩", "500mg", F::kTablet, "錠", 6.0},
+    {"6250046F1028", "アメナリーフ錠200mg", "アメナメビル", "200mg", F::kTablet, "錠", 2.0},
+    {"6250031F1021", "ファムビル錠250mg", "ファムシクロビル", "250mg", F::kTablet, "錠", 6.0},
+    {"6250701M1027", "ゾビラックス軟膏5%", "アシクロビル", "5%", F::kOintment, "g", 0.5, 0.0, 5.0},
+};
+// Antiretrovirals for HIV-1 (6250): integrase-inhibitor single-tablet regimens and their components. Checked against
+// data/mhlw_price/2025/20250401.csv, 区分 内用薬.
+constexpr Drug kAntiretrovirals[] = {
+    {"6250117F1020", "ビクタルビ配合錠",
+     "ビクテグラビルナトリウム・エムトリシタビン・テノホビル アラフェナミドフマル酸塩", "", F::kTablet, "錠", 1.0},
+    {"6250106F1021", "トリーメク配合錠", "ドルテグラビルナトリウム・アバカビル硫酸塩・ラミブジン", "", F::kTablet, "錠",
+     1.0},
+    {"6250119F1029", "ドウベイト配合錠", "ドルテグラビルナトリウム・ラミブジン", "", F::kTablet, "錠", 1.0},
+    {"6250115F1020", "ジャルカ配合錠", "ドルテグラビルナトリウム・リルピビリン塩酸塩", "", F::kTablet, "錠", 1.0},
+    {"6250109F1025", "ゲンボイヤ配合錠",
+     "エルビテグラビル・コビシスタット・エムトリシタビン・テノホビル アラフェナミドフマル酸塩", "", F::kTablet, "錠",
+     1.0},
+    {"6250114F1026", "オデフシィ配合錠", "リルピビリン塩酸塩・エムトリシタビン・テノホビル アラフェナミドフマル酸塩",
+     "", F::kTablet, "錠", 1.0},
+    {"6250118F1024", "シムツーザ配合錠",
+     "ダルナビル エタノール付加物・コビシスタット・エムトリシタビン・テノホビル アラフェナミドフマル酸塩", "",
+     F::kTablet, "錠", 1.0},
+    {"6250110F1028", "プレジコビックス配合錠", "ダルナビル エタノール付加物・コビシスタット", "", F::kTablet, "錠",
+     1.0},
+    {"6250111F1022", "デシコビ配合錠LT", "エムトリシタビン・テノホビル アラフェナミドフマル酸塩", "", F::kTablet, "錠",
+     1.0},
+    {"6250111F2029", "デシコビ配合錠HT", "エムトリシタビン・テノホビル アラフェナミドフマル酸塩", "", F::kTablet, "錠",
+     1.0},
+    {"6250103F1036", "ツルバダ配合錠", "エムトリシタビン・テノホビル ジソプロキシルフマル酸塩", "", F::kTablet, "錠",
+     1.0},
+    {"6250102F1031", "エプジコム配合錠", "ラミブジン・アバカビル硫酸塩", "", F::kTablet, "錠", 1.0},
+    {"6250038F1023", "テビケイ錠50mg", "ドルテグラビルナトリウム", "50mg", F::kTablet, "錠", 1.0},
+    {"6250032F1026", "アイセントレス錠400mg", "ラルテグラビルカリウム", "400mg", F::kTablet, "錠", 2.0},
+    {"6250032F2022", "アイセントレス錠600mg", "ラルテグラビルカリウム", "600mg", F::kTablet, "錠", 2.0},
+    {"6250030F4026", "プリジスタ錠600mg", "ダルナビル エタノール付加物", "600mg", F::kTablet, "錠", 2.0},
+    {"6250011F1024", "ノービア錠100mg", "リトナビル", "100mg", F::kTablet, "錠", 2.0},
+    {"6250006F2020", "エピビル錠300", "ラミブジン", "300mg", F::kTablet, "錠", 1.0},
+    {"6250049F1021", "ピフェルトロ錠100mg", "ドラビリン", "100mg", F::kTablet, "錠", 1.0},
+    {"6250036F1024", "エジュラント錠25mg", "リルピビリン塩酸塩", "25mg", F::kTablet, "錠", 1.0},
+};
+
+constexpr DrugGroup kGroups[] = {
+    {"Hypnotics and anxiolytics", {"112", "117"}, kHypnotics},
+    {"Antiepileptics and barbiturates", {"113", "1125"}, kAntiepileptics},
+    {"Analgesics, antipyretics, NSAIDs", {"114"}, kAnalgesics},
+    {"Antiparkinson agents", {"116"}, kAntiparkinson},
+    {"Antidepressants, antipsychotics, mood stabilisers", {"117"}, kPsychotropics},
+    {"Antihypertensives: ACE inhibitors, alpha/beta blockers, ARBs, MR antagonists", {"214"}, kAntihypertensives},
+    {"Migraine", {"2160"}, kMigraine},
+    {"Calcium channel blockers and antianginals", {"2171"}, kCalciumBlockers},
+    {"Lipid-lowering agents", {"2183", "2189"}, kLipid},
+    {"Other cardiovascular: phosphate and potassium binders, heart failure", {"2190"}, kOtherCardiovascular},
+    {"Antitussives and digestive agents", {"222", "23"}, kCoughDigestive},
+    {"Thyroid and adrenal hormones", {"243", "245"}, kHormones},
+    {"Vitamins, minerals, blood", {"31", "32", "33"}, kVitaminsBlood},
+    {"Anticoagulants", {"3332", "3339"}, kAnticoagulants},
+    {"Antiplatelets and other blood agents", {"3399"}, kAntiplatelets},
+    {"Liver, gout, kidney", {"391", "392", "394"}, kLiverGoutKidney},
+    {"Oral antidiabetics", {"396"}, kOralAntidiabetics},
+    {"Immunosuppressants, bone and other metabolic agents", {"3999"}, kImmunoBoneMetabolic},
+    {"Antihistamines and antiallergics, antirheumatic", {"441", "442", "449"}, kAntiallergics},
+    {"Kampo", {"5200"}, kKampo},
+    {"Dementia, neuropathic pain, orexin and melatonin hypnotics", {"1190"}, kDementiaNeuro},
+    {"Ophthalmic solutions", {"131"}, kOphthalmics},
+    {"Nasal corticosteroids", {"1329"}, kNasalSteroids},
+    {"Oral antiasthmatics", {"2251", "2259", "4490"}, kOralAntiasthmatics},
+    {"Inhaled bronchodilators and tulobuterol patches", {"2254", "2259"}, kBronchodilators},
+    {"Inhaled corticosteroids and ICS combinations", {"2290"}, kInhaledSteroids},
+    {"Probiotics, antidiarrhoeals, laxatives", {"2316", "2319", "2359"}, kGutAgents},
+    {"Acid suppressants and mucosal protectants", {"2325", "2329"}, kAcidSuppressants},
+    {"Insulins", {"2492"}, kInsulins},
+    {"GLP-1 and GIP/GLP-1 receptor agonists", {"2499"}, kGlp1},
+    {"Urological agents", {"2590"}, kUrological},
+    {"Topical antibiotics and corticosteroids", {"2634", "2646", "2647"}, kTopicalSkin},
+    {"Topical NSAIDs", {"2649"}, kTopicalAnalgesics},
+    {"Second-generation antihistamines", {"4490"}, kModernAntihistamines},
+    {"Macrolides, tetracyclines, lincosamides", {"6112", "6149", "6152"}, kMacrolidesEtc},
+    {"Penicillins and cephems", {"6131", "6132", "6135", "6139"}, kBetaLactams},
+    {"Quinolones", {"6241"}, kQuinolones},
+    {"Influenza and herpes antivirals", {"6250"}, kAntivirals},
+    {"Antiretrovirals", {"6250"}, kAntiretrovirals},
+};
 
 }  // namespace
 
+std::span<const DrugGroup> DrugGroups() {
+  return kGroups;
+}
+
 std::span<const Drug> DrugTable() {
-  return kDrugs;
+  // The groups laid end to end, built once (thread-safe static initialisation).
+  static const std::vector<Drug> all = [] {
+    std::vector<Drug> v;
+    for (const DrugGroup& g : kGroups) v.insert(v.end(), g.drugs.begin(), g.drugs.end());
+    return v;
+  }();
+  return all;
 }
 
 const Drug& DrugByYj(std::string_view yj) {
   // Sorted once (thread-safe static initialisation), then binary search.
   static const std::vector<const Drug*> sorted = [] {
     std::vector<const Drug*> v;
-    for (const Drug& d : kDrugs) v.push_back(&d);
+    for (const Drug& d : DrugTable()) v.push_back(&d);
     std::sort(v.begin(), v.end(), [](const Drug* a, const Drug* b) { return a->yj < b->yj; });
     return v;
   }();

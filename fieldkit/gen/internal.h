@@ -23,7 +23,7 @@ struct PersonCore {
 // Onset dates of the conditions checkups depend on (0 = none), indexed by
 // CheckupCondition.
 enum CheckupCondition { kCkHypertension, kCkDyslipidemia, kCkDiabetes, kCkInsulin };
-using ConditionOnsets = std::array<Date, 32>;
+using ConditionOnsets = std::array<Date, 40>;
 void AddCheckups(const GenContext& ctx, const PersonCore& core, const ConditionOnsets& onsets,
                  sync::PersonRecord& record);
 

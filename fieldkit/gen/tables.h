@@ -4,6 +4,7 @@
 // each .cc file.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -34,18 +35,51 @@ std::span<const NameEntry> Surnames();
 std::span<const NameEntry> GivenNames(sync::Sex sex, int birth_year);
 
 // Dosage forms, for usage text and units.
-enum class DrugForm : std::uint8_t { kTablet, kCapsule, kPowder, kGranule, kLiquid, kInjection, kOther };
+enum class DrugForm : std::uint8_t {
+  kTablet,
+  kCapsule,
+  kPowder,
+  kGranule,
+  kLiquid,
+  kInjection,
+  kOther,
+  kInhaler,
+  kEyeDrops,
+  kNasalSpray,
+  kPatch,
+  kOintment,
+};
 
 struct Drug {
   std::string_view yj;          // 12-character YJ code (薬価基準収載医薬品コード)
   std::string_view name;        // product name as listed
-  std::string_view ingredient;  // 一般名
+  std::string_view ingredient;  // 一般名 (the list's 成分名)
   std::string_view strength;    // "5mg"
   DrugForm form;
-  std::string_view unit;  // 錠, カプセル, g, 包, mL, 本
-  double usual_daily;     // usual daily amount in `unit` (内服) or per dose (屯服)
+  std::string_view unit;  // dispensing unit: 錠, カプセル, g, 包, mL, キット, 枚, 瓶 …
+  // Usual daily amount (内服: in `unit`; 屯服: per dose). For products whose
+  // dose is counted in something smaller than `unit` (insulin units in a pen,
+  // inhalations in an inhaler) it is in that dose unit; see dose_per_unit.
+  double usual_daily;
+  // How many dose units one `unit` holds (300 単位 a pen, 60 吸入 an
+  // inhaler); 0 = the dose is counted in `unit` itself.
+  double dose_per_unit = 0;
+  // Dispensed in whole containers of this many `unit`s (1 pen, a 2.5 mL
+  // bottle, a 5 g tube); 0 = the exact amount.
+  double pack = 0;
 };
-// The curated table (see drug_table.cc for sources).
+
+// A group of the table: products of related 薬効分類, each of whose YJ codes
+// starts with one of `class_prefixes` (unused slots are empty).
+struct DrugGroup {
+  std::string_view title;
+  std::array<std::string_view, 4> class_prefixes;
+  std::span<const Drug> drugs;
+};
+
+// The curated table (see drug_table.cc for sources), group by group.
+std::span<const DrugGroup> DrugGroups();
+// All entries of all groups.
 std::span<const Drug> DrugTable();
 // The entry with YJ code `yj`; aborts the process when missing (a typo in a
 // regimen table is a programming error caught by the tests).
