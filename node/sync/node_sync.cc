@@ -348,8 +348,16 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
   }
 
   const cl::NodeBoxKeys keys{node.keystore.box_public_key(), &node.keystore.box_secret_key()};
-  auto verified = cl::FetchAndVerifyManifest(source, update->root, state, keys, {options.accept_expired, now});
-  if (!verified) return refuse(verified.error());
+  auto signed_manifest = cl::FetchSignedManifest(source, update->root, state.region);
+  if (!signed_manifest) return refuse(signed_manifest.error());
+  // A verified signature is signed time seen, whatever is decided next.
+  if (!state.trusted_time || signed_manifest->manifest.created > *state.trusted_time) {
+    AKARI_TRY(node.store.SetMeta(store::meta::kTrustedTime, FormatUtc(signed_manifest->manifest.created)));
+  }
+  const std::int64_t offered_version = signed_manifest->manifest.version;
+  auto verified =
+      cl::CheckManifest(std::move(*signed_manifest), update->root, state, keys, {options.accept_expired, now});
+  if (!verified) return refuse(verified.error(), offered_version);
   const pub::Manifest& m = verified->manifest;
   summary.to_version = m.version;
   summary.clock_behind = verified->clock_behind;

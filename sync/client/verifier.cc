@@ -29,15 +29,32 @@ Result<RootUpdate> UpdateRoots(PublicationSource& source, const RootMetadata& pi
   return update;
 }
 
-Result<VerifiedManifest> VerifyManifestText(ByteSpan text, const RootMetadata& root, const TrustState& state,
-                                            const NodeBoxKeys& keys, const ManifestCheckOptions& options) {
+Result<SignedManifest> ParseSignedManifest(ByteSpan text, const RootMetadata& root) {
   AKARI_ASSIGN_OR_RETURN(SignedDocument doc,
                          publication::ParseSignedDocument(text, "the manifest", publication::kMaxManifestBytes));
-  // Signatures first: nothing unsigned is interpreted beyond its shape.
   AKARI_TRY(publication::VerifyThreshold(doc, root.manifest_role, root.keys, "the manifest"));
+  AKARI_ASSIGN_OR_RETURN(Manifest manifest, publication::ManifestFromJson(doc.signed_part));
+  return SignedManifest{std::move(manifest), publication::ObjectHashOf(text)};
+}
+
+Result<SignedManifest> FetchSignedManifest(PublicationSource& source, const RootMetadata& root,
+                                           std::string_view region) {
+  AKARI_ASSIGN_OR_RETURN(std::optional<Bytes> text,
+                         source.ReadSmall(publication::ManifestPath(region), publication::kMaxManifestBytes));
+  if (!text) {
+    return MakeError(SyncErrc::kHttp, source.Describe() + " has no manifest for region " + std::string(region) + " (" +
+                                          publication::ManifestPath(region) +
+                                          "); has the hub published yet? Check --hub or --from");
+  }
+  return ParseSignedManifest(*text, root);
+}
+
+Result<VerifiedManifest> CheckManifest(SignedManifest signed_manifest, const RootMetadata& root,
+                                       const TrustState& state, const NodeBoxKeys& keys,
+                                       const ManifestCheckOptions& options) {
   VerifiedManifest v;
-  AKARI_ASSIGN_OR_RETURN(v.manifest, publication::ManifestFromJson(doc.signed_part));
-  v.hash = publication::ObjectHashOf(text);
+  v.manifest = std::move(signed_manifest.manifest);
+  v.hash = std::move(signed_manifest.hash);
   const Manifest& m = v.manifest;
   if (m.region != state.region) {
     return MakeError(SyncErrc::kWrongRegion, "the manifest is for region " + m.region + ", this node serves region " +
@@ -94,14 +111,8 @@ Result<VerifiedManifest> VerifyManifestText(ByteSpan text, const RootMetadata& r
 Result<VerifiedManifest> FetchAndVerifyManifest(PublicationSource& source, const RootMetadata& root,
                                                 const TrustState& state, const NodeBoxKeys& keys,
                                                 const ManifestCheckOptions& options) {
-  AKARI_ASSIGN_OR_RETURN(std::optional<Bytes> text,
-                         source.ReadSmall(publication::ManifestPath(state.region), publication::kMaxManifestBytes));
-  if (!text) {
-    return MakeError(SyncErrc::kHttp, source.Describe() + " has no manifest for region " + state.region + " (" +
-                                          publication::ManifestPath(state.region) +
-                                          "); has the hub published yet? Check --hub or --from");
-  }
-  return VerifyManifestText(*text, root, state, keys, options);
+  AKARI_ASSIGN_OR_RETURN(SignedManifest signed_manifest, FetchSignedManifest(source, root, state.region));
+  return CheckManifest(std::move(signed_manifest), root, state, keys, options);
 }
 
 }  // namespace akari::sync::client

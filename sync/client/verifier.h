@@ -62,21 +62,37 @@ struct VerifiedManifest {
   std::optional<publication::ContentKey> content_key;  // unless up_to_date
 };
 
-// Fetches <region>/manifest.json and verifies it. Errors (each leaves the
-// node unchanged): kCorruptDocument, kUnknownKey, kBadSignature,
-// kWrongRegion, kRolledBack (older than data_version), kMixAndMatch (signed
-// under another root version, or a different manifest for the version
-// already applied), kExpired (unless accept_expired), kNoEnvelope, and
-// source errors. A local clock behind trusted time is not an error: the
+// A manifest whose signatures verified under the current root.
+struct SignedManifest {
+  publication::Manifest manifest;
+  std::string hash;  // hex BLAKE2b-256 of the manifest file
+};
+
+// Parses manifest text and checks a threshold of the root's manifest keys
+// signed it; nothing unsigned is interpreted beyond its shape. Errors:
+// kCorruptDocument, kUnknownKey, kBadSignature.
+[[nodiscard]] Result<SignedManifest> ParseSignedManifest(ByteSpan text, const publication::RootMetadata& root);
+
+// Fetches <region>/manifest.json and parses it as above; kHttp when the
+// source has none.
+[[nodiscard]] Result<SignedManifest> FetchSignedManifest(PublicationSource& source,
+                                                         const publication::RootMetadata& root,
+                                                         std::string_view region);
+
+// The remaining checks of a signed manifest. Errors (each leaves the node
+// unchanged): kWrongRegion, kRolledBack (older than data_version),
+// kMixAndMatch (signed under another root version, or a different manifest
+// for the version already applied), kExpired (unless accept_expired),
+// kNoEnvelope. A local clock behind trusted time is not an error: the
 // trusted time is used instead and clock_behind reported.
+[[nodiscard]] Result<VerifiedManifest> CheckManifest(SignedManifest signed_manifest,
+                                                     const publication::RootMetadata& root, const TrustState& state,
+                                                     const NodeBoxKeys& keys, const ManifestCheckOptions& options);
+
+// FetchSignedManifest then CheckManifest.
 [[nodiscard]] Result<VerifiedManifest> FetchAndVerifyManifest(PublicationSource& source,
                                                               const publication::RootMetadata& root,
                                                               const TrustState& state, const NodeBoxKeys& keys,
                                                               const ManifestCheckOptions& options);
-
-// Verifies manifest text already fetched (the same checks).
-[[nodiscard]] Result<VerifiedManifest> VerifyManifestText(ByteSpan text, const publication::RootMetadata& root,
-                                                          const TrustState& state, const NodeBoxKeys& keys,
-                                                          const ManifestCheckOptions& options);
 
 }  // namespace akari::sync::client

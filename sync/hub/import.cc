@@ -164,7 +164,7 @@ class Importer {
 
   Status Prepare() {
     db::Database& d = store_.database();
-    AKARI_ASSIGN_OR_RETURN(find_, d.Prepare("SELECT record_hash, entry_hash FROM person WHERE id = ?"));
+    AKARI_ASSIGN_OR_RETURN(find_, d.Prepare("SELECT record_hash, entry_hash, entry FROM person WHERE id = ?"));
     AKARI_ASSIGN_OR_RETURN(insert_, d.Prepare("INSERT OR REPLACE INTO person(id, record_hash, card_links, entry, "
                                               "entry_hash, changed_in) VALUES (?, ?, ?, ?, ?, ?)"));
     AKARI_ASSIGN_OR_RETURN(update_entry_, d.Prepare("UPDATE person SET entry = ?, entry_hash = ? WHERE id = ?"));
@@ -198,11 +198,12 @@ class Importer {
     const crypto::Hash32 record_hash = crypto::Blake2b256(nlohmann::json::to_msgpack(full));
     find_.Bind(1, record.person.id);
     AKARI_ASSIGN_OR_RETURN(bool exists, find_.Step());
-    Bytes old_record_hash, old_entry_hash;
+    Bytes old_record_hash, old_entry_hash, old_entry;
     if (exists) {
-      const ByteSpan a = find_.ColumnBlob(0), b = find_.ColumnBlob(1);
+      const ByteSpan a = find_.ColumnBlob(0), b = find_.ColumnBlob(1), c = find_.ColumnBlob(2);
       old_record_hash.assign(a.begin(), a.end());
       old_entry_hash.assign(b.begin(), b.end());
+      old_entry.assign(c.begin(), c.end());
       find_.Reset();
     }
     const bool record_same = exists && ByteSpan(old_record_hash).size() == record_hash.size() &&
@@ -211,8 +212,15 @@ class Importer {
       ++summary_.unchanged;
       return {};
     }
-    AKARI_ASSIGN_OR_RETURN(Bytes document,
-                           dictionary_ ? EncodePersonDocument(record, *dictionary_) : EncodePersonDocument(record));
+    Bytes document;
+    if (record_same && !dictionary_is_new_) {
+      // Only the date moved: the document stays, the index is derived again.
+      AKARI_ASSIGN_OR_RETURN(publication::PersonEntry previous, publication::DecodePersonEntry(old_entry));
+      document = std::move(previous.document);
+    } else {
+      AKARI_ASSIGN_OR_RETURN(document,
+                             dictionary_ ? EncodePersonDocument(record, *dictionary_) : EncodePersonDocument(record));
+    }
     publication::PersonEntry entry{record.person.id, std::move(document), DeriveIndexEntries(record, as_of_)};
     AKARI_ASSIGN_OR_RETURN(Bytes encoded, publication::EncodePersonEntry(entry));
     const crypto::Hash32 entry_hash = crypto::Blake2b256(encoded);

@@ -27,7 +27,7 @@ struct PublishOptions {
   // A chunk ends after a person whose id hashes to 0 modulo this (so chunk
   // boundaries depend on ids only, and an unchanged stretch of persons
   // gives the same chunk again), or when it reaches max_chunk_bytes.
-  std::uint64_t chunk_divisor = 128;
+  std::uint64_t chunk_divisor = 512;
   std::size_t max_chunk_bytes = std::size_t{4} << 20;
   std::size_t max_delta_object_bytes = std::size_t{8} << 20;
   int object_level = 3;

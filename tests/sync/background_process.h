@@ -1,0 +1,40 @@
+// A program run in the background for a test (a hub server, nginx): its
+// stdout can be read line by line; it is stopped (SIGTERM, then SIGKILL)
+// when the object dies, also when the test fails.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace akari::testing {
+
+class BackgroundProcess {
+ public:
+  // Starts `program` (looked up in AKARI_BIN_DIR unless it has a slash).
+  BackgroundProcess(const std::string& program, const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  // The next line of stdout, or nullopt after `timeout` or at end of output.
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout);
+  // Stops the process; returns its wait status.
+  int Stop();
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+};
+
+// A loopback TCP port that was free a moment ago.
+int FreeLoopbackPort();
+
+}  // namespace akari::testing
