@@ -61,7 +61,9 @@ class X509VerifyTest : public ::testing::Test {
   static X509Ptr WithExtension(const X509& cert, const fieldkit::TestCa& ca, int nid, const char* value,
                                bool replace_key_usage = false) {
     X509Ptr copy(X509_dup(const_cast<X509*>(&cert)));
-    if (replace_key_usage) X509_delete_ext(copy.get(), X509_get_ext_by_NID(copy.get(), NID_key_usage, -1));
+    if (replace_key_usage) {
+      X509_EXTENSION_free(X509_delete_ext(copy.get(), X509_get_ext_by_NID(copy.get(), NID_key_usage, -1)));
+    }
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, ca.cert.get(), copy.get(), nullptr, nullptr, 0);
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
