@@ -60,6 +60,9 @@ std::vector<store::StoredPerson> ToStored(std::vector<pub::PersonEntry>&& entrie
 
 class Applier {
  public:
+  // PRAGMA cache_size during an apply: 64 MiB (negative: KiB).
+  static constexpr std::int64_t kApplyCacheSize = -65536;
+
   Applier(OpenNode& node, cl::Staging& staging, const cl::VerifiedManifest& verified, const cl::SyncPlan& plan,
           const SyncOptions& options, const Clock& clock, SyncSummary& summary)
       : node_(node),
@@ -82,6 +85,16 @@ class Applier {
       for (const auto& c : plan_.chunks) progress_.persons_total += c.persons;
     }
     Report();
+    // A snapshot apply touches index pages all over the file; a larger page
+    // cache for its duration keeps them from being written, evicted and read
+    // back (measured in docs/benchmarks.md). Restored afterwards.
+    AKARI_ASSIGN_OR_RETURN(std::int64_t cache, store_.database().QueryInt("PRAGMA cache_size"));
+    AKARI_TRY(store_.database().Exec("PRAGMA cache_size = " + std::to_string(kApplyCacheSize)));
+    struct RestoreCache {
+      db::Database& db;
+      std::int64_t size;
+      ~RestoreCache() { (void)db.Exec("PRAGMA cache_size = " + std::to_string(size)); }
+    } restore{store_.database(), cache};
     AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store_.database()));
     if (plan_.mode == cl::SyncPlan::Mode::kDelta) {
       for (const auto& d : plan_.chain) AKARI_TRY(ApplyDelta(d));

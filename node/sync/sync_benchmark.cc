@@ -168,6 +168,7 @@ double Ceiling(const std::filesystem::path& publication_region, const pub::Manif
   persons = static_cast<std::int64_t>(entries.size());
   auto store = Must(store::Store::Open(db_path, db_key, {.create = true}), "ceiling store");
   db::Database& db = store.database();
+  Must(db.Exec("PRAGMA cache_size = -65536"), "cache");  // as during an apply (node/sync/node_sync.cc)
   auto person = Must(db.Prepare("INSERT INTO person(id, document) VALUES (?, ?)"), "prepare");
   auto card = Must(db.Prepare("INSERT INTO person_card(key, person_id) VALUES (?, ?)"), "prepare");
   auto ins = Must(db.Prepare("INSERT INTO person_insurance(key, person_id) VALUES (?, ?)"), "prepare");

@@ -152,7 +152,9 @@ class HttpSource final : public PublicationSource {
 
   Result<std::optional<Bytes>> ReadSmall(std::string_view path, std::size_t max_bytes) override {
     AKARI_ASSIGN_OR_RETURN(net::ClientResponse r, GetWithRetries(path, {}));
-    if (r.status == 404) return std::optional<Bytes>();
+    // Object stores answer 403 for a key that does not exist when listing
+    // is not allowed; both mean "no such file" (e.g. the end of the root chain).
+    if (r.status == 404 || r.status == 403) return std::optional<Bytes>();
     if (r.status != 200) return UnexpectedStatus(path, r);
     if (r.body.size() > max_bytes) {
       return MakeError(SyncErrc::kCorruptDocument, net::JoinUrl(base_, path) + " is larger than the " +

@@ -28,7 +28,8 @@ class PublicationSource {
   // "http://…/" or the directory, for messages.
   virtual std::string Describe() const = 0;
 
-  // A whole small file, or nullopt when the source has no such file.
+  // A whole small file, or nullopt when the source has no such file (HTTP
+  // 404 or 403).
   // Errors: kUnreachable, kTimeout, kHttp (unexpected status), kIo,
   // kCorruptDocument (larger than `max_bytes`).
   [[nodiscard]] virtual Result<std::optional<Bytes>> ReadSmall(std::string_view path, std::size_t max_bytes) = 0;
