@@ -291,7 +291,7 @@ class RegionMedicinesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     RegionOptions o;
-    o.persons = 3000;
+    o.persons = 2000;
     o.seed = 11;
     o.as_of = kAsOf;
     records_ = new std::vector<sync::PersonRecord>();
