@@ -14,8 +14,11 @@ crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body) {
 }
 
 Result<std::pair<std::int64_t, crypto::Hash32>> AuditLog::Head() {
-  AKARI_ASSIGN_OR_RETURN(store::Statement s,
-                         store_.database().Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  if (!head_statement_) {
+    AKARI_ASSIGN_OR_RETURN(head_statement_,
+                           store_.database().Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  }
+  store::Statement& s = *head_statement_;
   AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
   std::pair<std::int64_t, crypto::Hash32> head{0, {}};
   if (row) {
@@ -43,10 +46,12 @@ Result<std::int64_t> AuditLog::Append(const AuditEvent& event) {
   const std::string text = body.dump();  // object keys are sorted: canonical
   const crypto::Hash32 hash = AuditEntryHash(head.second, text);
   const crypto::Ed25519Signature sig = crypto::Sign(signing_key_, hash);
-  AKARI_ASSIGN_OR_RETURN(store::Statement insert,
-                         db.Prepare("INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) "
-                                    "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  AKARI_TRY(insert.Bind(1, seq)
+  if (!insert_statement_) {
+    AKARI_ASSIGN_OR_RETURN(insert_statement_,
+                           db.Prepare("INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  }
+  AKARI_TRY(insert_statement_->Bind(1, seq)
                 .Bind(2, ToUnixSeconds(at))
                 .Bind(3, event.event)
                 .BindBlob(4, AsBytes(text))

@@ -77,6 +77,9 @@ class AuditLog {
   const crypto::SecretBuffer& signing_key_;
   crypto::Ed25519PublicKey public_key_;
   const Clock& clock_;
+  // Prepared on first use and kept: every record opened appends an entry.
+  std::optional<store::Statement> head_statement_;
+  std::optional<store::Statement> insert_statement_;
 };
 
 // The hash of one entry (exposed for tests and for independent verifiers).

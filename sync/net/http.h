@@ -63,7 +63,9 @@ struct Response {
   static Response File(std::filesystem::path path, std::string_view content_type);
 };
 
-using Handler = std::function<Response(const Request&)>;
+// Handlers may take the request by const or non-const reference; the server
+// wipes the request body after the handler returns (bodies carry PINs).
+using Handler = std::function<Response(Request&)>;
 
 // Routes by method and path. Patterns are literal segments or "{name}"
 // (one segment, placed in Request::params) or a final "{name...}" (the rest

@@ -1,5 +1,6 @@
 #include "sync/net/http_server.h"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -28,6 +29,27 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 thread_local int t_worker = 0;
+
+// Overwrites memory before returning it: request bytes (PINs, personal
+// data) must not linger in freed heap blocks.
+template <typename T>
+struct WipingAllocator {
+  using value_type = T;
+  WipingAllocator() = default;
+  template <typename U>
+  WipingAllocator(const WipingAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    Wipe(p, n * sizeof(T));
+    std::allocator<T>().deallocate(p, n);
+  }
+  static void Wipe(void* p, std::size_t n) noexcept {
+    volatile unsigned char* v = static_cast<volatile unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i) v[i] = 0;
+  }
+  friend bool operator==(const WipingAllocator&, const WipingAllocator&) { return true; }
+};
+using WipingBuffer = beast::basic_flat_buffer<WipingAllocator<char>>;
 
 // The parts of a file a Range header asks for.
 struct ByteRange {
@@ -109,7 +131,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   ServerImpl& server_;
   Stream stream_;
   std::string remote_;
-  beast::flat_buffer buffer_;
+  WipingBuffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
   std::chrono::steady_clock::time_point started_;
@@ -276,6 +298,7 @@ void Session<Stream>::OnRead(beast::error_code ec) {
     return Respond(Response::Error(400, "bad_target", "the request path or query is malformed"), nullptr, false);
   }
   Response response = server_.Handle(req);
+  WipingAllocator<char>::Wipe(req.body.data(), req.body.size());
   Respond(std::move(response), &req, raw.keep_alive() && !server_.stopping());
 }
 
@@ -413,19 +436,49 @@ void ServerImpl::DoAccept() {
                           [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
+// Answers 503 to a connection over the cap, then half-closes and drains
+// what the client sends until it closes (or 5 s pass): closing with unread
+// input would make the kernel send a reset, and the client would see a
+// broken connection instead of the answer.
+class BusyReply : public std::enable_shared_from_this<BusyReply> {
+ public:
+  explicit BusyReply(tcp::socket socket) : stream_(std::move(socket)) {
+    response_.result(http::status::service_unavailable);
+    response_.version(11);
+    response_.set(http::field::content_type, "application/json; charset=utf-8");
+    response_.set(http::field::retry_after, "1");
+    response_.body() =
+        R"({"error":{"code":"busy","message":"the server is at its connection limit; retry in a moment"}})";
+    response_.keep_alive(false);
+    response_.prepare_payload();
+  }
+
+  void Start() {
+    stream_.expires_after(std::chrono::seconds(5));
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      beast::error_code ignored;
+      if (ec) return self->stream_.socket().close(ignored);
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->Drain();
+    });
+  }
+
+ private:
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) return self->Drain();
+      beast::error_code ignored;
+      self->stream_.socket().close(ignored);
+    });
+  }
+
+  beast::tcp_stream stream_;
+  http::response<http::string_body> response_;
+  std::array<char, 4096> drain_{};
+};
+
 void ServerImpl::RejectBusy(tcp::socket socket) {
-  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
-  res->set(http::field::content_type, "application/json; charset=utf-8");
-  res->set(http::field::retry_after, "1");
-  res->body() = R"({"error":{"code":"busy","message":"the server is at its connection limit; retry in a moment"}})";
-  res->keep_alive(false);
-  res->prepare_payload();
-  stream->expires_after(std::chrono::seconds(5));
-  http::async_write(*stream, *res, [stream, res](beast::error_code, std::size_t) {
-    beast::error_code ignored;
-    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  });
+  std::make_shared<BusyReply>(std::move(socket))->Start();
 }
 
 void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
