@@ -411,11 +411,15 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
     Applier applier(node, staging, *verified, plan, options, clock, summary);
     auto applied = applier.Run();
     if (applied) break;
-    // A delta chain that does not reproduce the snapshot is abandoned for
-    // the snapshot itself, once.
-    if (attempt == 0 && plan.mode == cl::SyncPlan::Mode::kDelta && applied.error().code == SyncErrc::kMixAndMatch) {
+    // The node's persons differ from what its version and chunk list say
+    // (a delta or a chunk-wise sync would not reproduce the snapshot): the
+    // snapshot itself replaces them, once. Staged objects are kept.
+    if (attempt == 0 && applied.error().code == SyncErrc::kMixAndMatch && !plan.replace_all) {
       summary.persons_inserted = summary.persons_removed = 0;
-      plan = cl::PlanFullSync(m, held);
+      cl::HeldState fresh = held;
+      fresh.chunk_ids.clear();
+      fresh.staged = staging.Present();
+      plan = cl::PlanFullSync(m, fresh);
       continue;
     }
     return refuse(applied.error(), m.version);

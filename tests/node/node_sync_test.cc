@@ -432,6 +432,22 @@ TEST_F(NodeSyncTest, AnInterruptedSyncAppliesNothingAndTheNextFetchesOnlyWhatIsM
   EXPECT_EQ(Persons(), 40);
 }
 
+TEST_F(NodeSyncTest, ANodeWhoseDataDriftedIsRepairedFromTheSnapshot) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  // Damage the node's data behind the store's back (a person lost).
+  ASSERT_TRUE(node_->store.DeletePersons(std::vector<std::int64_t>{17}));
+  testing::AddDispensing(persons_[1], 20261102, 11);
+  Import(20261101);
+  Publish();
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->mode, "full");  // the delta would have left 39 persons
+  EXPECT_EQ(Persons(), 40);
+  EXPECT_TRUE(*node_->store.ReadPerson(17));
+  EXPECT_EQ(DataVersion(), 2);
+}
+
 TEST_F(NodeSyncTest, DocumentsCompressedWithTheHubsDictionaryDecodeOnTheNode) {
   persons_ = testing::SampleRegion(400);
   Import(20261101);
