@@ -13,10 +13,9 @@ struct PrefixRule {
 };
 
 // 薬効分類 prefixes (日本標準商品分類 87xxxx; YJ digits 1-4).
-constexpr std::array<PrefixRule, 12> kPrefixRules = {{
+constexpr auto kPrefixRules = std::to_array<PrefixRule>({
     {"2492", RiskClass::kInsulin},       // インスリン製剤
     {"396", RiskClass::kAntidiabetic},   // 糖尿病用剤
-    {"2499", RiskClass::kAntidiabetic},  // GLP-1 receptor agonists sit in その他のホルモン剤
     {"333", RiskClass::kAnticoagulant},  // 血液凝固阻止剤 (warfarin 3332, DOACs 3339)
     {"3399", RiskClass::kAntiplatelet},  // aspirin 3399007, clopidogrel 3399008 …
     {"113", RiskClass::kAntiepileptic},  // 抗てんかん剤
@@ -26,22 +25,40 @@ constexpr std::array<PrefixRule, 12> kPrefixRules = {{
     {"116", RiskClass::kAntiparkinson},  // 抗パーキンソン剤
     {"243", RiskClass::kThyroid},        // 甲状腺・副甲状腺ホルモン剤
     {"2190", RiskClass::kDialysis},      // phosphate binders (その他の循環器官用薬)
-}};
+});
 
 // Catch-all classes resolved by ingredient (一般名 as written in 薬剤情報).
-constexpr std::array<std::string_view, 8> kImmunosuppressants = {
-    "タクロリムス", "シクロスポリン", "ミコフェノール酸", "アザチオプリン",
-    "エベロリムス", "ミゾリビン",     "バシリキシマブ",   "メトトレキサート"};
-constexpr std::array<std::string_view, 18> kAntiretrovirals = {
-    "ドルテグラビル", "ビクテグラビル", "ラルテグラビル", "エルビテグラビル", "カボテグラビル", "エムトリシタビン",
-    "テノホビル",     "アバカビル",     "ダルナビル",     "リトナビル",       "リルピビリン",   "ドラビリン",
-    "エファビレンツ", "ジドブジン",     "ラミブジン",     "ネビラピン",       "マラビロク",     "レナカパビル"};
+// GLP-1 receptor agonists sit in 2499 その他のホルモン剤 beside leuprorelin,
+// goserelin and octreotide, which are not antidiabetics.
+constexpr auto kGlp1Agonists = std::to_array<std::string_view>(
+    {"リラグルチド", "デュラグルチド", "セマグルチド", "エキセナチド", "リキシセナチド", "チルゼパチド"});
+constexpr auto kImmunosuppressants =
+    std::to_array<std::string_view>({"タクロリムス", "シクロスポリン", "ミコフェノール酸", "アザチオプリン",
+                                     "エベロリムス", "ミゾリビン", "バシリキシマブ", "メトトレキサート"});
+constexpr auto kAntiretrovirals = std::to_array<std::string_view>(
+    {"ドルテグラビル", "ビクテグラビル", "ラルテグラビル", "エルビテグラビル", "カボテグラビル", "エムトリシタビン",
+     "テノホビル", "アバカビル", "ダルナビル", "リトナビル", "リルピビリン", "ドラビリン", "エファビレンツ",
+     "ジドブジン", "ラミブジン", "ネビラピン", "マラビロク", "レナカパビル"});
 // Products of those ingredients licensed for hepatitis B only (ゼフィックス
 // lamivudine, テノゼット and ベムリディ tenofovir): not 抗HIV薬.
-constexpr std::array<std::string_view, 3> kHepatitisBOnly = {"6250020", "6250024F1030", "6250045"};
+constexpr auto kHepatitisBOnly = std::to_array<std::string_view>({"6250020", "6250024F1030", "6250045"});
 // Under 2190 only: calcium carbonate elsewhere (antacids, 2344) is not a binder.
-constexpr std::array<std::string_view, 6> kPhosphateBinders = {
-    "セベラマー", "炭酸ランタン", "クエン酸第二鉄", "スクロオキシ水酸化鉄", "沈降炭酸カルシウム", "ビキサロマー"};
+constexpr auto kPhosphateBinders = std::to_array<std::string_view>(
+    {"セベラマー", "炭酸ランタン", "クエン酸第二鉄", "スクロオキシ水酸化鉄", "沈降炭酸カルシウム", "ビキサロマー"});
+
+// Digits 5-7 of a YJ code name the ingredient within its class, and their
+// range the route: 001-399 internal, 400-699 injection, 700-999 external.
+bool IsExternal(std::string_view yj_code) {
+  if (yj_code.size() < 7) return false;
+  const char c = yj_code[4];
+  return c >= '7' && c <= '9';
+}
+
+// Classes whose external forms are not the interruption risk the flag is
+// for: heparinoid creams (ヒルドイド, 3339), tacrolimus ointment.
+bool SystemicOnly(RiskClass c) {
+  return c == RiskClass::kAnticoagulant || c == RiskClass::kAntiplatelet || c == RiskClass::kImmunosuppressant;
+}
 
 bool ContainsAny(std::string_view text, std::span<const std::string_view> needles) {
   return std::any_of(needles.begin(), needles.end(),
@@ -118,9 +135,9 @@ std::vector<RiskClass> ClassifyMedicine(std::string_view yj_code, std::string_vi
       out.push_back(rule.risk);
     }
   }
-  if (ContainsAny(ingredient, kImmunosuppressants) && !yj_code.starts_with("26")) {
-    out.push_back(RiskClass::kImmunosuppressant);  // topical tacrolimus (26xx) is not systemic
-  }
+  if (yj_code.starts_with("2499") && ContainsAny(ingredient, kGlp1Agonists)) out.push_back(RiskClass::kAntidiabetic);
+  if (ContainsAny(ingredient, kImmunosuppressants)) out.push_back(RiskClass::kImmunosuppressant);
+  if (IsExternal(yj_code)) std::erase_if(out, SystemicOnly);
   const bool hepatitis_b_only = std::any_of(kHepatitisBOnly.begin(), kHepatitisBOnly.end(),
                                             [&](std::string_view p) { return yj_code.starts_with(p); });
   if (yj_code.starts_with("625") && ContainsAny(ingredient, kAntiretrovirals) && !hepatitis_b_only) {

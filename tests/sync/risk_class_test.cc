@@ -35,6 +35,20 @@ TEST(RiskClassTest, AntiretroviralsIncludeLamivudineButNotHepatitisBProducts) {
   EXPECT_TRUE(ClassifyMedicine("6250045F1023", "テノホビル アラフェナミドフマル酸塩").empty());  // ベムリディ
 }
 
+TEST(RiskClassTest, ExternalFormsOfSystemicClassesAreNotFlagged) {
+  EXPECT_TRUE(ClassifyMedicine("3339950M1270", "ヘパリン類似物質").empty());  // ヒルドイドソフト軟膏
+  EXPECT_EQ(ClassifyMedicine("3339001F1023", "ダビガトランエテキシラート"),
+            std::vector<RiskClass>{RiskClass::kAnticoagulant});
+  EXPECT_EQ(ClassifyMedicine("3334400A1036", "ヘパリンナトリウム"), std::vector<RiskClass>{RiskClass::kAnticoagulant});
+}
+
+TEST(RiskClassTest, OnlyGlp1AgonistsIn2499AreAntidiabetic) {
+  EXPECT_EQ(ClassifyMedicine("2499416G1026", "デュラグルチド（遺伝子組換え）"),
+            std::vector<RiskClass>{RiskClass::kAntidiabetic});
+  EXPECT_TRUE(ClassifyMedicine("2499407G1020", "リュープロレリン酢酸塩").empty());
+  EXPECT_TRUE(ClassifyMedicine("2499403A1024", "オクトレオチド酢酸塩").empty());
+}
+
 TEST(RiskClassTest, PhosphateBindersMarkDialysisOnlyInTheirClass) {
   EXPECT_EQ(ClassifyMedicine("2190024F1023", "沈降炭酸カルシウム"), std::vector<RiskClass>{RiskClass::kDialysis});
   EXPECT_TRUE(ClassifyMedicine("2344009C1030", "沈降炭酸カルシウム").empty());  // as an antacid
