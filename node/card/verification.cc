@@ -405,6 +405,9 @@ class Verification {
       claim["certificate"] = {{"issuer", out_.certificate->issuer},
                               {"serial", out_.certificate->serial},
                               {"not_after", FormatUtc(out_.certificate->not_after)}};
+      // The hub resolves the person through its own card links with this
+      // key (the link may be newer than this node's snapshot).
+      claim["card_key"] = ToHex(sync::CardLinkKey(details_.issuer_der, details_.serial));
     }
     return claim;
   }
