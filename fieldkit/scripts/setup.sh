@@ -17,6 +17,8 @@ PACKAGES=(
   pcscd vsmartcard-vpcd opensc
   # a static web server for publication tests, a browser for UI tests
   nginx-light chromium
+  # Japanese glyphs for the browser tests' screenshots and printed PDFs (3.5 MB)
+  fonts-ipafont-gothic
   # tools the scripts use
   curl ca-certificates procps psmisc
 )

@@ -135,6 +135,8 @@ void Service::Impl::AddRoutes() {
   Route("PUT", "/v1/mode", Permission::kAdmin, &Impl::ModePut);
   Route("GET", "/v1/checks", Permission::kOperator, &Impl::ChecksList);
   Route("POST", "/v1/checks/insurance", Permission::kEligibility, &Impl::InsuranceCheck);
+  Route("POST", "/v1/checks/self-reported", Permission::kEligibility, &Impl::SelfReportedCheck);
+  Route("GET", "/v1/checks/report", Permission::kEligibility, &Impl::ReconciliationReportGet);
   Route("GET", "/v1/cards/readers", Permission::kEligibility, &Impl::CardReaders);
   Route("POST", "/v1/cards/probe", Permission::kEligibility, &Impl::CardProbe);
   Route("POST", "/v1/cards/verify", Permission::kEligibility, &Impl::CardVerify);

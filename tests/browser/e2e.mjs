@@ -218,6 +218,40 @@ await scenario("disaster search needs disaster mode, finds the patient and recor
   await page.screenshot({ path: join(artifacts, "disaster.png"), fullPage: true });
 });
 
+await scenario("an evacuee with no record is recorded as self-reported and the reconciliation page lists the checks", async () => {
+  await page.click("#nav-home");
+  await page.click("#go-search");
+  await page.fill("#s-kana", "ノト ハナコ");
+  await page.selectOption('#s-birth select[data-part="era"]', "western");
+  await page.fill('#s-birth input[data-part="year"]', "1952");
+  await page.selectOption('#s-birth select[data-part="month"]', "3");
+  await page.selectOption('#s-birth select[data-part="day"]', "4");
+  await page.fill("#s-reason", "県外からの避難者、書類なし");
+  await page.click("#s-submit");
+  await page.waitForSelector("#s-self:not([hidden])");
+  await page.click("#s-self-go");
+  await page.waitForSelector("#sr-kana");
+  await page.fill("#sr-name", "能登　花子");
+  await page.fill("#sr-kana", "ノト ハナコ");
+  await page.selectOption('#sr-birth select[data-part="era"]', "western");
+  await page.fill('#sr-birth input[data-part="year"]', "1952");
+  await page.selectOption('#sr-birth select[data-part="month"]', "3");
+  await page.selectOption('#sr-birth select[data-part="day"]', "4");
+  await page.check('input[name="sr-sex"][value="female"]');
+  await page.fill("#sr-insurer", "高岡市国保");
+  await page.fill("#sr-contact", "090-0000-0000");
+  await page.click("#sr-submit");
+  await page.waitForSelector("#r-status");
+  const method = await page.textContent("#r-check");
+  check(method.includes("本人申告"), `self-reported method not shown: "${method}"`);
+  await page.click("#nav-home");
+  await page.click("#go-report");
+  await page.waitForSelector("#rp-counts");
+  const counts = await page.textContent("#rp-counts");
+  check(/未照合 [1-9]/.test(counts), `pending checks not counted: "${counts}"`);
+  await page.screenshot({ path: join(artifacts, "report.png"), fullPage: true });
+});
+
 await scenario("no Content-Security-Policy violations or script errors", async () => {
   check(problems.length === 0, problems.join("; "));
 });

@@ -10,6 +10,7 @@
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/service/person_summary.h"
+#include "sync/reconcile/protocol.h"
 #include "tests/node/service_fixture.h"
 #include "tests/testing/sample_records.h"
 #include "tests/testing/temp_dir.h"
@@ -640,6 +641,84 @@ TEST_F(ServiceTest, TheWholeWorkflowLeavesAVerifiableAuditLog) {
   for (const json& e : AuditEntries()) events.push_back(e["event"]);
   EXPECT_EQ(events, (std::vector<std::string>{"login.ok", "mode.change", "login.ok", "check.record", "record.open",
                                               "login.failed"}));
+}
+
+}  // namespace
+}  // namespace akari::node
+
+namespace akari::node {
+namespace {
+
+TEST_F(ServiceTest, SelfReportedChecksNeedDisasterModeAndRecordWhatWasStated) {
+  const std::string clerk = Login("clerk1");
+  const json stated = {{"name", "能登　花子"},      {"name_kana", "ノト ハナコ"}, {"birth_date", "1952-03-04"},
+                       {"sex", "female"},           {"address", "富山県高岡市"},  {"insurer", "高岡市国保"},
+                       {"contact", "090-0000-0000"}};
+  Answer off = Post("/v1/checks/self-reported", stated, clerk);
+  EXPECT_EQ(off.status, 403);
+  EXPECT_EQ(off.body["error"]["code"], "disaster_mode_off");
+  DeclareDisaster();
+  Answer a = Post("/v1/checks/self-reported", stated, clerk);
+  ASSERT_EQ(a.status, 201) << a.raw.body;
+  EXPECT_EQ(a.body["check"]["method"], "self_reported");
+  EXPECT_EQ(a.body["check"]["assurance"], "self_reported");
+  EXPECT_EQ(a.body["answer"]["status"], "unknown_person");
+  CheckQueue queue(node_.store, node_.keystore.node_id(), node_.keystore.signing_secret_key(), clock_);
+  auto recorded = queue.Get(a.body["check"]["id"].get<std::string>());
+  ASSERT_TRUE(recorded && *recorded);
+  const json body = json::parse((*recorded)->body);
+  EXPECT_EQ(body["claim"]["name_kana"], "ノト ハナコ");
+  EXPECT_EQ(body["claim"]["sex"], 2);
+  EXPECT_EQ(body["claim"]["insurer"], "高岡市国保");
+  EXPECT_EQ(AuditEvents("check.record").back()["detail"]["method"], "self_reported");
+
+  json bad = stated;
+  bad["name_kana"] = "能登";
+  EXPECT_EQ(Post("/v1/checks/self-reported", bad, clerk).body["error"]["code"], "invalid_kana");
+  bad = stated;
+  bad["sex"] = "x";
+  EXPECT_EQ(Post("/v1/checks/self-reported", bad, clerk).body["error"]["code"], "invalid_sex");
+  bad = stated;
+  bad["telephone"] = "1";
+  EXPECT_EQ(Post("/v1/checks/self-reported", bad, clerk).status, 400);
+  // Someone on record must be found through the disaster search instead.
+  const sync::PersonRecord r = testing::SamplePerson(15);
+  json known = stated;
+  known["name_kana"] = r.person.name_kana;
+  known["birth_date"] = sync::FormatDate(r.person.birth_date);
+  Answer on_record = Post("/v1/checks/self-reported", known, clerk);
+  EXPECT_EQ(on_record.status, 409);
+  EXPECT_EQ(on_record.body["error"]["code"], "person_on_record");
+}
+
+TEST_F(ServiceTest, ReconciliationReportListsChecksWhoseClaimMustChange) {
+  const std::string clerk = Login("clerk1");
+  Answer check = Post("/v1/checks/insurance", NumbersOf(4), clerk);
+  ASSERT_EQ(check.status, 200) << check.raw.body;
+  Answer none = Send("GET", "/v1/checks/report", "", clerk);
+  ASSERT_EQ(none.status, 200) << none.raw.body;
+  EXPECT_EQ(none.body["pending"], 1);
+  EXPECT_EQ(none.body["changed"], 0);
+  // The hub answers: not covered on the day of the visit.
+  sync::reconcile::CheckAnswer answer;
+  answer.check_id = check.body["check"]["id"];
+  answer.outcome = sync::reconcile::Outcome::kNotCovered;
+  answer.qualification_validity = 2;
+  answer.ended_coverage = {{"insurer_number", "01170016"}, {"valid_to", "2026-10-01"}, {"loss_reason", 3}};
+  auto s = node_.store.database().Prepare(
+      "INSERT INTO check_result(check_seq, received_at, outcome, body) VALUES (1, 0, 'not_covered', ?)");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->BindBlob(1, AsBytes(sync::reconcile::AnswerToJson(answer).dump())).Run());
+  ASSERT_TRUE(node_.store.database().Exec("INSERT INTO check_upload(check_seq, acknowledged_at) VALUES (1, 0)"));
+  Answer report = Send("GET", "/v1/checks/report?since=2026-10-01", "", clerk);
+  ASSERT_EQ(report.status, 200) << report.raw.body;
+  EXPECT_EQ(report.body["changed"], 1);
+  ASSERT_EQ(report.body["entries"].size(), 1u);
+  EXPECT_EQ(report.body["entries"][0]["action"], "patient_not_covered");
+  EXPECT_EQ(report.body["entries"][0]["patient"]["name"], testing::SamplePerson(4).person.name);
+  EXPECT_EQ(Send("GET", "/v1/checks/report?since=2026-12-01", "", clerk).body["total"], 0);
+  EXPECT_EQ(Send("GET", "/v1/checks/report?since=yesterday", "", clerk).status, 400);
+  EXPECT_EQ(Send("GET", "/v1/checks/report").status, 401);
 }
 
 }  // namespace

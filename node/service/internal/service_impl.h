@@ -95,6 +95,9 @@ struct Service::Impl {
   net::Response ChecksList(Call& call);
   // api_checks.cc
   net::Response InsuranceCheck(Call& call);
+  // api_reconcile.cc
+  net::Response SelfReportedCheck(Call& call);
+  net::Response ReconciliationReportGet(Call& call);
   // api_cards.cc
   net::Response CardReaders(Call& call);
   net::Response CardProbe(Call& call);

@@ -338,6 +338,7 @@
     onClick($("#go-manual", view), () => go("manual"));
     onClick($("#go-search", view), () => go("search"));
     onClick($("#go-checks", view), () => go("checks"));
+    onClick($("#go-report", view), () => go("report"));
     onClick($("#go-admin", view), () => go("admin"));
   }
 
@@ -445,6 +446,7 @@
     const view = render("tpl-search");
     const birth = makeBirthInput($("#s-birth", view));
     $("#s-off", view).hidden = state.status && state.status.mode === "disaster";
+    onClick($("#s-self-go", view), () => go("self"));
     onClick($("#s-submit", view), async () => {
       const body = {
         kana_name: $("#s-kana", view).value.trim(),
@@ -464,6 +466,7 @@
       }
       showMessage(r.body.results.length ? "" : t("search.none"), "info");
       $("#s-truncated", view).hidden = !r.body.truncated;
+      $("#s-self", view).hidden = false;
       r.body.results.forEach((p) => {
         const dl = el("dl", { cls: "facts" });
         personFacts(dl, p);
@@ -479,6 +482,34 @@
         });
         list.appendChild(el("li", {}, [dl, pick]));
       });
+    });
+  }
+
+  // A patient this node holds no record of: record what they state.
+  function viewSelfReport() {
+    const view = render("tpl-self");
+    const birth = makeBirthInput($("#sr-birth", view));
+    onClick($("#sr-submit", view), async () => {
+      const sex = view.querySelector('input[name="sr-sex"]:checked');
+      const body = {
+        name_kana: $("#sr-kana", view).value.trim(),
+        birth_date: birth(),
+        sex: sex ? sex.value : "",
+      };
+      [["name", "#sr-name"], ["address", "#sr-address"], ["insurer", "#sr-insurer"], ["contact", "#sr-contact"]].forEach(
+        ([key, selector]) => {
+          const value = $(selector, view).value.trim();
+          if (value) body[key] = value;
+        },
+      );
+      const r = await api("POST", "/v1/checks/self-reported", body);
+      if (r.status !== 201) {
+        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        return;
+      }
+      showMessage("");
+      state.answer = r.body;
+      go("result");
     });
   }
 
@@ -646,6 +677,66 @@
     });
   }
 
+  function coverageLine(c) {
+    if (!c) return "";
+    const parts = [c.insurer_number, c.insurer_name || "", (c.symbol || "-") + "・" + (c.number || "")];
+    if (c.branch) parts.push(t("manual.branch") + " " + c.branch);
+    if (typeof c.copay_percent === "number") parts.push(c.copay_percent / 10 + t("report.copay"));
+    return parts.filter((x) => x).join("  ");
+  }
+
+  async function viewReport() {
+    const view = render("tpl-report");
+    const r = await api("GET", "/v1/checks/report");
+    if (r.status !== 200) {
+      if (r.status !== 401) showMessage(errorText(r.body, r.status));
+      return;
+    }
+    const b = r.body;
+    $("#rp-counts", view).textContent = t("report.counts")
+      .replace("{total}", b.total)
+      .replace("{pending}", b.pending)
+      .replace("{confirmed}", b.confirmed)
+      .replace("{changed}", b.changed);
+    $("#rp-none", view).hidden = b.entries.length > 0;
+    const groups = $("#rp-groups", view);
+    let current = null;
+    let tbody = null;
+    b.entries.forEach((e) => {
+      if (e.action !== current) {
+        current = e.action;
+        groups.appendChild(el("h2", { cls: "report-group " + e.action, text: t("report.action." + e.action) }));
+        const table = el("table", { cls: "checks" }, [
+          el("thead", {}, [
+            el("tr", {}, [
+              el("th", { text: t("checks.time") }),
+              el("th", { text: t("report.patient") }),
+              el("th", { text: t("report.billed") }),
+              el("th", { text: t("report.correct") }),
+            ]),
+          ]),
+        ]);
+        tbody = el("tbody");
+        table.appendChild(tbody);
+        groups.appendChild(table);
+      }
+      const hub = e.hub || {};
+      const correct = hub.coverage
+        ? coverageLine(hub.coverage)
+        : hub.ended_coverage
+          ? t("report.ended").replace("{date}", hub.ended_coverage.valid_to || "")
+          : hub.detail || "";
+      tbody.appendChild(
+        el("tr", {}, [
+          el("td", { text: formatTime(e.visited_at) }),
+          el("td", { text: [e.patient.name, e.patient.name_kana, e.patient.birth_date].filter((x) => x).join(" / ") }),
+          el("td", { text: coverageLine(e.local.coverage) || t("result." + e.local.status) }),
+          el("td", { text: correct }),
+        ]),
+      );
+    });
+  }
+
   function viewAdmin() {
     const view = render("tpl-admin");
     const on = state.status && state.status.mode === "disaster";
@@ -691,6 +782,10 @@
         return viewManual();
       case "search":
         return viewSearch();
+      case "self":
+        return viewSelfReport();
+      case "report":
+        return viewReport();
       case "result":
         return viewResult();
       case "person":
