@@ -5,8 +5,8 @@
 //   public            GET /v1/status, the UI's static files, POST /v1/login
 //   any operator      GET /v1/session, POST /v1/logout, GET /v1/checks
 //   eligibility       card readers, probe and verification, check by insurance numbers,
-//                     disaster search and selection: clerk, doctor,
-//                     pharmacist, nurse
+//                     disaster search and selection, self-reported checks,
+//                     the reconciliation report: clerk, doctor, pharmacist, nurse
 //   clinical          GET /v1/persons/{id} (medications, checkups): doctor,
 //                     pharmacist, nurse
 //   admin             PUT /v1/mode
