@@ -60,9 +60,11 @@ Result<VerifiedManifest> CheckManifest(SignedManifest signed_manifest, const Roo
     return MakeError(SyncErrc::kWrongRegion, "the manifest is for region " + m.region + ", this node serves region " +
                                                  state.region + "; check --hub or --from. Nothing was changed");
   }
-  if (m.root_version != root.version) {
-    return MakeError(SyncErrc::kMixAndMatch, "the manifest was signed under root metadata version " +
-                                                 std::to_string(m.root_version) + " but the newest root is version " +
+  // Signed by the newest root's manifest keys already; a manifest naming a
+  // root this node cannot find was put together from files of different times.
+  if (m.root_version > root.version) {
+    return MakeError(SyncErrc::kMixAndMatch, "the manifest names root metadata version " +
+                                                 std::to_string(m.root_version) + " but the newest the source has is " +
                                                  std::to_string(root.version) +
                                                  "; the publication mixes files of different times. Nothing was "
                                                  "changed; try again later or use another copy");

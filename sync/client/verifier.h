@@ -81,7 +81,7 @@ struct SignedManifest {
 
 // The remaining checks of a signed manifest. Errors (each leaves the node
 // unchanged): kWrongRegion, kRolledBack (older than data_version),
-// kMixAndMatch (signed under another root version, or a different manifest
+// kMixAndMatch (naming a root version the source lacks, or a different manifest
 // for the version already applied), kExpired (unless accept_expired),
 // kNoEnvelope. A local clock behind trusted time is not an error: the
 // trusted time is used instead and clock_behind reported.

@@ -291,6 +291,31 @@ TEST_F(NodeSyncTest, ManifestForAnotherRegionIsRefused) {
   ExpectRefused(Sync(), SyncErrc::kWrongRegion, std::nullopt, 0);
 }
 
+TEST_F(NodeSyncTest, ASecondManifestUnderAnAppliedVersionIsRefused) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) { j["expires"] = "2026-12-31T00:00:00Z"; });
+  ExpectRefused(Sync(), SyncErrc::kMixAndMatch, 1, 40);
+}
+
+TEST_F(NodeSyncTest, AManifestNamingARootTheSourceLacksIsRefused) {
+  Publish();
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) { j["root_version"] = 2; });
+  ExpectRefused(Sync(), SyncErrc::kMixAndMatch, std::nullopt, 0);
+}
+
+TEST_F(NodeSyncTest, ARootRotationThatKeepsTheManifestKeyKeepsTheManifestValid) {
+  Publish();
+  ASSERT_TRUE(hub::RotateKeys(hub_->store, {.root_keys = true}, clock_));
+  ASSERT_TRUE(hub::WriteRootFiles(hub_->store, hub_->publication_root()));
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->new_root_versions, 1);
+  EXPECT_EQ(DataVersion(), 1);
+}
+
 TEST_F(NodeSyncTest, ARemovedNodeHasNoEnvelopeAndKeepsItsData) {
   Publish();
   ASSERT_TRUE(Sync());
