@@ -13,6 +13,7 @@
 #include "node/service/errors.h"
 #include "node/service/service.h"
 #include "node/service/tls_identity.h"
+#include "node/sync/hub_link.h"
 #include "sync/net/http_server.h"
 
 namespace akari::cli {
@@ -61,6 +62,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     std::string reader;
     std::string facility;
     bool tls = false;
+    bool offline = false;
+    int hub_interval_s = 60;
     int threads = 4;
     int max_connections = 512;
     PassphraseSource passphrase;
@@ -75,6 +78,13 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
   cmd->add_option("--reader", opts->reader, "PC/SC reader for card checks when the request names none");
   cmd->add_option("--facility", opts->facility, "医療機関コード or site name recorded with every check");
   cmd->add_flag("--tls", opts->tls, "Use TLS on loopback too (always on for other addresses)");
+  cmd->add_flag("--offline", opts->offline,
+                "Do not contact the hub (by default, an enrolled node uploads its checks and syncs in the "
+                "background whenever the hub is reachable)");
+  cmd->add_option("--hub-interval", opts->hub_interval_s,
+                  "Seconds between background rounds with the hub while it answers (default 60; retries back "
+                  "off from 5 s to 5 min while it does not)")
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--threads", opts->threads, "Worker threads (default 4)")->check(CLI::Range(1, 64));
   cmd->add_option("--max-connections", opts->max_connections, "Open connections at most (default 512)")
       ->check(CLI::Range(1, 100000));
@@ -112,9 +122,25 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     Print("Serving node " + node.keystore.node_id() + " at " + url + " (staff UI at /, API at /v1/)");
     if (service_options.tls_fingerprint)
       Print("TLS certificate fingerprint (SHA-256): " + crypto::FormatFingerprint(*service_options.tls_fingerprint));
+    // The link thread owns node.store from here until it is stopped; the
+    // service uses its own connections.
+    std::unique_ptr<node::HubLink> link;
+    if (!opts->offline) {
+      node::HubLinkOptions link_options;
+      link_options.interval = std::chrono::seconds(opts->hub_interval_s);
+      link_options.first_retry = std::min<std::chrono::milliseconds>(link_options.first_retry, link_options.interval);
+      if (auto started = node::HubLink::Start(node, link_options); started) {
+        link = std::move(*started);
+        Print("Reconciling checks and syncing with the hub in the background (every " +
+              std::to_string(opts->hub_interval_s) + " s while it answers; --offline turns this off)");
+      } else {
+        Print("Not enrolled with a hub: checks stay queued here (akari enroll, then they are sent on their own)");
+      }
+    }
     Print("Stop with Ctrl-C (SIGINT) or SIGTERM");
     std::fflush(stdout);
     http->RunUntilSignalled();
+    if (link) link->Stop();
     http.reset();
     service.reset();
     AKARI_TRY(audit.Append({"service.stop", "system", std::nullopt, nlohmann::json::object()}));

@@ -16,6 +16,7 @@
 #include "node/cli/cli.h"
 #include "node/store/meta_keys.h"
 #include "node/sync/enroll.h"
+#include "node/sync/hub_link.h"
 #include "node/sync/node_sync.h"
 #include "sync/errors.h"
 
@@ -103,6 +104,7 @@ void RegisterSyncCommands(CLI::App& app, CommandTable& table) {
     PassphraseSource passphrase;
     bool accept_expired = false;
     bool json = false;
+    bool no_checks = false;
     int timeout_s = 60;
     int retries = 5;
   };
@@ -115,6 +117,8 @@ void RegisterSyncCommands(CLI::App& app, CommandTable& table) {
   sync->add_flag("--accept-expired", o->accept_expired,
                  "Apply a manifest past its expiry (an administrator's decision; recorded in the audit log)");
   sync->add_flag("--json", o->json, "Print a machine-readable summary");
+  sync->add_flag("--no-checks", o->no_checks,
+                 "Do not upload the queued checks first (they are sent to the enrolled hub otherwise)");
   sync->add_option("--timeout", o->timeout_s, "Seconds allowed per HTTP request (default 60)")
       ->check(CLI::Range(1, 3600));
   sync->add_option("--retries", o->retries, "Attempts per HTTP request before giving up (default 5)")
@@ -144,9 +148,37 @@ void RegisterSyncCommands(CLI::App& app, CommandTable& table) {
       if (!ParseUtc(fixed, t)) return MakeError(sync::SyncErrc::kInvalidArgument, "AKARI_TEST_CLOCK is not RFC 3339");
       test_clock = std::make_unique<ManualClock>(t);
     }
+    const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : SystemClock::Instance();
+
+    // Checks go to the hub the node enrolled with (a mirror given with --hub
+    // serves the publication only), before the pull: the queue is what a
+    // node must not hold longer than it has to.
+    nlohmann::json checks_json = nullptr;
+    if (!o->no_checks && o->from.empty()) {
+      AKARI_ASSIGN_OR_RETURN(std::string hub_url, node::EnrolledHubUrl(node.store));
+      node::UploadPolicy policy;
+      policy.max_attempts = o->retries;
+      auto up = node::UploadChecks(node, hub_url, client, policy, clock);
+      if (up) {
+        checks_json = {{"uploaded", up->uploaded}, {"batches", up->batches}, {"outcomes", up->outcomes}};
+        if (!o->json && up->uploaded > 0) {
+          std::string outcomes;
+          for (const auto& [name, n] : up->outcomes) {
+            outcomes += (outcomes.empty() ? "" : ", ") + std::to_string(n) + " " + name;
+          }
+          Print("Reconciled " + std::to_string(up->uploaded) + " checks with " + hub_url + " (" + outcomes +
+                "); see `akari checks report --data " + o->dir + "`");
+        }
+      } else {
+        // The pull may still work (another source, or a hub whose check
+        // endpoint is failing): go on, and say what stays queued.
+        checks_json = {{"error", up.error().message}};
+        std::fprintf(stderr, "akari: warning: %s\n", up.error().message.c_str());
+      }
+    }
     node::SyncOptions options;
     options.accept_expired = o->accept_expired;
-    options.clock = test_clock ? static_cast<const Clock*>(test_clock.get()) : &SystemClock::Instance();
+    options.clock = &clock;
     options.checkpoint = StopHookFromEnvironment();
     const bool tty = !o->json && ::isatty(2) != 0;
     if (tty) options.progress = ShowProgress;
@@ -165,7 +197,9 @@ void RegisterSyncCommands(CLI::App& app, CommandTable& table) {
                    static_cast<long long>(summary->to_version), FormatUtc(summary->data_expires_at).c_str());
     }
     if (o->json) {
-      Print(node::SyncSummaryToJson(*summary).dump(2));
+      nlohmann::json out = node::SyncSummaryToJson(*summary);
+      out["checks"] = checks_json;
+      Print(out.dump(2));
     } else {
       PrintHuman(*summary);
     }

@@ -19,6 +19,7 @@
 #include "crypto/keystore.h"
 #include "crypto/sodium.h"
 #include "sync/errors.h"
+#include "sync/hub/checks.h"
 #include "sync/hub/hub.h"
 #include "sync/hub/import.h"
 #include "sync/hub/keys.h"
@@ -366,10 +367,12 @@ void RegisterServe(CLI::App& app, Table& table) {
     options.address = o->listen.substr(0, colon);
     options.port = static_cast<std::uint16_t>(*port);
     if (!o->tls_cert.empty()) options.tls = net::TlsFiles{o->tls_cert, o->tls_key};
+    options.max_body_bytes = kMaxUploadBody;
     AKARI_ASSIGN_OR_RETURN(auto pool, HubStorePool::Open(hub, options.threads));
     HubApiContext context{pool.get(), &SystemClock::Instance()};
     auto router = std::make_shared<net::Router>();
     AddEnrollmentRoutes(*router, context);
+    AddCheckRoutes(*router, context);
     AddPublicationRoutes(*router, hub.publication_root());
     AKARI_ASSIGN_OR_RETURN(auto server, net::HttpServer::Start(options, [router](const net::Request& r) {
                              net::Request copy = r;
@@ -377,7 +380,7 @@ void RegisterServe(CLI::App& app, Table& table) {
                            }));
     Print(std::string("Serving region ") + hub.region + " on " + (options.tls ? "https" : "http") + "://" +
           options.address + ":" + std::to_string(server->port()) + "/ (publication root " +
-          hub.publication_root().string() + ", POST /v1/enroll); Ctrl-C stops");
+          hub.publication_root().string() + ", POST /v1/enroll, POST /v1/checks); Ctrl-C stops");
     server->RunUntilSignalled();
     return {};
   });

@@ -115,8 +115,25 @@ CREATE TABLE delta(
   removes INTEGER NOT NULL);
 )sql";
 
-constexpr std::array<HubMigration, 1> kHubMigrations = {{
+// Version 2. Reconciliation: every check a node uploaded with a valid
+// signature, and the answer it got, keyed by check id (the idempotency key:
+// a check sent again gets this answer back).
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE hub_check(
+  check_id TEXT PRIMARY KEY NOT NULL,
+  node_id TEXT NOT NULL,
+  body_hash BLOB NOT NULL,
+  body TEXT NOT NULL,
+  signature BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  answer TEXT NOT NULL);
+CREATE INDEX hub_check_node ON hub_check(node_id, outcome);
+)sql";
+
+constexpr std::array<HubMigration, 2> kHubMigrations = {{
     {1, "records, keys, nodes and publications", kSchemaV1},
+    {2, "uploaded checks and their answers", kSchemaV2},
 }};
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "fieldkit/test_ca.h"
 #include "node/sync/enroll.h"
 #include "sync/compression.h"
+#include "sync/hub/checks.h"
 #include "sync/hub/nodes.h"
 #include "sync/record_json.h"
 #include "tests/testing/sample_records.h"
@@ -105,10 +106,12 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const sync::hub::OpenHub& hu
   std::unique_ptr<HubServer> s(new HubServer());
   net::ServerOptions options;
   options.access_log = false;
+  options.max_body_bytes = sync::hub::kMaxUploadBody;
   AKARI_ASSIGN_OR_RETURN(s->pool_, sync::hub::HubStorePool::Open(hub, options.threads));
   s->context_ = {s->pool_.get(), &clock};
   s->router_ = std::make_shared<net::Router>();
   sync::hub::AddEnrollmentRoutes(*s->router_, s->context_);
+  sync::hub::AddCheckRoutes(*s->router_, s->context_);
   sync::hub::AddPublicationRoutes(*s->router_, hub.publication_root());
   auto router = s->router_;
   AKARI_ASSIGN_OR_RETURN(s->server_, net::HttpServer::Start(options, [router](const net::Request& r) {

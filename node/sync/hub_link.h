@@ -1,0 +1,95 @@
+// The node's link to its hub while it serves: reconciliation and snapshot
+// sync with no human action (ARCHITECTURE.md section 7). `akari sync` runs
+// one round; `akari serve` runs HubLink, which repeats rounds in the
+// background and backs off while the hub is unreachable, so connectivity
+// returning is noticed within one retry interval.
+//
+// A round: upload the pending checks to the hub the node enrolled with
+// (POST /v1/checks; answers recorded durably, node/checks/uploader.h), then
+// fetch, verify and apply the newest snapshot (node/sync/node_sync.h).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "node/checks/uploader.h"
+#include "node/node_dir.h"
+#include "node/sync/node_sync.h"
+#include "sync/net/http_client.h"
+
+namespace akari::node {
+
+// The hub URL recorded at enrollment. Error kInvalidArgument (with what to
+// do) when the node is not enrolled.
+[[nodiscard]] Result<std::string> EnrolledHubUrl(store::Store& store);
+
+// Uploads every pending check to `hub_url`. Errors as CheckUploader; the
+// answers received before an error stay recorded.
+[[nodiscard]] Result<UploadSummary> UploadChecks(OpenNode& node, const std::string& hub_url,
+                                                 const net::ClientOptions& client, const UploadPolicy& policy,
+                                                 const Clock& clock, const std::atomic<bool>* cancel = nullptr);
+
+struct HubLinkOptions {
+  std::chrono::milliseconds interval{std::chrono::seconds(60)};  // between rounds while the hub answers
+  std::chrono::milliseconds first_retry{std::chrono::seconds(5)};
+  std::chrono::milliseconds max_retry{std::chrono::minutes(5)};  // backoff cap while it does not
+  net::ClientOptions client;
+  const Clock* clock = nullptr;  // default: the system clock
+};
+
+// What the last round did, for status displays and tests.
+struct HubLinkState {
+  std::int64_t rounds = 0;
+  std::int64_t failed_rounds = 0;  // consecutive
+  std::int64_t checks_uploaded = 0;
+  std::optional<std::int64_t> data_version;
+  std::optional<TimePoint> last_success;
+  std::string last_error;  // "" after a good round
+};
+
+// Threading: the link thread is the only user of `node.store` (and of the
+// node's main connection) until Stop() returns; the caller must not use it
+// meanwhile. State() and Wake() may be called from any thread.
+class HubLink {
+ public:
+  // Starts the thread; the first round begins at once. Error
+  // kInvalidArgument when the node is not enrolled.
+  [[nodiscard]] static Result<std::unique_ptr<HubLink>> Start(OpenNode& node, HubLinkOptions options);
+  ~HubLink();
+  HubLink(const HubLink&) = delete;
+  HubLink& operator=(const HubLink&) = delete;
+
+  // Stops between two steps (an HTTP exchange in flight runs to its timeout
+  // at most) and joins. Idempotent.
+  void Stop();
+  // Starts the next round now (e.g. after new checks were recorded).
+  void Wake();
+  HubLinkState State() const;
+
+ private:
+  HubLink(OpenNode& node, HubLinkOptions options, std::string hub_url);
+  void Run();
+  void Round();
+  // Waits `delay` or until woken or stopped.
+  void WaitFor(std::chrono::milliseconds delay);
+
+  OpenNode& node_;
+  HubLinkOptions options_;
+  std::string hub_url_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool woken_ = false;
+  HubLinkState state_;
+  std::thread thread_;
+};
+
+}  // namespace akari::node

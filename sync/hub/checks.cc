@@ -1,0 +1,171 @@
+#include "sync/hub/checks.h"
+
+#include <set>
+
+#include "base/log.h"
+#include "crypto/hash.h"
+#include "sync/errors.h"
+#include "sync/hub/nodes.h"
+#include "sync/hub/routes.h"
+#include "sync/reconcile/answer.h"
+
+namespace akari::sync::hub {
+namespace {
+
+namespace rc = reconcile;
+
+class StoreDirectory final : public rc::PersonDirectory {
+ public:
+  explicit StoreDirectory(HubStore& store) : store_(store) {}
+  Result<std::optional<PersonRecord>> Get(std::int64_t id) override { return store_.ReadPerson(id); }
+  Result<std::vector<std::int64_t>> FindByCardKey(const crypto::Hash16& key) override {
+    return store_.FindByCardKey(key);
+  }
+  Result<std::vector<std::int64_t>> FindByInsuranceKey(const crypto::Hash16& key) override {
+    return store_.FindByInsuranceKey(key);
+  }
+  Result<std::vector<std::int64_t>> FindByName(Date birth_date, std::string_view kana_key) override {
+    return store_.FindByName(birth_date, kana_key);
+  }
+
+ private:
+  HubStore& store_;
+};
+
+Result<NodeInfo> UploadingNode(HubStore& store, const std::string& node_id) {
+  AKARI_ASSIGN_OR_RETURN(std::vector<NodeInfo> nodes, ListNodes(store));
+  for (NodeInfo& n : nodes) {
+    if (n.node_id != node_id) continue;
+    if (n.removed_at) {
+      return MakeError(SyncErrc::kUnknownKey,
+                       "node " + node_id + " was removed from this hub on " + FormatUtc(*n.removed_at) +
+                           "; its checks are not accepted. List them on the node (akari checks list --format "
+                           "csv) and reconcile them by hand");
+    }
+    if (n.signing_public_key) return n;
+  }
+  return MakeError(SyncErrc::kUnknownKey, "node " + node_id +
+                                              " is not enrolled at this hub; enroll it (akari-hub node add, then "
+                                              "akari enroll) or upload to the hub it is enrolled at");
+}
+
+Bytes BodyHash(std::string_view body) {
+  const crypto::Hash32 h = crypto::Blake2b256(AsBytes(body));
+  return Bytes(h.begin(), h.end());
+}
+
+}  // namespace
+
+Result<rc::UploadResponse> AnswerUpload(HubStore& store, const rc::UploadBatch& batch, const Clock& clock) {
+  if (batch.checks.size() > rc::kMaxBatchChecks) {
+    return MakeError(SyncErrc::kInvalidArgument, "a batch holds at most " + std::to_string(rc::kMaxBatchChecks) +
+                                                     " checks; this one holds " + std::to_string(batch.checks.size()));
+  }
+  std::set<std::string_view> ids;
+  for (const rc::UploadedCheck& c : batch.checks) {
+    if (!ids.insert(c.id).second) {
+      return MakeError(SyncErrc::kInvalidArgument, "check " + c.id + " appears twice in the batch");
+    }
+  }
+  AKARI_ASSIGN_OR_RETURN(NodeInfo node, UploadingNode(store, batch.node_id));
+  rc::AnswerContext context{batch.node_id, *node.signing_public_key, clock.Now(), batch.sent_at};
+  StoreDirectory directory(store);
+  db::Database& db = store.database();
+
+  // Durable: the node drops a check from its queue once it has the answer,
+  // so the answer must survive a power cut the moment it is sent.
+  AKARI_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db, /*durable=*/true));
+  AKARI_ASSIGN_OR_RETURN(db::Statement find,
+                         db.Prepare("SELECT node_id, body_hash, answer FROM hub_check WHERE check_id = ?"));
+  AKARI_ASSIGN_OR_RETURN(db::Statement insert,
+                         db.Prepare("INSERT INTO hub_check(check_id, node_id, body_hash, body, signature, received_at, "
+                                    "outcome, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  rc::UploadResponse response;
+  std::int64_t fresh = 0, repeated = 0, rejected = 0;
+  for (const rc::UploadedCheck& check : batch.checks) {
+    const Bytes hash = BodyHash(check.body);
+    find.Reset();
+    find.Bind(1, check.id);
+    AKARI_ASSIGN_OR_RETURN(bool found, find.Step());
+    if (found) {
+      const ByteSpan stored_hash = find.ColumnBlob(1);
+      if (find.ColumnText(0) == batch.node_id &&
+          std::equal(stored_hash.begin(), stored_hash.end(), hash.begin(), hash.end())) {
+        const auto stored = nlohmann::json::parse(find.ColumnText(2), nullptr, false);
+        AKARI_ASSIGN_OR_RETURN(rc::CheckAnswer first, rc::AnswerFromJson(stored));
+        first.repeated = true;
+        response.answers.push_back(std::move(first));
+        ++repeated;
+        continue;
+      }
+      // Same id, other content: never replace what was recorded.
+      rc::CheckAnswer conflict;
+      conflict.check_id = check.id;
+      conflict.outcome = rc::Outcome::kMalformed;
+      conflict.detail =
+          "a different check was already recorded under this id; the first one stands. Report this node to the "
+          "regional office";
+      response.answers.push_back(std::move(conflict));
+      ++rejected;
+      continue;
+    }
+    AKARI_ASSIGN_OR_RETURN(rc::CheckAnswer answer, rc::AnswerCheck(check, context, directory));
+    if (answer.outcome == rc::Outcome::kSignatureInvalid) {
+      // Not the node's: recording it would let a forgery take the id of the real check.
+      response.answers.push_back(std::move(answer));
+      ++rejected;
+      continue;
+    }
+    insert.Reset();
+    AKARI_TRY(insert.Bind(1, check.id)
+                  .Bind(2, batch.node_id)
+                  .BindBlob(3, hash)
+                  .Bind(4, check.body)
+                  .BindBlob(5, check.signature)
+                  .Bind(6, ToUnixSeconds(context.hub_now))
+                  .Bind(7, rc::OutcomeName(answer.outcome))
+                  .Bind(8, rc::AnswerToJson(answer).dump())
+                  .Run());
+    response.answers.push_back(std::move(answer));
+    ++fresh;
+  }
+  AKARI_TRY(tx.Commit());
+  Log(LogLevel::kInfo, "hub.checks_answered",
+      {{"node_id", batch.node_id}, {"new", fresh}, {"repeated", repeated}, {"rejected", rejected}});
+  return response;
+}
+
+Result<CheckCounts> CountRecordedChecks(HubStore& store) {
+  AKARI_ASSIGN_OR_RETURN(
+      db::Statement s,
+      store.database().Prepare("SELECT node_id, outcome, count(*) FROM hub_check GROUP BY node_id, outcome"));
+  CheckCounts counts;
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const std::int64_t n = s.ColumnInt(2);
+    counts.by_node[s.ColumnText(0)][s.ColumnText(1)] = n;
+    counts.total += n;
+  }
+  return counts;
+}
+
+void AddCheckRoutes(net::Router& router, HubApiContext& context) {
+  router.Add("POST", "/v1/checks", [&context](const net::Request& request) {
+    const auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) return net::Response::Error(400, "bad_request", "the body is not JSON");
+    auto batch = rc::BatchFromJson(body);
+    if (!batch) return net::Response::Error(400, "bad_request", batch.error().message);
+    auto answered = AnswerUpload(context.stores->ForWorker(request.worker), *batch, *context.clock);
+    if (!answered) {
+      const Error& e = answered.error();
+      if (e.code == SyncErrc::kUnknownKey) return net::Response::Error(403, "unknown_node", e.message);
+      if (e.code == SyncErrc::kInvalidArgument) return net::Response::Error(400, "bad_request", e.message);
+      Log(LogLevel::kError, "hub.checks_failed", {{"node_id", batch->node_id}, {"error", e.message}});
+      return net::Response::Error(500, "internal", "the hub could not record the checks; the node will retry");
+    }
+    return net::Response::Json(200, rc::ResponseToJson(*answered));
+  });
+}
+
+}  // namespace akari::sync::hub

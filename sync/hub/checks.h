@@ -1,0 +1,49 @@
+// The hub's side of reconciliation (ARCHITECTURE.md section 7,
+// docs/reconcile.md): POST /v1/checks. Each uploaded check is verified
+// with the enrolled node's signing key, answered against the region's
+// coverage history as of the check's time (reconcile::AnswerCheck), and
+// recorded under its id before the response is sent, so that a check sent
+// again (a lost response, a node killed mid-upload) gets its first answer
+// back and is never counted twice.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "sync/hub/hub_store.h"
+#include "sync/net/http.h"
+#include "sync/reconcile/protocol.h"
+
+namespace akari::sync::hub {
+
+// Answers a batch in one durable transaction (synchronous=FULL: committed
+// before this returns). Errors: kInvalidArgument (the batch itself is bad:
+// more than kMaxBatchChecks, the same id twice), kUnknownKey (the node is
+// not enrolled here, or was removed: its checks are not accepted), store
+// errors. A check with a bad signature or body is
+// an answer (signature_invalid, malformed), never recorded under its id: a
+// forged check must not block the real one.
+[[nodiscard]] Result<reconcile::UploadResponse> AnswerUpload(HubStore& store, const reconcile::UploadBatch& batch,
+                                                             const Clock& clock);
+
+// What the hub has recorded: answers per node and outcome.
+struct CheckCounts {
+  std::int64_t total = 0;
+  std::map<std::string, std::map<std::string, std::int64_t>> by_node;  // node id → outcome → count
+};
+[[nodiscard]] Result<CheckCounts> CountRecordedChecks(HubStore& store);
+
+struct HubApiContext;
+
+// POST /v1/checks: body reconcile::BatchToJson (≤ 1 MiB; the server's body
+// limit must allow it: kMaxUploadBody) → 200 reconcile::ResponseToJson;
+// 400 bad_request, 403 unknown_node, 413 from the server, 500 internal.
+void AddCheckRoutes(net::Router& router, HubApiContext& context);
+
+// The request body limit `akari-hub serve` sets: a full batch plus room.
+inline constexpr std::size_t kMaxUploadBody = reconcile::kMaxBatchBytes + 64 * 1024;
+
+}  // namespace akari::sync::hub
