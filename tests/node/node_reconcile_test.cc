@@ -1,0 +1,325 @@
+// Reconciliation between a real node store and a real hub (store, import,
+// POST /v1/checks over loopback HTTP): what the hub answers, what it
+// records, and what it refuses. Faults between processes are in
+// tests/sync/reconcile_*_test.cc.
+#include <gtest/gtest.h>
+
+#include "node/checks/check_queue.h"
+#include "node/store/meta_keys.h"
+#include "node/sync/hub_link.h"
+#include "sync/errors.h"
+#include "sync/hub/checks.h"
+#include "sync/hub/import.h"
+#include "sync/hub/nodes.h"
+#include "sync/hub/publisher.h"
+#include "tests/sync/sync_fixture.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari {
+namespace {
+
+namespace hub = sync::hub;
+namespace rc = sync::reconcile;
+using sync::SyncErrc;
+
+TimePoint At(std::string_view utc) {
+  TimePoint t;
+  EXPECT_TRUE(ParseUtc(utc, t)) << utc;
+  return t;
+}
+
+class NodeReconcileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto h = testing::MakeHub(root_ / "hub", clock_);
+    ASSERT_TRUE(h) << h.error().message;
+    hub_.emplace(std::move(*h));
+    persons_ = testing::SampleRegion(12);
+    Import();
+    auto n = testing::MakeNode(root_ / "node");
+    ASSERT_TRUE(n) << n.error().message;
+    node_.emplace(std::move(*n));
+    ASSERT_TRUE(testing::EnrollOverHttp(*hub_, *node_, clock_));
+    auto server = testing::HubServer::Start(*hub_, clock_);
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    // Enrollment ran against a server that is gone; point the node at this one.
+    ASSERT_TRUE(node_->store.SetMeta(store::meta::kHubUrl, server_->url()));
+    queue_.emplace(node_->store, node_->keystore.node_id(), node_->keystore.signing_secret_key(), clock_);
+  }
+
+  void Import() {
+    const auto dir = root_ / ("region-" + std::to_string(++imports_));
+    testing::RegionSpec spec;
+    spec.persons = persons_;
+    ASSERT_TRUE(testing::WriteRegion(dir, spec));
+    auto s = hub::ImportRegion(hub_->store, dir, {}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+  }
+
+  // A check of typed insurance numbers of `person`'s coverage `coverage`,
+  // with the node's answer "covered by that coverage".
+  node::CheckRecord NumbersCheck(std::size_t index, std::size_t coverage) {
+    const sync::PersonRecord& p = persons_.at(index);
+    const sync::Coverage& c = p.coverages.at(coverage);
+    node::CheckInput in;
+    in.method = node::CheckMethod::kInsuranceNumbers;
+    in.assurance = node::Assurance::kNumbers;
+    in.claim = {{"insurer_number", c.insurer_number},
+                {"symbol", c.symbol},
+                {"number", c.number},
+                {"branch", c.branch},
+                {"birth_date", sync::FormatDate(p.person.birth_date)}};
+    in.person_id = p.person.id;
+    in.answer = {
+        "covered",
+        {{"insurer_number", c.insurer_number}, {"symbol", c.symbol}, {"number", c.number}, {"branch", c.branch}},
+        ""};
+    auto r = queue_->Record(in);
+    EXPECT_TRUE(r) << r.error().message;
+    return *r;
+  }
+  node::CheckRecord UnknownNumbersCheck() {
+    node::CheckInput in;
+    in.method = node::CheckMethod::kInsuranceNumbers;
+    in.assurance = node::Assurance::kNumbers;
+    in.claim = {{"insurer_number", "06139992"}, {"symbol", "1"}, {"number", "999"}, {"branch", "00"}};
+    in.answer = {"unknown_person", nullptr, ""};
+    auto r = queue_->Record(in);
+    EXPECT_TRUE(r) << r.error().message;
+    return *r;
+  }
+
+  Result<node::UploadSummary> Upload() { return node::UploadChecks(*node_, server_->url(), {}, {}, clock_); }
+  rc::UploadBatch Batch(std::vector<node::CheckRecord> checks) {
+    rc::UploadBatch b;
+    b.node_id = node_->keystore.node_id();
+    b.sent_at = clock_.Now();
+    for (const node::CheckRecord& c : checks) b.checks.push_back({c.id, c.body, c.signature});
+    return b;
+  }
+  hub::CheckCounts HubCounts() {
+    auto c = hub::CountRecordedChecks(hub_->store);
+    EXPECT_TRUE(c) << c.error().message;
+    return c.value_or(hub::CheckCounts{});
+  }
+  std::int64_t Pending() { return node_->store.Counts()->checks_pending; }
+  std::string StoredOutcome(const node::CheckRecord& c) {
+    auto s = node_->store.database().Prepare("SELECT outcome FROM check_result WHERE check_seq = ?");
+    s->Bind(1, c.seq);
+    if (!*s->Step()) return "";
+    return s->ColumnText(0);
+  }
+
+  testing::TempDir root_;
+  ManualClock clock_{At("2026-11-20T01:00:00Z")};
+  std::optional<hub::OpenHub> hub_;
+  std::optional<node::OpenNode> node_;
+  std::unique_ptr<testing::HubServer> server_;
+  std::optional<node::CheckQueue> queue_;
+  std::vector<sync::PersonRecord> persons_;
+  int imports_ = 0;
+};
+
+TEST_F(NodeReconcileTest, TheHubAnswersEachCheckAsOfItsTimeAndRecordsItOnce) {
+  const auto confirmed = NumbersCheck(0, 1);  // the current coverage
+  const auto old_card = NumbersCheck(1, 0);   // the card of a coverage that ended in 2023
+  const auto unknown = UnknownNumbersCheck();
+  ASSERT_EQ(Pending(), 3);
+
+  auto up = Upload();
+  ASSERT_TRUE(up) << up.error().message;
+  EXPECT_EQ(up->uploaded, 3);
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_EQ(StoredOutcome(confirmed), "confirmed");
+  EXPECT_EQ(StoredOutcome(old_card), "different_coverage");
+  EXPECT_EQ(StoredOutcome(unknown), "unknown_person");
+  const hub::CheckCounts counts = HubCounts();
+  EXPECT_EQ(counts.total, 3);
+  EXPECT_EQ(counts.by_node.at(node_->keystore.node_id()).at("different_coverage"), 1);
+
+  // Nothing pending: a second run sends nothing and the hub holds the same.
+  auto again = Upload();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->uploaded, 0);
+  EXPECT_EQ(HubCounts().total, 3);
+}
+
+TEST_F(NodeReconcileTest, ACheckSentAgainGetsItsFirstAnswerEvenAfterTheRecordsChanged) {
+  const auto check = NumbersCheck(2, 1);
+  auto first = hub::AnswerUpload(hub_->store, Batch({check}), clock_);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->answers.at(0).outcome, rc::Outcome::kConfirmed);
+  EXPECT_FALSE(first->answers.at(0).repeated);
+
+  // The person's coverage is corrected retroactively at the hub.
+  persons_[2].coverages[1].valid_to = 20261101;
+  Import();
+  auto second = hub::AnswerUpload(hub_->store, Batch({check}), clock_);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->answers.at(0).outcome, rc::Outcome::kConfirmed);
+  EXPECT_TRUE(second->answers.at(0).repeated);
+  EXPECT_EQ(HubCounts().total, 1);
+
+  // A check made after the correction sees it.
+  const auto later = NumbersCheck(2, 1);
+  auto third = hub::AnswerUpload(hub_->store, Batch({later}), clock_);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->answers.at(0).outcome, rc::Outcome::kNotCovered);
+  EXPECT_EQ(third->answers.at(0).ended_coverage["valid_to"], "2026-11-01");
+}
+
+TEST_F(NodeReconcileTest, AnAlteredCheckIsAnsweredButNeverTakesTheRealChecksId) {
+  const auto check = NumbersCheck(3, 1);
+  node::CheckRecord forged = check;
+  forged.body.replace(forged.body.find("\"covered\""), 9, "\"covered\"  ");
+  auto r = hub::AnswerUpload(hub_->store, Batch({forged}), clock_);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->answers.at(0).outcome, rc::Outcome::kSignatureInvalid);
+  EXPECT_EQ(r->answers.at(0).qualification_validity, 0);
+  EXPECT_EQ(HubCounts().total, 0);
+
+  auto real = hub::AnswerUpload(hub_->store, Batch({check}), clock_);
+  ASSERT_TRUE(real);
+  EXPECT_EQ(real->answers.at(0).outcome, rc::Outcome::kConfirmed);
+  EXPECT_EQ(HubCounts().total, 1);
+}
+
+TEST_F(NodeReconcileTest, ADifferentCheckUnderARecordedIdDoesNotReplaceIt) {
+  const auto check = NumbersCheck(4, 1);
+  ASSERT_TRUE(hub::AnswerUpload(hub_->store, Batch({check}), clock_));
+  // Same id, other content, validly signed by the node (a node bug or a
+  // restored backup that reused sequence numbers).
+  node::CheckRecord other = check;
+  other.body.replace(other.body.find("\"covered\""), 9, "\"covered\"  ");
+  const auto sig = crypto::Sign(node_->keystore.signing_secret_key(), rc::CheckSigningInput(other.body));
+  other.signature.assign(sig.begin(), sig.end());
+  auto r = hub::AnswerUpload(hub_->store, Batch({other}), clock_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->answers.at(0).outcome, rc::Outcome::kMalformed);
+  EXPECT_NE(r->answers.at(0).detail.find("already recorded"), std::string::npos);
+  EXPECT_EQ(HubCounts().total, 1);
+}
+
+TEST_F(NodeReconcileTest, AClockHoursOffIsCorrectedAndReported) {
+  // The node's clock was 3 hours slow: a check it stamped 2026-11-20 22:30
+  // JST was made at 2026-11-21 01:30 JST, after the coverage ended.
+  persons_[5].coverages[1].valid_to = 20261121;
+  Import();
+  clock_.Set(At("2026-11-20T13:30:00Z"));
+  const auto check = NumbersCheck(5, 1);
+  rc::UploadBatch batch = Batch({check});
+  clock_.Set(At("2026-11-21T09:00:00Z"));
+  batch.sent_at = clock_.Now() - std::chrono::hours(3);
+  auto r = hub::AnswerUpload(hub_->store, batch, clock_);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->answers.at(0).clock_skew_seconds, 3 * 3600);
+  EXPECT_EQ(r->answers.at(0).evaluated_at, "2026-11-20T16:30:00Z");
+  EXPECT_EQ(r->answers.at(0).outcome, rc::Outcome::kNotCovered);
+
+  // Within the tolerance the node's time stands.
+  clock_.Set(At("2026-11-20T13:30:00Z"));
+  const auto near = NumbersCheck(5, 1);
+  rc::UploadBatch b2 = Batch({near});
+  b2.sent_at = clock_.Now() - std::chrono::seconds(60);
+  auto r2 = hub::AnswerUpload(hub_->store, b2, clock_);
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->answers.at(0).evaluated_at, "2026-11-20T13:30:00Z");
+  EXPECT_EQ(r2->answers.at(0).outcome, rc::Outcome::kConfirmed);
+}
+
+TEST_F(NodeReconcileTest, UnknownAndRemovedNodesAreRefusedAndTheirChecksStayQueued) {
+  const auto check = NumbersCheck(6, 1);
+  rc::UploadBatch stranger = Batch({check});
+  stranger.node_id = "00000000000000000000000000000000";
+  auto r = hub::AnswerUpload(hub_->store, stranger, clock_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, SyncErrc::kUnknownKey);
+  EXPECT_NE(r.error().message.find("not enrolled"), std::string::npos);
+
+  ASSERT_TRUE(hub::RemoveNode(hub_->store, node_->keystore.node_id(), clock_));
+  auto up = Upload();
+  ASSERT_FALSE(up);
+  EXPECT_EQ(up.error().code, SyncErrc::kHttp);
+  EXPECT_NE(up.error().message.find("403"), std::string::npos) << up.error().message;
+  EXPECT_NE(up.error().message.find("removed"), std::string::npos) << up.error().message;
+  EXPECT_NE(up.error().message.find("stay queued"), std::string::npos) << up.error().message;
+  EXPECT_EQ(Pending(), 1);
+  EXPECT_EQ(HubCounts().total, 0);
+}
+
+TEST_F(NodeReconcileTest, BadBatchesAreRefusedWhole) {
+  const auto a = NumbersCheck(7, 1);
+  auto twice = hub::AnswerUpload(hub_->store, Batch({a, a}), clock_);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, SyncErrc::kInvalidArgument);
+  EXPECT_NE(twice.error().message.find("twice"), std::string::npos);
+
+  rc::UploadBatch big = Batch({});
+  for (std::size_t i = 0; i <= rc::kMaxBatchChecks; ++i) big.checks.push_back({"x-" + std::to_string(i), "{}", {}});
+  auto too_many = hub::AnswerUpload(hub_->store, big, clock_);
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code, SyncErrc::kInvalidArgument);
+  EXPECT_EQ(HubCounts().total, 0);
+
+  // Over HTTP: not JSON, and a batch that is not a batch.
+  net::HttpClient http;
+  auto garbage = http.PostJson(net::JoinUrl(server_->url(), "v1/checks"), nlohmann::json::array({1, 2}));
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->status, 400);
+  EXPECT_NE(garbage->body.find("bad_request"), std::string::npos);
+}
+
+TEST_F(NodeReconcileTest, TheHubLinkReconcilesAndSyncsWithoutHelp) {
+  for (int i = 0; i < 5; ++i) NumbersCheck(static_cast<std::size_t>(i), 1);
+  hub::PublishOptions options;
+  ASSERT_TRUE(hub::Publish(*hub_, options, clock_));
+  node::HubLinkOptions link_options;
+  link_options.interval = std::chrono::milliseconds(50);
+  link_options.clock = &clock_;
+  auto link = node::HubLink::Start(*node_, link_options);
+  ASSERT_TRUE(link) << link.error().message;
+  for (int i = 0; i < 400 && (*link)->State().rounds < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  (*link)->Stop();
+  const node::HubLinkState state = (*link)->State();
+  EXPECT_GE(state.rounds, 2);
+  EXPECT_EQ(state.last_error, "");
+  EXPECT_EQ(state.checks_uploaded, 5);
+  EXPECT_EQ(state.data_version, 1);
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_EQ(HubCounts().total, 5);
+  EXPECT_EQ(node_->store.Counts()->persons, 12);
+}
+
+TEST_F(NodeReconcileTest, TheHubLinkBacksOffWhileTheHubIsDownAndStopsPromptly) {
+  NumbersCheck(0, 1);
+  server_.reset();  // the hub is gone
+  node::HubLinkOptions link_options;
+  link_options.first_retry = std::chrono::milliseconds(20);
+  link_options.max_retry = std::chrono::milliseconds(80);
+  link_options.client.connect_timeout = std::chrono::milliseconds(500);
+  link_options.clock = &clock_;
+  auto link = node::HubLink::Start(*node_, link_options);
+  ASSERT_TRUE(link);
+  for (int i = 0; i < 400 && (*link)->State().failed_rounds < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  const auto before = std::chrono::steady_clock::now();
+  (*link)->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(5));
+  const node::HubLinkState state = (*link)->State();
+  EXPECT_GE(state.failed_rounds, 3);
+  EXPECT_NE(state.last_error.find("check upload"), std::string::npos) << state.last_error;
+  EXPECT_EQ(Pending(), 1);
+}
+
+TEST_F(NodeReconcileTest, ANodeThatIsNotEnrolledIsToldWhatToDo) {
+  ASSERT_TRUE(node_->store.SetMeta(store::meta::kHubUrl, ""));
+  auto link = node::HubLink::Start(*node_, {});
+  ASSERT_FALSE(link);
+  EXPECT_EQ(link.error().code, SyncErrc::kInvalidArgument);
+  EXPECT_NE(link.error().message.find("akari enroll"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace akari
