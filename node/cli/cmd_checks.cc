@@ -100,10 +100,9 @@ void RegisterChecksCommands(CLI::App& app, CommandTable& table) {
     const std::string format = report->json ? "json" : report->format;
     if (format == "json") {
       Print(node::ReportToJson(r).dump(2));
-    } else if (format == "csv") {
-      std::fwrite(node::ReportToCsv(r).data(), 1, node::ReportToCsv(r).size(), stdout);
     } else {
-      std::fwrite(node::ReportToTable(r).data(), 1, node::ReportToTable(r).size(), stdout);
+      const std::string text = format == "csv" ? node::ReportToCsv(r) : node::ReportToTable(r);
+      std::fwrite(text.data(), 1, text.size(), stdout);
     }
     return {};
   });

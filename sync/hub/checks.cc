@@ -39,8 +39,8 @@ Result<NodeInfo> UploadingNode(HubStore& store, const std::string& node_id) {
     if (n.removed_at) {
       return MakeError(SyncErrc::kUnknownKey,
                        "node " + node_id + " was removed from this hub on " + FormatUtc(*n.removed_at) +
-                           "; its checks are not accepted. List them on the node (akari checks list --format "
-                           "csv) and reconcile them by hand");
+                           "; its checks are not accepted. List them on the node (akari checks list "
+                           "--pending --json) and reconcile them by hand");
     }
     if (n.signing_public_key) return n;
   }
