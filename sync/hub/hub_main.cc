@@ -1,5 +1,5 @@
 // `akari-hub`: the reference hub (ARCHITECTURE.md §9): init, import, node
-// add|remove|list, publish, serve, keys rotate.
+// add|remove|list, publish, serve, checks, keys rotate.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -386,6 +386,38 @@ void RegisterServe(CLI::App& app, Table& table) {
   });
 }
 
+void RegisterChecks(CLI::App& app, Table& table) {
+  auto o = std::make_shared<Common>();
+  CLI::App* cmd = app.add_subcommand(
+      "checks", "Count the eligibility checks nodes have uploaded (POST /v1/checks), per node and outcome");
+  AddCommon(cmd, *o, true);
+  table.emplace_back(cmd, [o]() -> Status {
+    AKARI_ASSIGN_OR_RETURN(OpenHub hub, Unlock(*o));
+    AKARI_ASSIGN_OR_RETURN(CheckCounts counts, CountRecordedChecks(hub.store));
+    if (o->json) {
+      nlohmann::json by_node = nlohmann::json::object();
+      for (const auto& [node_id, outcomes] : counts.by_node) {
+        std::int64_t total = 0;
+        for (const auto& [outcome, n] : outcomes) total += n;
+        by_node[node_id] = {{"total", total}, {"outcomes", outcomes}};
+      }
+      Print(nlohmann::json({{"total", counts.total}, {"by_node", by_node}}).dump(2));
+      return {};
+    }
+    Print("Checks recorded: " + std::to_string(counts.total));
+    for (const auto& [node_id, outcomes] : counts.by_node) {
+      std::int64_t total = 0;
+      std::string parts;
+      for (const auto& [outcome, n] : outcomes) {
+        total += n;
+        parts += (parts.empty() ? "" : ", ") + outcome + " " + std::to_string(n);
+      }
+      Print("  node " + node_id + ": " + std::to_string(total) + " (" + parts + ")");
+    }
+    return {};
+  });
+}
+
 void RegisterKeys(CLI::App& app, Table& table) {
   CLI::App* keys = app.add_subcommand("keys", "Root and manifest keys");
   keys->require_subcommand(1);
@@ -431,6 +463,7 @@ int main(int argc, char** argv) {
   RegisterNode(app, table);
   RegisterPublish(app, table);
   RegisterServe(app, table);
+  RegisterChecks(app, table);
   RegisterKeys(app, table);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,164 @@
+// `akari-hub checks`: what the hub recorded from nodes' check uploads,
+// counted per node and outcome, with the real programs (akari-gen,
+// akari-hub, akari) and a hub that keeps serving meanwhile.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "crypto/secret_buffer.h"
+#include "node/checks/check_queue.h"
+#include "node/node_dir.h"
+#include "tests/sync/background_process.h"
+#include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari {
+namespace {
+
+using testing::ProcessResult;
+using testing::RunProgram;
+
+class HubChecksCliTest : public ::testing::Test {
+ protected:
+  ProcessResult Hub(std::vector<std::string> args, const std::string& passphrase = "hub-passphrase") {
+    testing::ProcessOptions o;
+    o.env = {{"AKARI_HUB_PASSPHRASE", passphrase}};
+    return RunProgram("akari-hub", args, o);
+  }
+  ProcessResult Akari(std::vector<std::string> args) {
+    testing::ProcessOptions o;
+    o.env = {{"AKARI_PASSPHRASE", "node-passphrase"}};
+    return RunProgram("akari", args, o);
+  }
+  // A hub serving a small generated region and an enrolled, synced node.
+  void SetUpEnrolled() {
+    auto gen = RunProgram("akari-gen", {"region", "--persons", "60", "--seed", "5", "--out", region_});
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+    ASSERT_EQ(Hub({"init", "--data", hub_, "--kdf-ms", "5"}).exit_code, 0);
+    auto imported = Hub({"import", "--data", hub_, "--from", region_});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    auto add = Hub({"node", "add", "--data", hub_, "--label", "shelter", "--json"});
+    ASSERT_EQ(add.exit_code, 0) << add.err;
+    const std::string token = nlohmann::json::parse(add.out)["token"];
+    serve_ = std::make_unique<testing::BackgroundProcess>(
+        "akari-hub", std::vector<std::string>{"serve", "--data", hub_, "--listen", "127.0.0.1:0"},
+        std::map<std::string, std::string>{{"AKARI_HUB_PASSPHRASE", "hub-passphrase"}});
+    auto line = serve_->ReadLine(std::chrono::seconds(20));
+    ASSERT_TRUE(line) << "akari-hub serve printed nothing";
+    const std::size_t at = line->find("http://");
+    ASSERT_NE(at, std::string::npos) << *line;
+    const std::string url = line->substr(at, line->find('/', at + 7) + 1 - at);
+    ASSERT_EQ(Akari({"init", "--data", node_, "--kdf-ms", "5"}).exit_code, 0);
+    auto enrolled = Akari({"enroll", "--data", node_, "--hub", url, "--token", token});
+    ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+    ASSERT_EQ(Hub({"publish", "--data", hub_}).exit_code, 0);
+    auto synced = Akari({"sync", "--data", node_});
+    ASSERT_EQ(synced.exit_code, 0) << synced.err;
+  }
+  // Queues checks whose hub outcome does not depend on the region's data:
+  // two that identify nobody (unknown_person) and a self-reported patient
+  // no one in the region matches (no_match). Returns the node id.
+  std::string QueueChecks() {
+    auto pass = crypto::SecretBuffer::CopyOf(AsBytes("node-passphrase"));
+    auto node = node::OpenNodeDir(node_, *pass);
+    EXPECT_TRUE(node) << node.error().message;
+    if (!node) return "";
+    node::CheckQueue queue(node->store, node->keystore.node_id(), node->keystore.signing_secret_key(),
+                           SystemClock::Instance());
+    node::CheckInput numbers;
+    numbers.method = node::CheckMethod::kInsuranceNumbers;
+    numbers.assurance = node::Assurance::kNumbers;
+    numbers.operator_id = "clerk1";
+    numbers.claim = {{"insurer_number", "01170018"},
+                     {"symbol", "9999"},
+                     {"number", "99999999"},
+                     {"branch", "00"},
+                     {"birth_date", "1970-01-01"}};
+    numbers.answer = {"unknown_person", nullptr, "no such numbers"};
+    node::CheckInput card;
+    card.method = node::CheckMethod::kCard;
+    card.assurance = node::Assurance::kSignature;
+    card.claim = {{"card_key", std::string(32, '0')}};
+    card.answer = {"identity_not_confirmed", nullptr, "signature_invalid"};
+    node::CheckInput stated;
+    stated.method = node::CheckMethod::kSelfReported;
+    stated.assurance = node::Assurance::kSelfReported;
+    stated.claim = {{"name", ""},
+                    {"name_kana", "ドリル　ミホン"},
+                    {"birth_date", "1901-01-02"},
+                    {"sex", 2},
+                    {"address", ""},
+                    {"insurer", ""},
+                    {"contact", ""}};
+    stated.answer = {"unknown_person", nullptr, "not in this node's records"};
+    for (const node::CheckInput* in : {&numbers, &card, &stated}) {
+      auto recorded = queue.Record(*in);
+      EXPECT_TRUE(recorded) << recorded.error().message;
+    }
+    return node->keystore.node_id();
+  }
+
+  testing::TempDir root_;
+  std::string hub_ = (root_ / "hub").string();
+  std::string node_ = (root_ / "node").string();
+  std::string region_ = (root_ / "gen").string();
+  std::unique_ptr<testing::BackgroundProcess> serve_;
+};
+
+TEST_F(HubChecksCliTest, CountsWhatNodesUploadedPerNodeAndOutcomeOnceEach) {
+  SetUpEnrolled();
+  auto none = Hub({"checks", "--data", hub_, "--json"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(nlohmann::json::parse(none.out), nlohmann::json::parse(R"({"total": 0, "by_node": {}})"));
+  auto none_text = Hub({"checks", "--data", hub_});
+  ASSERT_EQ(none_text.exit_code, 0) << none_text.err;
+  EXPECT_EQ(none_text.out, "Checks recorded: 0\n");
+
+  const std::string node_id = QueueChecks();
+  ASSERT_FALSE(node_id.empty());
+  auto synced = Akari({"sync", "--data", node_, "--json"});
+  ASSERT_EQ(synced.exit_code, 0) << synced.err;
+
+  // Counted while the hub keeps serving (the same store, another process).
+  auto counted = Hub({"checks", "--data", hub_, "--json"});
+  ASSERT_EQ(counted.exit_code, 0) << counted.err;
+  const auto j = nlohmann::json::parse(counted.out);
+  EXPECT_EQ(j["total"], 3);
+  ASSERT_EQ(j["by_node"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["by_node"][node_id]["total"], 3);
+  EXPECT_EQ(j["by_node"][node_id]["outcomes"], nlohmann::json::parse(R"({"no_match": 1, "unknown_person": 2})"))
+      << j.dump();
+  auto text = Hub({"checks", "--data", hub_});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "Checks recorded: 3\n  node " + node_id + ": 3 (no_match 1, unknown_person 2)\n");
+
+  // The node's side agrees, and a second sync sends nothing twice.
+  auto listed = Akari({"checks", "list", "--data", node_, "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const auto checks = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(checks.size(), 3u);
+  for (const auto& c : checks) EXPECT_EQ(c["reconciled"], true) << c.dump();
+  ASSERT_EQ(Akari({"sync", "--data", node_}).exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(Hub({"checks", "--data", hub_, "--json"}).out)["total"], 3);
+}
+
+TEST_F(HubChecksCliTest, AWrongPassphraseOrAMissingHubIsOneClearLine) {
+  ASSERT_EQ(Hub({"init", "--data", hub_, "--kdf-ms", "5"}).exit_code, 0);
+  auto wrong = Hub({"checks", "--data", hub_}, "not the passphrase");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(wrong.out, "");
+  EXPECT_NE(wrong.err.find("akari-hub: error: "), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("passphrase"), std::string::npos) << wrong.err;
+
+  auto missing = Hub({"checks", "--data", (root_ / "nowhere").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("akari-hub: error: "), std::string::npos) << missing.err;
+
+  auto usage = Hub({"checks"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("--data"), std::string::npos) << usage.err;
+}
+
+}  // namespace
+}  // namespace akari
