@@ -1,19 +1,11 @@
 #!/usr/bin/env bash
-# The main job, on one machine: builds Akari, creates a node, unlocks it and
-# prints its status. (Later: hub, sync, virtual card and an outage drill.)
+# The main job, on one machine: builds Akari, then runs the outage drill
+# (fieldkit/scripts/drill.sh, docs/drill.md): a hub and a shelter clinic's
+# node, a network outage with patients checked by card, 資格確認書 and
+# self-report, and the node reconciling by itself when the network returns.
+# Extra options go to drill.sh (e.g. --keep, --no-cards).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dir=$(fieldkit/scripts/build.sh | tail -n 1)
-akari="$PWD/$dir/bin/akari"
-work=$(mktemp -d -t akari-demo-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
-# A demo passphrase and a fast key-derivation setting: real nodes use a
-# passphrase of their own and the default (about 0.5 s to unlock).
-export AKARI_PASSPHRASE="demo passphrase, not for real use"
-echo "== akari init"
-"$akari" init --data "$work/node" --kdf-ms 100
-echo
-echo "== akari status"
-AKARI_PASSPHRASE="demo passphrase, not for real use" "$akari" status --data "$work/node"
+exec fieldkit/scripts/drill.sh --bin "$dir/bin" "$@"

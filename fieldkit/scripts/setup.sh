@@ -21,6 +21,8 @@ PACKAGES=(
   fonts-ipafont-gothic
   # tools the scripts use
   curl ca-certificates procps psmisc
+  # the outage drill (drill.sh): JSON, the generated region's zstd files, loopback up in its private network
+  jq zstd iproute2
 )
 
 # Node.js runs only the browser tests' driver (playwright-core). Machines that
