@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     --bin) bin=$(cd "$2" && pwd); shift 2 ;;
     --keep) keep=1; shift ;;
     --no-cards) cards=0; shift ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "drill.sh: unknown option $1 (see drill.sh --help)" >&2; exit 2 ;;
   esac
 done
