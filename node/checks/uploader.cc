@@ -1,14 +1,43 @@
 #include "node/checks/uploader.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <random>
 #include <unordered_map>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "sync/errors.h"
 
 namespace akari::node {
 
 namespace rc = sync::reconcile;
+
+namespace {
+
+// Crash tests (docs/cli.md): AKARI_TEST_SYNC_STOP=POINT[:N] kills the
+// process with SIGKILL the N-th time it reaches POINT: `checks-answered`
+// (the hub answered a batch, nothing recorded yet) or `checks-recorded`
+// (a batch's answers committed). Unset, it costs one getenv per process.
+void TestCheckpoint(std::string_view at) {
+  static const auto stop = []() -> std::pair<std::string, std::int64_t> {
+    const char* spec = std::getenv("AKARI_TEST_SYNC_STOP");
+    if (spec == nullptr) return {};
+    std::string point(spec);
+    std::int64_t count = 1;
+    if (const std::size_t colon = point.find(':'); colon != std::string::npos) {
+      count = ParseInt64(point.substr(colon + 1)).value_or(1);
+      point.resize(colon);
+    }
+    return {point, count};
+  }();
+  static std::atomic<std::int64_t> seen{0};
+  if (!stop.first.empty() && at == stop.first && ++seen == stop.second) ::kill(::getpid(), SIGKILL);
+}
+
+}  // namespace
 
 std::expected<rc::UploadResponse, CheckTransport::Failure> HttpCheckTransport::Send(const rc::UploadBatch& batch) {
   auto response = client_.PostJson(net::JoinUrl(hub_url_, "v1/checks"), rc::BatchToJson(batch));
@@ -112,8 +141,10 @@ Result<UploadSummary> CheckUploader::UploadPending(const std::atomic<bool>* canc
       request.sent_at = clock_.Now();
       auto response = transport_.Send(request);
       if (response) {
+        TestCheckpoint("checks-answered");
         const std::int64_t before = summary.uploaded;
         AKARI_TRY(RecordAnswers(batch, *response, summary));
+        TestCheckpoint("checks-recorded");
         ++summary.batches;
         if (summary.uploaded == before) {
           return MakeError(sync::SyncErrc::kHttp,
