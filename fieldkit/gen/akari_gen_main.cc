@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
   rcmd->add_option("--persons", region.persons, "Number of persons (1-5000000)")->required();
   rcmd->add_option("--seed", region.seed, "Seed (default 1)");
   rcmd->add_option("--as-of", as_of, "Snapshot date YYYY-MM-DD (default: today in Japan, UTC+9)");
-  rcmd->add_option("--region", region.region, "Region code (only 17, Ishikawa)");
+  rcmd->add_option("--region", region.region,
+                   "Region (都道府県コード): " + akari::fieldkit::gen::AvailableRegions() + "; default " +
+                       std::string(akari::fieldkit::gen::kDefaultRegion));
   rcmd->add_option("--threads", region.threads, "Generator threads (output does not depend on it; default 2)");
   rcmd->add_option("--out", out, "Output directory (must not exist or be empty)")->required();
 

@@ -72,14 +72,15 @@ Result<RegionOptions> ReadRegionJson(const fs::path& dir) {
   auto j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   RegionOptions o;
   if (j.is_discarded() || !j.is_object() || j.value("format", "") != "akari-region" ||
-      !j["seed"].is_number_unsigned() || !j["as_of"].is_string() || !j["persons"].is_number_integer()) {
+      !j["seed"].is_number_unsigned() || !j["as_of"].is_string() || !j["persons"].is_number_integer() ||
+      (j.contains("region") && !j["region"].is_string())) {
     return MakeError(FieldkitErrc::kInvalidArgument,
                      (dir / "region.json").string() + " is not an akari-gen region description");
   }
   o.seed = j["seed"].get<std::uint64_t>();
   o.as_of = sync::ParseDate(j["as_of"].get<std::string>());
   o.persons = j["persons"].get<std::int64_t>();
-  o.region = j.value("region", "17");
+  o.region = j.value("region", std::string(kDefaultRegion));
   AKARI_TRY(ValidateRegionOptions(o));
   return o;
 }
@@ -121,8 +122,8 @@ Status IssueCard(const CardRequest& request) {
                                                          "'s card link does not match this generator; was the "
                                                          "region made by another akari-gen version?");
   }
-  AKARI_ASSIGN_OR_RETURN(TestCa ca,
-                         request.scenario == CardScenario::kUnknownCa ? UnknownCa(ctx.master) : RegionCa(ctx.master));
+  AKARI_ASSIGN_OR_RETURN(
+      TestCa ca, request.scenario == CardScenario::kUnknownCa ? UnknownCa(ctx.national) : RegionCa(ctx.national));
   AKARI_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key,
                          DeterministicRsaKey(DeriveSeed(ctx.master, "card-key/" + std::to_string(request.person))));
   UserAuthCertificateRequest req;

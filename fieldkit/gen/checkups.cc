@@ -63,7 +63,7 @@ sync::Checkup MakeCheckup(const GenContext& ctx, const PersonCore& p, const Base
   const bool dm = Had(onsets, kCkDiabetes, date) || Had(onsets, kCkInsulin, date);
   sync::Checkup c;
   c.date = date;
-  c.facility_name = "石川県成人病予防センター";
+  c.facility_name = std::string(ctx.prefecture->checkup_facility);
   const double bmi = std::clamp(b.bmi + rng.Normal(0, 0.4) + (dm ? 1.2 : 0), 15.0, 40.0);
   const double height = b.height + rng.Normal(0, 0.3);
   const double weight = bmi * height * height / 10000.0;

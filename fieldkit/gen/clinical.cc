@@ -72,17 +72,16 @@ struct Facility {
 Facility MakeFacility(const GenContext& ctx, int municipality, Clinic kind, int index, bool pharmacy) {
   Rng rng(ctx.key, Stream::kFacility, static_cast<std::uint64_t>(municipality) * 16 + static_cast<std::uint64_t>(kind),
           static_cast<std::uint64_t>(index), pharmacy ? 1 : 0);
-  const Municipality& m = IshikawaMunicipalities()[static_cast<std::size_t>(municipality)];
-  std::string body = std::string("17") + (pharmacy ? "4" : "1") +
+  const Prefecture& pref = *ctx.prefecture;
+  const Municipality& m = pref.municipalities[static_cast<std::size_t>(municipality)];
+  std::string body = std::string(pref.code) + (pharmacy ? "4" : "1") +
                      Padded(static_cast<std::uint64_t>(municipality + 1), 2) +
                      Padded(static_cast<std::uint64_t>(1000 + static_cast<int>(kind) * 1000 + index * 37 % 997), 4);
   Facility f;
   f.code = body + static_cast<char>('0' + sync::InsurerCheckDigit(body));
   const std::string_view town = rng.Pick(m.towns);
   if (pharmacy) {
-    static constexpr std::array<std::string_view, 6> kChains = {"あおば薬局",   "ひまわり薬局", "つばき調剤薬局",
-                                                                "はくさん薬局", "みなと薬局",   "かがやき薬局"};
-    f.name = std::string(rng.Pick(std::span<const std::string_view>(kChains))) + " " + std::string(town) + "店";
+    f.name = std::string(rng.Pick(pref.pharmacy_chains)) + " " + std::string(town) + "店";
     return f;
   }
   static constexpr std::array<std::string_view, kClinics.size()> kKinds = {

@@ -28,9 +28,10 @@ double CardShare(int age) {
 }
 
 Bytes SerialFor(const GenContext& ctx, std::int64_t id, int index) {
-  // Mix64 is a bijection, so distinct (id, index) give distinct serials.
+  // Mix64 is a bijection, so distinct (id, index) give distinct serials; the
+  // prefecture's first byte keeps regions under the national CA apart.
   const std::uint64_t v = Mix64(ctx.key ^ ((static_cast<std::uint64_t>(id) << 5) | static_cast<std::uint64_t>(index)));
-  Bytes out = {0x01};
+  Bytes out = {ctx.prefecture->serial_prefix};
   for (int i = 7; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (i * 8)));
   return out;
 }
@@ -71,9 +72,11 @@ Status ValidateRegionOptions(const RegionOptions& o) {
     return MakeError(FieldkitErrc::kInvalidArgument, "--persons must be between 1 and " + std::to_string(kMaxPersons) +
                                                          ", got " + std::to_string(o.persons));
   }
-  if (o.region != "17") {
-    return MakeError(FieldkitErrc::kInvalidArgument,
-                     "--region " + o.region + " is not available: only 17 (Ishikawa) has municipality tables");
+  if (FindPrefecture(o.region) == nullptr) {
+    return MakeError(FieldkitErrc::kInvalidArgument, "--region " + o.region +
+                                                         " is not available: the regions with municipality and "
+                                                         "insurer tables are " +
+                                                         AvailableRegions());
   }
   if (!sync::IsValidDate(o.as_of) || o.as_of < kMinAsOf || o.as_of > kMaxAsOf) {
     return MakeError(FieldkitErrc::kInvalidArgument, "--as-of must be a date between " + sync::FormatDate(kMinAsOf) +
@@ -91,21 +94,33 @@ Seed RegionSeedMaterial(std::uint64_t seed) {
   return DeriveSeed(AsBytes("akari-gen/v1/seed/" + std::to_string(seed)), "region");
 }
 
-Result<TestCa> RegionCa(const Seed& master) {
-  return CreateTestCa(DeriveSeed(master, "test-ca"), JstMidnight(20150101), JstMidnight(20450101));
+Seed PersonSeedMaterial(std::uint64_t seed, const Prefecture& prefecture) {
+  const Seed material = RegionSeedMaterial(seed);
+  if (prefecture.seed_label.empty()) return material;
+  return DeriveSeed(material, prefecture.seed_label);
 }
 
-Result<TestCa> UnknownCa(const Seed& master) {
-  return CreateTestCa(DeriveSeed(master, "unknown-ca"), JstMidnight(20150101), JstMidnight(20450101));
+Result<TestCa> RegionCa(const Seed& national) {
+  return CreateTestCa(DeriveSeed(national, "test-ca"), JstMidnight(20150101), JstMidnight(20450101));
+}
+
+Result<TestCa> UnknownCa(const Seed& national) {
+  return CreateTestCa(DeriveSeed(national, "unknown-ca"), JstMidnight(20150101), JstMidnight(20450101));
 }
 
 Result<GenContext> MakeContext(const RegionOptions& options) {
   GenContext ctx;
-  ctx.master = RegionSeedMaterial(options.seed);
+  ctx.prefecture = FindPrefecture(options.region);
+  if (ctx.prefecture == nullptr) {
+    return MakeError(FieldkitErrc::kInvalidArgument,
+                     "region " + options.region + " is not available; the regions are " + AvailableRegions());
+  }
+  ctx.national = RegionSeedMaterial(options.seed);
+  ctx.master = PersonSeedMaterial(options.seed, *ctx.prefecture);
   std::memcpy(&ctx.key, ctx.master.data(), sizeof(ctx.key));
   ctx.as_of = options.as_of;
   ctx.persons = options.persons;
-  AKARI_ASSIGN_OR_RETURN(TestCa ca, RegionCa(ctx.master));
+  AKARI_ASSIGN_OR_RETURN(TestCa ca, RegionCa(ctx.national));
   ctx.issuer_hex = ToHex(crypto::NameDer(*X509_get_subject_name(ca.cert.get())));
   return ctx;
 }

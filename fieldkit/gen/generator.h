@@ -16,6 +16,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "fieldkit/gen/tables.h"
 #include "fieldkit/test_ca.h"
 #include "sync/record.h"
 
@@ -37,23 +38,30 @@ struct RegionOptions {
   std::uint64_t seed = 1;
   std::int64_t persons = 0;
   Date as_of = 0;
-  std::string region = "17";
-  int threads = 2;  // generator threads (output order never depends on it)
+  std::string region = std::string(kDefaultRegion);  // a code of Prefectures()
+  int threads = 2;                                   // generator threads (output order never depends on it)
 };
 
-// Checks the options. Error: FieldkitErrc::kInvalidArgument naming the option.
+// Checks the options (the region must be one of Prefectures()). Error:
+// FieldkitErrc::kInvalidArgument naming the option.
 [[nodiscard]] Status ValidateRegionOptions(const RegionOptions& options);
 
-// The 32-byte seed material of a region: every other seed derives from it.
+// The 32-byte seed material of a seed: the national test CA derives from it
+// (the same CA for every region generated with that seed), and so do the
+// region's persons (see Prefecture::seed_label).
 Seed RegionSeedMaterial(std::uint64_t seed);
+// The seed the persons, card keys and serials of `prefecture` derive from.
+Seed PersonSeedMaterial(std::uint64_t seed, const Prefecture& prefecture);
 
 // Everything a generation step needs; cheap to copy, immutable.
 struct GenContext {
-  Seed master{};
+  Seed national{};        // RegionSeedMaterial: the test CA
+  Seed master{};          // PersonSeedMaterial: everything about persons
   std::uint64_t key = 0;  // 64 bits of `master` for the fast streams
   Date as_of = 0;
   std::int64_t persons = 0;
-  std::string issuer_hex;  // DER of the region CA's subject Name, hex
+  std::string issuer_hex;                                         // DER of the region CA's subject Name, hex
+  const Prefecture* prefecture = FindPrefecture(kDefaultRegion);  // never null
 };
 // Builds the context (creates the region CA to learn its name). Errors:
 // kCrypto.
@@ -86,10 +94,11 @@ Bytes UnlinkedSerial(const GenContext& ctx, std::int64_t id);
 // The opaque 20-character subject CN of a person's certificate.
 std::string CardSubjectCn(const GenContext& ctx, std::int64_t id, int index);
 
-// The test CA of a region, valid 2015-01-01 to 2045-01-01.
-[[nodiscard]] Result<TestCa> RegionCa(const Seed& master);
+// The test CA of a seed (ctx.national), valid 2015-01-01 to 2045-01-01:
+// national, so regions generated with one seed share it.
+[[nodiscard]] Result<TestCa> RegionCa(const Seed& national);
 // A different CA with the same name (for `card --unknown-ca`).
-[[nodiscard]] Result<TestCa> UnknownCa(const Seed& master);
+[[nodiscard]] Result<TestCa> UnknownCa(const Seed& national);
 
 struct RegionStats {
   std::int64_t persons = 0;

@@ -107,14 +107,14 @@ HouseholdPlan PlanHousehold(const GenContext& ctx, std::uint64_t index) {
     add(Role::kHead, age, rng.Chance(0.85) ? Sex::kFemale : Sex::kMale);
     children(age, rng.Chance(0.6) ? 1 : 2);
   }
-  const auto munis = IshikawaMunicipalities();
-  std::array<double, 19> weights{};
-  for (std::size_t i = 0; i < munis.size(); ++i) weights[i] = munis[i].population;
-  plan.municipality = static_cast<int>(rng.Weighted(weights));
+  const auto munis = ctx.prefecture->municipalities;
+  std::array<double, 64> weights{};
+  for (std::size_t i = 0; i < munis.size() && i < weights.size(); ++i) weights[i] = munis[i].population;
+  plan.municipality = static_cast<int>(rng.Weighted(std::span<const double>(weights.data(), munis.size())));
   static constexpr std::array<double, 5> kIncome = {0.08, 0.15, 0.40, 0.27, 0.10};
   plan.income = static_cast<int>(rng.Weighted(kIncome));
   plan.kumiai = rng.Chance(0.08);
-  plan.kumiai_index = rng.Range(0, static_cast<int>(KokuhoKumiai().size()) - 1);
+  plan.kumiai_index = rng.Range(0, static_cast<int>(ctx.prefecture->kokuho_kumiai_names.size()) - 1);
   plan.surname = rng.Range(0, static_cast<int>(Surnames().size()) - 1);
   // Moving out of the prefecture (the household's coverage here ends).
   const int head_age = plan.members.front().age;
@@ -161,7 +161,7 @@ std::vector<Job> Career(const GenContext& ctx, std::int64_t id, Date birth, Sex 
     Job job;
     job.from = d;
     job.to = std::min(retire, AddDays(d, rng.Range(3 * 365, 25 * 365)));
-    job.employer = DrawEmployer(rng);
+    job.employer = DrawEmployer(rng, *ctx.prefecture);
     jobs.push_back(job);
     d = rng.Chance(0.85) ? job.to : AddDays(job.to, rng.Range(20, 180));
   }
@@ -260,12 +260,13 @@ std::string HighCostCategory(const Member& m, const CoverageState& s, Date on, i
   return income <= 2 ? "一般" : (income == 3 ? "低所得Ⅱ" : "低所得Ⅰ");
 }
 
-sync::Coverage ToCoverage(const Member& m, const CoverageState& s, const HouseholdPlan& plan, std::uint64_t household) {
+sync::Coverage ToCoverage(const Prefecture& pref, const Member& m, const CoverageState& s, const HouseholdPlan& plan,
+                          std::uint64_t household) {
   sync::Coverage c;
-  const Municipality& muni = IshikawaMunicipalities()[static_cast<std::size_t>(plan.municipality)];
+  const Municipality& muni = pref.municipalities[static_cast<std::size_t>(plan.municipality)];
   switch (s.kind) {
     case CoverageState::kKoki: {
-      const KokiInsurer k = KokiFor(muni);
+      const KokiInsurer k = KokiFor(pref, muni);
       c.insurer_number = k.number;
       c.insurer_name = std::string(k.name);
       c.scheme = sync::Scheme::kKoki;
@@ -275,7 +276,7 @@ sync::Coverage ToCoverage(const Member& m, const CoverageState& s, const Househo
     case CoverageState::kEmployee:
     case CoverageState::kDependent: {
       const std::size_t job_index = static_cast<std::size_t>(s.job - s.insured->jobs.data());
-      const EmployeeCard card = EmployeeCardFor(s.job->employer, s.insured->core.id, job_index);
+      const EmployeeCard card = EmployeeCardFor(pref, s.job->employer, s.insured->core.id, job_index);
       c.insurer_number = card.insurer_number;
       c.insurer_name = card.insurer_name;
       c.scheme = card.scheme;
@@ -287,8 +288,8 @@ sync::Coverage ToCoverage(const Member& m, const CoverageState& s, const Househo
       break;
     }
     case CoverageState::kKokuho: {
-      const KokuhoCard card =
-          plan.kumiai ? KokuhoKumiaiCard(plan.kumiai_index, household) : MunicipalKokuhoCard(muni, household);
+      const KokuhoCard card = plan.kumiai ? KokuhoKumiaiCard(pref, plan.kumiai_index, household)
+                                          : MunicipalKokuhoCard(pref, muni, household);
       c.insurer_number = card.insurer_number;
       c.insurer_name = card.insurer_name;
       c.scheme = card.scheme;
@@ -326,7 +327,7 @@ void AddCoverages(const GenContext& ctx, const std::vector<Member>& members, con
   auto emit = [&](const CoverageState& s, Date start, Date end) {
     if (s.kind == CoverageState::kNone || start > ctx.as_of) return;
     if (end != 0 && end <= window) return;
-    sync::Coverage c = ToCoverage(m, s, plan, household);
+    sync::Coverage c = ToCoverage(*ctx.prefecture, m, s, plan, household);
     c.valid_from = std::max(start, s.kind == CoverageState::kKoki ? kKokiStart : start);
     const bool ended = end != 0 && end <= ctx.as_of;
     c.valid_to = ended ? end : 0;
@@ -363,11 +364,11 @@ std::string FullName(std::string_view family, std::string_view given) {
 
 sync::Address MakeAddress(const GenContext& ctx, std::uint64_t household, const HouseholdPlan& plan) {
   Rng rng(ctx.key, Stream::kHousehold, household, 1);
-  const Municipality& muni = IshikawaMunicipalities()[static_cast<std::size_t>(plan.municipality)];
+  const Municipality& muni = ctx.prefecture->municipalities[static_cast<std::size_t>(plan.municipality)];
   sync::Address a;
   const std::string_view prefix = rng.Pick(muni.postal_prefixes);
   a.postal_code = std::string(prefix) + internal::Padded(static_cast<std::uint64_t>(rng.Range(11, 999)), 3);
-  a.prefecture = std::string(kPrefectureName);
+  a.prefecture = std::string(ctx.prefecture->name);
   a.municipality = std::string(muni.name);
   a.rest = std::string(rng.Pick(muni.towns));
   if (rng.Chance(0.6)) {

@@ -23,7 +23,7 @@ struct EmployerRef {
   int insurer = 0;   // index into the scheme's insurer table
   int employer = 0;  // 事業所 index (記号 for 協会けんぽ)
 };
-EmployerRef DrawEmployer(Rng& rng);
+EmployerRef DrawEmployer(Rng& rng, const Prefecture& prefecture);
 
 struct EmployeeCard {
   std::string insurer_number;
@@ -33,7 +33,8 @@ struct EmployeeCard {
   std::string number;
 };
 // The card of job `job` of insured person `insured_id`.
-EmployeeCard EmployeeCardFor(const EmployerRef& employer, std::int64_t insured_id, std::size_t job);
+EmployeeCard EmployeeCardFor(const Prefecture& prefecture, const EmployerRef& employer, std::int64_t insured_id,
+                             std::size_t job);
 
 struct KokuhoCard {
   std::string insurer_number;
@@ -42,14 +43,14 @@ struct KokuhoCard {
   std::string symbol;
   std::string number;  // the 世帯 number
 };
-KokuhoCard MunicipalKokuhoCard(const Municipality& municipality, std::uint64_t household);
-std::span<const std::string_view> KokuhoKumiai();
-KokuhoCard KokuhoKumiaiCard(int kumiai, std::uint64_t household);
+// `municipality` is an element of prefecture.municipalities.
+KokuhoCard MunicipalKokuhoCard(const Prefecture& prefecture, const Municipality& municipality, std::uint64_t household);
+KokuhoCard KokuhoKumiaiCard(const Prefecture& prefecture, int kumiai, std::uint64_t household);
 
 struct KokiInsurer {
   std::string number;
   std::string_view name;
 };
-KokiInsurer KokiFor(const Municipality& municipality);
+KokiInsurer KokiFor(const Prefecture& prefecture, const Municipality& municipality);
 
 }  // namespace akari::fieldkit::gen

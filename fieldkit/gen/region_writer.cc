@@ -186,7 +186,7 @@ Status WriteText(const fs::path& path, std::string_view text, mode_t mode = 0644
 }
 
 Status WriteTrust(const GenContext& ctx, const fs::path& dir, std::vector<RevokedCard>& revoked) {
-  AKARI_ASSIGN_OR_RETURN(TestCa ca, RegionCa(ctx.master));
+  AKARI_ASSIGN_OR_RETURN(TestCa ca, RegionCa(ctx.national));
   std::sort(revoked.begin(), revoked.end(),
             [](const RevokedCard& a, const RevokedCard& b) { return a.person < b.person; });
   std::vector<RevokedCertificate> entries;
@@ -242,7 +242,7 @@ Result<RegionStats> Generate(const RegionOptions& options, const fs::path& out) 
   AKARI_TRY(WriteTrust(ctx, out / "trust", pipeline.revoked()));
   const nlohmann::json region = {
       {"format", "akari-region"},      {"version", 1},
-      {"region", options.region},      {"prefecture", "石川県"},
+      {"region", options.region},      {"prefecture", ctx.prefecture->name},
       {"seed", options.seed},          {"as_of", sync::FormatDate(options.as_of)},
       {"persons", options.persons},    {"population_anchor", sync::FormatDate(kPopulationDate)},
       {"generator", "akari-gen 0.1.0"}};

@@ -1,5 +1,5 @@
-// Curated reference tables the generator draws from: Ishikawa's
-// municipalities, Japanese names, the region's insurers and a table of real
+// Curated reference tables the generator draws from: each prefecture's
+// municipalities and insurers, Japanese names and a table of real
 // medicines. Everything here is data, typed in from public sources named in
 // each .cc file.
 #pragma once
@@ -7,13 +7,14 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "sync/record.h"
 
 namespace akari::fieldkit::gen {
 
-// One 市町 of Ishikawa (都道府県コード 17).
+// One 市町村 of a prefecture.
 struct Municipality {
   std::string_view name;                              // 金沢市
   std::string_view code;                              // 5-digit 地方公共団体コード without check digit, 17201
@@ -23,8 +24,47 @@ struct Municipality {
   std::span<const std::string_view> towns;            // 町名 used in addresses
 };
 std::span<const Municipality> IshikawaMunicipalities();
-inline constexpr std::string_view kPrefectureName = "石川県";
-inline constexpr int kPrefectureCode = 17;
+std::span<const Municipality> ToyamaMunicipalities();
+
+// An insurer of a prefecture's tables: 保険者番号 without its check digit.
+struct InsurerEntry {
+  std::string_view body;  // 0617001
+  std::string_view name;
+  std::string_view symbol_prefix;  // 共済: the 記号's prefix (石職); empty for 健保組合
+};
+
+// Everything the generator draws from that depends on the prefecture
+// (geography.cc, geography_toyama.cc, prefectures.cc). One entry per
+// available --region; the generator's code reads only this table.
+struct Prefecture {
+  std::string_view code;          // 都道府県コード, "17"
+  std::string_view name;          // 石川県
+  std::string_view english_name;  // Ishikawa
+  std::span<const Municipality> municipalities;
+  std::string_view kyokai_body;  // 協会けんぽ 支部 (法別 01) without check digit
+  std::string_view kyokai_name;
+  std::span<const InsurerEntry> kenpo_kumiai;  // 健康保険組合 (法別 06)
+  std::span<const InsurerEntry> kyosai;        // 共済組合 (法別 31–34)
+  std::span<const std::string_view> kokuho_kumiai_names;
+  std::span<const std::string_view> kokuho_kumiai_bodies;  // 5 digits, 都道府県 + 3xx
+  std::string_view kokuho_kumiai_symbol;                   // 記号 prefix, 石
+  std::string_view koki_name;                              // 後期高齢者医療広域連合
+  std::string_view checkup_facility;
+  std::span<const std::string_view> pharmacy_chains;
+  // First byte of every card certificate serial of the region, so regions
+  // sharing the national test CA never share a serial.
+  std::uint8_t serial_prefix;
+  // "" = the region's persons derive from the seed's material itself (the
+  // first region, Ishikawa); otherwise from DeriveSeed(material, label), so
+  // the same seed gives other people in another prefecture.
+  std::string_view seed_label;
+};
+std::span<const Prefecture> Prefectures();
+// The entry for `code`, or nullptr.
+const Prefecture* FindPrefecture(std::string_view code);
+// "16 (富山県, Toyama), 17 (石川県, Ishikawa)": for help and error texts.
+std::string AvailableRegions();
+inline constexpr std::string_view kDefaultRegion = "17";
 
 struct NameEntry {
   std::string_view kanji;
