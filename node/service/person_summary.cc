@@ -22,10 +22,6 @@ constexpr int kRecentDays = 120;
 // treat them as lasting this long when judging whether they are recent.
 constexpr int kAssumedSupplyDays = 30;
 
-json DateOrNull(sync::Date d) {
-  return d == 0 ? json(nullptr) : json(sync::FormatDate(d));
-}
-
 std::string_view RouteName(sync::Route r) {
   switch (r) {
     case sync::Route::kOral:
@@ -51,87 +47,281 @@ sync::Date AddDays(sync::Date d, int days) {
   return sync::DateFromDays(sync::DaysSinceEpoch(d) + days);
 }
 
-json MedicationsJson(const sync::PersonRecord& record, sync::Date today) {
-  // Dispensings are oldest first; group them keeping first-seen order.
+// Writes JSON text straight into one string: the summary is the hot path
+// of the service (one per record opened), and building it as a
+// nlohmann::json tree first cost about as much as decoding the record.
+// Members are written in byte order of their keys and strings, numbers and
+// literals exactly as nlohmann::json::dump() writes them, so the text is
+// what net::Response::Json would send for the same tree (tests compare
+// text with parse(text).dump()).
+class JsonText {
+ public:
+  explicit JsonText(std::string& out) : out_(out) {}
+
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  // Starts a member; keys must come in byte order (as nlohmann sorts them).
+  JsonText& Key(std::string_view key) {
+    Separate();
+    Quoted(key);
+    out_.push_back(':');
+    pending_value_ = true;
+    return *this;
+  }
+  void String(std::string_view v) {
+    Separate();
+    Quoted(v);
+  }
+  void Int(std::int64_t v) {
+    Separate();
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, end);
+  }
+  void Bool(bool v) {
+    Separate();
+    out_.append(v ? "true" : "false");
+  }
+  void Null() {
+    Separate();
+    out_.append("null");
+  }
+  void Double(double v) {
+    Separate();
+    out_.append(json(v).dump());  // nlohmann's shortest round-trip form ("3.0", "0.5")
+  }
+  void Date(sync::Date d) { String(sync::FormatDate(d)); }
+  void DateOrNull(sync::Date d) { d == 0 ? Null() : Date(d); }
+  // A value already serialised by nlohmann (small, rare parts).
+  void Tree(const json& j) {
+    Separate();
+    out_.append(j.dump());
+  }
+
+ private:
+  void Open(char c) {
+    Separate();
+    out_.push_back(c);
+    first_.push_back(true);
+  }
+  void Close(char c) {
+    out_.push_back(c);
+    first_.pop_back();
+  }
+  // A comma before every element but the first; nothing after a key.
+  void Separate() {
+    if (pending_value_) {
+      pending_value_ = false;
+      return;
+    }
+    if (first_.empty()) return;
+    if (first_.back()) {
+      first_.back() = false;
+    } else {
+      out_.push_back(',');
+    }
+  }
+  void Quoted(std::string_view v) {
+    const bool ascii = std::all_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!ascii && !ValidUtf8(v)) {
+      // As net::Response::Json writes it: each invalid sequence becomes U+FFFD.
+      out_.append(json(std::string(v)).dump(-1, ' ', false, json::error_handler_t::replace));
+      return;
+    }
+    out_.push_back('"');
+    std::size_t run = 0;  // start of the characters not yet copied
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const auto c = static_cast<unsigned char>(v[i]);
+      if (c == '"' || c == '\\' || c < 0x20) {
+        out_.append(v.data() + run, i - run);
+        Escape(c);
+        run = i + 1;
+      }
+    }
+    out_.append(v.data() + run, v.size() - run);
+    out_.push_back('"');
+  }
+  void Escape(unsigned char c) {
+    switch (c) {
+      case '"':
+        out_.append("\\\"");
+        return;
+      case '\\':
+        out_.append("\\\\");
+        return;
+      case '\b':
+        out_.append("\\b");
+        return;
+      case '\f':
+        out_.append("\\f");
+        return;
+      case '\n':
+        out_.append("\\n");
+        return;
+      case '\r':
+        out_.append("\\r");
+        return;
+      case '\t':
+        out_.append("\\t");
+        return;
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out_.append(u, sizeof u);
+      }
+    }
+  }
+  // Well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, at most U+10FFFF).
+  static bool ValidUtf8(std::string_view v) {
+    for (std::size_t i = 0; i < v.size();) {
+      const auto c = static_cast<unsigned char>(v[i]);
+      std::size_t n = 0;
+      std::uint32_t cp = 0;
+      if (c < 0x80) {
+        ++i;
+        continue;
+      }
+      if ((c & 0xE0) == 0xC0) {
+        n = 1;
+        cp = c & 0x1Fu;
+      } else if ((c & 0xF0) == 0xE0) {
+        n = 2;
+        cp = c & 0x0Fu;
+      } else if ((c & 0xF8) == 0xF0) {
+        n = 3;
+        cp = c & 0x07u;
+      } else {
+        return false;
+      }
+      if (v.size() - i <= n) return false;
+      for (std::size_t k = 1; k <= n; ++k) {
+        const auto cc = static_cast<unsigned char>(v[i + k]);
+        if ((cc & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (cc & 0x3Fu);
+      }
+      if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+          (cp >= 0xD800 && cp <= 0xDFFF))
+        return false;
+      i += n + 1;
+    }
+    return true;
+  }
+
+  std::string& out_;
+  std::vector<bool> first_;
+  bool pending_value_ = false;
+};
+
+// The medicines of one ingredient group, as summarised.
+struct MedicationRow {
+  const sync::Dispensing* last;
+  const sync::Dispensing* first;
+  std::size_t count;
+  std::vector<std::string_view> names;  // newest first, each once
+  std::vector<sync::RiskClass> risks;
+  bool recent;
+  sync::Date supply_until;
+};
+
+void WriteMedications(JsonText& w, const sync::PersonRecord& record, sync::Date today) {
+  // Dispensings are oldest first; group them by ingredient key.
   std::map<std::string, std::vector<const sync::Dispensing*>> groups;
   for (const sync::Dispensing& d : record.dispensings) {
     if (!sync::IsValidDate(d.date)) continue;
     groups[IngredientKey(d)].push_back(&d);
   }
   const std::int64_t today_days = sync::DaysSinceEpoch(today);
-  struct Row {
-    json j;
-    bool risky;
-    bool recent;
-    sync::Date last;
-  };
-  std::vector<Row> rows;
+  std::vector<MedicationRow> rows;
   rows.reserve(groups.size());
   for (auto& [key, list] : groups) {
     std::stable_sort(list.begin(), list.end(),
                      [](const sync::Dispensing* a, const sync::Dispensing* b) { return a->date < b->date; });
-    const sync::Dispensing& last = *list.back();
-    json names = json::array();
+    MedicationRow row{list.back(), list.front(), list.size(), {}, {}, false, 0};
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
-      if (std::find(names.begin(), names.end(), (*it)->drug_name) == names.end()) names.push_back((*it)->drug_name);
+      const std::string_view name = (*it)->drug_name;
+      if (std::find(row.names.begin(), row.names.end(), name) == row.names.end()) row.names.push_back(name);
     }
-    json risks = json::array();
-    for (sync::RiskClass c : sync::ClassifyMedicine(last.yj_code, last.ingredient)) {
-      risks.push_back(sync::RiskClassName(c));
-    }
+    const sync::Dispensing& last = *row.last;
+    row.risks = sync::ClassifyMedicine(last.yj_code, last.ingredient);
     const bool oral = last.route == sync::Route::kOral;
     const int supply_days = oral ? std::max(last.days_or_times, 1) : kAssumedSupplyDays;
-    const sync::Date supply_until = oral ? AddDays(last.date, std::max(last.days_or_times, 1)) : 0;
-    const bool recent = sync::DaysSinceEpoch(last.date) + supply_days >= today_days - kRecentDays;
-    json row = {{"ingredient", last.ingredient.empty() ? last.drug_name : last.ingredient},
-                {"yj_prefix", last.yj_code.size() >= 7 ? json(last.yj_code.substr(0, 7)) : json(nullptr)},
-                {"drug_names", std::move(names)},
-                {"strength", last.strength},
-                {"route", RouteName(last.route)},
-                {"quantity", last.quantity},
-                {"unit", last.unit},
-                {"usage", last.usage},
-                {"days_or_times", last.days_or_times},
-                {"last_date", sync::FormatDate(last.date)},
-                {"first_date", sync::FormatDate(list.front()->date)},
-                {"dispensing_count", list.size()},
-                {"supply_until", DateOrNull(supply_until)},
-                {"still_supplied", supply_until != 0 && supply_until > today},
-                {"recent", recent},
-                {"pharmacy", last.pharmacy_name},
-                {"prescriber", last.prescriber_name},
-                {"source", sync::DispensingSourceName(last.source)},
-                {"risk_classes", risks}};
-    rows.push_back({std::move(row), !risks.empty(), recent, last.date});
+    row.supply_until = oral ? AddDays(last.date, std::max(last.days_or_times, 1)) : 0;
+    row.recent = sync::DaysSinceEpoch(last.date) + supply_days >= today_days - kRecentDays;
+    rows.push_back(std::move(row));
   }
   // High-risk recent medicines first, then the rest by last dispensing.
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    const int ra = (a.risky && a.recent) ? 0 : 1, rb = (b.risky && b.recent) ? 0 : 1;
+  std::stable_sort(rows.begin(), rows.end(), [](const MedicationRow& a, const MedicationRow& b) {
+    const int ra = (!a.risks.empty() && a.recent) ? 0 : 1, rb = (!b.risks.empty() && b.recent) ? 0 : 1;
     if (ra != rb) return ra < rb;
-    return a.last > b.last;
+    return a.last->date > b.last->date;
   });
-  json out = json::array();
-  for (Row& r : rows) out.push_back(std::move(r.j));
-  return out;
+  w.BeginArray();
+  for (const MedicationRow& r : rows) {
+    const sync::Dispensing& last = *r.last;
+    w.BeginObject();
+    w.Key("days_or_times").Int(last.days_or_times);
+    w.Key("dispensing_count").Int(static_cast<std::int64_t>(r.count));
+    w.Key("drug_names").BeginArray();
+    for (std::string_view n : r.names) w.String(n);
+    w.EndArray();
+    w.Key("first_date").Date(r.first->date);
+    w.Key("ingredient").String(last.ingredient.empty() ? last.drug_name : last.ingredient);
+    w.Key("last_date").Date(last.date);
+    w.Key("pharmacy").String(last.pharmacy_name);
+    w.Key("prescriber").String(last.prescriber_name);
+    w.Key("quantity").Double(last.quantity);
+    w.Key("recent").Bool(r.recent);
+    w.Key("risk_classes").BeginArray();
+    for (sync::RiskClass c : r.risks) w.String(sync::RiskClassName(c));
+    w.EndArray();
+    w.Key("route").String(RouteName(last.route));
+    w.Key("source").String(sync::DispensingSourceName(last.source));
+    w.Key("still_supplied").Bool(r.supply_until != 0 && r.supply_until > today);
+    w.Key("strength").String(last.strength);
+    w.Key("supply_until").DateOrNull(r.supply_until);
+    w.Key("unit").String(last.unit);
+    w.Key("usage").String(last.usage);
+    if (last.yj_code.size() >= 7) {
+      w.Key("yj_prefix").String(std::string_view(last.yj_code).substr(0, 7));
+    } else {
+      w.Key("yj_prefix").Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
 }
 
-json RiskFlagsJson(const sync::PersonRecord& record, sync::Date today) {
-  json out = json::array();
-  for (sync::RiskClass c : sync::ActiveRiskClasses(record, today, kRecentDays)) {
-    json medicines = json::array();
-    for (const sync::Dispensing& d : record.dispensings) {
-      const auto classes = sync::ClassifyMedicine(d.yj_code, d.ingredient);
-      if (std::find(classes.begin(), classes.end(), c) == classes.end()) continue;
-      const std::string name = d.ingredient.empty() ? d.drug_name : d.ingredient;
+void WriteRiskFlags(JsonText& w, const sync::PersonRecord& record, sync::Date today) {
+  const std::vector<sync::RiskClass> active = sync::ActiveRiskClasses(record, today, kRecentDays);
+  // Each dispensing's classes, computed once rather than once per active class.
+  std::vector<std::vector<sync::RiskClass>> classes;
+  if (!active.empty()) {
+    classes.reserve(record.dispensings.size());
+    for (const sync::Dispensing& d : record.dispensings)
+      classes.push_back(sync::ClassifyMedicine(d.yj_code, d.ingredient));
+  }
+  w.BeginArray();
+  for (sync::RiskClass c : active) {
+    std::vector<std::string_view> medicines;
+    for (std::size_t i = 0; i < record.dispensings.size(); ++i) {
+      if (std::find(classes[i].begin(), classes[i].end(), c) == classes[i].end()) continue;
+      const sync::Dispensing& d = record.dispensings[i];
+      const std::string_view name = d.ingredient.empty() ? d.drug_name : d.ingredient;
       if (std::find(medicines.begin(), medicines.end(), name) == medicines.end()) medicines.push_back(name);
     }
     const bool by_certificate = c == sync::RiskClass::kDialysis && medicines.empty();
-    out.push_back({{"class", sync::RiskClassName(c)},
-                   {"label_ja", sync::RiskClassLabelJa(c)},
-                   {"medicines", std::move(medicines)},
-                   {"source", by_certificate ? "specific_disease_certificate" : "dispensing"}});
+    w.BeginObject();
+    w.Key("class").String(sync::RiskClassName(c));
+    w.Key("label_ja").String(sync::RiskClassLabelJa(c));
+    w.Key("medicines").BeginArray();
+    for (std::string_view m : medicines) w.String(m);
+    w.EndArray();
+    w.Key("source").String(by_certificate ? "specific_disease_certificate" : "dispensing");
+    w.EndObject();
   }
-  return out;
+  w.EndArray();
 }
 
 std::optional<double> Numeric(const std::string& value) {
@@ -143,63 +333,138 @@ std::optional<double> Numeric(const std::string& value) {
   return v;
 }
 
-json CheckupsJson(const sync::PersonRecord& record) {
+void WriteCheckups(JsonText& w, const sync::PersonRecord& record) {
   std::vector<const sync::Checkup*> checkups;
   for (const sync::Checkup& c : record.checkups) checkups.push_back(&c);
   std::stable_sort(checkups.begin(), checkups.end(),
                    [](const sync::Checkup* a, const sync::Checkup* b) { return a->date < b->date; });
-  json visits = json::array();
-  std::vector<std::string> order;
-  std::map<std::string, json> items;
+  // Each item code in first-seen order with its values, oldest first.
+  struct Value {
+    const sync::Checkup* checkup;
+    const sync::CheckupItem* item;
+  };
+  std::vector<std::string_view> order;
+  std::map<std::string_view, std::vector<Value>> items;
   for (const sync::Checkup* c : checkups) {
-    visits.push_back(
-        {{"date", sync::FormatDate(c->date)}, {"facility", c->facility_name}, {"judgement", c->judgement}});
     for (const sync::CheckupItem& item : c->items) {
       auto [it, inserted] = items.try_emplace(item.code);
-      if (inserted) {
-        order.push_back(item.code);
-        it->second = {{"code", item.code}, {"name", item.name}, {"unit", item.unit}, {"values", json::array()}};
-      }
-      it->second["reference"] = item.reference;
-      it->second["values"].push_back(
-          {{"date", sync::FormatDate(c->date)}, {"value", item.value}, {"abnormal", item.abnormal}});
+      if (inserted) order.push_back(item.code);
+      it->second.push_back({c, &item});
     }
   }
-  json out_items = json::array();
-  for (const std::string& code : order) {
-    json& item = items[code];
-    const json& values = item["values"];
-    json trend = nullptr;
+  auto write_value = [&](const Value& v) {
+    w.BeginObject();
+    w.Key("abnormal").Bool(v.item->abnormal);
+    w.Key("date").Date(v.checkup->date);
+    w.Key("value").String(v.item->value);
+    w.EndObject();
+  };
+  w.BeginObject();
+  w.Key("items").BeginArray();
+  for (std::string_view code : order) {
+    const std::vector<Value>& values = items[code];
+    const sync::CheckupItem& first = *values.front().item;  // name and unit as first seen
+    w.BeginObject();
+    w.Key("code").String(first.code);
+    w.Key("latest");
+    write_value(values.back());
+    w.Key("name").String(first.name);
+    w.Key("reference").String(values.back().item->reference);  // the newest reference
+    w.Key("trend");
+    std::optional<double> a, b;
     if (values.size() >= 2) {
-      const auto a = Numeric(values[values.size() - 2]["value"].get<std::string>());
-      const auto b = Numeric(values.back()["value"].get<std::string>());
-      if (a && b) trend = *b > *a ? "up" : *b < *a ? "down" : "same";
+      a = Numeric(values[values.size() - 2].item->value);
+      b = Numeric(values.back().item->value);
     }
-    item["trend"] = trend;
-    item["latest"] = values.back();
-    out_items.push_back(std::move(item));
+    if (a && b) {
+      w.String(*b > *a ? "up" : *b < *a ? "down" : "same");
+    } else {
+      w.Null();
+    }
+    w.Key("unit").String(first.unit);
+    w.Key("values").BeginArray();
+    for (const Value& v : values) write_value(v);
+    w.EndArray();
+    w.EndObject();
   }
-  return {{"visits", std::move(visits)}, {"items", std::move(out_items)}};
+  w.EndArray();
+  w.Key("visits").BeginArray();
+  for (const sync::Checkup* c : checkups) {
+    w.BeginObject();
+    w.Key("date").Date(c->date);
+    w.Key("facility").String(c->facility_name);
+    w.Key("judgement").String(c->judgement);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
 }
 
-json CoverageSection(const sync::PersonRecord& record, sync::Date today) {
+void WriteCoverage(JsonText& w, const sync::PersonRecord& record, sync::Date today) {
   const sync::Coverage* current = sync::CoverageOn(record, today);
-  json history = json::array();
+  w.BeginObject();
+  w.Key("current");
+  if (current) {
+    w.Tree(CoverageJson(*current));
+  } else {
+    w.Null();
+  }
+  w.Key("history").BeginArray();
   for (auto it = record.coverages.rbegin(); it != record.coverages.rend(); ++it) {
     json c = CoverageJson(*it);
     c["current"] = &*it == current;
-    history.push_back(std::move(c));
+    w.Tree(c);
   }
-  json diseases = json::array();
+  w.EndArray();
+  w.Key("specific_diseases").BeginArray();
   for (const sync::SpecificDiseaseCertificate& d : record.specific_diseases) {
-    diseases.push_back({{"disease", sync::SpecificDiseaseName(d.disease)},
-                        {"valid_from", DateOrNull(d.valid_from)},
-                        {"valid_to", DateOrNull(d.valid_to)},
-                        {"current", d.valid_from <= today && (d.valid_to == 0 || today < d.valid_to)}});
+    w.BeginObject();
+    w.Key("current").Bool(d.valid_from <= today && (d.valid_to == 0 || today < d.valid_to));
+    w.Key("disease").String(sync::SpecificDiseaseName(d.disease));
+    w.Key("valid_from").DateOrNull(d.valid_from);
+    w.Key("valid_to").DateOrNull(d.valid_to);
+    w.EndObject();
   }
-  return {{"current", current ? CoverageJson(*current) : json(nullptr)},
-          {"history", std::move(history)},
-          {"specific_diseases", std::move(diseases)}};
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteFreshness(JsonText& w, const DataFreshness& data) {
+  w.BeginObject();
+  w.Key("age_seconds");
+  if (data.as_of) {
+    w.Int(std::chrono::duration_cast<std::chrono::seconds>(data.now - *data.as_of).count());
+  } else {
+    w.Null();
+  }
+  w.Key("as_of");
+  data.as_of ? w.String(FormatUtc(*data.as_of)) : w.Null();
+  w.Key("expires_at");
+  data.expires_at ? w.String(FormatUtc(*data.expires_at)) : w.Null();
+  w.Key("stale").Bool(data.stale());
+  w.Key("stale_since");
+  data.stale() ? w.String(FormatUtc(*data.expires_at)) : w.Null();
+  w.Key("version");
+  data.version ? w.Int(*data.version) : w.Null();
+  w.EndObject();
+}
+
+void WriteIdentity(JsonText& w, const sync::Person& p, sync::Date today) {
+  w.BeginObject();
+  w.Key("address").BeginObject();
+  w.Key("municipality").String(p.address.municipality);
+  w.Key("postal_code").String(p.address.postal_code);
+  w.Key("prefecture").String(p.address.prefecture);
+  w.Key("rest").String(p.address.rest);
+  w.EndObject();
+  w.Key("age");
+  sync::IsValidDate(p.birth_date) ? w.Int(sync::AgeOn(p.birth_date, today)) : w.Null();
+  w.Key("birth_date").Date(p.birth_date);
+  w.Key("id").Int(p.id);
+  w.Key("name").String(p.name);
+  w.Key("name_kana").String(p.name_kana);
+  w.Key("sex").String(SexName(p.sex));
+  w.EndObject();
 }
 
 }  // namespace
@@ -217,38 +482,45 @@ std::string_view SexName(sync::Sex sex) {
 }
 
 json DataFreshnessJson(const DataFreshness& data) {
-  json j = {{"version", data.version ? json(*data.version) : json(nullptr)},
-            {"as_of", data.as_of ? json(FormatUtc(*data.as_of)) : json(nullptr)},
-            {"expires_at", data.expires_at ? json(FormatUtc(*data.expires_at)) : json(nullptr)},
-            {"stale", data.stale()},
-            {"stale_since", data.stale() ? json(FormatUtc(*data.expires_at)) : json(nullptr)}};
-  j["age_seconds"] = data.as_of ? json(std::chrono::duration_cast<std::chrono::seconds>(data.now - *data.as_of).count())
-                                : json(nullptr);
-  return j;
+  std::string text;
+  JsonText w(text);
+  WriteFreshness(w, data);
+  return json::parse(text);
 }
 
 json PersonIdentityJson(const sync::Person& p, sync::Date today) {
-  return {{"id", p.id},
-          {"name", p.name},
-          {"name_kana", p.name_kana},
-          {"birth_date", sync::FormatDate(p.birth_date)},
-          {"age", sync::IsValidDate(p.birth_date) ? json(sync::AgeOn(p.birth_date, today)) : json(nullptr)},
-          {"sex", SexName(p.sex)},
-          {"address",
-           {{"postal_code", p.address.postal_code},
-            {"prefecture", p.address.prefecture},
-            {"municipality", p.address.municipality},
-            {"rest", p.address.rest}}}};
+  std::string text;
+  JsonText w(text);
+  WriteIdentity(w, p, today);
+  return json::parse(text);
+}
+
+std::string PersonSummaryText(const sync::PersonRecord& record, sync::Date today, const DataFreshness& data,
+                              const json* access) {
+  std::string text;
+  text.reserve(8192);
+  JsonText w(text);
+  w.BeginObject();
+  if (access != nullptr) w.Key("access").Tree(*access);
+  w.Key("checkups");
+  WriteCheckups(w, record);
+  w.Key("coverage");
+  WriteCoverage(w, record, today);
+  w.Key("data");
+  WriteFreshness(w, data);
+  w.Key("medications");
+  WriteMedications(w, record, today);
+  w.Key("person");
+  WriteIdentity(w, record.person, today);
+  w.Key("risk_flags");
+  WriteRiskFlags(w, record, today);
+  w.Key("today").Date(today);
+  w.EndObject();
+  return text;
 }
 
 json PersonSummaryJson(const sync::PersonRecord& record, sync::Date today, const DataFreshness& data) {
-  return {{"person", PersonIdentityJson(record.person, today)},
-          {"coverage", CoverageSection(record, today)},
-          {"risk_flags", RiskFlagsJson(record, today)},
-          {"medications", MedicationsJson(record, today)},
-          {"checkups", CheckupsJson(record)},
-          {"today", sync::FormatDate(today)},
-          {"data", DataFreshnessJson(data)}};
+  return json::parse(PersonSummaryText(record, today, data));
 }
 
 }  // namespace akari::node

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -37,5 +38,12 @@ std::string_view SexName(sync::Sex sex);
 // The whole summary. `today` decides current coverage, ages, supply and
 // which medicines are recent (dispensed or still supplied within 120 days).
 nlohmann::json PersonSummaryJson(const sync::PersonRecord& record, sync::Date today, const DataFreshness& data);
+
+// The same summary as JSON text, written directly (no tree: the service's
+// hot path), byte for byte what net::Response::Json sends for
+// PersonSummaryJson(...) (keys in order, invalid UTF-8 replaced by U+FFFD);
+// with `access`, that object is added as the member "access".
+std::string PersonSummaryText(const sync::PersonRecord& record, sync::Date today, const DataFreshness& data,
+                              const nlohmann::json* access = nullptr);
 
 }  // namespace akari::node

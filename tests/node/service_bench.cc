@@ -5,9 +5,19 @@
 //   http     GET /v1/persons/{id} over loopback HTTP/1.1 keep-alive to net::HttpServer
 // The region comes from akari-gen (--region DIR, persons.ndjson.zst read and
 // inserted through the store API) or, without --region, from SamplePerson.
+// Documents are stored as a synced node holds them: format 2, compressed at
+// level 6 against a dictionary trained on the first 3,000 persons (as the
+// hub does); --no-dictionary stores format 1.
+// With --dir, a node already loaded there by an earlier run is reused
+// (--dir is kept), so that repeated measurements skip the load.
+// Before the three measurements, one thread times each step of a lookup
+// (--breakdown 0 skips it).
 //
 //   service_bench [--region DIR] [--persons N] [--clients 16] [--seconds 10]
 //                 [--lookup-set 2000] [--threads 4] [--dir WORKDIR]
+//                 [--no-dictionary 1] [--breakdown 2000] [--rounds 1]
+// --rounds N repeats the three measurements N times, interleaved, and
+// reports each over all its rounds.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -18,6 +28,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 #include <random>
 #include <thread>
 
@@ -25,10 +36,14 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "crypto/keys.h"
+#include "node/audit/audit_log.h"
 #include "node/checks/eligibility.h"
 #include "node/service/person_summary.h"
 #include "node/service/service.h"
 #include "node/store/meta_keys.h"
+#include "sync/compression.h"
+#include "sync/document_dictionary.h"
 #include "sync/index_keys.h"
 #include "sync/net/http_server.h"
 #include "sync/person_document.h"
@@ -51,6 +66,9 @@ struct Options {
   std::size_t lookup_set = 2000;
   int threads = 4;
   std::string dir;
+  bool dictionary = true;
+  int breakdown = 2000;  // lookups timed step by step on one thread
+  int rounds = 1;
 };
 
 [[noreturn]] void Die(const std::string& what) {
@@ -97,40 +115,75 @@ class ZstdLines {
   std::string pending_;
 };
 
-std::vector<store::StoredPerson>& Batch() {
-  static std::vector<store::StoredPerson> batch;
-  return batch;
-}
+struct Loader {
+  store::Store& store;
+  sync::Date as_of;
+  bool use_dictionary;
+  std::vector<sync::PersonRecord> held;  // the first persons, until the dictionary is trained
+  std::shared_ptr<const sync::DocumentDictionary> dictionary;
+  std::vector<store::StoredPerson> batch;
 
-void Flush(store::Store& s) {
-  if (Batch().empty()) return;
-  if (auto r = s.ReplacePersons(Batch()); !r) Die("insert: " + r.error().message);
-  Batch().clear();
-}
+  static constexpr std::size_t kDictionarySamples = 3000;  // as the hub's import
+  static constexpr std::uint32_t kDictionaryId = 1;
+  static constexpr int kDocumentLevel = 6;
 
-void Add(store::Store& s, const sync::PersonRecord& r, sync::Date as_of) {
-  auto doc = sync::EncodePersonDocument(r);
-  if (!doc) Die("encode: " + doc.error().message);
-  Batch().push_back({r.person.id, std::move(*doc), sync::DeriveIndexEntries(r, as_of)});
-  if (Batch().size() >= 2000) Flush(s);
-}
+  void Add(sync::PersonRecord r) {
+    if (use_dictionary && !dictionary) {
+      held.push_back(std::move(r));
+      if (held.size() >= kDictionarySamples) Train();
+      return;
+    }
+    Encode(r);
+  }
+  void Finish() {
+    if (use_dictionary && !dictionary) Train();
+    Flush();
+  }
+
+ private:
+  void Train() {
+    std::vector<Bytes> samples;
+    for (const sync::PersonRecord& r : held) samples.push_back(sync::PackPersonDocumentBody(r));
+    auto trained = sync::TrainDocumentDictionary(samples, kDictionaryId);
+    if (!trained) Die("dictionary: " + trained.error().message);
+    auto created = sync::DocumentDictionary::Create(*trained, kDocumentLevel);
+    if (!created) Die("dictionary: " + created.error().message);
+    dictionary = std::move(*created);
+    if (auto s = store.PutDocumentDictionary(kDictionaryId, *trained); !s) Die("dictionary: " + s.error().message);
+    for (const sync::PersonRecord& r : held) Encode(r);
+    held.clear();
+  }
+  void Encode(const sync::PersonRecord& r) {
+    auto doc = dictionary ? sync::EncodePersonDocument(r, *dictionary) : sync::EncodePersonDocument(r);
+    if (!doc) Die("encode: " + doc.error().message);
+    batch.push_back({r.person.id, std::move(*doc), sync::DeriveIndexEntries(r, as_of)});
+    if (batch.size() >= 2000) Flush();
+  }
+  void Flush() {
+    if (batch.empty()) return;
+    if (auto r = store.ReplacePersons(batch); !r) Die("insert: " + r.error().message);
+    batch.clear();
+  }
+};
 
 // Fills the node's store; returns how many persons went in.
 std::int64_t Load(node::OpenNode& node, const Options& o, sync::Date today) {
+  Loader loader{node.store, today, o.dictionary, {}, {}, {}};
   std::int64_t n = 0;
   if (o.region.empty()) {
-    for (std::int64_t id = 1; id <= o.persons; ++id, ++n) Add(node.store, testing::SamplePerson(id), today);
+    for (std::int64_t id = 1; id <= o.persons; ++id, ++n) loader.Add(testing::SamplePerson(id));
   } else {
     ZstdLines lines(o.region + "/persons.ndjson.zst");
     std::string line;
     while (n < o.persons && lines.Next(line)) {
       auto record = sync::RecordFromJson(json::parse(line));
       if (!record) Die(record.error().message);
-      Add(node.store, *record, today);
+      loader.Add(std::move(*record));
       ++n;
     }
   }
-  Flush(node.store);
+  loader.Finish();
+  if (!node.store.SetMeta("bench_persons", std::to_string(n))) Die("cannot record the load");
   return n;
 }
 
@@ -145,6 +198,11 @@ struct Stats {
     return latencies_us[i];
   }
   double Throughput() const { return static_cast<double>(requests) / seconds; }
+  void Add(const Stats& other) {
+    latencies_us.insert(latencies_us.end(), other.latencies_us.begin(), other.latencies_us.end());
+    requests += other.requests;
+    seconds += other.seconds;
+  }
 };
 
 // Runs `clients` threads calling `one(thread, id)` for `seconds`.
@@ -246,18 +304,119 @@ void Print(const char* name, Stats& s) {
               s.Percentile(0.99) / 1000.0);
 }
 
+// One thread, no concurrency: the mean time of each step of a lookup, on
+// the same lookup set (service time, without queueing).
+void Breakdown(node::OpenNode& node, store::Store& reader, node::Service& service, std::uint16_t port,
+               const std::string& token, const std::vector<std::int64_t>& ids, sync::Date today, int n) {
+  std::shared_ptr<const sync::DocumentDictionary> dictionary;
+  {
+    auto s = reader.database().Prepare("SELECT dictionary FROM document_dictionary WHERE id = 1");
+    if (!s) Die(s.error().message);
+    if (auto row = s->Step(); row && *row) dictionary = std::move(*sync::DocumentDictionary::Create(s->ColumnBlob(0)));
+    s->Reset();
+  }
+  node::DataFreshness fresh;
+  fresh.now = SystemClock::Instance().Now();
+  node::OperatorStore operators(reader, SystemClock::Instance());
+  node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                       SystemClock::Instance());
+  RawClient client(port);
+  const std::string auth = "Bearer " + token;
+  std::vector<std::pair<const char*, double>> steps;
+  auto time = [&](const char* name, auto&& f) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) f(ids[static_cast<std::size_t>(i) % ids.size()]);
+    steps.emplace_back(name, std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / n);
+  };
+  std::size_t sink = 0;
+  time("read document (SQLCipher row)",
+       [&](std::int64_t id) { sink += reader.ReadPersonDocument(id)->value().size(); });
+  std::vector<Bytes> docs, packed;
+  for (int i = 0; i < n; ++i)
+    docs.push_back(**reader.ReadPersonDocument(ids[static_cast<std::size_t>(i) % ids.size()]));
+  int k = 0;
+  time("zstd decompress", [&](std::int64_t) {
+    const Bytes& d = docs[static_cast<std::size_t>(k++)];
+    auto out = dictionary && d[0] == sync::kPersonDocumentFormatDictionary
+                   ? dictionary->Decompress(ByteSpan(d).subspan(1), sync::kMaxPersonDocumentBytes)
+                   : sync::ZstdDecompress(ByteSpan(d).subspan(1), sync::kMaxPersonDocumentBytes);
+    sink += out->size();
+    packed.push_back(std::move(*out));
+  });
+  std::vector<json> trees;
+  k = 0;
+  time("MessagePack to JSON tree",
+       [&](std::int64_t) { trees.push_back(json::from_msgpack(packed[static_cast<std::size_t>(k++)], true, false)); });
+  std::vector<sync::PersonRecord> records;
+  k = 0;
+  time("RecordFromJson (validation)", [&](std::int64_t) {
+    records.push_back(std::move(*sync::RecordFromJson(trees[static_cast<std::size_t>(k++)])));
+  });
+  time("ReadPerson (all of the above)", [&](std::int64_t id) { sink += reader.ReadPerson(id)->has_value(); });
+  k = 0;
+  std::size_t summary_bytes = 0;
+  time("PersonSummaryText (render)", [&](std::int64_t) {
+    summary_bytes += node::PersonSummaryText(records[static_cast<std::size_t>(k++)], today, fresh).size();
+  });
+  time("3 meta reads", [&](std::int64_t) {
+    for (auto key : {store::meta::kDataVersion, store::meta::kDataCreatedAt, store::meta::kDataExpiresAt})
+      sink += reader.GetMeta(key)->has_value();
+  });
+  time("operator active (prepared)", [&](std::int64_t) { sink += operators.IsActive("bench").value(); });
+  time("session touch + grant", [&](std::int64_t id) {
+    auto s = service.sessions().Touch(token);
+    sink += service.sessions().FindGrant(s->key, id).has_value();
+  });
+  const crypto::Hash32 h{};
+  time("Ed25519 sign", [&](std::int64_t) { sink += crypto::Sign(node.keystore.signing_secret_key(), h)[0]; });
+  time("audit append (write tx)", [&](std::int64_t id) {
+    if (!audit.Append({"bench.breakdown", "bench", id, {{"basis", "insurance_numbers"}}})) Die("audit failed");
+  });
+  time("handler in-process", [&](std::int64_t id) {
+    if (Call(service, "GET", "/v1/persons/" + std::to_string(id), nullptr, token).status != 200) Die("handler");
+  });
+  time("http round trip (1 client)", [&](std::int64_t id) {
+    std::string body;
+    const std::string request =
+        "GET /v1/persons/" + std::to_string(id) + " HTTP/1.1\r\nHost: bench\r\nAuthorization: " + auth + "\r\n\r\n";
+    if (client.Get(request, body) != 200) Die("http");
+  });
+  std::printf("one thread, %d lookups, mean per lookup (summary %.1f KB, document %.1f KB):\n", n,
+              static_cast<double>(summary_bytes) / n / 1024.0,
+              static_cast<double>(std::accumulate(docs.begin(), docs.end(), std::size_t{0},
+                                                  [](std::size_t a, const Bytes& b) { return a + b.size(); })) /
+                  n / 1024.0);
+  for (auto& [name, us] : steps) std::printf("  %-34s %8.1f us\n", name, us);
+  if (sink == 42) std::printf(" \n");
+}
+
 int Main(const Options& o) {
   SetLogLevel(LogLevel::kWarn);
   testing::TempDir temp;
   const std::filesystem::path dir = o.dir.empty() ? temp.path() / "node" : std::filesystem::path(o.dir);
   const sync::Date today = sync::DateInJapan(SystemClock::Instance().Now());
   const auto load_start = Clock::now();
-  node::OpenNode node = testing::CreateSeededNode(dir, 0);
-  const std::int64_t loaded = Load(node, o, today);
-  std::printf("loaded %lld persons (%s) in %.1f s\n", static_cast<long long>(loaded),
-              o.region.empty() ? "SamplePerson" : o.region.c_str(),
-              std::chrono::duration<double>(Clock::now() - load_start).count());
-  testing::AddOperator(node, "bench", node::Role::kDoctor, "1234");
+  std::int64_t loaded = 0;
+  std::optional<node::OpenNode> opened;
+  if (!o.dir.empty() && std::filesystem::exists(dir / "node.db")) {
+    auto pass = crypto::SecretBuffer::CopyOf(AsBytes(testing::kServicePassphrase));
+    auto reopened = node::OpenNodeDir(dir, *pass);
+    if (!reopened) Die("cannot reuse " + dir.string() + ": " + reopened.error().message);
+    auto n = reopened->store.GetMeta("bench_persons");
+    if (!n || !*n) Die(dir.string() + " holds no completed benchmark load; remove it");
+    loaded = ParseInt64(**n).value_or(0);
+    opened.emplace(std::move(*reopened));
+    std::printf("reusing %lld persons loaded earlier in %s\n", static_cast<long long>(loaded), dir.c_str());
+  } else {
+    opened.emplace(testing::CreateSeededNode(dir, 0));
+    loaded = Load(*opened, o, today);
+    std::printf("loaded %lld persons (%s, %s) in %.1f s\n", static_cast<long long>(loaded),
+                o.region.empty() ? "SamplePerson" : o.region.c_str(),
+                o.dictionary ? "format 2, dictionary" : "format 1",
+                std::chrono::duration<double>(Clock::now() - load_start).count());
+    testing::AddOperator(*opened, "bench", node::Role::kDoctor, "1234");
+  }
+  node::OpenNode& node = *opened;
 
   node::ServiceOptions options;
   options.sessions.max_grants_per_session = o.lookup_set + 10;
@@ -290,41 +449,50 @@ int Main(const Options& o) {
   }
   std::printf("lookup set: %zu persons identified by insurance-number checks\n", ids.size());
 
-  node::DataFreshness fresh;
-  fresh.now = SystemClock::Instance().Now();
-  std::atomic<std::int64_t> bytes{0};
-  Stats ceiling = RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
-    auto record = readers[static_cast<std::size_t>(c)].ReadPerson(id);
-    if (!record || !*record) Die("read failed");
-    bytes += static_cast<std::int64_t>(node::PersonSummaryJson(**record, today, fresh).dump().size());
-  });
-  Stats handler = RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
-    const net::Response r = Call(**service, "GET", "/v1/persons/" + std::to_string(id), nullptr, token, c);
-    if (r.status != 200) Die("handler answered " + std::to_string(r.status) + ": " + r.body);
-  });
-
   net::ServerOptions server_options;
   server_options.threads = o.threads;
   server_options.access_log = false;
   auto server = net::HttpServer::Start(server_options, (*service)->AsHandler());
   if (!server) Die(server.error().message);
+
+  if (o.breakdown > 0) Breakdown(node, readers[0], **service, (*server)->port(), token, ids, today, o.breakdown);
+
+  node::DataFreshness fresh;
+  fresh.now = SystemClock::Instance().Now();
+  std::atomic<std::int64_t> bytes{0};
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int c = 0; c < o.clients; ++c) clients.push_back(std::make_unique<RawClient>((*server)->port()));
   std::atomic<std::int64_t> bad{0};
-  Stats http = RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
-    std::string body;
-    const std::string request = "GET /v1/persons/" + std::to_string(id) +
-                                " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + token + "\r\n\r\n";
-    if (clients[static_cast<std::size_t>(c)]->Get(request, body) != 200 ||
-        body.find("\"person\":{") == std::string::npos)
-      ++bad;
-  });
+  // The three measurements, interleaved round by round so that a change in
+  // the machine's load falls on all three alike.
+  Stats ceiling, handler, http;
+  for (int round = 0; round < o.rounds; ++round) {
+    ceiling.Add(RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
+      auto record = readers[static_cast<std::size_t>(c)].ReadPerson(id);
+      if (!record || !*record) Die("read failed");
+      bytes += static_cast<std::int64_t>(node::PersonSummaryText(**record, today, fresh).size());
+    }));
+    handler.Add(RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
+      const net::Response r = Call(**service, "GET", "/v1/persons/" + std::to_string(id), nullptr, token, c);
+      if (r.status != 200) Die("handler answered " + std::to_string(r.status) + ": " + r.body);
+    }));
+    http.Add(RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
+      std::string body;
+      const std::string request = "GET /v1/persons/" + std::to_string(id) +
+                                  " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+      if (clients[static_cast<std::size_t>(c)]->Get(request, body) != 200 ||
+          body.find("\"person\":{") == std::string::npos)
+        ++bad;
+    }));
+  }
   clients.clear();
   (*server)->Stop();
 
-  std::printf("persons %lld, clients %d, server threads %d, %d s per measurement, summary %.1f KB on average\n",
-              static_cast<long long>(loaded), o.clients, o.threads, o.seconds,
-              static_cast<double>(bytes) / 1024.0 / static_cast<double>(std::max<std::int64_t>(ceiling.requests, 1)));
+  std::printf(
+      "persons %lld, clients %d, server threads %d, %d round(s) of %d s per measurement, summary %.1f KB on "
+      "average\n",
+      static_cast<long long>(loaded), o.clients, o.threads, o.rounds, o.seconds,
+      static_cast<double>(bytes) / 1024.0 / static_cast<double>(std::max<std::int64_t>(ceiling.requests, 1)));
   Print("ceiling", ceiling);
   Print("handler", handler);
   Print("http", http);
@@ -355,6 +523,12 @@ int main(int argc, char** argv) {
       o.threads = static_cast<int>(akari::ParseInt64(value).value_or(4));
     else if (flag == "--dir")
       o.dir = value;
+    else if (flag == "--no-dictionary")
+      o.dictionary = value == "0";
+    else if (flag == "--rounds")
+      o.rounds = std::max(1, static_cast<int>(akari::ParseInt64(value).value_or(1)));
+    else if (flag == "--breakdown")
+      o.breakdown = static_cast<int>(akari::ParseInt64(value).value_or(2000));
     else
       akari::Die("unknown option " + flag);
   }

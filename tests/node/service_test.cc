@@ -435,6 +435,53 @@ TEST_F(ServiceTest, CheckupTrendsCompareTheLastTwoValues) {
   EXPECT_EQ(j["checkups"]["visits"].size(), 2u);
 }
 
+// The summary is written as text without a JSON tree; it must be exactly
+// what nlohmann::json writes for the same content (keys in order, its
+// number and escape forms), so parsing and dumping it again changes nothing.
+TEST_F(ServiceTest, SummaryTextIsWhatATreeWouldGive) {
+  DataFreshness fresh;
+  fresh.now = clock_.Now();
+  fresh.version = 7;
+  for (std::int64_t id = 1; id <= 60; ++id) {
+    const std::string text = PersonSummaryText(testing::SamplePerson(id), 20261101, fresh);
+    EXPECT_EQ(text, json::parse(text).dump()) << "person " << id;
+  }
+  sync::PersonRecord r = testing::SamplePerson(9);
+  r.person.name = "山田 \"太郎\" \\ \t\n\x01\x1f\x7f 😀";
+  r.person.address.rest = "";
+  ASSERT_FALSE(r.dispensings.empty());
+  r.dispensings[0].quantity = 0.25;
+  r.dispensings[0].yj_code = "12";
+  r.dispensings[0].usage = "1日3回\r\n毎食後";
+  r.dispensings.back().quantity = 1e-7;
+  ParseUtc("2026-10-31T00:00:00Z", fresh.as_of.emplace());
+  ParseUtc("2026-10-31T01:00:00Z", fresh.expires_at.emplace());  // stale
+  const json access = {{"basis", "card"}, {"check_id", "c\"1"}, {"reason", "避難所\n"}};
+  const std::string text = PersonSummaryText(r, 20261101, fresh, &access);
+  EXPECT_EQ(text, json::parse(text).dump());
+  const json j = json::parse(text);
+  EXPECT_EQ(j["access"], access);
+  EXPECT_EQ(j["person"]["name"], r.person.name);
+  EXPECT_EQ(j["data"]["stale"], true);
+  EXPECT_EQ(j, [&] {
+    json t = PersonSummaryJson(r, 20261101, fresh);
+    t["access"] = access;
+    return t;
+  }());
+}
+
+// Invalid UTF-8 (never produced by a valid import, but bytes from a store
+// are not trusted) is replaced by U+FFFD, as net::Response::Json does.
+TEST_F(ServiceTest, SummaryTextReplacesInvalidUtf8) {
+  DataFreshness fresh;
+  fresh.now = clock_.Now();
+  sync::PersonRecord r = testing::SamplePerson(1);
+  r.person.name = "山\xff田\xe5\xb1";  // a stray byte, then a truncated sequence
+  const std::string text = PersonSummaryText(r, 20261101, fresh);
+  EXPECT_EQ(json::parse(text)["person"]["name"], "山\uFFFD田\uFFFD");
+  EXPECT_NE(text.find(json(r.person.name).dump(-1, ' ', false, json::error_handler_t::replace)), std::string::npos);
+}
+
 TEST_F(ServiceTest, PersonIdsAreValidated) {
   const std::string doc = Login("doc1");
   for (const char* bad : {"/v1/persons/abc", "/v1/persons/-3", "/v1/persons/0", "/v1/persons/99999999999999999999"}) {
