@@ -203,6 +203,9 @@ void RegisterImport(CLI::App& app, Table& table) {
   cmd->add_flag("--retrain-dictionary", o->options.retrain_dictionary,
                 "Train a new document dictionary (re-encodes every document)");
   cmd->add_flag("--no-dictionary", o->options.no_dictionary, "Compress documents without a dictionary");
+  cmd->add_flag("--reference", o->options.reference,
+                "The records are another region's: keep them to answer reconciliation (evacuees from there), "
+                "never publish them");
   table.emplace_back(cmd, [o]() -> Status {
     AKARI_ASSIGN_OR_RETURN(OpenHub hub, Unlock(o->c));
     ImportOptions options = o->options;
@@ -223,14 +226,18 @@ void RegisterImport(CLI::App& app, Table& table) {
                               {"unchanged", s.unchanged},
                               {"dictionary_id", s.dictionary_id},
                               {"dictionary_trained", s.dictionary_trained},
-                              {"trust_items", s.trust_items}};
+                              {"trust_items", s.trust_items},
+                              {"reference_region", s.reference_region.empty() ? nlohmann::json(nullptr)
+                                                                              : nlohmann::json(s.reference_region)}};
     if (o->c.json) {
       Print(j.dump(2));
     } else {
-      Print("Imported " + std::to_string(s.persons) + " persons as of " + FormatDate(s.as_of) + ": " +
-            std::to_string(s.added) + " added, " + std::to_string(s.changed) + " changed, " +
-            std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) + " unchanged (import " +
-            std::to_string(s.import_id) + ")");
+      Print("Imported " + std::to_string(s.persons) +
+            (s.reference_region.empty() ? std::string(" persons")
+                                        : " reference persons of region " + s.reference_region) +
+            " as of " + FormatDate(s.as_of) + ": " + std::to_string(s.added) + " added, " + std::to_string(s.changed) +
+            " changed, " + std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) +
+            " unchanged (import " + std::to_string(s.import_id) + ")");
     }
     return {};
   });

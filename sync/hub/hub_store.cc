@@ -131,9 +131,18 @@ CREATE TABLE hub_check(
 CREATE INDEX hub_check_node ON hub_check(node_id, outcome);
 )sql";
 
-constexpr std::array<HubMigration, 2> kHubMigrations = {{
+// Version 3. Reference records: persons of other regions, imported with
+// `import --reference` so that reconciliation can resolve evacuees from
+// elsewhere; never published. `region` is NULL for this hub's own persons.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE person ADD COLUMN region TEXT;
+CREATE INDEX person_by_region ON person(region, id);
+)sql";
+
+constexpr std::array<HubMigration, 3> kHubMigrations = {{
     {1, "records, keys, nodes and publications", kSchemaV1},
     {2, "uploaded checks and their answers", kSchemaV2},
+    {3, "reference records of other regions", kSchemaV3},
 }};
 
 }  // namespace

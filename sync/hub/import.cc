@@ -159,14 +159,19 @@ Result<std::vector<TrustFile>> ReadTrust(const std::filesystem::path& dir) {
 
 class Importer {
  public:
-  Importer(HubStore& store, const ImportOptions& options, Date as_of, Date previous_as_of)
-      : store_(store), options_(options), as_of_(as_of), previous_as_of_(previous_as_of) {}
+  // `reference_region` is "" for the hub's own region.
+  Importer(HubStore& store, const ImportOptions& options, Date as_of, Date previous_as_of, std::string reference_region)
+      : store_(store),
+        options_(options),
+        as_of_(as_of),
+        previous_as_of_(previous_as_of),
+        reference_region_(std::move(reference_region)) {}
 
   Status Prepare() {
     db::Database& d = store_.database();
     AKARI_ASSIGN_OR_RETURN(find_, d.Prepare("SELECT record_hash, entry_hash, entry FROM person WHERE id = ?"));
     AKARI_ASSIGN_OR_RETURN(insert_, d.Prepare("INSERT OR REPLACE INTO person(id, record_hash, card_links, entry, "
-                                              "entry_hash, changed_in) VALUES (?, ?, ?, ?, ?, ?)"));
+                                              "entry_hash, changed_in, region) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     AKARI_ASSIGN_OR_RETURN(update_entry_, d.Prepare("UPDATE person SET entry = ?, entry_hash = ? WHERE id = ?"));
     AKARI_ASSIGN_OR_RETURN(del_card_, d.Prepare("DELETE FROM person_card WHERE person_id = ?"));
     AKARI_ASSIGN_OR_RETURN(del_ins_, d.Prepare("DELETE FROM person_insurance WHERE person_id = ?"));
@@ -190,6 +195,11 @@ class Importer {
     if (record.person.id <= last_id_) {
       return MakeError(SyncErrc::kCorruptDocument, "person " + std::to_string(record.person.id) +
                                                        " is out of order: persons must come in ascending id order");
+    }
+    if (reference_region_.empty() && record.person.id >= kReferenceIdBase) {
+      return MakeError(SyncErrc::kCorruptDocument, "person id " + std::to_string(record.person.id) +
+                                                       " is too large: ids from " + std::to_string(kReferenceIdBase) +
+                                                       " up are reserved for reference records of other regions");
     }
     last_id_ = record.person.id;
     seen_.push_back(record.person.id);
@@ -233,21 +243,33 @@ class Importer {
       AKARI_TRY(update_entry_.BindBlob(1, encoded).BindBlob(2, entry_hash).Bind(3, record.person.id).Run());
       return ReplaceIndex(entry);
     }
-    AKARI_TRY(insert_.Bind(1, record.person.id)
-                  .BindBlob(2, record_hash)
-                  .Bind(3, full.contains("card_links") ? full["card_links"].dump() : "[]")
-                  .BindBlob(4, encoded)
-                  .BindBlob(5, entry_hash)
-                  .Bind(6, import_id_)
-                  .Run());
+    insert_.Bind(1, record.person.id)
+        .BindBlob(2, record_hash)
+        .Bind(3, full.contains("card_links") ? full["card_links"].dump() : "[]")
+        .BindBlob(4, encoded)
+        .BindBlob(5, entry_hash)
+        .Bind(6, import_id_);  // values are copied (SQLITE_TRANSIENT)
+    if (reference_region_.empty()) {
+      insert_.BindNull(7);
+    } else {
+      insert_.Bind(7, reference_region_);
+    }
+    AKARI_TRY(insert_.Run());
     AKARI_TRY(change_.Bind(1, import_id_).Bind(2, record.person.id).Bind(3, exists ? "changed" : "added").Run());
     ++(exists ? summary_.changed : summary_.added);
     return ReplaceIndex(entry);
   }
 
-  // Removes every stored person the input did not mention.
+  // Removes every stored person of the imported region the input did not
+  // mention.
   Status RemoveUnseen() {
-    AKARI_ASSIGN_OR_RETURN(db::Statement all, store_.database().Prepare("SELECT id FROM person ORDER BY id"));
+    AKARI_ASSIGN_OR_RETURN(db::Statement all,
+                           store_.database().Prepare("SELECT id FROM person WHERE region IS ? ORDER BY id"));
+    if (reference_region_.empty()) {
+      all.BindNull(1);
+    } else {
+      all.Bind(1, reference_region_);
+    }
     std::vector<std::int64_t> gone;
     auto it = seen_.begin();
     for (;;) {
@@ -285,6 +307,7 @@ class Importer {
   const ImportOptions& options_;
   Date as_of_;
   Date previous_as_of_;
+  std::string reference_region_;
   std::shared_ptr<const DocumentDictionary> dictionary_;
   bool dictionary_is_new_ = false;
   std::int64_t import_id_ = 0;
@@ -317,13 +340,31 @@ Status ReplaceTrust(HubStore& store, const std::vector<TrustFile>& trust) {
 
 }  // namespace
 
+std::int64_t ReferencePersonId(int region, std::int64_t id) {
+  return std::int64_t{region} * kReferenceIdBase + id;
+}
+
 Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path& dir, const ImportOptions& options,
                                    const Clock& clock) {
   AKARI_ASSIGN_OR_RETURN(RegionInfo info, ReadRegionInfo(dir));
   AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
-  if (info.region != region) {
+  int reference_code = 0;
+  if (options.reference) {
+    if (info.region == region) {
+      return MakeError(SyncErrc::kWrongRegion, dir.string() + " holds region " + region +
+                                                   ", this hub's own region: import it without --reference");
+    }
+    const auto code = ParseInt64(info.region);
+    if (info.region.size() != 2 || !code || *code < 1 || *code > 47) {
+      return MakeError(SyncErrc::kWrongRegion, dir.string() + " holds region '" + info.region +
+                                                   "'; reference records need a prefecture code 01-47");
+    }
+    reference_code = static_cast<int>(*code);
+  } else if (info.region != region) {
     return MakeError(SyncErrc::kWrongRegion, dir.string() + " holds region " + info.region + " but this hub serves " +
-                                                 region + "; nothing was imported");
+                                                 region +
+                                                 "; nothing was imported (records of another region go in "
+                                                 "with --reference)");
   }
   AKARI_ASSIGN_OR_RETURN(std::vector<TrustFile> trust, ReadTrust(dir));
   AKARI_ASSIGN_OR_RETURN(ZstdLineReader reader, ZstdLineReader::Open(dir / "persons.ndjson.zst"));
@@ -341,12 +382,14 @@ Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path&
   AKARI_TRY(batch.Bind(1, ToUnixSeconds(clock.Now())).Bind(2, dir.string()).Bind(3, std::int64_t{info.as_of}).Run());
   const std::int64_t import_id = store.database().LastInsertRowId();
 
-  Importer importer(store, options, info.as_of, previous_as_of);
+  Importer importer(store, options, info.as_of, previous_as_of, options.reference ? info.region : std::string());
   AKARI_TRY(importer.Prepare());
   importer.SetImportId(import_id);
 
   // The first records are held back when a dictionary must be trained on them.
-  const bool train = !options.no_dictionary && (current_dict == 0 || options.retrain_dictionary);
+  // Reference records use whatever dictionary the hub has: training on
+  // them would re-encode the region's own documents for nothing.
+  const bool train = !options.reference && !options.no_dictionary && (current_dict == 0 || options.retrain_dictionary);
   std::vector<PersonRecord> held;
   std::int64_t line_no = 0;
   auto feed = [&](const PersonRecord& record) -> Status {
@@ -394,6 +437,14 @@ Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path&
     ++line_no;
     if (line->empty()) continue;
     AKARI_ASSIGN_OR_RETURN(PersonRecord record, ParseLine(*line, line_no));
+    if (options.reference) {
+      if (record.person.id >= kReferenceIdBase) {
+        return MakeError(SyncErrc::kCorruptDocument, "persons.ndjson.zst line " + std::to_string(line_no) +
+                                                         ": person id " + std::to_string(record.person.id) +
+                                                         " is too large for a reference record; nothing was imported");
+      }
+      record.person.id = ReferencePersonId(reference_code, record.person.id);
+    }
     if (!encoding) {
       held.push_back(std::move(record));
       if (held.size() >= options.dictionary_samples) {
@@ -406,12 +457,15 @@ Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path&
   }
   if (!encoding) AKARI_TRY(start_encoding());
   AKARI_TRY(importer.RemoveUnseen());
-  AKARI_TRY(ReplaceTrust(store, trust));
-  AKARI_TRY(store.SetMeta(meta::kAsOf, std::to_string(info.as_of)));
+  if (!options.reference) {
+    AKARI_TRY(ReplaceTrust(store, trust));
+    AKARI_TRY(store.SetMeta(meta::kAsOf, std::to_string(info.as_of)));
+  }
   ImportSummary summary = importer.summary();
+  if (options.reference) summary.reference_region = info.region;
   summary.import_id = import_id;
   summary.as_of = info.as_of;
-  summary.trust_items = static_cast<int>(trust.size());
+  summary.trust_items = options.reference ? 0 : static_cast<int>(trust.size());
   AKARI_ASSIGN_OR_RETURN(db::Statement done,
                          store.database().Prepare("UPDATE import_batch SET persons = ?, added = ?, changed = ?, "
                                                   "removed = ?, reindexed = ? WHERE id = ?"));

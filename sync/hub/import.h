@@ -27,6 +27,11 @@ struct ImportOptions {
   // zstd level of person documents: 6 measured 14% smaller than 3 with a
   // dictionary at ~90 µs per document (docs/benchmarks.md).
   int document_level = 6;
+  // Import another region's records as reference records: used only to
+  // answer reconciliation (an evacuee from elsewhere), never published.
+  // Their ids become ReferencePersonId(region, id); the hub's as-of date,
+  // dictionary and trust material are left as they are.
+  bool reference = false;
   // Called every few thousand persons with the count so far.
   std::function<void(std::int64_t persons)> progress;
 };
@@ -43,12 +48,21 @@ struct ImportSummary {
   std::uint32_t dictionary_id = 0;
   bool dictionary_trained = false;
   int trust_items = 0;
+  std::string reference_region;  // set for a reference import
 };
+
+// Ids of this hub's own persons stay below this; a reference record of
+// region RR (a JIS prefecture code, 01-47) with id n is stored as
+// RR * kReferenceIdBase + n.
+inline constexpr std::int64_t kReferenceIdBase = 10'000'000'000;
+std::int64_t ReferencePersonId(int region, std::int64_t id);
 
 // Imports `generated_dir` in one transaction. Errors: kInvalidRecord (a
 // record fails validation; the message names the line and field),
-// kWrongRegion (the region differs from the hub's), kIo, kCorruptDocument
-// (region.json or the person stream malformed, ids not ascending).
+// kWrongRegion (the region differs from the hub's; with `reference`: it is
+// the hub's own region, or not a prefecture code), kIo, kCorruptDocument
+// (region.json or the person stream malformed, ids not ascending or, for
+// the hub's own region, not below kReferenceIdBase).
 [[nodiscard]] Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path& generated_dir,
                                                  const ImportOptions& options, const Clock& clock);
 

@@ -156,8 +156,10 @@ Result<PublishSummary> Publish(OpenHub& hub, const PublishOptions& options, cons
   m.region = region;
   m.version = summary.version;
 
-  // One pass over persons (id order) against what the last version held.
-  AKARI_ASSIGN_OR_RETURN(db::Statement current, db.Prepare("SELECT id, entry, entry_hash FROM person ORDER BY id"));
+  // One pass over this region's persons (id order) against what the last
+  // version held; reference records of other regions are never published.
+  AKARI_ASSIGN_OR_RETURN(db::Statement current,
+                         db.Prepare("SELECT id, entry, entry_hash FROM person WHERE region IS NULL ORDER BY id"));
   AKARI_ASSIGN_OR_RETURN(db::Statement published,
                          db.Prepare("SELECT id, entry_hash FROM published_person ORDER BY id"));
   std::vector<std::pair<std::int64_t, Bytes>> upserted;  // id, entry hash

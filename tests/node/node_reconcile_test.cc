@@ -12,6 +12,7 @@
 #include "sync/hub/import.h"
 #include "sync/hub/nodes.h"
 #include "sync/hub/publisher.h"
+#include "sync/index_keys.h"
 #include "tests/sync/sync_fixture.h"
 #include "tests/testing/temp_dir.h"
 
@@ -268,6 +269,62 @@ TEST_F(NodeReconcileTest, BadBatchesAreRefusedWhole) {
   ASSERT_TRUE(garbage);
   EXPECT_EQ(garbage->status, 400);
   EXPECT_NE(garbage->body.find("bad_request"), std::string::npos);
+}
+
+// A visitor from Toyama at an Ishikawa shelter: the node's snapshot holds
+// only Ishikawa, so it cannot answer; the hub, holding other regions as
+// reference records, resolves them when it is reachable again.
+TEST_F(NodeReconcileTest, AnEvacueeFromAnotherRegionIsResolvedFromReferenceRecords) {
+  const auto dir = root_ / "toyama";
+  testing::RegionSpec spec;
+  spec.region = "16";
+  spec.persons = testing::SampleRegion(3, 100);
+  ASSERT_TRUE(testing::WriteRegion(dir, spec));
+  hub::ImportOptions reference;
+  reference.reference = true;
+  auto imported = hub::ImportRegion(hub_->store, dir, reference, clock_);
+  ASSERT_TRUE(imported) << imported.error().message;
+  const sync::PersonRecord& visitor = spec.persons[1];
+  const std::int64_t hub_id = hub::ReferencePersonId(16, visitor.person.id);
+
+  // Self-reported: no card, no papers.
+  node::CheckInput stated;
+  stated.method = node::CheckMethod::kSelfReported;
+  stated.assurance = node::Assurance::kSelfReported;
+  stated.claim = {{"name", visitor.person.name},
+                  {"name_kana", visitor.person.name_kana},
+                  {"birth_date", sync::FormatDate(visitor.person.birth_date)},
+                  {"sex", static_cast<int>(visitor.person.sex)},
+                  {"address", "富山県"}};
+  stated.answer = {"unknown_person", nullptr, ""};
+  auto self_reported = queue_->Record(stated);
+  ASSERT_TRUE(self_reported);
+
+  // A My Number Card whose certificate verified but links to no one here.
+  const sync::CardLink& link = visitor.card_links.at(0);
+  node::CheckInput card;
+  card.method = node::CheckMethod::kCard;
+  card.assurance = node::Assurance::kSignature;
+  card.claim = {{"card_key", ToHex(sync::CardLinkKey(*FromHex(link.issuer_der_hex), *FromHex(link.serial_hex)))}};
+  card.answer = {"unknown_person", nullptr, ""};
+  auto card_check = queue_->Record(card);
+  ASSERT_TRUE(card_check);
+
+  auto r = hub::AnswerUpload(hub_->store, Batch({*self_reported, *card_check}), clock_);
+  ASSERT_TRUE(r) << r.error().message;
+  const rc::CheckAnswer& a = r->answers.at(0);
+  EXPECT_EQ(a.outcome, rc::Outcome::kMatched);
+  EXPECT_EQ(a.person_id, hub_id);
+  EXPECT_EQ(a.coverage["insurer_number"], visitor.coverages[1].insurer_number);
+  const rc::CheckAnswer& b = r->answers.at(1);
+  EXPECT_EQ(b.outcome, rc::Outcome::kDifferentCoverage);
+  EXPECT_EQ(b.person_id, hub_id);
+  EXPECT_EQ(rc::ActionFor(b.outcome), rc::Action::kBillAnotherInsurer);
+
+  // Reference records are never published to this region's nodes.
+  auto published = hub::Publish(*hub_, {}, clock_);
+  ASSERT_TRUE(published) << published.error().message;
+  EXPECT_EQ(published->persons, 12);
 }
 
 TEST_F(NodeReconcileTest, TheHubLinkReconcilesAndSyncsWithoutHelp) {

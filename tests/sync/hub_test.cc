@@ -15,6 +15,7 @@
 #include "sync/net/http_client.h"
 #include "sync/publication/layout.h"
 #include "tests/sync/sync_fixture.h"
+#include "tests/testing/sample_records.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::sync::hub {
@@ -103,6 +104,60 @@ TEST_F(HubTest, BadInputImportsNothing) {
   EXPECT_NE(r.error().message.find("line 2"), std::string::npos) << r.error().message;
   EXPECT_EQ(Count("SELECT count(*) FROM person"), 5);
   EXPECT_EQ(Count("SELECT count(*) FROM import_batch"), 1);
+}
+
+TEST_F(HubTest, ReferenceRecordsOfAnotherRegionAreKeptApartAndNeverPublished) {
+  ASSERT_TRUE(Import(testing::SampleRegion(5)));
+  const auto reference = [&](std::vector<PersonRecord> persons, std::string region) {
+    const auto dir = root_ / ("reference-" + std::to_string(++imports_));
+    testing::RegionSpec spec;
+    spec.region = std::move(region);
+    spec.persons = std::move(persons);
+    EXPECT_TRUE(testing::WriteRegion(dir, spec));
+    ImportOptions options;
+    options.reference = true;
+    return ImportRegion(hub_->store, dir, options, clock_);
+  };
+  auto first = reference(testing::SampleRegion(3, 100), "16");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->reference_region, "16");
+  EXPECT_EQ(first->added, 3);
+  EXPECT_EQ(first->trust_items, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM person"), 8);
+  EXPECT_EQ(Count("SELECT count(*) FROM person WHERE region = '16' AND id BETWEEN 160000000100 AND 160000000102"), 3);
+  auto record = hub_->store.ReadPerson(ReferencePersonId(16, 101));
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->person.id, 160000000101);
+  EXPECT_EQ(*hub_->store.GetMeta(meta::kAsOf), std::optional<std::string>("20261101"));
+
+  // Each import replaces only its own region's records.
+  auto again = reference(testing::SampleRegion(2, 100), "16");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->removed, 1);
+  ASSERT_TRUE(Import(testing::SampleRegion(4)));
+  EXPECT_EQ(Count("SELECT count(*) FROM person WHERE region IS NULL"), 4);
+  EXPECT_EQ(Count("SELECT count(*) FROM person WHERE region = '16'"), 2);
+
+  auto published = Publish(*hub_, {}, clock_);
+  ASSERT_TRUE(published) << published.error().message;
+  EXPECT_EQ(published->persons, 4);
+
+  auto own = reference(testing::SampleRegion(2), "17");
+  ASSERT_FALSE(own);
+  EXPECT_EQ(own.error().code, SyncErrc::kWrongRegion);
+  EXPECT_NE(own.error().message.find("without --reference"), std::string::npos);
+  auto odd = reference(testing::SampleRegion(2), "XY");
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().code, SyncErrc::kWrongRegion);
+  auto unmarked = Import(testing::SampleRegion(2), "16");
+  ASSERT_FALSE(unmarked);
+  EXPECT_NE(unmarked.error().message.find("--reference"), std::string::npos);
+  PersonRecord huge = testing::SamplePerson(kReferenceIdBase);
+  huge.card_links.clear();
+  auto big = Import(std::vector<PersonRecord>{huge});
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, SyncErrc::kCorruptDocument) << big.error().message;
+  EXPECT_EQ(Count("SELECT count(*) FROM person"), 6);
 }
 
 TEST_F(HubTest, PublishingBeforeAnyImportIsExplained) {
