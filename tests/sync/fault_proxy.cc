@@ -39,6 +39,15 @@ void CloseWithReset(int fd) {
   ::close(fd);
 }
 
+// Answers `status` ("500 Internal Server Error") with a JSON error body and closes.
+void SendError(int fd, const std::string& status) {
+  const std::string body = R"({"error":{"code":"internal","message":"injected by the test proxy"}})";
+  SendAll(fd, "HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  ::shutdown(fd, SHUT_WR);
+  ::close(fd);
+}
+
 int ConnectLoopback(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -144,11 +153,7 @@ void FaultProxy::Handle(int fd) {
   }
 
   if (fault == Fault::kStatus500) {
-    const std::string body = R"({"error":{"code":"internal","message":"injected by the test proxy"}})";
-    SendAll(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-    ::shutdown(fd, SHUT_WR);
-    ::close(fd);
+    SendError(fd, "500 Internal Server Error");
     return;
   }
   const int upstream = ConnectLoopback(upstream_port_);
@@ -164,6 +169,10 @@ void FaultProxy::Handle(int fd) {
   ::close(upstream);
   if (fault == Fault::kLoseResponse) {
     CloseWithReset(fd);
+    return;
+  }
+  if (fault == Fault::kForwardThen502) {
+    SendError(fd, "502 Bad Gateway");
     return;
   }
   SendAll(fd, response);

@@ -17,9 +17,10 @@ namespace akari::testing {
 class FaultProxy {
  public:
   enum class Fault {
-    kForward,       // relay the request and the answer
-    kStatus500,     // answer 500 at once; the hub never sees the request
-    kLoseResponse,  // relay the request, read the hub's answer, reset the client's connection
+    kForward,         // relay the request and the answer
+    kStatus500,       // answer 500 at once; the hub never sees the request
+    kLoseResponse,    // relay the request, read the hub's answer, reset the client's connection
+    kForwardThen502,  // relay the request, read the hub's answer, answer 502 instead (a gateway timing out)
   };
   struct Seen {
     std::string method;
