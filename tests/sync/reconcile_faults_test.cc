@@ -61,7 +61,8 @@ class ReconcileFaultsTest : public ::testing::Test {
   // A hub with `persons` imported and published, an enrolled node whose hub
   // URL points at `direct_url_` (nothing listens there yet). In process;
   // both stores are closed again when this returns.
-  void Build(std::vector<sync::PersonRecord> persons = testing::SampleRegion(kPersons)) {
+  void Build(std::vector<sync::PersonRecord> persons = testing::SampleRegion(kPersons),
+             sync::hub::ImportOptions import = {}) {
     persons_ = persons;
     const Clock& clock = SystemClock::Instance();
     auto hub = testing::MakeHub(hub_dir_, clock);
@@ -70,7 +71,7 @@ class ReconcileFaultsTest : public ::testing::Test {
     spec.as_of = sync::DateInJapan(clock.Now());
     spec.persons = std::move(persons);
     ASSERT_TRUE(testing::WriteRegion(root_ / "region", spec));
-    auto imported = sync::hub::ImportRegion(hub->store, root_ / "region", {}, clock);
+    auto imported = sync::hub::ImportRegion(hub->store, root_ / "region", import, clock);
     ASSERT_TRUE(imported) << imported.error().message;
     auto node = testing::MakeNode(node_dir_);
     ASSERT_TRUE(node) << node.error().message;
@@ -530,7 +531,12 @@ TEST_F(ReconcileFaultsTest, ARemovedOrUnknownNodeIsRefusedAndItsChecksStayQueued
 }
 
 TEST_F(ReconcileFaultsTest, TenThousandQueuedChecksArriveExactlyOnce) {
-  Build();
+  // Documents without a zstd dictionary: the hub rebuilds the dictionary on
+  // every person read (docs/benchmarks.md, "Reconciliation"), which would
+  // double this test's time under ASan without changing what it checks.
+  sync::hub::ImportOptions import;
+  import.no_dictionary = true;
+  Build(testing::SampleRegion(kPersons), import);
   RecordChecks(10000);
   StartHub();
   const json up = SyncChecks();
