@@ -5,8 +5,9 @@
 # network returns it reconciles every check by itself and prints what the
 # clinic must fix in its claims.
 #
-# Usage: drill.sh [--bin DIR] [--keep] [--no-cards]
+# Usage: drill.sh [--bin DIR] [--persons N] [--keep] [--no-cards]
 #   --bin DIR   where akari, akari-hub, akari-gen and akari-vcard are (default: build/bin)
+#   --persons N the region's size (default 2000; at least 500)
 #   --keep      keep the drill's working directory (printed at the end)
 #   --no-cards  skip the card part (virtual cards need pcscd and namespaces)
 # Everything the drill starts is stopped, and its files removed, when it
@@ -16,16 +17,21 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/build/bin"
 keep=0
+persons=2000
 cards=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin=$(cd "$2" && pwd); shift 2 ;;
+    --persons) persons=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --no-cards) cards=0; shift ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "drill.sh: unknown option $1 (see drill.sh --help)" >&2; exit 2 ;;
   esac
 done
+
+[[ "$persons" =~ ^[0-9]+$ ]] && [ "$persons" -ge 500 ] ||
+  { echo "drill.sh: --persons wants a number of at least 500" >&2; exit 2; }
 
 # ---------------------------------------------------------------- helpers
 started=$SECONDS
@@ -178,8 +184,8 @@ show_answer() {
 # ----------------------------------------------------------------- step 1
 step "The regional office (hub) gets the region's records" \
   "A hub holds the authoritative insurance records of a region and publishes signed, encrypted" \
-  "snapshots to clinics. The drill makes a small synthetic region (2,000 people, 石川県) first."
-quiet akari-gen region --persons 2000 --seed 20240101 --out region-full
+  "snapshots to clinics. The drill makes a small synthetic region ($persons people, 石川県) first."
+quiet akari-gen region --persons "$persons" --seed 20240101 --out region-full
 today=$(jq -r .as_of region-full/region.json)
 say "Region generated as of $today (today in Japan): $(jq -r '"\(.persons) persons"' region-full/region.json)."
 
