@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -35,6 +36,21 @@ Bytes PackPersonDocumentBody(const PersonRecord& record);
 // (fields fail validation).
 [[nodiscard]] Result<PersonRecord> DecodePersonDocument(ByteSpan document);
 [[nodiscard]] Result<PersonRecord> DecodePersonDocument(ByteSpan document, const DocumentDictionary* dictionary);
+
+// Decodes an uncompressed body (what PackPersonDocumentBody writes).
+// Bodies in exactly that layout are read straight into a PersonRecord with
+// every check of RecordFromJson (DecodePersonDocumentBodyFast); anything else
+// (an unknown or repeated key, card_links, an unexpected type, a failed
+// check, damaged MessagePack) goes the reference way, MessagePack ->
+// nlohmann::json -> RecordFromJson, which accepts or refuses it and words
+// the error. Errors as DecodePersonDocument.
+[[nodiscard]] Result<PersonRecord> DecodePersonDocumentBody(ByteSpan body);
+
+// The two ways on their own, for tests and benchmarks. The fast one gives
+// nullopt for every body it does not fully understand or that fails a check;
+// when it gives a record, it equals the reference's.
+std::optional<PersonRecord> DecodePersonDocumentBodyFast(ByteSpan body);
+[[nodiscard]] Result<PersonRecord> DecodePersonDocumentBodyReference(ByteSpan body);
 
 // The id of the dictionary a format-2 document needs; 0 for format 1.
 std::uint32_t PersonDocumentDictionaryId(ByteSpan document);
