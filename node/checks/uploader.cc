@@ -163,8 +163,10 @@ Result<UploadSummary> CheckUploader::UploadPending(const std::atomic<bool>* canc
         AKARI_ASSIGN_OR_RETURN(store::StoreCounts counts, store_.Counts());
         summary.still_pending = counts.checks_pending;
         Error e = response.error().error;
-        e.message += "; " + std::to_string(summary.still_pending) +
-                     " checks stay queued and will be sent when the hub is reachable again";
+        e.message += "; " + std::to_string(summary.still_pending) + " checks stay queued" +
+                     (response.error().retryable ? " and will be sent when the hub is reachable again"
+                                                 : ": the hub refuses them, so retrying will not help until what it "
+                                                   "says is fixed");
         return std::unexpected(std::move(e));
       }
       sleep_(BackoffDelay(attempt));

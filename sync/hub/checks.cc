@@ -1,5 +1,6 @@
 #include "sync/hub/checks.h"
 
+#include <map>
 #include <set>
 
 #include "base/log.h"
@@ -17,7 +18,14 @@ namespace rc = reconcile;
 class StoreDirectory final : public rc::PersonDirectory {
  public:
   explicit StoreDirectory(HubStore& store) : store_(store) {}
-  Result<std::optional<PersonRecord>> Get(std::int64_t id) override { return store_.ReadPerson(id); }
+  // Answering a check reads a candidate while narrowing and again for its
+  // coverage: records are kept for the batch this directory serves.
+  Result<std::optional<PersonRecord>> Get(std::int64_t id) override {
+    if (auto it = records_.find(id); it != records_.end()) return it->second;
+    AKARI_ASSIGN_OR_RETURN(std::optional<PersonRecord> record, store_.ReadPerson(id));
+    records_.emplace(id, record);
+    return record;
+  }
   Result<std::vector<std::int64_t>> FindByCardKey(const crypto::Hash16& key) override {
     return store_.FindByCardKey(key);
   }
@@ -30,6 +38,7 @@ class StoreDirectory final : public rc::PersonDirectory {
 
  private:
   HubStore& store_;
+  std::map<std::int64_t, std::optional<PersonRecord>> records_;
 };
 
 Result<NodeInfo> UploadingNode(HubStore& store, const std::string& node_id) {

@@ -24,7 +24,7 @@ Result<PersonRecord> DecodeHubPerson(HubStore& store, ByteSpan entry_bytes, std:
   AKARI_ASSIGN_OR_RETURN(publication::PersonEntry entry, publication::DecodePersonEntry(entry_bytes));
   std::shared_ptr<const DocumentDictionary> dictionary;
   if (const std::uint32_t id = PersonDocumentDictionaryId(entry.document); id != 0) {
-    AKARI_ASSIGN_OR_RETURN(dictionary, LoadDictionary(store, id));
+    AKARI_ASSIGN_OR_RETURN(dictionary, store.DecodingDictionary(id));
   }
   AKARI_ASSIGN_OR_RETURN(PersonRecord record, DecodePersonDocument(entry.document, dictionary.get()));
   const auto links = nlohmann::json::parse(card_links_json, nullptr, /*allow_exceptions=*/false);

@@ -215,6 +215,13 @@ Result<std::optional<PersonRecord>> HubStore::ReadPerson(std::int64_t id) {
   return std::optional<PersonRecord>(std::move(record));
 }
 
+Result<std::shared_ptr<const DocumentDictionary>> HubStore::DecodingDictionary(std::uint32_t id) {
+  if (auto it = dictionaries_.find(id); it != dictionaries_.end()) return it->second;
+  AKARI_ASSIGN_OR_RETURN(auto dictionary, LoadDictionary(*this, id));
+  dictionaries_.emplace(id, dictionary);
+  return dictionary;
+}
+
 Result<std::vector<std::int64_t>> HubStore::Ids(std::string_view sql, ByteSpan key) {
   AKARI_ASSIGN_OR_RETURN(db::Statement s, db_.Prepare(sql));
   s.BindBlob(1, key);

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "base/result.h"
 #include "crypto/hash.h"
 #include "sync/db/sqlite.h"
+#include "sync/document_dictionary.h"
 #include "sync/record.h"
 
 namespace akari::sync::hub {
@@ -54,6 +57,11 @@ class HubStore {
   [[nodiscard]] Result<std::vector<std::int64_t>> FindByInsuranceKey(const crypto::Hash16& key);
   [[nodiscard]] Result<std::vector<std::int64_t>> FindByName(Date birth_date, std::string_view kana_key);
 
+  // Dictionary `id` prepared for decoding, loaded once per connection: a
+  // dictionary never changes under its id, and preparing one costs far
+  // more than decoding a document with it.
+  [[nodiscard]] Result<std::shared_ptr<const DocumentDictionary>> DecodingDictionary(std::uint32_t id);
+
   db::Database& database() { return db_; }
 
  private:
@@ -62,6 +70,7 @@ class HubStore {
   Result<std::vector<std::int64_t>> Ids(std::string_view sql, ByteSpan key);
 
   db::Database db_;
+  std::map<std::uint32_t, std::shared_ptr<const DocumentDictionary>> dictionaries_;
 };
 
 }  // namespace akari::sync::hub
