@@ -175,7 +175,7 @@ show_answer() {
       say "    insurer: $(coverage_text .answer.coverage)" ;;
     not_covered) bad "Staff saw: NOT COVERED on this date (資格なし) — $(jq -r '"\(.person.name) (\(.person.name_kana)), born \(.person.birth_date)"' answer.json)"
       say "    $(jq -r '.answer.detail' answer.json)" ;;
-    unknown_person) say "${bold}?${off} Staff saw: NOT IN THIS NODE'S RECORDS — recorded as the patient stated; the hub will identify them later" ;;
+    unknown_person) say "${bold}?${off} Staff saw: NOT IN THIS NODE'S RECORDS — the check is recorded; the hub will identify them later" ;;
     *) bad "Staff saw: $s — $(jq -r '.answer.detail' answer.json)" ;;
   esac
   say "    recorded as check $(jq -r .check.id answer.json) (${dim}$(jq -r '"\(.check.method), \(.check.assurance), data version \(.check.data_version)"' answer.json)${off})"
@@ -242,11 +242,31 @@ newcomer=$(jq -sc --arg adult "$adult" --arg elderly "$elderly" --arg today "$to
 [ -n "$newcomer" ] || fail "no suitable newcomer in the generated region"
 newcomer_id=$(jq -r .id <<<"$newcomer")
 
+# Visitors from the neighbouring prefecture (富山県): the clinic's node holds
+# only 石川県; the hub keeps other regions as reference records (in
+# production it would ask the national system). Unique by kana name and
+# birth date, covered today, adults; the card holder's card is not revoked.
+quiet akari-gen region --region 16 --persons 300 --seed 20240101 --out region-toyama
+zstd -dcq region-toyama/persons.ndjson.zst |
+  jq -c '{id, name, name_kana, birth_date, sex, address, card_links, coverages}' >toyama.ndjson
+jq -r '.persons[]' region-toyama/trust/revoked.json >toyama-revoked.txt
+toyama_people=$(jq -sc --arg adult "$adult" --arg elderly "$elderly" --arg today "$today" \
+  --slurpfile revoked toyama-revoked.txt '
+  group_by([.name_kana, .birth_date]) | map(select(length == 1) | .[0])
+  | map(select(.birth_date <= $adult and .birth_date > $elderly and (.sex == 1 or .sex == 2)
+               and (.card_links | length) > 0 and (.id as $id | $revoked | any(. == $id) | not)
+               and any(.coverages[]; .valid_to == null and .valid_from <= $today)))
+  | sort_by(.id) | .[:2]' toyama.ndjson)
+[ "$(jq length <<<"$toyama_people")" = 2 ] || fail "fewer than 2 suitable visitors in the generated Toyama region"
+toyama_card_id=$(jq -r '.[0].id' <<<"$toyama_people")
+toyama_walkin=$(jq -c '.[1]' <<<"$toyama_people")
+toyama_walkin_id=$(jq -r .id <<<"$toyama_walkin")
+
 # Someone nobody in the region matches.
 stranger_kana="オオハラ　ツバサ"
 stranger_birth="1958-07-21"
 if jq -e --arg k "$stranger_kana" --arg b "$stranger_birth" 'select(.name_kana == $k and .birth_date == $b)' \
-  people.ndjson >/dev/null; then
+  people.ndjson toyama.ndjson >/dev/null; then
   fail "the drill's stranger exists in this region; change stranger_kana in $0"
 fi
 
@@ -270,6 +290,9 @@ say " • $(jq -r '"\(.name) (person \(.id))"' <<<"$(jq -c "select(.id == $job_i
 say " • $(jq -r .name <<<"$newcomer") (person $newcomer_id): moved into the region; the move is not yet registered."
 quiet akari-hub init --data hub --kdf-ms 50
 run akari-hub import --data hub --from region-morning
+say "The hub also keeps the records of the neighbouring prefecture (富山県, 300 people here) as reference"
+say "records: never sent to this region's clinics, only used to identify visitors from there afterwards."
+run akari-hub import --data hub --from region-toyama --reference
 quiet akari-hub publish --data hub
 akari-hub serve --data hub --listen 127.0.0.1:0 >logs/hub.log 2>&1 &
 hub_pid=$!
@@ -374,7 +397,8 @@ card_in_reader() {  # card_in_reader true|false: whether the node's reader shows
 verify_card() {  # verify_card ID EXPECT [akari-vcard options]; EXPECT: covered, or the refusal's code
   local id=$1 expect=$2
   shift 2
-  quiet akari-gen card --from region-full --person "$id" --out "cards/$id"
+  # A "t" prefix names a person of the Toyama region (card_region=region-toyama).
+  quiet akari-gen card --from "${card_region:-region-full}" --person "${id#t}" --out "cards/$id"
   local join=(--net)
   [ "$(id -u)" = 0 ] || join=(--user --net --preserve-credentials)
   nsenter --target "$pcscd_pid" "${join[@]}" akari-vcard --card "cards/$id" --pin "$card_pin" "$@" \
@@ -403,6 +427,10 @@ if [ "$cards" = 1 ]; then
   verify_card "$card1" covered
   verify_card "$card2" covered
   verify_card "$card3" covered
+  echo
+  say "${bold}(a2) A visitor from 富山県 with their My Number Card${off}"
+  say "The card is genuine (national CA, PIN and chip signature), but this clinic's node holds only 石川県."
+  card_region=region-toyama verify_card "t$toyama_card_id" unknown_person
 else
   say "(skipped: $card_reason)"
 fi
@@ -440,6 +468,13 @@ api POST /v1/checks/self-reported "$clerk" "$stated"
 [ "$status" = 201 ] || fail "recording the evacuee failed: HTTP $status $(cat answer.json)"
 show_answer
 newcomer_check=$(jq -r .check.id answer.json)
+stated_toyama=$(jq -c '{name, name_kana, birth_date, sex: (if .sex == 1 then "male" else "female" end),
+  address: "\(.address.prefecture)\(.address.municipality)", contact: "090-0000-0001"}' <<<"$toyama_walkin")
+say "Patient 8, visiting family from 富山県 when the earthquake struck, says: $(jq -r '"\(.name) (\(.name_kana)), born \(.birth_date), from \(.address)"' <<<"$stated_toyama")"
+api POST /v1/checks/self-reported "$clerk" "$stated_toyama"
+[ "$status" = 201 ] || fail "recording the visitor failed: HTTP $status $(cat answer.json)"
+show_answer
+toyama_check=$(jq -r .check.id answer.json)
 stated2=$(jq -cn --arg kana "$stranger_kana" --arg birth "$stranger_birth" '{name: "大原　翼", name_kana: $kana,
   birth_date: $birth, sex: "female", address: "富山県高岡市", insurer: "高岡市国保"}')
 say "Patient 7 says: $(jq -r '"\(.name) (\(.name_kana)), born \(.birth_date), from \(.address), insured by \(.insurer)"' <<<"$stated2")"
@@ -493,7 +528,12 @@ report=$(akari checks report --data node --format json)
   "bill_another_insurer $(jq -r .new.insurer_number <<<"$job")" ] || fail "patient 4's check is not reported with the new insurer"
 [ "$(jq -r --arg id "$newcomer_check" '.entries[] | select(.check_id == $id) | "\(.hub.outcome) \(.hub.person_id)"' <<<"$report")" = \
   "matched $newcomer_id" ] || fail "the hub did not identify patient 6"
-[ "$(jq .changed <<<"$report")" = 2 ] || fail "expected 2 claims to fix, the report has $(jq .changed <<<"$report")"
+[ "$(jq -r --arg id "$toyama_check" '.entries[] | select(.check_id == $id) | "\(.hub.outcome) \(.hub.person_id)"' <<<"$report")" = \
+  "matched $((16 * 10000000000 + toyama_walkin_id))" ] || fail "the hub did not identify the visitor from Toyama (patient 8)"
+want_changed=3
+[ "$cards" = 1 ] && want_changed=4
+[ "$(jq .changed <<<"$report")" = "$want_changed" ] ||
+  fail "expected $want_changed claims to fix, the report has $(jq .changed <<<"$report")"
 
 hub_counts=$(akari-hub checks --data hub --json)
 echo "  ${dim}\$ akari-hub checks --data hub${off}"
@@ -502,9 +542,9 @@ node_total=$(akari checks list --data node --json --limit 100000 | jq 'length')
 node_reconciled=$(akari checks list --data node --json --limit 100000 | jq '[.[] | select(.reconciled)] | length')
 hub_total=$(jq --arg n "$node_id" '.by_node[$n].total // 0' <<<"$hub_counts")
 if [ "$cards" = 1 ]; then
-  expected='{"confirmed":3,"different_coverage":1,"matched":1,"no_match":1,"unknown_person":1}'
+  expected='{"confirmed":3,"different_coverage":2,"matched":2,"no_match":1,"unknown_person":1}'
 else
-  expected='{"different_coverage":1,"matched":1,"no_match":1}'
+  expected='{"different_coverage":1,"matched":2,"no_match":1}'
 fi
 jq -e --arg n "$node_id" --argjson want "$expected" '.by_node[$n].outcomes == $want' <<<"$hub_counts" >/dev/null ||
   fail "the hub's answers $(jq -c --arg n "$node_id" '.by_node[$n].outcomes' <<<"$hub_counts") differ from the expected $expected"
@@ -528,7 +568,9 @@ say "• A 資格確認書 whose coverage had ended was answered from the node's
 say "• In disaster mode, evacuees without papers were recorded as they stated."
 say "• When the network came back, the node reconciled on its own in $((SECONDS - t0)) s; clinic and hub"
 say "  agree on $node_total checks."
-say "• The hub's answers, as of each visit's time, left $(jq .changed <<<"$report") claims to fix, both \"bill another insurer\":"
-say "  patient 4's backdated new insurance, and the evacuee the hub identified from what they said."
+say "• The hub's answers, as of each visit's time, left $(jq .changed <<<"$report") claims to fix, each \"bill another insurer\":"
+say "  patient 4's backdated new insurance, the evacuee the hub identified from what they said, and the"
+say "  visitors from 富山県 (by what they said and, with the card part, by their card), whom the hub found"
+say "  in its reference records of that prefecture."
 echo
 echo "${green}${bold}Drill complete${off} in $((SECONDS - started)) s."

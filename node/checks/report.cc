@@ -1,10 +1,24 @@
 #include "node/checks/report.h"
 
 #include <algorithm>
+#include <ctime>
 #include <sstream>
 
 namespace akari::node {
 namespace {
+
+// "2026-11-26 06:50 JST" for an RFC 3339 UTC time: claims are dated by the
+// visit's day in Japan, which a UTC time near midnight would misstate.
+std::string JapanTime(const std::string& utc) {
+  TimePoint t;
+  if (!ParseUtc(utc, t)) return utc;
+  const std::time_t jst = std::chrono::system_clock::to_time_t(t + std::chrono::hours(9));
+  std::tm tm{};
+  gmtime_r(&jst, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M JST", &tm);
+  return buf;
+}
 
 namespace rc = sync::reconcile;
 using nlohmann::json;
@@ -227,7 +241,8 @@ std::string ReportToTable(const ReconciliationReport& report) {
           break;
       }
     }
-    out << e.visited_at << "  " << e.check_id << "  " << (e.patient_name.empty() ? "(unknown)" : e.patient_name);
+    out << JapanTime(e.visited_at) << "  " << e.check_id << "  "
+        << (e.patient_name.empty() ? "(not in this node's records; see the insurer data)" : e.patient_name);
     if (!e.birth_date.empty()) out << " (" << e.birth_date << ")";
     out << "\n    billed: " << CoverageText(e.local_coverage) << "  [" << e.local_status << "]\n";
     if (e.answer.coverage.is_object()) out << "    correct: " << CoverageText(e.answer.coverage) << "\n";

@@ -224,7 +224,10 @@ Result<CheckAnswer> AnswerCheck(const UploadedCheck& check, const AnswerContext&
     return finish(Outcome::kConfirmed, "");
   }
   return finish(Outcome::kDifferentCoverage,
-                "covered on " + FormatDate(on) + " by another insurance than the node said");
+                parsed->local_status == "covered"
+                    ? "covered on " + FormatDate(on) + " by another insurance than the node said"
+                    : "covered on " + FormatDate(on) + "; the node had no coverage for this patient (its answer was " +
+                          parsed->local_status + ")");
 }
 
 }  // namespace akari::sync::reconcile
