@@ -30,7 +30,7 @@ struct NodeStatus {
   std::optional<TimePoint> data_created_at;  // the snapshot's signed time
   std::optional<TimePoint> data_expires_at;
   std::optional<TimePoint> synced_at;
-  std::optional<TimePoint> trusted_time;  // newest signed time seen
+  std::optional<TimePoint> trusted_time;       // newest signed time seen
   std::optional<std::string> tls_fingerprint;  // SHA-256 of the node's TLS certificate, once akari serve made one
   TimePoint now;
   // Derived for display: data past expiry; local clock behind trusted time.

@@ -295,7 +295,8 @@ TEST_F(NodeSyncTest, ASecondManifestUnderAnAppliedVersionIsRefused) {
   Publish();
   ASSERT_TRUE(Sync());
   auto keys = hub::ManifestSigningKeys(hub_->store);
-  Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) { j["expires"] = "2026-12-31T00:00:00Z"; });
+  Resign(RegionDir() / "manifest.json", keys->front(),
+         [](nlohmann::json& j) { j["expires"] = "2026-12-31T00:00:00Z"; });
   ExpectRefused(Sync(), SyncErrc::kMixAndMatch, 1, 40);
 }
 
