@@ -4,7 +4,6 @@
 // became a table.
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <set>
@@ -23,6 +22,7 @@
 #include "sync/record_json.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/zstd_file.h"
 
 namespace akari::fieldkit::gen {
 namespace {
@@ -38,23 +38,8 @@ Bytes Read(const fs::path& p) {
   return b ? *b : Bytes{};
 }
 
-std::string Unzstd(const Bytes& in) {
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d(ZSTD_createDCtx(), &ZSTD_freeDCtx);
-  std::string out;
-  std::vector<char> buf(ZSTD_DStreamOutSize());
-  ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  while (ib.pos < ib.size) {
-    ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
-    const std::size_t r = ZSTD_decompressStream(d.get(), &ob, &ib);
-    EXPECT_FALSE(ZSTD_isError(r));
-    if (ZSTD_isError(r)) break;
-    out.append(buf.data(), ob.pos);
-  }
-  return out;
-}
-
 std::string Ndjson(const fs::path& dir) {
-  return Unzstd(Read(dir / "persons.ndjson.zst"));
+  return testing::ReadZstdFile(dir / "persons.ndjson.zst");
 }
 
 std::vector<sync::PersonRecord> Records(const fs::path& dir) {

@@ -1,7 +1,6 @@
 // akari-gen as a program: region files, determinism, refusals, card issuance.
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
-#include <zstd.h>
 
 #include <set>
 
@@ -17,6 +16,7 @@
 #include "sync/record_json.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/zstd_file.h"
 
 namespace akari::fieldkit::gen {
 namespace {
@@ -32,25 +32,9 @@ Bytes Read(const fs::path& p) {
   return b ? *b : Bytes{};
 }
 
-// Decompresses a streamed zstd file (no content size in the frame).
-std::string Unzstd(const Bytes& in) {
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d(ZSTD_createDCtx(), &ZSTD_freeDCtx);
-  std::string out;
-  std::vector<char> buf(ZSTD_DStreamOutSize());
-  ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  while (ib.pos < ib.size) {
-    ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
-    const std::size_t r = ZSTD_decompressStream(d.get(), &ob, &ib);
-    EXPECT_FALSE(ZSTD_isError(r));
-    if (ZSTD_isError(r)) break;
-    out.append(buf.data(), ob.pos);
-  }
-  return out;
-}
-
 std::vector<nlohmann::json> Lines(const fs::path& dir) {
   std::vector<nlohmann::json> out;
-  const std::string s = Unzstd(Read(dir / "persons.ndjson.zst"));
+  const std::string s = testing::ReadZstdFile(dir / "persons.ndjson.zst");
   for (std::size_t pos = 0; pos < s.size();) {
     const std::size_t nl = s.find('\n', pos);
     out.push_back(nlohmann::json::parse(s.substr(pos, nl - pos)));

@@ -3,7 +3,6 @@
 // tests/testing/pcscd.h). Every fault of issue 5 has a test here, plus the
 // OpenSC cross-check and the `akari card` command line.
 #include <gtest/gtest.h>
-#include <zstd.h>
 
 #include <fstream>
 #include <sstream>
@@ -21,6 +20,7 @@
 #include "tests/testing/pcscd.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/zstd_file.h"
 
 namespace akari::card {
 namespace {
@@ -324,25 +324,6 @@ TEST_F(CardPcscdTest, OpenScListsTheUserAuthenticationCertificate) {
   EXPECT_NE(r.out.find(expected), std::string::npos) << r.out << r.err;
 }
 
-// Streams a whole .zst file (one or more frames) into text.
-std::string Unzstd(const std::filesystem::path& path) {
-  auto compressed = ReadFileBytes(path);
-  EXPECT_TRUE(compressed);
-  std::string out;
-  ZSTD_DCtx* ctx = ZSTD_createDCtx();
-  ZSTD_inBuffer in{compressed->data(), compressed->size(), 0};
-  std::vector<char> buf(1 << 16);
-  while (in.pos < in.size) {
-    ZSTD_outBuffer o{buf.data(), buf.size(), 0};
-    const std::size_t rc = ZSTD_decompressStream(ctx, &o, &in);
-    EXPECT_FALSE(ZSTD_isError(rc));
-    if (ZSTD_isError(rc)) break;
-    out.append(buf.data(), o.pos);
-  }
-  ZSTD_freeDCtx(ctx);
-  return out;
-}
-
 // What another engineer's tool issues verifies here: akari-gen region and
 // card, the region's trust material and person in the node, akari-vcard
 // presenting the card.
@@ -360,7 +341,7 @@ TEST_F(CardPcscdTest, CardIssuedByAkariGenVerifies) {
   trust.push_back({store::TrustItem::Kind::kCaCertificate, *ReadFileBytes(region / "trust" / "ca.der")});
   trust.push_back({store::TrustItem::Kind::kCrl, *ReadFileBytes(region / "trust" / "crl.der")});
   ASSERT_TRUE(node_->store.ReplaceTrustMaterial(trust));
-  std::istringstream lines(Unzstd(region / "persons.ndjson.zst"));
+  std::istringstream lines(testing::ReadZstdFile(region / "persons.ndjson.zst"));
   std::string line;
   ASSERT_TRUE(std::getline(lines, line));
   auto record = sync::RecordFromJson(nlohmann::json::parse(line));

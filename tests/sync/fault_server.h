@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/sync/loopback.h"
+
 namespace akari::testing {
 
 class FaultServer {
