@@ -169,11 +169,11 @@ Result<std::optional<Bytes>> Store::ReadPersonDocument(std::int64_t id) {
   return out;
 }
 
-Result<std::optional<sync::PersonRecord>> Store::ReadPerson(std::int64_t id) {
+Result<std::optional<Store::EncodedPerson>> Store::ReadEncodedPerson(std::int64_t id) {
   AKARI_ASSIGN_OR_RETURN(std::optional<Bytes> doc, ReadPersonDocument(id));
-  if (!doc) return std::optional<sync::PersonRecord>();
-  std::shared_ptr<const sync::DocumentDictionary> dictionary;
-  if (const std::uint32_t dict_id = sync::PersonDocumentDictionaryId(*doc); dict_id != 0) {
+  if (!doc) return std::optional<EncodedPerson>();
+  EncodedPerson encoded{std::move(*doc), nullptr};
+  if (const std::uint32_t dict_id = sync::PersonDocumentDictionaryId(encoded.document); dict_id != 0) {
     auto& cached = prepared_->dictionaries[dict_id];
     if (!cached) {
       Statement& s = prepared_->get_dictionary;
@@ -185,9 +185,19 @@ Result<std::optional<sync::PersonRecord>> Store::ReadPerson(std::int64_t id) {
         if (created) cached = std::move(*created);
       }
     }
-    dictionary = cached;  // a missing dictionary makes the decode below fail with kCorruptDocument
+    encoded.dictionary = cached;  // a missing dictionary makes Decode() fail with kCorruptDocument
   }
-  AKARI_ASSIGN_OR_RETURN(sync::PersonRecord record, sync::DecodePersonDocument(*doc, dictionary.get()));
+  return std::optional<EncodedPerson>(std::move(encoded));
+}
+
+Result<sync::PersonRecord> Store::EncodedPerson::Decode() const {
+  return sync::DecodePersonDocument(document, dictionary.get());
+}
+
+Result<std::optional<sync::PersonRecord>> Store::ReadPerson(std::int64_t id) {
+  AKARI_ASSIGN_OR_RETURN(std::optional<EncodedPerson> encoded, ReadEncodedPerson(id));
+  if (!encoded) return std::optional<sync::PersonRecord>();
+  AKARI_ASSIGN_OR_RETURN(sync::PersonRecord record, encoded->Decode());
   return std::optional<sync::PersonRecord>(std::move(record));
 }
 

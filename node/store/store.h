@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,6 +20,7 @@
 #include "base/result.h"
 #include "crypto/hash.h"
 #include "sync/db/sqlite.h"
+#include "sync/document_dictionary.h"
 #include "sync/index_keys.h"
 #include "sync/record.h"
 
@@ -94,6 +96,17 @@ class Store {
   // One person's full history, decoded. Errors as above plus
   // sync::SyncErrc::kCorruptDocument.
   [[nodiscard]] Result<std::optional<sync::PersonRecord>> ReadPerson(std::int64_t id);
+
+  // ReadPerson() in two steps, for callers that share this connection and
+  // want to hold it only for the read: ReadEncodedPerson() reads the
+  // document and finds its dictionary (on this connection); Decode() needs
+  // neither the connection nor this Store and may run on any thread.
+  struct EncodedPerson {
+    Bytes document;
+    std::shared_ptr<const sync::DocumentDictionary> dictionary;  // null for format 1
+    [[nodiscard]] Result<sync::PersonRecord> Decode() const;
+  };
+  [[nodiscard]] Result<std::optional<EncodedPerson>> ReadEncodedPerson(std::int64_t id);
 
   // Index lookups; each returns matching person ids in ascending order.
   [[nodiscard]] Result<std::vector<std::int64_t>> FindByCardKey(const crypto::Hash16& key);

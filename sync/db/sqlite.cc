@@ -115,12 +115,14 @@ void Statement::Reset() {
 Database::Database(sqlite3* db, std::filesystem::path path)
     : db_(db), path_(std::make_unique<std::filesystem::path>(std::move(path))) {}
 
-Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), wal_hook_(std::move(other.wal_hook_)), path_(std::move(other.path_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     Close();
     db_ = std::exchange(other.db_, nullptr);
+    wal_hook_ = std::move(other.wal_hook_);
     path_ = std::move(other.path_);
   }
   return *this;
@@ -133,8 +135,28 @@ Database::~Database() {
 void Database::Close() {
   // sqlite3_close_v2 defers the close until every statement is finalised,
   // so member destruction order cannot leak the connection.
-  if (db_ != nullptr) sqlite3_close_v2(db_);
+  if (db_ != nullptr) {
+    if (wal_hook_) sqlite3_wal_hook(db_, nullptr, nullptr);  // a deferred close must not call it
+    sqlite3_close_v2(db_);
+  }
   db_ = nullptr;
+}
+
+void Database::SetWalCommitHook(WalCommitHook hook, void* context) {
+  if (hook == nullptr) {
+    sqlite3_wal_autocheckpoint(db_, 1000);  // SQLite's default
+    wal_hook_.reset();
+    return;
+  }
+  wal_hook_ = std::make_unique<WalHook>(WalHook{hook, context});
+  sqlite3_wal_hook(
+      db_,
+      [](void* state, sqlite3*, const char*, int pages) {
+        const auto* h = static_cast<const WalHook*>(state);
+        h->hook(h->context, pages);
+        return SQLITE_OK;
+      },
+      wal_hook_.get());
 }
 
 Result<Database> Database::Open(const std::filesystem::path& path, bool create) {

@@ -86,11 +86,26 @@ class Database {
   // Translates the connection's current error into an Error.
   Error LastError(std::string_view what) const;
 
+  // After each commit through this connection, calls hook(context, pages)
+  // with the pages now in the write-ahead log, instead of checkpointing in
+  // the committing thread: this replaces SQLite's automatic checkpoint
+  // (itself such a hook) on this connection. `hook` must not throw or use
+  // this connection, and `context` must stay valid while the connection is
+  // open. A null hook restores the automatic checkpoint.
+  using WalCommitHook = void (*)(void* context, int wal_pages);
+  void SetWalCommitHook(WalCommitHook hook, void* context);
+
  private:
+  struct WalHook {
+    WalCommitHook hook;
+    void* context;
+  };
   Database(sqlite3* db, std::filesystem::path path);
   void Close();
 
   sqlite3* db_ = nullptr;
+  // Heap-allocated: SQLite keeps its address, and Database is movable.
+  std::unique_ptr<WalHook> wal_hook_;
   // Heap-allocated so that Statements can keep a stable pointer for messages.
   std::unique_ptr<std::filesystem::path> path_;
 };
