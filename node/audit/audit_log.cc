@@ -31,36 +31,52 @@ Result<std::pair<std::int64_t, crypto::Hash32>> AuditLog::Head() {
 }
 
 Result<std::int64_t> AuditLog::Append(const AuditEvent& event) {
+  const AuditEvent* one = &event;
+  return AppendBatch(std::span(&one, 1));
+}
+
+Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> events) {
   store::Database& db = store_.database();
   std::optional<store::Transaction> own;
   if (!db.InTransaction()) {
     AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
     own.emplace(std::move(tx));
   }
-  AKARI_ASSIGN_OR_RETURN(auto head, Head());
-  const std::int64_t seq = head.first + 1;
-  const TimePoint at = clock_.Now();
-  nlohmann::json body = {
-      {"seq", seq}, {"at", FormatUtc(at)}, {"event", event.event}, {"actor", event.actor}, {"detail", event.detail}};
-  body["person_id"] = event.person_id ? nlohmann::json(*event.person_id) : nlohmann::json(nullptr);
-  const std::string text = body.dump();  // object keys are sorted: canonical
-  const crypto::Hash32 hash = AuditEntryHash(head.second, text);
-  const crypto::Ed25519Signature sig = crypto::Sign(signing_key_, hash);
   if (!insert_statement_) {
     AKARI_ASSIGN_OR_RETURN(insert_statement_,
                            db.Prepare("INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) "
                                       "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   }
-  AKARI_TRY(insert_statement_->Bind(1, seq)
-                .Bind(2, ToUnixSeconds(at))
-                .Bind(3, event.event)
-                .BindBlob(4, AsBytes(text))
-                .BindBlob(5, head.second)
-                .BindBlob(6, hash)
-                .BindBlob(7, sig)
-                .Run());
+  // The head is read inside the transaction, so no other writer can slip
+  // an entry in between.
+  AKARI_ASSIGN_OR_RETURN(auto head, Head());
+  const std::int64_t first = head.first + 1;
+  const TimePoint at = clock_.Now();
+  const std::string at_text = FormatUtc(at);
+  std::int64_t seq = head.first;
+  crypto::Hash32 prev = head.second;
+  for (const AuditEvent* event : events) {
+    ++seq;
+    nlohmann::json body = {
+        {"seq", seq}, {"at", at_text}, {"event", event->event}, {"actor", event->actor}, {"detail", event->detail}};
+    body["person_id"] = event->person_id ? nlohmann::json(*event->person_id) : nlohmann::json(nullptr);
+    // Object keys are sorted: canonical. Invalid UTF-8 (never expected: the
+    // fields come from parsed JSON and from ids) is replaced, not thrown.
+    const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const crypto::Hash32 hash = AuditEntryHash(prev, text);
+    const crypto::Ed25519Signature sig = crypto::Sign(signing_key_, hash);
+    AKARI_TRY(insert_statement_->Bind(1, seq)
+                  .Bind(2, ToUnixSeconds(at))
+                  .Bind(3, event->event)
+                  .BindBlob(4, AsBytes(text))
+                  .BindBlob(5, prev)
+                  .BindBlob(6, hash)
+                  .BindBlob(7, sig)
+                  .Run());
+    prev = hash;
+  }
   if (own) AKARI_TRY(own->Commit());
-  return seq;
+  return first;
 }
 
 Result<AuditVerifyReport> AuditLog::Verify() {

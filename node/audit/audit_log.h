@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,11 @@ class AuditLog {
   // (so a record and its audit entry commit together), else in its own.
   // Returns the entry's sequence number.
   [[nodiscard]] Result<std::int64_t> Append(const AuditEvent& event);
+
+  // Appends `events` in order as consecutive entries, all in one
+  // transaction (the caller's if one is open, else its own): all of them
+  // or none. Returns the first entry's sequence number.
+  [[nodiscard]] Result<std::int64_t> AppendBatch(std::span<const AuditEvent* const> events);
 
   // Checks every entry in order.
   [[nodiscard]] Result<AuditVerifyReport> Verify();

@@ -1,0 +1,85 @@
+#include "node/audit/group_commit.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "sync/db/errors.h"
+
+namespace akari::node {
+
+Result<std::int64_t> AuditGroupCommit::Append(const AuditEvent& event) {
+  Waiter me(&event);
+  bool write = false;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(&me);
+    if (!writing_) write = writing_ = true;
+  }
+  if (!write) {
+    // Woken either with the entry committed (or failed), or to write the
+    // next batch, which then holds this entry.
+    me.wake.acquire();
+    if (me.done) return std::move(me.seq);
+  }
+  WriteBatches(me);
+  return std::move(me.seq);
+}
+
+void AuditGroupCommit::WriteBatches(Waiter& self) {
+  std::vector<Waiter*> batch;
+  {
+    std::lock_guard lock(mu_);
+    const std::size_t n = std::min(queue_.size(), kMaxBatch);
+    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  std::vector<const AuditEvent*> events;
+  events.reserve(batch.size());
+  for (const Waiter* w : batch) events.push_back(w->event);
+  Result<std::int64_t> first = 0;
+  try {
+    // In this order, so the shared connection is held only while writing,
+    // not while another writer (a check's transaction) finishes.
+    std::lock_guard write(write_mu_);
+    std::lock_guard connection(log_mu_);
+    first = log_.AppendBatch(events);
+  } catch (const std::exception& e) {
+    // Only allocation can throw here; the waiters must still be released.
+    first = MakeError(db::DbErrc::kSqlite, std::string("appending to the audit log failed: ") + e.what());
+  }
+
+  Waiter* next = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (first) {
+      ++counts_.transactions;
+      counts_.entries += static_cast<std::int64_t>(batch.size());
+    }
+    if (queue_.empty()) {
+      writing_ = false;
+    } else {
+      next = queue_.front();  // its caller writes the next batch
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Waiter* w = batch[i];
+    w->seq = first ? Result<std::int64_t>(*first + static_cast<std::int64_t>(i))
+                   : Result<std::int64_t>(std::unexpected(first.error()));
+    w->done = true;
+    // After release the waiter may return and its Waiter be gone.
+    if (w != &self) w->wake.release();
+  }
+  if (next != nullptr) next->wake.release();
+}
+
+std::size_t AuditGroupCommit::waiting() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+AuditGroupCommit::Counts AuditGroupCommit::counts() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
+}  // namespace akari::node
