@@ -19,6 +19,12 @@
 namespace akari::cli {
 namespace {
 
+// Store connections for the routes that hold one for a whole request
+// (logins, checks, searches: a few staff at a time). More server threads
+// than this help the record openings, which share one connection and
+// group-commit their audit entries (docs/benchmarks.md, "Service").
+constexpr int kMaxStoreWorkers = 4;
+
 struct ListenAddress {
   std::string host;
   std::uint16_t port = 0;
@@ -64,7 +70,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     bool tls = false;
     bool offline = false;
     int hub_interval_s = 60;
-    int threads = 4;
+    int threads = 8;
     int max_connections = 512;
     PassphraseSource passphrase;
   };
@@ -85,7 +91,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
                   "Seconds between background rounds with the hub while it answers (default 60; retries back "
                   "off from 5 s to 5 min while it does not)")
       ->check(CLI::Range(1, 86400));
-  cmd->add_option("--threads", opts->threads, "Worker threads (default 4)")->check(CLI::Range(1, 64));
+  cmd->add_option("--threads", opts->threads, "Server threads (default 8)")->check(CLI::Range(1, 64));
   cmd->add_option("--max-connections", opts->max_connections, "Open connections at most (default 512)")
       ->check(CLI::Range(1, 100000));
   table.Add(cmd, [opts]() -> Status {
@@ -111,7 +117,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
       service_options.tls_fingerprint = fingerprint;
     }
     AKARI_ASSIGN_OR_RETURN(std::unique_ptr<node::Service> service,
-                           node::Service::Create(node, SystemClock::Instance(), service_options, opts->threads));
+                           node::Service::Create(node, SystemClock::Instance(), service_options,
+                                                 std::min(opts->threads, kMaxStoreWorkers)));
     AKARI_ASSIGN_OR_RETURN(std::unique_ptr<net::HttpServer> http, net::HttpServer::Start(server, service->AsHandler()));
     node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
                          SystemClock::Instance());

@@ -40,7 +40,7 @@ net::Response Service::Impl::Login(Call& call) {
       {"pin", FieldType::kString, true, 8},
   }};
   if (auto wait = login_limiter.Admit(call.request.remote_address)) {
-    Audit(call.worker, {"login.failed", "unknown", std::nullopt, {{"reason", "rate_limited"}}});
+    Audit({"login.failed", "unknown", std::nullopt, {{"reason", "rate_limited"}}});
     net::Response r = net::Response::Error(
         429, "too_many_attempts",
         "too many login attempts from this device; wait " + std::to_string(wait->count()) + " seconds");
@@ -56,7 +56,7 @@ net::Response Service::Impl::Login(Call& call) {
   if (!pin) return StoreFailure(pin.error(), "allocating secure memory for the PIN");
   const std::string actor = OperatorIdProblem(operator_id).empty() ? operator_id : "unknown";
 
-  auto op = call.worker.operators.Authenticate(operator_id, *pin);
+  auto op = call.worker->operators.Authenticate(operator_id, *pin);
   if (!op) {
     const Error& e = op.error();
     std::string reason = "store_error";
@@ -74,12 +74,12 @@ net::Response Service::Impl::Login(Call& call) {
     } else {
       r = StoreFailure(e, "checking the PIN");
     }
-    Audit(call.worker, {"login.failed", actor, std::nullopt, {{"reason", reason}}});
+    Audit({"login.failed", actor, std::nullopt, {{"reason", reason}}});
     Log(LogLevel::kWarn, "service.login_failed", {{"operator_id", actor}, {"reason", reason}});
     return r;
   }
   SessionRegistry::Created created = sessions.Create(*op);
-  if (auto s = AuditOrFail(call.worker, {"login.ok", op->id, std::nullopt, {{"role", RoleName(op->role)}}}); !s) {
+  if (auto s = AuditOrFail({"login.ok", op->id, std::nullopt, {{"role", RoleName(op->role)}}}); !s) {
     sessions.Revoke(created.info.key);
     return StoreFailure(s.error(), "writing the login to the audit log");
   }
@@ -96,7 +96,7 @@ net::Response Service::Impl::Login(Call& call) {
 
 net::Response Service::Impl::Logout(Call& call) {
   sessions.Revoke(call.session->key);
-  Audit(call.worker, {"logout", call.session->operator_id, std::nullopt, nlohmann::json::object()});
+  Audit({"logout", call.session->operator_id, std::nullopt, nlohmann::json::object()});
   return net::Response::Json(200, {{"logged_out", true}});
 }
 

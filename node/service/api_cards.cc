@@ -77,7 +77,7 @@ net::Response Service::Impl::CardVerify(Call& call) {
                                 "without a PIN, compare the photo on the card with the patient and confirm it "
                                 "(\"face_checked\": true)");
   }
-  const card::VerificationContext context{call.worker.store, call.worker.checks, call.worker.audit, clock,
+  const card::VerificationContext context{call.worker->store, call.worker->checks, call.worker->audit, clock,
                                           *options.cards};
   auto outcome = card::VerifyCard(request, context);
   if (!outcome) return StoreFailure(outcome.error(), "verifying the card");
@@ -94,7 +94,7 @@ net::Response Service::Impl::CardVerify(Call& call) {
                  {"coverage", outcome->coverage},
                  {"detail", outcome->detail.empty() ? outcome->message : outcome->detail}};
   if (outcome->check_id) {
-    auto check = call.worker.checks.Get(*outcome->check_id);
+    auto check = call.worker->checks.Get(*outcome->check_id);
     if (!check) return StoreFailure(check.error(), "reading the recorded check");
     if (*check) {
       j["check"] = {{"id", (*check)->id},
@@ -105,7 +105,7 @@ net::Response Service::Impl::CardVerify(Call& call) {
     }
   }
   if (outcome->identity_confirmed() && outcome->person_id && outcome->check_id) {
-    auto person = call.worker.store.ReadPerson(*outcome->person_id);
+    auto person = call.worker->store.ReadPerson(*outcome->person_id);
     if (!person) return StoreFailure(person.error(), "reading the person");
     if (*person) {
       j["person"] = PersonIdentityJson((*person)->person, TodayInJapan(clock));

@@ -90,11 +90,11 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
   if (!birth) return birth.error().ToResponse();
 
   const crypto::Hash16 key = sync::InsuranceKey(insurer, symbol, number);
-  auto ids = call.worker.store.FindByInsuranceKey(key);
+  auto ids = call.worker->store.FindByInsuranceKey(key);
   if (!ids) return StoreFailure(ids.error(), "looking up the insurance numbers");
   std::vector<sync::PersonRecord> matches;
   for (std::size_t i = 0; i < ids->size() && i < kMaxHouseholdCandidates; ++i) {
-    auto person = call.worker.store.ReadPerson((*ids)[i]);
+    auto person = call.worker->store.ReadPerson((*ids)[i]);
     if (!person) return StoreFailure(person.error(), "reading a person");
     if (!*person || (*person)->person.birth_date != *birth) continue;
     if (PresentedCoverage(**person, key, branch) == nullptr) continue;
@@ -130,7 +130,7 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
   } else {
     input.answer = {"unknown_person", nullptr, "no person with these insurance numbers in this region's data"};
   }
-  auto record = RecordCheck(call.worker, input);
+  auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
   const sync::PersonRecord* person = matches.size() == 1 ? &matches.front() : nullptr;
   if (person) {

@@ -63,7 +63,7 @@ net::Response Service::Impl::DisasterSearch(Call& call) {
       {"address", FieldType::kString, false, 60},
       {"reason", FieldType::kString, true, kMaxReasonChars},
   }};
-  auto mode = RequireDisasterMode(Mode(call.worker));
+  auto mode = RequireDisasterMode(Mode(call.worker->store));
   if (!mode) return mode.error().ToResponse();
   auto body = ParseJsonBody(call.request, kFields);
   if (!body) return body.error().ToResponse();
@@ -82,14 +82,14 @@ net::Response Service::Impl::DisasterSearch(Call& call) {
     return net::Response::Error(422, "invalid_sex", "field \"sex\" must be \"male\" or \"female\" (or left out)");
   const std::string address = StringField(*body, "address");
 
-  auto ids = call.worker.store.FindByName(*birth, *kana, kMaxNameCandidates);
+  auto ids = call.worker->store.FindByName(*birth, *kana, kMaxNameCandidates);
   if (!ids) return StoreFailure(ids.error(), "searching by name");
   const sync::Date today = TodayInJapan(clock);
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::int64_t> found;
   bool truncated = false;
   for (std::int64_t id : *ids) {
-    auto person = call.worker.store.ReadPerson(id);
+    auto person = call.worker->store.ReadPerson(id);
     if (!person) return StoreFailure(person.error(), "reading a person");
     if (!*person) continue;
     const sync::PersonRecord& r = **person;
@@ -114,8 +114,7 @@ net::Response Service::Impl::DisasterSearch(Call& call) {
                     {"results", found.size()},
                     {"person_ids", found},
                     {"truncated", truncated}}};
-  if (auto s = AuditOrFail(call.worker, event); !s)
-    return StoreFailure(s.error(), "writing the search to the audit log");
+  if (auto s = AuditOrFail(event); !s) return StoreFailure(s.error(), "writing the search to the audit log");
   sessions.RememberSearch(call.session->key, search_id, reason, found);
   return net::Response::Json(
       200, {{"search_id", search_id}, {"results", std::move(results)}, {"truncated", truncated}, {"reason", reason}});
@@ -126,7 +125,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
       {"search_id", FieldType::kString, true, 32},
       {"person_id", FieldType::kInteger, true, 0},
   }};
-  auto mode = RequireDisasterMode(Mode(call.worker));
+  auto mode = RequireDisasterMode(Mode(call.worker->store));
   if (!mode) return mode.error().ToResponse();
   auto body = ParseJsonBody(call.request, kFields);
   if (!body) return body.error().ToResponse();
@@ -138,7 +137,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
                                 "person " + std::to_string(person_id) + " was not a result of search \"" +
                                     search_id.substr(0, 32) + "\" in this session; search again");
   }
-  auto person = call.worker.store.ReadPerson(person_id);
+  auto person = call.worker->store.ReadPerson(person_id);
   if (!person) return StoreFailure(person.error(), "reading a person");
   if (!*person) {
     return net::Response::Error(404, "person_not_found",
@@ -156,7 +155,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
                  {"birth_date", sync::FormatDate(r.person.birth_date)}};
   input.person_id = person_id;
   input.answer = EligibilityOn(r, TodayInJapan(clock));
-  auto record = RecordCheck(call.worker, input);
+  auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
   sessions.Grant(call.session->key, person_id, {AccessGrant::Basis::kDisasterSearch, record->id, *reason, clock.Now()});
   return net::Response::Json(200, CheckAnswerJson(*record, input.answer, &r, *call.session));

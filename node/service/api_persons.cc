@@ -20,7 +20,10 @@ net::Response Service::Impl::PersonGet(Call& call) {
                                 "on their 資格確認書 (in disaster mode: a disaster search)");
   }
   if (grant->basis == AccessGrant::Basis::kDisasterSearch) {
-    auto mode = Mode(call.worker);
+    auto mode = [&] {
+      std::lock_guard lock(shared->mu);
+      return Mode(shared->store);
+    }();
     if (!mode) return mode.error().ToResponse();
     if (!mode->disaster) {
       return net::Response::Error(403, "disaster_mode_off",
@@ -28,14 +31,24 @@ net::Response Service::Impl::PersonGet(Call& call) {
                                   "the patient by card or insurance numbers");
     }
   }
-  auto person = call.worker.store.ReadPerson(*id);
-  if (!person) return StoreFailure(person.error(), "reading the person's record");
-  if (!*person) {
+  // Read through the shared connection, holding it only for the reads
+  // (service_impl.h says why); decoded outside it.
+  std::optional<store::Store::EncodedPerson> encoded;
+  ApiResult<DataFreshness> fresh = DataFreshness{};
+  {
+    std::lock_guard lock(shared->mu);
+    auto read = shared->store.ReadEncodedPerson(*id);
+    if (!read) return StoreFailure(read.error(), "reading the person's record");
+    encoded = std::move(*read);
+    if (encoded) fresh = Freshness(shared->store);
+  }
+  if (!encoded) {
     return net::Response::Error(404, "person_not_found",
                                 "person " + std::to_string(*id) + " is no longer in this node's data");
   }
-  auto fresh = Freshness(call.worker);
   if (!fresh) return fresh.error().ToResponse();
+  auto person = encoded->Decode();
+  if (!person) return StoreFailure(person.error(), "reading the person's record");
 
   nlohmann::json access = {{"basis", GrantBasisName(grant->basis)}, {"check_id", grant->check_id}};
   nlohmann::json detail = access;
@@ -43,14 +56,14 @@ net::Response Service::Impl::PersonGet(Call& call) {
     access["reason"] = grant->reason;
     detail["reason"] = grant->reason;
   }
-  if (auto s = AuditOrFail(call.worker, {"record.open", call.session->operator_id, *id, std::move(detail)}); !s) {
+  if (auto s = AuditOrFail({"record.open", call.session->operator_id, *id, std::move(detail)}); !s) {
     return StoreFailure(s.error(), "writing the record opening to the audit log");
   }
   // Written as text directly: building a JSON tree first cost as much as the rest of the request.
   net::Response response;
   response.status = 200;
   response.headers.Set("Content-Type", "application/json; charset=utf-8");
-  response.body = PersonSummaryText(**person, TodayInJapan(clock), *fresh, &access);
+  response.body = PersonSummaryText(*person, TodayInJapan(clock), *fresh, &access);
   return response;
 }
 

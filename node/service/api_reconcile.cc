@@ -23,7 +23,7 @@ net::Response Service::Impl::SelfReportedCheck(Call& call) {
       {"insurer", FieldType::kString, false, 60},
       {"contact", FieldType::kString, false, 40},
   }};
-  auto mode = Mode(call.worker);
+  auto mode = Mode(call.worker->store);
   if (!mode) return mode.error().ToResponse();
   if (!mode->disaster) {
     return net::Response::Error(403, "disaster_mode_off",
@@ -46,7 +46,7 @@ net::Response Service::Impl::SelfReportedCheck(Call& call) {
   }
   // Someone this node holds must be identified through their record, not
   // recorded as a stranger: point staff to the disaster search instead.
-  auto ids = call.worker.store.FindByName(*birth, *kana, 1);
+  auto ids = call.worker->store.FindByName(*birth, *kana, 1);
   if (!ids) return StoreFailure(ids.error(), "looking up the name");
   if (!ids->empty()) {
     return net::Response::Error(409, "person_on_record",
@@ -66,7 +66,7 @@ net::Response Service::Impl::SelfReportedCheck(Call& call) {
   input.answer = {"unknown_person", nullptr,
                   "not in this node's records; recorded as the patient stated. The hub will find their insurer when "
                   "it is reachable again (akari checks report)"};
-  auto record = RecordCheck(call.worker, input);
+  auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
   nlohmann::json j = CheckAnswerJson(*record, input.answer, nullptr, *call.session);
   return net::Response::Json(201, j);
@@ -79,12 +79,12 @@ net::Response Service::Impl::ReconciliationReportGet(Call& call) {
     if (d == 0) return net::Response::Error(400, "invalid_since", "query \"since\" must be a date, YYYY-MM-DD");
     since = TimePoint(std::chrono::days(sync::DaysSinceEpoch(d))) - std::chrono::hours(9);  // start of day in Japan
   }
-  auto report = BuildReconciliationReport(call.worker.store, since);
+  auto report = BuildReconciliationReport(call.worker->store, since);
   if (!report) return StoreFailure(report.error(), "building the reconciliation report");
-  Audit(call.worker, {"report.reconciliation",
-                      call.session->operator_id,
-                      std::nullopt,
-                      {{"changed", report->changed}, {"pending", report->pending}}});
+  Audit({"report.reconciliation",
+         call.session->operator_id,
+         std::nullopt,
+         {{"changed", report->changed}, {"pending", report->pending}}});
   return net::Response::Json(200, ReportToJson(*report));
 }
 

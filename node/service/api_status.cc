@@ -29,10 +29,10 @@ ApiResult<std::int64_t> QueryInteger(const net::Request& r, const std::string& n
 }  // namespace
 
 net::Response Service::Impl::StatusGet(Call& call) {
-  store::Store& s = call.worker.store;
-  auto fresh = Freshness(call.worker);
+  store::Store& s = call.worker->store;
+  auto fresh = Freshness(call.worker->store);
   if (!fresh) return fresh.error().ToResponse();
-  auto mode = Mode(call.worker);
+  auto mode = Mode(call.worker->store);
   if (!mode) return mode.error().ToResponse();
   auto region = s.GetMeta(store::meta::kRegion);
   auto checks = s.database().QueryInt("SELECT count(*) FROM check_record");
@@ -71,7 +71,7 @@ net::Response Service::Impl::ModePut(Call& call) {
   const std::string reason = StringField(*body, "reason");
   std::unique_lock lock(write_mu);
   auto changed =
-      SetNodeMode(call.worker.store, call.worker.audit, mode == "disaster", reason, call.session->operator_id);
+      SetNodeMode(call.worker->store, call.worker->audit, mode == "disaster", reason, call.session->operator_id);
   lock.unlock();
   if (!changed) {
     if (changed.error().code == ServiceErrc::kInvalidArgument)
@@ -94,7 +94,7 @@ net::Response Service::Impl::ChecksList(Call& call) {
           400, "unknown_query",
           "unknown query parameter \"" + key.substr(0, 64) + "\"; this endpoint accepts: after, limit");
   }
-  auto list = call.worker.checks.List(*after, static_cast<std::size_t>(*limit));
+  auto list = call.worker->checks.List(*after, static_cast<std::size_t>(*limit));
   if (!list) return StoreFailure(list.error(), "reading the check queue");
   nlohmann::json items = nlohmann::json::array();
   std::int64_t last = *after;

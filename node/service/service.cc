@@ -75,6 +75,10 @@ SessionRegistry& Service::sessions() {
   return impl_->sessions;
 }
 
+AuditGroupCommit::Counts Service::audit_commit_counts() const {
+  return impl_->audit_commit->counts();
+}
+
 Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& clock, ServiceOptions options,
                                                  int workers) {
   auto impl = std::make_unique<Impl>(node, clock, std::move(options));
@@ -82,6 +86,12 @@ Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& cl
     AKARI_ASSIGN_OR_RETURN(store::Store s, OpenStoreConnection(node));
     impl->workers.push_back(std::make_unique<Worker>(std::move(s), node, clock, impl->options.lockout));
   }
+  AKARI_ASSIGN_OR_RETURN(store::Store checkpoints, OpenStoreConnection(node));
+  impl->checkpointer = store::WalCheckpointer::Start(std::move(checkpoints));
+  AKARI_ASSIGN_OR_RETURN(store::Store shared, OpenStoreConnection(node));
+  impl->checkpointer->Attach(shared.database());
+  impl->shared = std::make_unique<Worker>(std::move(shared), node, clock, impl->options.lockout);
+  impl->audit_commit.emplace(impl->shared->audit, impl->shared->mu, impl->write_mu);
   impl->AddRoutes();
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
@@ -102,19 +112,25 @@ net::Response Service::Impl::Dispatch(const net::Request& request) {
   net::Request call = request;
   const std::size_t n = workers.size();
   call.worker = static_cast<int>(static_cast<std::size_t>(std::max(request.worker, 0)) % n);
-  Worker& worker = *workers[static_cast<std::size_t>(call.worker)];
-  std::lock_guard lock(worker.mu);
   if (call.path == "/v1" || call.path.starts_with("/v1/")) return router.Dispatch(call);
   return StaticFile(call);
 }
 
-void Service::Impl::Route(std::string method, std::string pattern, Permission permission, Method method_fn) {
+void Service::Impl::Route(std::string method, std::string pattern, Permission permission, Method method_fn,
+                          Connection connection) {
   router.Add(std::move(method), std::move(pattern),
-             [this, permission, method_fn](const net::Request& request) -> net::Response {
-               Worker& worker = *workers[static_cast<std::size_t>(request.worker)];
+             [this, permission, method_fn, connection](const net::Request& request) -> net::Response {
+               // A handler on the shared connection gets no worker, so that
+               // it cannot use one it does not hold.
+               Worker* worker = nullptr;
+               std::unique_lock<std::mutex> worker_lock;
+               if (connection == Connection::kWorker) {
+                 worker = workers[static_cast<std::size_t>(request.worker)].get();
+                 worker_lock = std::unique_lock(worker->mu);
+               }
                std::optional<SessionInfo> session;
                if (permission != Permission::kPublic) {
-                 auto s = Authenticate(request, worker, permission);
+                 auto s = Authenticate(request, permission);
                  if (!s) {
                    net::Response r = s.error().ToResponse();
                    if (r.status == 401) r.headers.Set("WWW-Authenticate", "Bearer realm=\"akari\"");
@@ -142,10 +158,10 @@ void Service::Impl::AddRoutes() {
   Route("POST", "/v1/cards/verify", Permission::kEligibility, &Impl::CardVerify);
   Route("POST", "/v1/disaster/search", Permission::kEligibility, &Impl::DisasterSearch);
   Route("POST", "/v1/disaster/select", Permission::kEligibility, &Impl::DisasterSelect);
-  Route("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet);
+  Route("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet, Connection::kShared);
 }
 
-ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, Worker& worker, Permission permission) {
+ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, Permission permission) {
   const std::string token = BearerToken(request);
   if (token.empty()) {
     return Refuse(401, "not_logged_in",
@@ -159,7 +175,10 @@ ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, 
                     "the session has ended (idle too long or past its time limit); log in again");
     return Refuse(401, "invalid_token", "the token is not valid (the node may have restarted); log in again");
   }
-  auto active = worker.operators.IsActive(session->operator_id);
+  auto active = [&] {
+    std::lock_guard lock(shared->mu);
+    return shared->operators.IsActive(session->operator_id);
+  }();
   if (!active) return Refuse(503, "store_unavailable", "the node's store could not be read: " + active.error().message);
   if (!*active) {
     sessions.RevokeOperator(session->operator_id);
@@ -185,18 +204,18 @@ net::Response Service::Impl::StoreFailure(const Error& error, std::string_view w
                               std::string(what) + " failed: " + error.message + " (nothing was shown or changed)");
 }
 
-ApiResult<ModeState> Service::Impl::Mode(Worker& worker) {
-  auto mode = ReadNodeMode(worker.store);
+ApiResult<ModeState> Service::Impl::Mode(store::Store& store) {
+  auto mode = ReadNodeMode(store);
   if (!mode) return Refuse(500, "store_error", "reading the node's mode failed: " + mode.error().message);
   return ModeState{mode->disaster, mode->reason};
 }
 
-ApiResult<DataFreshness> Service::Impl::Freshness(Worker& worker) {
+ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
   DataFreshness f;
   f.now = clock.Now();
-  auto version = worker.store.GetMeta(store::meta::kDataVersion);
-  auto created = worker.store.GetMeta(store::meta::kDataCreatedAt);
-  auto expires = worker.store.GetMeta(store::meta::kDataExpiresAt);
+  auto version = store.GetMeta(store::meta::kDataVersion);
+  auto created = store.GetMeta(store::meta::kDataCreatedAt);
+  auto expires = store.GetMeta(store::meta::kDataExpiresAt);
   if (!version || !created || !expires) return Refuse(500, "store_error", "reading the data version failed");
   if (*version) f.version = ParseInt64(**version);
   TimePoint t;
@@ -205,16 +224,14 @@ ApiResult<DataFreshness> Service::Impl::Freshness(Worker& worker) {
   return f;
 }
 
-void Service::Impl::Audit(Worker& worker, AuditEvent event) {
-  std::lock_guard lock(write_mu);
-  if (auto s = worker.audit.Append(event); !s) {
+void Service::Impl::Audit(AuditEvent event) {
+  if (auto s = audit_commit->Append(event); !s) {
     Log(LogLevel::kError, "audit.append_failed", {{"event", event.event}, {"message", s.error().message}});
   }
 }
 
-Status Service::Impl::AuditOrFail(Worker& worker, AuditEvent event) {
-  std::lock_guard lock(write_mu);
-  AKARI_TRY(worker.audit.Append(event));
+Status Service::Impl::AuditOrFail(AuditEvent event) {
+  AKARI_TRY(audit_commit->Append(event));
   return {};
 }
 

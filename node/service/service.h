@@ -29,6 +29,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "node/audit/group_commit.h"
 #include "node/card/card_access.h"
 #include "node/node_dir.h"
 #include "node/operators/operator_store.h"
@@ -51,8 +52,11 @@ struct ServiceOptions {
 
 class Service {
  public:
-  // Opens `workers` store connections to `node`. `node` and `clock` must
-  // outlive the service. Errors: store errors from opening connections.
+  // Opens `workers` store connections to `node` for most routes (a request
+  // runs on the one of its server thread, modulo `workers`), one shared by
+  // the record openings and the audit entries, and one for checkpoints.
+  // `node` and `clock` must outlive the service. Errors: store errors from
+  // opening connections.
   [[nodiscard]] static Result<std::unique_ptr<Service>> Create(OpenNode& node, const Clock& clock,
                                                                ServiceOptions options, int workers);
   ~Service();
@@ -69,6 +73,8 @@ class Service {
   }
 
   SessionRegistry& sessions();
+  // Audit transactions written by the group commit, and the entries in them.
+  AuditGroupCommit::Counts audit_commit_counts() const;
 
   struct Impl;
 

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
@@ -382,6 +384,40 @@ TEST_F(ServiceTest, RecordsOpenOnlyAfterACheckInTheSameSession) {
   EXPECT_EQ(opens[0]["person_id"], 7);
   EXPECT_EQ(opens[0]["actor"], "doc1");
   EXPECT_EQ(opens[0]["detail"]["basis"], "insurance_numbers");
+}
+
+TEST_F(ServiceTest, ConcurrentOpeningsAreEachAuditedOnceAndTheChainHolds) {
+  // Record openings share one connection and group-commit their audit
+  // entries; whatever the interleaving, each answer has its own entry.
+  const std::string doc = Login("doc1");
+  for (std::int64_t id = 1; id <= 8; ++id) ASSERT_EQ(Post("/v1/checks/insurance", NumbersOf(id), doc).status, 200);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        net::Request r;
+        r.method = "GET";
+        r.target = r.path = "/v1/persons/" + std::to_string(1 + (t + i) % 8);
+        r.worker = t;  // as the server's threads do
+        r.headers.Set("Authorization", "Bearer " + doc);
+        const net::Response answer = service_->Handle(r);
+        if (answer.status == 200 && json::parse(answer.body)["person"]["id"] == 1 + (t + i) % 8) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+  EXPECT_EQ(AuditEvents("record.open").size(), static_cast<std::size_t>(kThreads * kPerThread));
+  AuditLog log(node_.store, node_.keystore.signing_secret_key(), node_.keystore.signing_public_key(), clock_);
+  auto report = log.Verify();
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok()) << report->problem;
+  const auto counts = service_->audit_commit_counts();
+  EXPECT_GE(counts.entries, kThreads * kPerThread);
+  EXPECT_LE(counts.transactions, counts.entries);
 }
 
 TEST_F(ServiceTest, OnlyClinicalRolesSeeMedications) {

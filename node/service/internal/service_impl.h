@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/audit/audit_log.h"
+#include "node/audit/group_commit.h"
 #include "node/checks/check_queue.h"
 #include "node/operators/operator_store.h"
 #include "node/service/json_input.h"
@@ -18,12 +19,13 @@
 #include "node/service/service.h"
 #include "node/service/sessions.h"
 #include "node/store/store.h"
+#include "node/store/wal_checkpointer.h"
 #include "sync/net/http.h"
 
 namespace akari::node {
 
 // One store connection and what is built on it; used by one thread at a
-// time (Handle() holds `mu` while a request runs on it).
+// time (a Connection::kWorker route holds `mu` while its request runs).
 struct Worker {
   Worker(store::Store s, const OpenNode& node, const Clock& clock, LockoutPolicy lockout)
       : store(std::move(s)),
@@ -46,11 +48,17 @@ enum class Permission {
   kAdmin,
 };
 
+// Which connection a route's handler works through.
+enum class Connection {
+  kWorker,  // its thread's Worker, held for the whole call (most routes)
+  kShared,  // only `Impl::shared`, each use holding its `mu` (the hot path)
+};
+
 // One API call as a handler sees it.
 struct Call {
   const net::Request& request;  // with Router params filled in
-  Worker& worker;
-  const SessionInfo* session;  // null on public routes
+  Worker* worker;               // held for the call; null on Connection::kShared routes
+  const SessionInfo* session;   // null on public routes
 };
 
 // The mode the node is in (store meta).
@@ -68,22 +76,26 @@ struct Service::Impl {
         login_limiter(c, options.login_attempts, options.login_window) {}
 
   using Method = net::Response (Impl::*)(Call&);
-  void Route(std::string method, std::string pattern, Permission permission, Method method_fn);
+  void Route(std::string method, std::string pattern, Permission permission, Method method_fn,
+             Connection connection = Connection::kWorker);
   void AddRoutes();
   net::Response Dispatch(const net::Request& request);
-  ApiResult<SessionInfo> Authenticate(const net::Request& request, Worker& worker, Permission permission);
+  ApiResult<SessionInfo> Authenticate(const net::Request& request, Permission permission);
 
   // Helpers shared by the handlers.
   net::Response StoreFailure(const Error& error, std::string_view what);
-  ApiResult<ModeState> Mode(Worker& worker);
-  ApiResult<DataFreshness> Freshness(Worker& worker);
+  ApiResult<ModeState> Mode(store::Store& store);
+  ApiResult<DataFreshness> Freshness(store::Store& store);
   // Records a check and its audit entry in one durable transaction.
   Result<CheckRecord> RecordCheck(Worker& worker, const CheckInput& input);
   // The JSON answer of any check: the check, the local answer, the person.
   nlohmann::json CheckAnswerJson(const CheckRecord& check, const LocalAnswer& answer, const sync::PersonRecord* record,
                                  const SessionInfo& session);
-  void Audit(Worker& worker, AuditEvent event);  // logs (never throws) when the append fails
-  Status AuditOrFail(Worker& worker, AuditEvent event);
+  // Both append through `audit_commit` (group commit, on the shared
+  // connection) and return once the entry is committed; neither may be
+  // called while holding `write_mu` or `shared->mu`.
+  void Audit(AuditEvent event);  // logs (never throws) when the append fails
+  Status AuditOrFail(AuditEvent event);
 
   // api_auth.cc
   net::Response Login(Call& call);
@@ -114,6 +126,21 @@ struct Service::Impl {
   const Clock& clock;
   ServiceOptions options;
   std::vector<std::unique_ptr<Worker>> workers;
+  // Checkpoints for `shared`, whose commits (audit entries) would otherwise
+  // checkpoint while holding it. Declared first: outlives `shared`.
+  std::unique_ptr<store::WalCheckpointer> checkpointer;
+  // The connection the hot path shares. Every request's operator check,
+  // every record opening's read of the person and the data version, and
+  // every audit entry outside a check's own transaction go through it, each
+  // holding `mu` only for its statements (its CheckQueue is not used). Why
+  // one connection: a write through one SQLite connection makes every other
+  // connection of the file drop its whole page cache at its next read (WAL
+  // change detection), and with SQLCipher every page read again is
+  // decrypted and authenticated again. With the audit entries written
+  // through the connection that reads the persons, the audit entry of one
+  // opening no longer costs the next openings their cached pages
+  // (docs/store.md, "Connections under akari serve").
+  std::unique_ptr<Worker> shared;
   SessionRegistry sessions;
   LoginRateLimiter login_limiter;
   net::Router router;
@@ -121,6 +148,10 @@ struct Service::Impl {
   // for each other here instead of in SQLite's busy handler (which sleeps
   // in millisecond steps). Never held across card I/O or PIN hashing.
   std::mutex write_mu;
+  // Audit entries outside a check's transaction are group-committed:
+  // concurrent record openings share one write transaction.
+  // Created with `shared`.
+  std::optional<AuditGroupCommit> audit_commit;
 };
 
 }  // namespace akari::node
