@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <thread>
 
 #include "sync/db/errors.h"
 
@@ -37,15 +38,24 @@ void AuditGroupCommit::WriteBatches(Waiter& self) {
   events.reserve(batch.size());
   for (const Waiter* w : batch) events.push_back(w->event);
   Result<std::int64_t> first = 0;
-  try {
-    // In this order, so the shared connection is held only while writing,
-    // not while another writer (a check's transaction) finishes.
-    std::lock_guard write(write_mu_);
-    std::lock_guard connection(log_mu_);
-    first = log_.AppendBatch(events);
-  } catch (const std::exception& e) {
-    // Only allocation can throw here; the waiters must still be released.
-    first = MakeError(db::DbErrc::kSqlite, std::string("appending to the audit log failed: ") + e.what());
+  const auto give_up = std::chrono::steady_clock::now() + kMaxLockWait;
+  auto pause = std::chrono::milliseconds(2);
+  for (;;) {
+    try {
+      // In this order, so the connection is held only while writing, not
+      // while another writer of this process (a check) finishes.
+      std::lock_guard write(write_mu_);
+      std::lock_guard connection(log_mu_);
+      first = log_.AppendBatch(events);
+    } catch (const std::exception& e) {
+      // Only allocation can throw here; the waiters must still be released.
+      first = MakeError(db::DbErrc::kSqlite, std::string("appending to the audit log failed: ") + e.what());
+    }
+    // Another connection holds the write lock (a snapshot apply takes
+    // seconds): wait with the connection free for its readers.
+    if (first || first.error().code != db::DbErrc::kBusy || std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
 
   Waiter* next = nullptr;

@@ -11,6 +11,7 @@
 // measurements.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -27,9 +28,17 @@ class AuditGroupCommit {
   // The most entries one transaction takes; the rest wait for the next.
   static constexpr std::size_t kMaxBatch = 256;
 
+  // How long a batch waits, in all, for another connection's write lock
+  // (a snapshot apply) before its callers get kBusy.
+  static constexpr std::chrono::seconds kMaxLockWait{10};
+
   // Entries are written through `log`, whose connection `log_mu` guards;
   // `write_mu` serialises this process's writes to the store. The writer
   // takes `write_mu`, then `log_mu`. All three must outlive this object.
+  // `log`'s connection should have a short busy timeout (tens of ms): the
+  // writer holds `log_mu` for one attempt at a time and retries with both
+  // mutexes released, so that a long write by another connection (a
+  // snapshot apply) does not keep the readers of `log_mu` waiting too.
   AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu)
       : log_(log), log_mu_(log_mu), write_mu_(write_mu) {}
   AuditGroupCommit(const AuditGroupCommit&) = delete;

@@ -90,6 +90,10 @@ Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& cl
   impl->checkpointer = store::WalCheckpointer::Start(std::move(checkpoints));
   AKARI_ASSIGN_OR_RETURN(store::Store shared, OpenStoreConnection(node));
   impl->checkpointer->Attach(shared.database());
+  // Reads in WAL mode do not wait for writers; the audit writer retries
+  // with the connection released (AuditGroupCommit), so that a snapshot
+  // apply holding the write lock for seconds does not stall every request.
+  shared.database().SetBusyTimeout(std::chrono::milliseconds(20));
   impl->shared = std::make_unique<Worker>(std::move(shared), node, clock, impl->options.lockout);
   impl->audit_commit.emplace(impl->shared->audit, impl->shared->mu, impl->write_mu);
   impl->AddRoutes();

@@ -142,6 +142,10 @@ void Database::Close() {
   db_ = nullptr;
 }
 
+void Database::SetBusyTimeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+}
+
 void Database::SetWalCommitHook(WalCommitHook hook, void* context) {
   if (hook == nullptr) {
     sqlite3_wal_autocheckpoint(db_, 1000);  // SQLite's default

@@ -3,6 +3,7 @@
 // translated to DbErrc here, once; nothing above this file sees an int rc.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -94,6 +95,10 @@ class Database {
   // open. A null hook restores the automatic checkpoint.
   using WalCommitHook = void (*)(void* context, int wal_pages);
   void SetWalCommitHook(WalCommitHook hook, void* context);
+
+  // How long a statement waits for another connection's lock before it
+  // fails with kBusy (OpenEncrypted sets 10 s).
+  void SetBusyTimeout(std::chrono::milliseconds timeout);
 
  private:
   struct WalHook {

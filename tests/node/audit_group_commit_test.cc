@@ -153,6 +153,40 @@ TEST_F(AuditGroupCommitTest, AFailedTransactionFailsEveryCallerInItAndWritesNoth
   EXPECT_EQ(*seq, 2);
 }
 
+TEST_F(AuditGroupCommitTest, WhileAnotherConnectionHoldsTheWriteLockTheConnectionStaysFreeForReaders) {
+  // As the service sets its shared connection up.
+  store_->database().SetBusyTimeout(std::chrono::milliseconds(20));
+  auto apply = store::Store::Open(dir_.path() / "node.db", Bytes(32, 1), {.create = false});
+  ASSERT_TRUE(apply);
+  ASSERT_TRUE(apply->database().Exec("BEGIN IMMEDIATE"));  // a snapshot apply in progress
+  std::atomic<bool> done{false};
+  std::atomic<bool> appended{false};
+  std::thread opening([&] {
+    appended = commit_->Append({"record.open", "doc1", 7, {}}).has_value();
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it try and wait
+  // A reader of the connection gets it while the entry waits for the lock.
+  bool read = false;
+  for (int i = 0; i < 300 && !read; ++i) {
+    if (log_mu_.try_lock()) {
+      EXPECT_TRUE(store_->GetMeta("anything"));
+      log_mu_.unlock();
+      read = true;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_TRUE(read) << "the connection was held while waiting for another connection's lock";
+  EXPECT_FALSE(done.load());
+  ASSERT_TRUE(apply->database().Exec("COMMIT"));
+  opening.join();
+  EXPECT_TRUE(appended.load());
+  auto report = log_->Verify();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->entries, 1);
+}
+
 TEST(WalCheckpointerTest, CheckpointsOnItsOwnThreadForAnAttachedConnection) {
   testing::TempDir dir;
   auto opened = store::Store::Open(dir.path() / "node.db", Bytes(32, 1), {.create = true});
