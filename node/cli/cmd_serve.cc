@@ -138,6 +138,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
       link_options.first_retry = std::min<std::chrono::milliseconds>(link_options.first_retry, link_options.interval);
       if (auto started = node::HubLink::Start(node, link_options); started) {
         link = std::move(*started);
+        service->AttachHubLink(link.get());  // GET /v1/status shows its state
         Print("Reconciling checks and syncing with the hub in the background (every " +
               std::to_string(opts->hub_interval_s) + " s while it answers; --offline turns this off)");
       } else {
@@ -149,6 +150,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     http->RunUntilSignalled();
     if (link) link->Stop();
     http.reset();
+    service->AttachHubLink(nullptr);
     service.reset();
     AKARI_TRY(audit.Append({"service.stop", "system", std::nullopt, nlohmann::json::object()}));
     if (auto s = node.store.Checkpoint(); !s)

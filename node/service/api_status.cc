@@ -54,6 +54,16 @@ net::Response Service::Impl::StatusGet(Call& call) {
       {"tls_fingerprint", options.tls_fingerprint ? nlohmann::json(*options.tls_fingerprint) : nlohmann::json(nullptr)},
       {"now", FormatUtc(fresh->now)},
       {"today", sync::FormatDate(TodayInJapan(clock))}};
+  j["hub"] = nullptr;
+  if (const HubLink* link = hub_link.load()) {
+    const HubLinkState h = link->State();
+    j["hub"] = {{"rounds", h.rounds},
+                {"failed_rounds", h.failed_rounds},
+                {"checks_uploaded", h.checks_uploaded},
+                {"data_version", h.data_version ? nlohmann::json(*h.data_version) : nlohmann::json(nullptr)},
+                {"last_success", h.last_success ? nlohmann::json(FormatUtc(*h.last_success)) : nlohmann::json(nullptr)},
+                {"last_error", h.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.last_error)}};
+  }
   return net::Response::Json(200, j);
 }
 

@@ -75,6 +75,10 @@ SessionRegistry& Service::sessions() {
   return impl_->sessions;
 }
 
+void Service::AttachHubLink(const HubLink* link) {
+  impl_->hub_link.store(link);
+}
+
 AuditGroupCommit::Counts Service::audit_commit_counts() const {
   return impl_->audit_commit->counts();
 }

@@ -34,6 +34,7 @@
 #include "node/node_dir.h"
 #include "node/operators/operator_store.h"
 #include "node/service/sessions.h"
+#include "node/sync/hub_link.h"
 #include "sync/net/http.h"
 
 namespace akari::node {
@@ -73,6 +74,10 @@ class Service {
   }
 
   SessionRegistry& sessions();
+  // Makes GET /v1/status report `link`'s state ("hub"); null: no link
+  // (offline, not enrolled). Thread-safe; `link` must outlive the service
+  // or be detached first.
+  void AttachHubLink(const HubLink* link);
   // Audit transactions written by the group commit, and the entries in them.
   AuditGroupCommit::Counts audit_commit_counts() const;
 

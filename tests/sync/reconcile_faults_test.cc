@@ -607,9 +607,20 @@ TEST_F(ReconcileFaultsTest, ServeReconcilesOnItsOwnWhenTheHubComesBack) {
     if (!st || st->status != 200) return -1;
     return json::parse(st->body)["queue"].value("pending", std::int64_t{-1});
   };
+  auto hub_state = [&]() -> json {
+    auto st = client.Get(base + "/v1/status");
+    if (!st || st->status != 200) return nullptr;
+    return json::parse(st->body)["hub"];
+  };
   EXPECT_EQ(pending(), 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the link fails a round or two
   EXPECT_EQ(pending(), 3);
+  // /v1/status says so (the staff UI shows it beside the data age).
+  const json failing = hub_state();
+  ASSERT_TRUE(failing.is_object()) << failing.dump();
+  EXPECT_GE(failing.value("failed_rounds", 0), 1) << failing.dump();
+  EXPECT_TRUE(failing["last_error"].is_string()) << failing.dump();
+  EXPECT_TRUE(failing["last_success"].is_null()) << failing.dump();
 
   StartHub();
   const auto back = std::chrono::steady_clock::now();
@@ -620,6 +631,15 @@ TEST_F(ReconcileFaultsTest, ServeReconcilesOnItsOwnWhenTheHubComesBack) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(left, 0) << "the node did not reconcile within 20 s of the hub coming back";
+  json healthy = hub_state();
+  for (int i = 0; i < 100 && healthy.is_object() && healthy.value("failed_rounds", -1) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the round that uploaded also syncs
+    healthy = hub_state();
+  }
+  ASSERT_TRUE(healthy.is_object()) << healthy.dump();
+  EXPECT_EQ(healthy.value("failed_rounds", -1), 0) << healthy.dump();
+  EXPECT_TRUE(healthy["last_success"].is_string()) << healthy.dump();
+  EXPECT_TRUE(healthy["last_error"].is_null()) << healthy.dump();
   EXPECT_EQ(serve.Stop(), 0);
 
   NodeTally node = ReadNode();

@@ -2,6 +2,7 @@
 // hold the handlers of each area. Not for use outside node/service.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -152,6 +153,8 @@ struct Service::Impl {
   // concurrent record openings share one write transaction.
   // Created with `shared`.
   std::optional<AuditGroupCommit> audit_commit;
+  // The background sync of akari serve, if any (Service::AttachHubLink).
+  std::atomic<const HubLink*> hub_link{nullptr};
 };
 
 }  // namespace akari::node

@@ -156,6 +156,20 @@
       age.textContent =
         t("data.asof") + " " + formatTime(s.data.as_of) + " (" + formatAge(s.data.age_seconds) + t("data.age") + ")";
     }
+    // The background sync with the hub, when it keeps failing (a node the
+    // hub no longer knows, a hub down after the outage); details in its title.
+    const hub = $("#hub-state");
+    const h = s && s.hub;
+    if (h && h.failed_rounds > 0) {
+      hub.textContent =
+        t("hub.failing") + " " + (h.last_success ? formatTime(h.last_success) : t("hub.never")) + t("hub.end");
+      hub.title = h.last_error || "";
+      hub.hidden = false;
+    } else {
+      hub.textContent = "";
+      hub.title = "";
+      hub.hidden = true;
+    }
     $("#who").textContent = state.operator ? state.operator.display_name + " (" + state.operator.role + ")" : "";
     $("#logout").hidden = !state.token;
     $("#nav-home").hidden = !state.token;
