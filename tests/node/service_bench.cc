@@ -425,8 +425,8 @@ net::Response Call(node::Service& service, std::string method, std::string targe
 }
 
 void Print(const char* name, Stats& s) {
-  std::printf("%-8s requests %8lld  throughput %9.0f /s  median %7.3f ms  p99 %7.3f ms  (p90 %.3f, p99.9 %.3f)\n",
-              name, static_cast<long long>(s.requests), s.Throughput(), s.Percentile(0.5) / 1000.0,
+  std::printf("%-8s requests %8lld  throughput %9.0f /s  median %7.3f ms  p99 %7.3f ms  (p90 %.3f, p99.9 %.3f)\n", name,
+              static_cast<long long>(s.requests), s.Throughput(), s.Percentile(0.5) / 1000.0,
               s.Percentile(0.99) / 1000.0, s.Percentile(0.9) / 1000.0, s.Percentile(0.999) / 1000.0);
 }
 
