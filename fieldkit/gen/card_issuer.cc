@@ -1,10 +1,5 @@
 #include "fieldkit/gen/card_issuer.h"
 
-#include <zstd.h>
-
-#include <cstdio>
-#include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
@@ -13,18 +8,12 @@
 #include "fieldkit/gen/calendar.h"
 #include "fieldkit/gen/generator.h"
 #include "sync/record_json.h"
+#include "sync/zstd_lines.h"
 
 namespace akari::fieldkit::gen {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct DctxFree {
-  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
-};
-struct FileClose {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
 
 TimePoint JstMidnight(Date d) {
   return FromUnixSeconds(sync::DaysSinceEpoch(d) * 86400 - 9 * 3600);
@@ -32,35 +21,20 @@ TimePoint JstMidnight(Date d) {
 
 // Streams persons.ndjson.zst and returns the record of `id`.
 Result<sync::PersonRecord> FindPerson(const fs::path& file, std::int64_t id) {
-  std::unique_ptr<std::FILE, FileClose> f(std::fopen(file.c_str(), "rb"));
-  if (!f) return MakeError(FieldkitErrc::kNotFound, "cannot open " + file.string() + "; is --from a generated region?");
-  std::unique_ptr<ZSTD_DCtx, DctxFree> dctx(ZSTD_createDCtx());
-  std::vector<char> in(ZSTD_DStreamInSize()), out(ZSTD_DStreamOutSize());
+  auto lines = sync::ZstdLineReader::Open(file);
+  if (!lines)
+    return MakeError(FieldkitErrc::kNotFound, "cannot open " + file.string() + "; is --from a generated region?");
   const std::string needle = "\"id\":" + std::to_string(id) + ",";
-  std::string line;
   for (;;) {
-    const std::size_t n = std::fread(in.data(), 1, in.size(), f.get());
-    if (n == 0) break;
-    ZSTD_inBuffer ib{in.data(), n, 0};
-    while (ib.pos < ib.size) {
-      ZSTD_outBuffer ob{out.data(), out.size(), 0};
-      const std::size_t r = ZSTD_decompressStream(dctx.get(), &ob, &ib);
-      if (ZSTD_isError(r)) return MakeError(FieldkitErrc::kIo, file.string() + " is damaged: " + ZSTD_getErrorName(r));
-      for (std::size_t i = 0; i < ob.pos; ++i) {
-        if (out[i] != '\n') {
-          line.push_back(out[i]);
-          continue;
-        }
-        if (line.find(needle) != std::string::npos) {
-          auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-          if (!j.is_discarded() && j.value("id", std::int64_t{0}) == id) {
-            auto record = sync::RecordFromJson(j);
-            if (!record) return MakeError(FieldkitErrc::kInvalidArgument, record.error().message);
-            return std::move(*record);
-          }
-        }
-        line.clear();
-      }
+    auto line = lines->Next();
+    if (!line) return MakeError(FieldkitErrc::kIo, line.error().message);
+    if (!*line) break;
+    if ((*line)->find(needle) == std::string::npos) continue;
+    auto j = nlohmann::json::parse(**line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded() && j.value("id", std::int64_t{0}) == id) {
+      auto record = sync::RecordFromJson(j);
+      if (!record) return MakeError(FieldkitErrc::kInvalidArgument, record.error().message);
+      return std::move(*record);
     }
   }
   return MakeError(FieldkitErrc::kNotFound, "person " + std::to_string(id) + " is not in " + file.string() +

@@ -11,14 +11,13 @@
 // prepared-statement loop. Then it imports and publishes B and delta-syncs
 // every node. It reports medians and ratios; the reference for delta bytes
 // is zstd level 3 over the JSON lines of the persons that differ in B.
-#include <zstd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +42,7 @@
 #include "sync/publication/layout.h"
 #include "sync/publication/object.h"
 #include "sync/publication/signed.h"
+#include "sync/zstd_lines.h"
 
 namespace akari {
 namespace {
@@ -80,44 +80,16 @@ crypto::SecretBuffer Secret(std::string_view s) {
 // Reads the JSON lines of a generated region's persons.ndjson.zst.
 class Lines {
  public:
-  explicit Lines(const std::filesystem::path& file) : in_(file, std::ios::binary), dctx_(ZSTD_createDCtx()) {
-    if (!in_) Die("cannot read " + file.string());
-  }
-  ~Lines() { ZSTD_freeDCtx(dctx_); }
+  explicit Lines(const std::filesystem::path& file) : reader_(Must(sync::ZstdLineReader::Open(file), "open")) {}
   bool Next(std::string& line) {
-    for (;;) {
-      const std::size_t nl = buf_.find('\n', pos_);
-      if (nl != std::string::npos) {
-        line.assign(buf_, pos_, nl - pos_);
-        pos_ = nl + 1;
-        return true;
-      }
-      buf_.erase(0, pos_);
-      pos_ = 0;
-      if (!Fill()) return false;
-    }
+    std::optional<std::string> next = Must(reader_.Next(), "read persons.ndjson.zst");
+    if (!next) return false;
+    line = std::move(*next);
+    return true;
   }
 
  private:
-  bool Fill() {
-    char in[1 << 16];
-    in_.read(in, sizeof in);
-    const auto got = static_cast<std::size_t>(in_.gcount());
-    if (got == 0) return false;
-    ZSTD_inBuffer ib{in, got, 0};
-    std::string out(ZSTD_DStreamOutSize(), '\0');
-    while (ib.pos < ib.size) {
-      ZSTD_outBuffer ob{out.data(), out.size(), 0};
-      const std::size_t rc = ZSTD_decompressStream(dctx_, &ob, &ib);
-      if (ZSTD_isError(rc)) Die("damaged persons.ndjson.zst");
-      buf_.append(out.data(), ob.pos);
-    }
-    return true;
-  }
-  std::ifstream in_;
-  ZSTD_DCtx* dctx_;
-  std::string buf_;
-  std::size_t pos_ = 0;
+  sync::ZstdLineReader reader_;
 };
 
 std::int64_t IdOf(const std::string& line) {

@@ -1,9 +1,6 @@
 #include "sync/hub/import.h"
 
-#include <zstd.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -20,89 +17,10 @@
 #include "sync/person_document.h"
 #include "sync/publication/entries.h"
 #include "sync/record_json.h"
+#include "sync/zstd_lines.h"
 
 namespace akari::sync::hub {
 namespace {
-
-constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
-
-// Reads lines from a zstd-compressed file without holding it in memory.
-class ZstdLineReader {
- public:
-  static Result<ZstdLineReader> Open(const std::filesystem::path& path) {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) return MakeError(SyncErrc::kIo, "cannot open " + path.string() + ": is it a generated region?");
-    return ZstdLineReader(f, path);
-  }
-
-  // The next line without its "\n", or nullopt at the end.
-  Result<std::optional<std::string>> Next() {
-    for (;;) {
-      const std::size_t nl = pending_.find('\n', scan_from_);
-      if (nl != std::string::npos) {
-        std::string line = pending_.substr(0, nl);
-        pending_.erase(0, nl + 1);
-        scan_from_ = 0;
-        return std::optional<std::string>(std::move(line));
-      }
-      scan_from_ = pending_.size();
-      if (pending_.size() > kMaxLineBytes) return Corrupt("a line longer than 64 MiB");
-      if (eof_) {
-        if (!frame_done_) return Corrupt("the zstd stream is truncated");
-        if (pending_.empty()) return std::optional<std::string>();
-        std::string line = std::move(pending_);
-        pending_.clear();
-        return std::optional<std::string>(std::move(line));
-      }
-      AKARI_TRY(Fill());
-    }
-  }
-
- private:
-  struct FileClose {
-    void operator()(FILE* f) const { std::fclose(f); }
-  };
-  struct DctxFree {
-    void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
-  };
-  ZstdLineReader(FILE* f, std::filesystem::path path)
-      : file_(f), path_(std::move(path)), dctx_(ZSTD_createDCtx()), in_(1 << 17), out_(ZSTD_DStreamOutSize()) {}
-
-  std::unexpected<Error> Corrupt(std::string_view what) const {
-    return MakeError(SyncErrc::kCorruptDocument, path_.string() + ": " + std::string(what));
-  }
-
-  Status Fill() {
-    if (in_pos_ == in_len_) {
-      in_len_ = std::fread(in_.data(), 1, in_.size(), file_.get());
-      in_pos_ = 0;
-      if (in_len_ == 0) {
-        if (std::ferror(file_.get())) return MakeError(SyncErrc::kIo, "cannot read " + path_.string());
-        eof_ = true;
-        return {};
-      }
-    }
-    ZSTD_inBuffer in{in_.data(), in_len_, in_pos_};
-    ZSTD_outBuffer out{out_.data(), out_.size(), 0};
-    const std::size_t rc = ZSTD_decompressStream(dctx_.get(), &out, &in);
-    if (ZSTD_isError(rc)) return Corrupt(std::string("damaged zstd data: ") + ZSTD_getErrorName(rc));
-    frame_done_ = rc == 0;
-    in_pos_ = in.pos;
-    pending_.append(reinterpret_cast<const char*>(out_.data()), out.pos);
-    return {};
-  }
-
-  std::unique_ptr<FILE, FileClose> file_;
-  std::filesystem::path path_;
-  std::unique_ptr<ZSTD_DCtx, DctxFree> dctx_;
-  Bytes in_;
-  Bytes out_;
-  std::size_t in_pos_ = 0, in_len_ = 0;
-  std::string pending_;
-  std::size_t scan_from_ = 0;
-  bool eof_ = false;
-  bool frame_done_ = true;
-};
 
 struct RegionInfo {
   std::string region;
