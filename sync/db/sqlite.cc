@@ -147,11 +147,6 @@ void Database::SetBusyTimeout(std::chrono::milliseconds timeout) {
 }
 
 void Database::SetWalCommitHook(WalCommitHook hook, void* context) {
-  if (hook == nullptr) {
-    sqlite3_wal_autocheckpoint(db_, 1000);  // SQLite's default
-    wal_hook_.reset();
-    return;
-  }
   wal_hook_ = std::make_unique<WalHook>(WalHook{hook, context});
   sqlite3_wal_hook(
       db_,

@@ -92,7 +92,7 @@ class Database {
   // the committing thread: this replaces SQLite's automatic checkpoint
   // (itself such a hook) on this connection. `hook` must not throw or use
   // this connection, and `context` must stay valid while the connection is
-  // open. A null hook restores the automatic checkpoint.
+  // open.
   using WalCommitHook = void (*)(void* context, int wal_pages);
   void SetWalCommitHook(WalCommitHook hook, void* context);
 

@@ -27,7 +27,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <array>
@@ -36,7 +35,6 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -57,6 +55,7 @@
 #include "sync/net/http_server.h"
 #include "sync/person_document.h"
 #include "sync/record_json.h"
+#include "sync/zstd_lines.h"
 #include "tests/node/service_fixture.h"
 #include "tests/testing/sample_records.h"
 #include "tests/testing/temp_dir.h"
@@ -86,45 +85,6 @@ struct Options {
   std::fprintf(stderr, "service_bench: %s\n", what.c_str());
   std::exit(1);
 }
-
-// Streams the lines of a zstd-compressed file (no frame size needed).
-class ZstdLines {
- public:
-  explicit ZstdLines(const std::string& path) : in_(path, std::ios::binary), ctx_(ZSTD_createDCtx()) {
-    if (!in_) Die("cannot read " + path);
-  }
-  ~ZstdLines() { ZSTD_freeDCtx(ctx_); }
-  bool Next(std::string& line) {
-    for (;;) {
-      const std::size_t nl = pending_.find('\n');
-      if (nl != std::string::npos) {
-        line = pending_.substr(0, nl);
-        pending_.erase(0, nl + 1);
-        return true;
-      }
-      if (!Fill()) return false;
-    }
-  }
-
- private:
-  bool Fill() {
-    std::vector<char> input(1 << 17), output(1 << 18);
-    in_.read(input.data(), static_cast<std::streamsize>(input.size()));
-    const auto got = static_cast<std::size_t>(in_.gcount());
-    if (got == 0) return false;
-    ZSTD_inBuffer in{input.data(), got, 0};
-    while (in.pos < in.size) {
-      ZSTD_outBuffer out{output.data(), output.size(), 0};
-      const std::size_t rc = ZSTD_decompressStream(ctx_, &out, &in);
-      if (ZSTD_isError(rc)) Die(std::string("zstd: ") + ZSTD_getErrorName(rc));
-      pending_.append(output.data(), out.pos);
-    }
-    return true;
-  }
-  std::ifstream in_;
-  ZSTD_DCtx* ctx_;
-  std::string pending_;
-};
 
 struct Loader {
   store::Store& store;
@@ -184,10 +144,13 @@ std::int64_t Load(node::OpenNode& node, const Options& o, sync::Date today) {
   if (o.region.empty()) {
     for (std::int64_t id = 1; id <= o.persons; ++id, ++n) loader.Add(testing::SamplePerson(id));
   } else {
-    ZstdLines lines(o.region + "/persons.ndjson.zst");
-    std::string line;
-    while (n < o.persons && lines.Next(line)) {
-      auto record = sync::RecordFromJson(json::parse(line));
+    auto lines = sync::ZstdLineReader::Open(o.region + "/persons.ndjson.zst");
+    if (!lines) Die(lines.error().message);
+    while (n < o.persons) {
+      auto line = lines->Next();
+      if (!line) Die(line.error().message);
+      if (!*line) break;
+      auto record = sync::RecordFromJson(json::parse(**line));
       if (!record) Die(record.error().message);
       loader.Add(std::move(*record));
       ++n;
@@ -246,20 +209,25 @@ Stats RunClients(int clients, int seconds, const std::vector<std::int64_t>& ids,
   return s;
 }
 
+// A TCP connection to 127.0.0.1:`port` with Nagle off (requests are small
+// and each waits for its answer).
+int ConnectLoopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) Die("connect failed");
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
 // A minimal keep-alive HTTP/1.1 client: little client-side CPU, so that the
 // server gets as much of the shared machine as possible.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) Die("connect failed");
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
+  explicit RawClient(std::uint16_t port) : fd_(ConnectLoopback(port)) {}
   ~RawClient() { ::close(fd_); }
   // Sends a GET and returns the status; the body lands in `body`.
   int Get(const std::string& request, std::string& body) {
@@ -306,15 +274,7 @@ class HttpLoad {
     epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_ < 0) Die("epoll_create1 failed");
     for (int c = 0; c < clients; ++c) {
-      Connection& conn = connections_.emplace_back();
-      conn.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(port);
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (::connect(conn.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) Die("connect failed");
-      int one = 1;
-      ::setsockopt(conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      connections_.emplace_back().fd = ConnectLoopback(port);
     }
     for (std::size_t i = 0; i < connections_.size(); ++i) {
       epoll_event ev{};
