@@ -13,14 +13,14 @@ crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body) {
   return h.Finish();
 }
 
-Result<std::pair<std::int64_t, crypto::Hash32>> AuditLog::Head() {
+Result<AuditHead> AuditLog::Head() {
   if (!head_statement_) {
     AKARI_ASSIGN_OR_RETURN(head_statement_,
                            store_.database().Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
   }
   store::Statement& s = *head_statement_;
   AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
-  std::pair<std::int64_t, crypto::Hash32> head{0, {}};
+  AuditHead head{0, {}};
   if (row) {
     head.first = s.ColumnInt(0);
     const ByteSpan h = s.ColumnBlob(1);
@@ -35,7 +35,32 @@ Result<std::int64_t> AuditLog::Append(const AuditEvent& event) {
   return AppendBatch(std::span(&one, 1));
 }
 
-Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> events) {
+SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const AuditHead& head) const {
+  SealedAuditBatch batch;
+  batch.follows = head;
+  batch.at = clock_.Now();
+  batch.entries.reserve(events.size());
+  const std::string at_text = FormatUtc(batch.at);
+  std::int64_t seq = head.first;
+  crypto::Hash32 prev = head.second;
+  for (const AuditEvent* event : events) {
+    ++seq;
+    nlohmann::json body = {
+        {"seq", seq}, {"at", at_text}, {"event", event->event}, {"actor", event->actor}, {"detail", event->detail}};
+    body["person_id"] = event->person_id ? nlohmann::json(*event->person_id) : nlohmann::json(nullptr);
+    SealedAuditBatch::Entry& entry = batch.entries.emplace_back();
+    // Object keys are sorted: canonical. Invalid UTF-8 (never expected: the
+    // fields come from parsed JSON and from ids) is replaced, not thrown.
+    entry.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    entry.hash = AuditEntryHash(prev, entry.body);
+    entry.signature = crypto::Sign(signing_key_, entry.hash);
+    prev = entry.hash;
+  }
+  return batch;
+}
+
+Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> events, const SealedAuditBatch* sealed,
+                                           AuditHead* head_after) {
   store::Database& db = store_.database();
   std::optional<store::Transaction> own;
   if (!db.InTransaction()) {
@@ -49,34 +74,30 @@ Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> ev
   }
   // The head is read inside the transaction, so no other writer can slip
   // an entry in between.
-  AKARI_ASSIGN_OR_RETURN(auto head, Head());
-  const std::int64_t first = head.first + 1;
-  const TimePoint at = clock_.Now();
-  const std::string at_text = FormatUtc(at);
+  AKARI_ASSIGN_OR_RETURN(const AuditHead head, Head());
+  std::optional<SealedAuditBatch> resealed;
+  if (sealed == nullptr || sealed->follows != head || sealed->entries.size() != events.size()) {
+    resealed = Seal(events, head);
+    sealed = &*resealed;
+  }
   std::int64_t seq = head.first;
-  crypto::Hash32 prev = head.second;
-  for (const AuditEvent* event : events) {
+  const crypto::Hash32* prev = &head.second;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const SealedAuditBatch::Entry& entry = sealed->entries[i];
     ++seq;
-    nlohmann::json body = {
-        {"seq", seq}, {"at", at_text}, {"event", event->event}, {"actor", event->actor}, {"detail", event->detail}};
-    body["person_id"] = event->person_id ? nlohmann::json(*event->person_id) : nlohmann::json(nullptr);
-    // Object keys are sorted: canonical. Invalid UTF-8 (never expected: the
-    // fields come from parsed JSON and from ids) is replaced, not thrown.
-    const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const crypto::Hash32 hash = AuditEntryHash(prev, text);
-    const crypto::Ed25519Signature sig = crypto::Sign(signing_key_, hash);
     AKARI_TRY(insert_statement_->Bind(1, seq)
-                  .Bind(2, ToUnixSeconds(at))
-                  .Bind(3, event->event)
-                  .BindBlob(4, AsBytes(text))
-                  .BindBlob(5, prev)
-                  .BindBlob(6, hash)
-                  .BindBlob(7, sig)
+                  .Bind(2, ToUnixSeconds(sealed->at))
+                  .Bind(3, events[i]->event)
+                  .BindBlob(4, AsBytes(entry.body))
+                  .BindBlob(5, *prev)
+                  .BindBlob(6, entry.hash)
+                  .BindBlob(7, entry.signature)
                   .Run());
-    prev = hash;
+    prev = &entry.hash;
   }
   if (own) AKARI_TRY(own->Commit());
-  return first;
+  if (head_after != nullptr) *head_after = sealed->head_after();
+  return head.first + 1;
 }
 
 Result<AuditVerifyReport> AuditLog::Verify() {

@@ -16,6 +16,8 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -50,7 +52,31 @@ struct AuditVerifyReport {
   bool ok() const { return !first_bad_seq; }
 };
 
-// Threading: like the Store it wraps (one thread).
+// The newest entry of a log: its sequence number and hash (0 and zeros
+// when the log is empty).
+using AuditHead = std::pair<std::int64_t, crypto::Hash32>;
+
+// Entries built, hashed and signed to follow a given head, not yet written
+// (AuditLog::Seal). Signing takes most of an append's CPU, so a writer can
+// seal without holding the store's connection and write under it.
+struct SealedAuditBatch {
+  struct Entry {
+    std::string body;  // canonical JSON
+    crypto::Hash32 hash{};
+    crypto::Ed25519Signature signature{};
+  };
+  AuditHead follows;  // the head the first entry chains to
+  TimePoint at;
+  std::vector<Entry> entries;
+  // The head after these entries are written.
+  AuditHead head_after() const {
+    return entries.empty() ? follows
+                           : AuditHead{follows.first + static_cast<std::int64_t>(entries.size()), entries.back().hash};
+  }
+};
+
+// Threading: like the Store it wraps (one thread), except Seal(), which
+// touches no store and may run on any thread at any time.
 class AuditLog {
  public:
   // `store`, `signing_key` and `clock` must outlive the log.
@@ -66,7 +92,20 @@ class AuditLog {
   // Appends `events` in order as consecutive entries, all in one
   // transaction (the caller's if one is open, else its own): all of them
   // or none. Returns the first entry's sequence number.
-  [[nodiscard]] Result<std::int64_t> AppendBatch(std::span<const AuditEvent* const> events);
+  //
+  // With `sealed` (from Seal() of the same events), its entries are written
+  // as they are if the log's head, read inside the transaction, is still
+  // the head they follow; otherwise (another writer appended meanwhile) the
+  // events are sealed again to follow the actual head. With `head_after`,
+  // receives the log's head once the entries are written (valid after the
+  // transaction commits).
+  [[nodiscard]] Result<std::int64_t> AppendBatch(std::span<const AuditEvent* const> events,
+                                                 const SealedAuditBatch* sealed = nullptr,
+                                                 AuditHead* head_after = nullptr);
+
+  // Builds, hashes and signs `events` as the entries that would follow
+  // `head`, stamped with the clock's time now. Writes nothing.
+  [[nodiscard]] SealedAuditBatch Seal(std::span<const AuditEvent* const> events, const AuditHead& head) const;
 
   // Checks every entry in order.
   [[nodiscard]] Result<AuditVerifyReport> Verify();
@@ -76,7 +115,7 @@ class AuditLog {
   [[nodiscard]] Status ExportJsonLines(std::ostream& out);
 
   // The newest entry's sequence number and hash (0 and zeros when empty).
-  [[nodiscard]] Result<std::pair<std::int64_t, crypto::Hash32>> Head();
+  [[nodiscard]] Result<AuditHead> Head();
 
  private:
   store::Store& store_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <thread>
 
 #include "sync/db/errors.h"
@@ -40,13 +41,31 @@ void AuditGroupCommit::WriteBatches(Waiter& self) {
   Result<std::int64_t> first = 0;
   const auto give_up = std::chrono::steady_clock::now() + kMaxLockWait;
   auto pause = std::chrono::milliseconds(2);
+  std::optional<SealedAuditBatch> sealed;
   for (;;) {
     try {
+      // Signing is most of an entry's cost: the entries are sealed to the
+      // head this writer last wrote, holding neither mutex, so readers of
+      // the connection do not wait for it. AppendBatch checks the head
+      // inside its transaction and seals again in the rare case that
+      // another writer (a check, a CLI command) appended meanwhile.
+      if (!head_) {
+        std::lock_guard connection(log_mu_);
+        auto head = log_.Head();
+        if (head) head_ = *head;
+      }
+      if (head_ && (!sealed || sealed->follows != *head_)) sealed = log_.Seal(events, *head_);
       // In this order, so the connection is held only while writing, not
       // while another writer of this process (a check) finishes.
       std::lock_guard write(write_mu_);
       std::lock_guard connection(log_mu_);
-      first = log_.AppendBatch(events);
+      AuditHead after;
+      first = log_.AppendBatch(events, sealed ? &*sealed : nullptr, &after);
+      if (first) {
+        head_ = after;
+      } else {
+        head_.reset();  // read again next time
+      }
     } catch (const std::exception& e) {
       // Only allocation can throw here; the waiters must still be released.
       first = MakeError(db::DbErrc::kSqlite, std::string("appending to the audit log failed: ") + e.what());

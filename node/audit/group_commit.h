@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 
 #include "base/result.h"
@@ -80,6 +81,9 @@ class AuditGroupCommit {
   AuditLog& log_;
   std::mutex& log_mu_;
   std::mutex& write_mu_;
+  // The log's head after this object's last write, if known. Touched only
+  // by the caller that is writing (one at a time: `writing_`).
+  std::optional<AuditHead> head_;
   mutable std::mutex mu_;  // guards everything below
   // Waiting entries in arrival order. Empty whenever `writing_` is unset:
   // a writer that leaves entries behind hands the writing on instead.

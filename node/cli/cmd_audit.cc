@@ -80,7 +80,7 @@ void RegisterExport(CLI::App* group, CommandTable& table) {
     node::AuditLog log = LogOf(node);
     // One read snapshot for the header and the lines, so that entries a
     // running server appends meanwhile cannot make them disagree.
-    AKARI_TRY(node.store.database().Exec("BEGIN"));
+    AKARI_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(node.store.database()));
     AKARI_ASSIGN_OR_RETURN(auto head, log.Head());
     const nlohmann::json header = {{"format", kExportFormat},
                                    {"node_id", node.keystore.node_id()},

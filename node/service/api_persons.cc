@@ -32,15 +32,20 @@ net::Response Service::Impl::PersonGet(Call& call) {
     }
   }
   // Read through the shared connection, holding it only for the reads
-  // (service_impl.h says why); decoded outside it.
+  // (service_impl.h says why); decoded outside it. One read transaction, so
+  // that the data version shown is the one the record came from even when
+  // a snapshot apply commits meanwhile.
   std::optional<store::Store::EncodedPerson> encoded;
   ApiResult<DataFreshness> fresh = DataFreshness{};
   {
     std::lock_guard lock(shared->mu);
+    auto snapshot = store::ReadTransaction::Begin(shared->store.database());
+    if (!snapshot) return StoreFailure(snapshot.error(), "reading the person's record");
     auto read = shared->store.ReadEncodedPerson(*id);
     if (!read) return StoreFailure(read.error(), "reading the person's record");
     encoded = std::move(*read);
     if (encoded) fresh = Freshness(shared->store);
+    if (auto s = snapshot->End(); !s) return StoreFailure(s.error(), "reading the person's record");
   }
   if (!encoded) {
     return net::Response::Error(404, "person_not_found",

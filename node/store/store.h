@@ -28,6 +28,7 @@ namespace akari::store {
 
 // The SQLCipher wrapper types, used through the store by node code.
 using db::Database;
+using db::ReadTransaction;
 using db::Statement;
 using db::Transaction;
 

@@ -303,4 +303,25 @@ Status Transaction::Commit() {
   return s;
 }
 
+Result<ReadTransaction> ReadTransaction::Begin(Database& db) {
+  AKARI_TRY(db.Exec("BEGIN DEFERRED"));
+  return ReadTransaction(&db);
+}
+
+ReadTransaction::ReadTransaction(ReadTransaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+ReadTransaction::~ReadTransaction() {
+  // Nothing was written through a read transaction that must be kept, so an
+  // end that fails (it cannot, for reads) leaves nothing behind either.
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+}
+
+Status ReadTransaction::End() {
+  if (db_ == nullptr) return {};
+  Status s = db_->Exec("COMMIT");
+  if (!s) (void)db_->Exec("ROLLBACK");
+  db_ = nullptr;
+  return s;
+}
+
 }  // namespace akari::db

@@ -148,4 +148,27 @@ class Transaction {
   bool durable_ = false;
 };
 
+// BEGIN (deferred) on construction: the statements run until End() (or
+// destruction) read one snapshot of the database, and the connection takes
+// its file and WAL read locks once instead of once per statement. For a
+// reader that must not mix two versions (a person and the data version it
+// belongs to) while a snapshot apply commits on another connection. For
+// reads only: destruction without End() rolls back (use Transaction to
+// write).
+class ReadTransaction {
+ public:
+  // Fails if the connection already has a transaction open.
+  [[nodiscard]] static Result<ReadTransaction> Begin(Database& db);
+  ReadTransaction(ReadTransaction&& other) noexcept;
+  ReadTransaction& operator=(ReadTransaction&&) = delete;
+  ~ReadTransaction();
+
+  // Ends the snapshot (COMMIT). Idempotent.
+  [[nodiscard]] Status End();
+
+ private:
+  explicit ReadTransaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
 }  // namespace akari::db
