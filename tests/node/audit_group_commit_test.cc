@@ -58,6 +58,31 @@ TEST_F(AuditGroupCommitTest, OneCallerWritesOneTransactionPerEntry) {
   EXPECT_EQ(commit_->counts().entries, 3);
 }
 
+TEST_F(AuditGroupCommitTest, EntriesFromAnotherWriterBetweenBatchesKeepTheChainWhole) {
+  // The committer seals each batch to the head it last wrote. Another
+  // writer on another connection (a check transaction, a CLI command)
+  // appending in between makes that head stale; the batch must then follow
+  // the actual head.
+  auto other_store = store::Store::Open(dir_.path() / "node.db", Bytes(32, 1), {});
+  ASSERT_TRUE(other_store);
+  AuditLog other(*other_store, keys_->secret_key, keys_->public_key, clock_);
+  for (int i = 0; i < 3; ++i) {
+    auto mine = commit_->Append({"record.open", "op", i, {}});
+    ASSERT_TRUE(mine) << mine.error().message;
+    auto theirs = other.Append({"operator.add", "cli", std::nullopt, {}});
+    ASSERT_TRUE(theirs) << theirs.error().message;
+    EXPECT_EQ(*theirs, *mine + 1);
+  }
+  auto last = commit_->Append({"record.open", "op", 9, {}});
+  ASSERT_TRUE(last);
+  EXPECT_EQ(*last, 7);
+  EXPECT_EQ(Body(7)["person_id"], 9);
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok()) << r->problem;
+  EXPECT_EQ(r->entries, 7);
+}
+
 TEST_F(AuditGroupCommitTest, ConcurrentCallersEachGetTheirOwnEntryAndTheChainHolds) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 60;

@@ -90,6 +90,43 @@ TEST_F(AuditLogTest, AppendJoinsTheCallersTransaction) {
   EXPECT_TRUE(log_->Verify()->ok());
 }
 
+TEST_F(AuditLogTest, SealedEntriesAreWrittenAsSealedWhileTheHeadHolds) {
+  const AuditEvent e1{"record.open", "op1", 6, {}}, e2{"record.open", "op2", 7, {}};
+  const AuditEvent* events[] = {&e1, &e2};
+  auto head = log_->Head();
+  ASSERT_TRUE(head);
+  const SealedAuditBatch sealed = log_->Seal(events, *head);
+  EXPECT_EQ(sealed.follows, *head);
+  AuditHead after;
+  auto first = log_->AppendBatch(events, &sealed, &after);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, 6);
+  EXPECT_EQ(after, sealed.head_after());
+  EXPECT_EQ(*log_->Head(), after);
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok()) << r->problem;
+  EXPECT_EQ(r->entries, 7);
+}
+
+TEST_F(AuditLogTest, SealedEntriesAreSealedAgainWhenAnotherWriterAppendedFirst) {
+  const AuditEvent e{"record.open", "op1", 6, {}};
+  const AuditEvent* events[] = {&e};
+  const SealedAuditBatch stale = log_->Seal(events, *log_->Head());
+  // Another writer (a check, a CLI command) appends after the sealing.
+  ASSERT_TRUE(log_->Append({"login.ok", "op2", std::nullopt, {}}));
+  AuditHead after;
+  auto first = log_->AppendBatch(events, &stale, &after);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, 7) << "the entry follows the actual head, not the stale one";
+  EXPECT_NE(after, stale.head_after());
+  EXPECT_EQ(*log_->Head(), after);
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok()) << r->problem;
+  EXPECT_EQ(r->entries, 7);
+}
+
 TEST_F(AuditLogTest, ExportCarriesEveryEntryWithItsHashes) {
   std::ostringstream out;
   ASSERT_TRUE(log_->ExportJsonLines(out));

@@ -150,6 +150,32 @@ TEST_F(StoreTest, LocalRecordsSurviveDeletingAllPersons) {
   EXPECT_EQ(s.Counts()->checks, 1);
 }
 
+TEST_F(StoreTest, AReadTransactionSeesOneSnapshotWhileAnotherConnectionCommits) {
+  Store reader = OpenStore();
+  Store writer = OpenStore(false);
+  ASSERT_TRUE(writer.SetMeta("data_version", "1"));
+  {
+    auto snapshot = ReadTransaction::Begin(reader.database());
+    ASSERT_TRUE(snapshot) << snapshot.error().message;
+    EXPECT_EQ(**reader.GetMeta("data_version"), "1");
+    ASSERT_TRUE(writer.SetMeta("data_version", "2"));  // WAL: the writer is not blocked
+    EXPECT_EQ(**reader.GetMeta("data_version"), "1") << "a read transaction must keep its snapshot";
+    ASSERT_TRUE(snapshot->End());
+    ASSERT_TRUE(snapshot->End()) << "End() is idempotent";
+  }
+  EXPECT_EQ(**reader.GetMeta("data_version"), "2");
+  // A read transaction inside an open transaction is refused, and the open
+  // one is left as it was.
+  auto tx = Transaction::Begin(reader.database());
+  ASSERT_TRUE(tx);
+  EXPECT_FALSE(ReadTransaction::Begin(reader.database()));
+  EXPECT_TRUE(reader.database().InTransaction());
+  ASSERT_TRUE(tx->Commit());
+  // Destroyed without End(): the connection is left with no transaction.
+  { ASSERT_TRUE(ReadTransaction::Begin(reader.database())); }
+  EXPECT_FALSE(reader.database().InTransaction());
+}
+
 TEST_F(StoreTest, DataSurvivesReopening) {
   // The file format written here (SQLCipher 3 format, 4 KiB pages, raw key)
   // is what every later open expects.
