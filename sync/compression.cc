@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sync/errors.h"
+#include "sync/zstd_contexts.h"
 
 namespace akari::sync {
 namespace {
@@ -16,22 +17,20 @@ struct DctxFree {
   void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
 };
 
-// Contexts are reused per thread: creating one per call costs more than
-// compressing a small person document.
-ZSTD_CCtx* ThreadCctx() {
+}  // namespace
+
+ZSTD_CCtx* ThreadZstdCCtx() {
   thread_local std::unique_ptr<ZSTD_CCtx, CctxFree> ctx(ZSTD_createCCtx());
   return ctx.get();
 }
-ZSTD_DCtx* ThreadDctx() {
+ZSTD_DCtx* ThreadZstdDCtx() {
   thread_local std::unique_ptr<ZSTD_DCtx, DctxFree> ctx(ZSTD_createDCtx());
   return ctx.get();
 }
 
-}  // namespace
-
 Result<Bytes> ZstdCompress(ByteSpan data, int level) {
   Bytes out(ZSTD_compressBound(data.size()));
-  const std::size_t n = ZSTD_compressCCtx(ThreadCctx(), out.data(), out.size(), data.data(), data.size(), level);
+  const std::size_t n = ZSTD_compressCCtx(ThreadZstdCCtx(), out.data(), out.size(), data.data(), data.size(), level);
   if (ZSTD_isError(n)) {
     return MakeError(SyncErrc::kCompression, std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
   }
@@ -49,7 +48,7 @@ Result<Bytes> ZstdDecompress(ByteSpan frame, std::size_t max_bytes) {
                                                  " bytes, more than the " + std::to_string(max_bytes) + " allowed");
   }
   Bytes out(static_cast<std::size_t>(size));
-  const std::size_t n = ZSTD_decompressDCtx(ThreadDctx(), out.data(), out.size(), frame.data(), frame.size());
+  const std::size_t n = ZSTD_decompressDCtx(ThreadZstdDCtx(), out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != out.size()) {
     return MakeError(SyncErrc::kCompression,
                      std::string("zstd data is damaged: ") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size"));

@@ -4,27 +4,12 @@
 #include <zstd.h>
 
 #include "sync/errors.h"
+#include "sync/zstd_contexts.h"
 
 namespace akari::sync {
 namespace {
 
 constexpr std::uint32_t kDictionaryMagic = 0xEC30A437;
-
-struct CctxFree {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
-struct DctxFree {
-  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
-};
-
-ZSTD_CCtx* ThreadCctx() {
-  thread_local std::unique_ptr<ZSTD_CCtx, CctxFree> ctx(ZSTD_createCCtx());
-  return ctx.get();
-}
-ZSTD_DCtx* ThreadDctx() {
-  thread_local std::unique_ptr<ZSTD_DCtx, DctxFree> ctx(ZSTD_createDCtx());
-  return ctx.get();
-}
 
 std::uint32_t ReadLe32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
@@ -64,7 +49,7 @@ Result<std::shared_ptr<const DocumentDictionary>> DocumentDictionary::Create(Byt
 Result<Bytes> DocumentDictionary::Compress(ByteSpan data) const {
   Bytes out(ZSTD_compressBound(data.size()));
   const std::size_t n =
-      ZSTD_compress_usingCDict(ThreadCctx(), out.data(), out.size(), data.data(), data.size(), prepared_->cdict);
+      ZSTD_compress_usingCDict(ThreadZstdCCtx(), out.data(), out.size(), data.data(), data.size(), prepared_->cdict);
   if (ZSTD_isError(n)) {
     return MakeError(SyncErrc::kCompression, std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
   }
@@ -82,8 +67,8 @@ Result<Bytes> DocumentDictionary::Decompress(ByteSpan frame, std::size_t max_byt
                                                  " bytes, more than the " + std::to_string(max_bytes) + " allowed");
   }
   Bytes out(static_cast<std::size_t>(size));
-  const std::size_t n =
-      ZSTD_decompress_usingDDict(ThreadDctx(), out.data(), out.size(), frame.data(), frame.size(), prepared_->ddict);
+  const std::size_t n = ZSTD_decompress_usingDDict(ThreadZstdDCtx(), out.data(), out.size(), frame.data(), frame.size(),
+                                                   prepared_->ddict);
   if (ZSTD_isError(n) || n != out.size()) {
     return MakeError(SyncErrc::kCompression,
                      std::string("zstd data is damaged: ") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size"));

@@ -2,6 +2,10 @@
 
 namespace akari::fieldkit::gen {
 
+TimePoint MidnightInJapan(Date d) {
+  return FromUnixSeconds(sync::DaysSinceEpoch(d) * 86400 - 9 * 3600);
+}
+
 Date AddDays(Date d, std::int64_t days) {
   return sync::DateFromDays(sync::DaysSinceEpoch(d) + days);
 }

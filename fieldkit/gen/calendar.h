@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "base/clock.h"
 #include "sync/record.h"
 
 namespace akari::fieldkit::gen {
@@ -11,6 +12,8 @@ using sync::Date;
 
 // `d` moved by `days`.
 Date AddDays(Date d, std::int64_t days);
+// 00:00 of `d` in Japan (UTC+9, no daylight saving).
+TimePoint MidnightInJapan(Date d);
 // Days from `a` to `b` (b - a).
 std::int64_t DaysBetween(Date a, Date b);
 // The same month and day `years` later; 29 February becomes 28 February.

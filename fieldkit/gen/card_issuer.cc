@@ -15,10 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TimePoint JstMidnight(Date d) {
-  return FromUnixSeconds(sync::DaysSinceEpoch(d) * 86400 - 9 * 3600);
-}
-
 // Streams persons.ndjson.zst and returns the record of `id`.
 Result<sync::PersonRecord> FindPerson(const fs::path& file, std::int64_t id) {
   auto lines = sync::ZstdLineReader::Open(file);
@@ -103,11 +99,11 @@ Status IssueCard(const CardRequest& request) {
   UserAuthCertificateRequest req;
   req.serial = linked->serial;
   req.subject_cn = CardSubjectCn(ctx, request.person, linked->index);
-  req.not_before = JstMidnight(linked->issued);
-  req.not_after = JstMidnight(linked->expires) - std::chrono::seconds(1);
+  req.not_before = MidnightInJapan(linked->issued);
+  req.not_after = MidnightInJapan(linked->expires) - std::chrono::seconds(1);
   if (request.scenario == CardScenario::kExpired) {
-    req.not_after = JstMidnight(ctx.as_of) - std::chrono::hours(24);
-    req.not_before = JstMidnight(AddYears(AddDays(ctx.as_of, -1), -5));
+    req.not_after = MidnightInJapan(ctx.as_of) - std::chrono::hours(24);
+    req.not_before = MidnightInJapan(AddYears(AddDays(ctx.as_of, -1), -5));
   } else if (request.scenario == CardScenario::kUnlinked) {
     req.serial = UnlinkedSerial(ctx, request.person);
   }

@@ -15,10 +15,6 @@ constexpr Date kCardsFrom = 20160115;   // マイナンバーカード issuance 
 constexpr Date kCardsUntil = 20250930;  // everyone with a card has one by the anchor date
 constexpr int kUnlinkedIndex = 31;
 
-TimePoint JstMidnight(Date d) {
-  return FromUnixSeconds(sync::DaysSinceEpoch(d) * 86400 - 9 * 3600);
-}
-
 double CardShare(int age) {
   if (age < 15) return 0.72;
   if (age < 20) return 0.76;
@@ -101,11 +97,11 @@ Seed PersonSeedMaterial(std::uint64_t seed, const Prefecture& prefecture) {
 }
 
 Result<TestCa> RegionCa(const Seed& national) {
-  return CreateTestCa(DeriveSeed(national, "test-ca"), JstMidnight(20150101), JstMidnight(20450101));
+  return CreateTestCa(DeriveSeed(national, "test-ca"), MidnightInJapan(20150101), MidnightInJapan(20450101));
 }
 
 Result<TestCa> UnknownCa(const Seed& national) {
-  return CreateTestCa(DeriveSeed(national, "unknown-ca"), JstMidnight(20150101), JstMidnight(20450101));
+  return CreateTestCa(DeriveSeed(national, "unknown-ca"), MidnightInJapan(20150101), MidnightInJapan(20450101));
 }
 
 Result<GenContext> MakeContext(const RegionOptions& options) {

@@ -10,7 +10,7 @@
 namespace akari::card {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // After a failed transmit, how long to watch the reader for the card going
 // away (pcscd polls virtual and serial readers every 400 ms).
@@ -159,8 +159,8 @@ Result<ReaderStates> QueryStates(SCARDCONTEXT ctx) {
 
 // Waits until a reader's state changes or a reader is plugged in or out,
 // at most until `deadline`. Returns false on timeout.
-Result<bool> WaitForChange(SCARDCONTEXT ctx, ReaderStates& rs, Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+Result<bool> WaitForChange(SCARDCONTEXT ctx, ReaderStates& rs, SteadyClock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   if (left.count() <= 0) return false;
   // The names may have moved with the struct: point at them again.
   for (std::size_t i = 0; i < rs.names.size(); ++i) rs.states[i].szReader = rs.names[i].c_str();
@@ -230,10 +230,10 @@ class PcscChannel final : public CardChannel {
     SCARD_READERSTATE s{};
     s.szReader = reader_.c_str();
     s.dwCurrentState = SCARD_STATE_UNAWARE;
-    const auto deadline = Clock::now() + kRemovalGrace;
+    const auto deadline = SteadyClock::now() + kRemovalGrace;
     for (DWORD timeout = 0; SCardGetStatusChange(ctx_, timeout, &s, 1) == SCARD_S_SUCCESS;) {
       if ((s.dwEventState & SCARD_STATE_EMPTY) != 0) return true;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
       if (left.count() <= 0) return false;
       s.dwCurrentState = s.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
       timeout = static_cast<DWORD>(left.count());
@@ -336,7 +336,7 @@ Result<std::vector<ReaderInfo>> PcscCardAccess::ListReaders() {
 
 Result<std::unique_ptr<CardSession>> PcscCardAccess::Open(std::string_view wanted, std::chrono::milliseconds wait) {
   AKARI_ASSIGN_OR_RETURN(ScopedContext ctx, ScopedContext::Establish());
-  const auto deadline = Clock::now() + wait;
+  const auto deadline = SteadyClock::now() + wait;
   for (;;) {
     AKARI_ASSIGN_OR_RETURN(ReaderStates rs, QueryStates(ctx.get()));
     std::optional<Error> not_yet;

@@ -23,11 +23,11 @@ constexpr std::array<std::pair<Assurance, std::string_view>, 5> kAssurances = {{
     {Assurance::kSelfReported, "self_reported"},
 }};
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kCheckColumns =
     "SELECT r.seq, r.id, r.created_at, r.method, r.assurance, r.person_id, r.data_version, r.body, r.signature, "
     "u.check_seq IS NOT NULL FROM check_record r LEFT JOIN check_upload u ON u.check_seq = r.seq ";
 
-CheckRecord ReadRow(const store::Statement& s) {
+CheckRecord ReadCheckRow(const store::Statement& s) {
   CheckRecord r;
   r.seq = s.ColumnInt(0);
   r.id = s.ColumnText(1);
@@ -48,7 +48,7 @@ Result<std::vector<CheckRecord>> Collect(store::Statement& s) {
   for (;;) {
     AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(ReadRow(s));
+    out.push_back(ReadCheckRow(s));
   }
   return out;
 }
@@ -142,7 +142,7 @@ Result<CheckRecord> CheckQueue::Record(const CheckInput& input) {
 }
 
 Result<std::optional<CheckRecord>> CheckQueue::Get(std::string_view id) {
-  AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare(std::string(kColumns) + "WHERE r.id = ?"));
+  AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare(std::string(kCheckColumns) + "WHERE r.id = ?"));
   s.Bind(1, id);
   AKARI_ASSIGN_OR_RETURN(std::vector<CheckRecord> rows, Collect(s));
   if (rows.empty()) return std::optional<CheckRecord>();
@@ -150,8 +150,8 @@ Result<std::optional<CheckRecord>> CheckQueue::Get(std::string_view id) {
 }
 
 Result<std::vector<CheckRecord>> CheckQueue::List(std::int64_t after_seq, std::size_t limit) {
-  AKARI_ASSIGN_OR_RETURN(store::Statement s,
-                         store_.database().Prepare(std::string(kColumns) + "WHERE r.seq > ? ORDER BY r.seq LIMIT ?"));
+  AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare(std::string(kCheckColumns) +
+                                                                       "WHERE r.seq > ? ORDER BY r.seq LIMIT ?"));
   s.Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit));
   return Collect(s);
 }
@@ -159,7 +159,7 @@ Result<std::vector<CheckRecord>> CheckQueue::List(std::int64_t after_seq, std::s
 Result<std::vector<CheckRecord>> CheckQueue::Pending(std::size_t limit) {
   AKARI_ASSIGN_OR_RETURN(
       store::Statement s,
-      store_.database().Prepare(std::string(kColumns) + "WHERE u.check_seq IS NULL ORDER BY r.seq LIMIT ?"));
+      store_.database().Prepare(std::string(kCheckColumns) + "WHERE u.check_seq IS NULL ORDER BY r.seq LIMIT ?"));
   s.Bind(1, static_cast<std::int64_t>(limit));
   return Collect(s);
 }

@@ -142,4 +142,11 @@ void Print(std::string_view line) {
   std::fputc('\n', stdout);
 }
 
+std::string LabelledRow(std::string_view label, std::string_view value, std::size_t width) {
+  std::string line(label);
+  line.resize(std::max(line.size() + 1, width), ' ');
+  line += value;
+  return line;
+}
+
 }  // namespace akari::cli

@@ -60,6 +60,10 @@ crypto::Argon2idParams KdfParamsFor(const KdfOption& option);
 // Prints `line` to stdout.
 void Print(std::string_view line);
 
+// "label" padded with spaces to `width` columns (at least one space), then
+// `value`: one row of a command's human-readable report.
+std::string LabelledRow(std::string_view label, std::string_view value, std::size_t width);
+
 // Registration functions, one per command group.
 void RegisterInitCommand(CLI::App& app, CommandTable& table);
 void RegisterStatusCommand(CLI::App& app, CommandTable& table);

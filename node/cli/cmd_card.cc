@@ -11,10 +11,8 @@
 namespace akari::cli {
 namespace {
 
-std::string Row(std::string_view label, std::string_view value) {
-  std::string line(label);
-  line.resize(std::max<std::size_t>(line.size() + 1, 14), ' ');
-  return line + std::string(value);
+std::string CardRow(std::string_view label, std::string_view value) {
+  return LabelledRow(label, value, 14);
 }
 
 std::string Days(std::chrono::seconds age) {
@@ -48,30 +46,30 @@ std::string CoverageText(const nlohmann::json& c) {
 }
 
 void PrintHuman(const card::VerificationOutcome& o) {
-  Print(Row("Result", Headline(o)));
+  Print(CardRow("Result", Headline(o)));
   if (o.assurance) {
-    Print(Row("Assurance", o.assurance == node::Assurance::kSignature
-                               ? "signature (certificate + PIN + challenge signed by the card)"
-                               : "certificate only (no PIN): staff must check the face against the card photo"));
+    Print(CardRow("Assurance", o.assurance == node::Assurance::kSignature
+                                   ? "signature (certificate + PIN + challenge signed by the card)"
+                                   : "certificate only (no PIN): staff must check the face against the card photo"));
   }
-  if (o.person_id) Print(Row("Person", std::to_string(*o.person_id)));
-  if (o.coverage.is_object()) Print(Row("Coverage", CoverageText(o.coverage)));
-  if (!o.detail.empty() && o.status != card::VerificationStatus::kCovered) Print(Row("Detail", o.detail));
-  if (o.check_id) Print(Row("Check", *o.check_id + " (queued for reconciliation)"));
+  if (o.person_id) Print(CardRow("Person", std::to_string(*o.person_id)));
+  if (o.coverage.is_object()) Print(CardRow("Coverage", CoverageText(o.coverage)));
+  if (!o.detail.empty() && o.status != card::VerificationStatus::kCovered) Print(CardRow("Detail", o.detail));
+  if (o.check_id) Print(CardRow("Check", *o.check_id + " (queued for reconciliation)"));
   if (!o.reader.empty()) {
-    Print(Row("Card", (o.token_label.empty() ? std::string("card") : o.token_label) + " in \"" + o.reader + "\""));
+    Print(CardRow("Card", (o.token_label.empty() ? std::string("card") : o.token_label) + " in \"" + o.reader + "\""));
   }
   if (o.certificate) {
-    Print(Row("Certificate", "serial " + o.certificate->serial + ", valid " +
-                                 FormatUtc(o.certificate->not_before).substr(0, 10) + " to " +
-                                 FormatUtc(o.certificate->not_after).substr(0, 10)));
+    Print(CardRow("Certificate", "serial " + o.certificate->serial + ", valid " +
+                                     FormatUtc(o.certificate->not_before).substr(0, 10) + " to " +
+                                     FormatUtc(o.certificate->not_after).substr(0, 10)));
   }
   if (o.revocation) {
     const crypto::RevocationReport& r = *o.revocation;
     std::string text(crypto::RevocationStatusName(r.status));
     if (r.this_update) text += " (list of " + FormatUtc(*r.this_update).substr(0, 10) + ", " + Days(r.age) + ")";
     if (r.status == crypto::RevocationStatus::kStale) text += ": stale since " + FormatUtc(*r.next_update);
-    Print(Row("Revocation", text));
+    Print(CardRow("Revocation", text));
   }
   std::string pin = o.pin.used ? (o.pin.verified ? "verified" : "not verified") : "not used";
   if (o.pin.blocked) {
@@ -81,8 +79,8 @@ void PrintHuman(const card::VerificationOutcome& o) {
   } else {
     pin += "; tries left unknown";
   }
-  Print(Row("PIN", pin));
-  Print(Row("Message", o.message));
+  Print(CardRow("PIN", pin));
+  Print(CardRow("Message", o.message));
 }
 
 void RegisterVerify(CLI::App* card, CommandTable& table) {
@@ -191,7 +189,7 @@ void RegisterReaders(CLI::App* card, CommandTable& table) {
     for (const card::ReaderInfo& r : readers) {
       std::string state = !r.card_present ? "empty" : r.mute ? "card (not answering)" : "card present";
       if (r.exclusive) state += ", in exclusive use by another program";
-      Print(Row(r.name, state));
+      Print(CardRow(r.name, state));
     }
     return {};
   });

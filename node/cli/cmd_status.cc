@@ -9,9 +9,7 @@ namespace akari::cli {
 namespace {
 
 std::string Row(std::string_view label, std::string_view value) {
-  std::string line(label);
-  line.resize(std::max<std::size_t>(line.size() + 1, 18), ' ');
-  return line + std::string(value);
+  return LabelledRow(label, value, 18);
 }
 
 void PrintHuman(const node::NodeStatus& st) {

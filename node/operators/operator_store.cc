@@ -16,10 +16,10 @@ constexpr std::array<std::pair<Role, std::string_view>, 5> kRoles = {{
     {Role::kClerk, "clerk"},
 }};
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kOperatorColumns =
     "SELECT id, display_name, role, created_at, failed_logins, locked_until, removed_at FROM operator ";
 
-Operator ReadRow(const store::Statement& s) {
+Operator ReadOperatorRow(const store::Statement& s) {
   Operator op;
   op.id = s.ColumnText(0);
   op.display_name = s.ColumnText(1);
@@ -126,23 +126,23 @@ Result<Operator> OperatorStore::Add(std::string_view id, std::string_view displa
 
 Result<std::vector<Operator>> OperatorStore::List(bool include_removed) {
   AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare(
-                                                 std::string(kColumns) +
+                                                 std::string(kOperatorColumns) +
                                                  (include_removed ? "" : "WHERE removed_at IS NULL ") + "ORDER BY id"));
   std::vector<Operator> out;
   for (;;) {
     AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(ReadRow(s));
+    out.push_back(ReadOperatorRow(s));
   }
   return out;
 }
 
 Result<std::optional<Operator>> OperatorStore::Get(std::string_view id) {
-  AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare(std::string(kColumns) + "WHERE id = ?"));
+  AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare(std::string(kOperatorColumns) + "WHERE id = ?"));
   s.Bind(1, id);
   AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<Operator>();
-  Operator op = ReadRow(s);
+  Operator op = ReadOperatorRow(s);
   s.Reset();
   return std::optional<Operator>(std::move(op));
 }

@@ -52,7 +52,7 @@ class Reader {
   bool ok_ = true;
 };
 
-std::unexpected<Error> Corrupt(std::string_view what) {
+std::unexpected<Error> CorruptEntries(std::string_view what) {
   return MakeError(SyncErrc::kCorruptDocument,
                    "an object's person data is malformed (" + std::string(what) + "); report this to the hub operator");
 }
@@ -125,7 +125,7 @@ Result<Bytes> EncodePersonEntry(const PersonEntry& entry) {
 Result<PersonEntry> DecodePersonEntry(ByteSpan encoded) {
   Reader r(encoded);
   PersonEntry e;
-  if (!ReadEntry(r, e) || !r.done()) return Corrupt("bad person entry");
+  if (!ReadEntry(r, e) || !r.done()) return CorruptEntries("bad person entry");
   return e;
 }
 
@@ -149,15 +149,16 @@ Bytes DeltaPayloadFromEncoded(std::span<const ByteSpan> upserts, std::span<const
 Result<std::vector<PersonEntry>> DecodeChunkPayload(ByteSpan payload, std::int64_t first_id, std::int64_t last_id) {
   Reader r(payload);
   const auto count = r.Get<std::uint32_t>();
-  if (!r.ok() || count > payload.size() / 16) return Corrupt("bad person count");
+  if (!r.ok() || count > payload.size() / 16) return CorruptEntries("bad person count");
   std::vector<PersonEntry> out(count);
   std::int64_t previous = first_id - 1;
   for (PersonEntry& e : out) {
-    if (!ReadEntry(r, e)) return Corrupt("truncated person entry");
-    if (e.id <= previous || e.id > last_id) return Corrupt("person ids out of order or outside the chunk's range");
+    if (!ReadEntry(r, e)) return CorruptEntries("truncated person entry");
+    if (e.id <= previous || e.id > last_id)
+      return CorruptEntries("person ids out of order or outside the chunk's range");
     previous = e.id;
   }
-  if (!r.done()) return Corrupt("trailing bytes");
+  if (!r.done()) return CorruptEntries("trailing bytes");
   return out;
 }
 
@@ -165,16 +166,16 @@ Result<DeltaPayload> DecodeDeltaPayload(ByteSpan payload) {
   Reader r(payload);
   DeltaPayload out;
   const auto count = r.Get<std::uint32_t>();
-  if (!r.ok() || count > payload.size() / 16) return Corrupt("bad person count");
+  if (!r.ok() || count > payload.size() / 16) return CorruptEntries("bad person count");
   out.upserts.resize(count);
   for (PersonEntry& e : out.upserts) {
-    if (!ReadEntry(r, e)) return Corrupt("truncated person entry");
+    if (!ReadEntry(r, e)) return CorruptEntries("truncated person entry");
   }
   const auto removed = r.Get<std::uint32_t>();
-  if (!r.ok() || removed > payload.size() / 8) return Corrupt("bad removal count");
+  if (!r.ok() || removed > payload.size() / 8) return CorruptEntries("bad removal count");
   out.removed.resize(removed);
   for (std::int64_t& id : out.removed) id = r.Get<std::int64_t>();
-  if (!r.ok() || !r.done()) return Corrupt("truncated or trailing bytes");
+  if (!r.ok() || !r.done()) return CorruptEntries("truncated or trailing bytes");
   return out;
 }
 
@@ -189,7 +190,7 @@ Bytes DictionaryPayload(std::uint32_t dict_id, ByteSpan dictionary) {
 Result<std::pair<std::uint32_t, Bytes>> DecodeDictionaryPayload(ByteSpan payload) {
   Reader r(payload);
   const auto id = r.Get<std::uint32_t>();
-  if (!r.ok() || id == 0 || payload.size() < 12) return Corrupt("bad dictionary object");
+  if (!r.ok() || id == 0 || payload.size() < 12) return CorruptEntries("bad dictionary object");
   const ByteSpan dict = payload.subspan(4);
   return std::make_pair(id, Bytes(dict.begin(), dict.end()));
 }

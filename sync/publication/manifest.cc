@@ -30,7 +30,7 @@ std::string ReadId(JsonFields& f) {
   return id;
 }
 
-std::unexpected<Error> Corrupt(std::string_view detail) {
+std::unexpected<Error> CorruptManifest(std::string_view detail) {
   return MakeError(SyncErrc::kCorruptDocument,
                    "the manifest is malformed (" + std::string(detail) + "); it was not written by an Akari hub");
 }
@@ -125,13 +125,13 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
     f.Fail("content_key_id", "not 32 hex digits");
   }
   m.persons = f.Int("persons", 0, INT64_MAX);
-  if (!f.ok()) return Corrupt(f.error());
+  if (!f.ok()) return CorruptManifest(f.error());
 
   const nlohmann::json* envelopes = f.Find("envelopes");
-  if (envelopes == nullptr || !envelopes->is_object()) return Corrupt("manifest.envelopes: expected an object");
+  if (envelopes == nullptr || !envelopes->is_object()) return CorruptManifest("manifest.envelopes: expected an object");
   for (const auto& [node, sealed] : envelopes->items()) {
     if (!sealed.is_string() || sealed.get_ref<const std::string&>().size() > 256) {
-      return Corrupt("manifest.envelopes." + node + ": expected a base64 string");
+      return CorruptManifest("manifest.envelopes." + node + ": expected a base64 string");
     }
     m.envelopes[node] = sealed.get<std::string>();
   }
@@ -203,7 +203,7 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
     f.Absorb(t);
     m.trust.push_back(std::move(item));
   }
-  if (!f.ok()) return Corrupt(f.error());
+  if (!f.ok()) return CorruptManifest(f.error());
   return m;
 }
 

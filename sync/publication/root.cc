@@ -32,7 +32,7 @@ KeyRole RoleFromJson(JsonFields& parent, const nlohmann::json& j, std::string_vi
   return role;
 }
 
-std::unexpected<Error> Corrupt(std::string_view detail) {
+std::unexpected<Error> CorruptRoot(std::string_view detail) {
   return MakeError(SyncErrc::kCorruptDocument,
                    "root metadata is malformed (" + std::string(detail) + "); it was not written by an Akari hub");
 }
@@ -56,33 +56,33 @@ Result<RootMetadata> RootFromJson(const nlohmann::json& j) {
   JsonFields f(j, "root");
   RootMetadata root;
   if (f.String("_type") != "root") f.Fail("_type", "expected \"root\"");
-  if (f.Int("format", 1, 1) != 1) return Corrupt(f.error());
+  if (f.Int("format", 1, 1) != 1) return CorruptRoot(f.error());
   root.region = f.String("region");
   if (f.ok() && !IsValidRegion(root.region)) f.Fail("region", "not a region code");
   root.version = f.Int("version", 1, INT64_MAX);
   if (!ParseUtc(f.String("created"), root.created)) f.Fail("created", "not an RFC 3339 UTC time");
   if (!ParseUtc(f.String("expires"), root.expires)) f.Fail("expires", "not an RFC 3339 UTC time");
-  if (!f.ok()) return Corrupt(f.error());
+  if (!f.ok()) return CorruptRoot(f.error());
   const nlohmann::json* keys = f.Find("keys");
-  if (keys == nullptr || !keys->is_object() || keys->size() > 64) return Corrupt("root.keys: expected an object");
+  if (keys == nullptr || !keys->is_object() || keys->size() > 64) return CorruptRoot("root.keys: expected an object");
   for (const auto& [id, entry] : keys->items()) {
     JsonFields k(entry, "root.keys." + id);
     if (k.String("type") != "ed25519") k.Fail("type", "expected \"ed25519\"");
     auto pub = crypto::Base64Decode(k.String("public"));
-    if (!k.ok()) return Corrupt(k.error());
-    if (!pub || pub->size() != 32) return Corrupt("root.keys." + id + ".public: not 32 bytes of base64");
+    if (!k.ok()) return CorruptRoot(k.error());
+    if (!pub || pub->size() != 32) return CorruptRoot("root.keys." + id + ".public: not 32 bytes of base64");
     crypto::Ed25519PublicKey key{};
     std::copy(pub->begin(), pub->end(), key.begin());
-    if (KeyIdOf(key) != id) return Corrupt("root.keys." + id + ": the key id is not the hash of the key");
+    if (KeyIdOf(key) != id) return CorruptRoot("root.keys." + id + ": the key id is not the hash of the key");
     root.keys[id] = key;
   }
   const nlohmann::json* roles = f.Find("roles");
   if (roles == nullptr || !roles->is_object() || !roles->contains("root") || !roles->contains("manifest")) {
-    return Corrupt("root.roles: expected root and manifest");
+    return CorruptRoot("root.roles: expected root and manifest");
   }
   root.root_role = RoleFromJson(f, (*roles)["root"], "root", root.keys);
   root.manifest_role = RoleFromJson(f, (*roles)["manifest"], "manifest", root.keys);
-  if (!f.ok()) return Corrupt(f.error());
+  if (!f.ok()) return CorruptRoot(f.error());
   return root;
 }
 

@@ -3,32 +3,31 @@
 #include <gtest/gtest.h>
 
 #include "crypto/errors.h"
+#include "tests/testing/secrets.h"
 
 namespace akari::crypto {
 namespace {
 
-constexpr Argon2idParams kFast{1, std::size_t{8} << 20};
-
 TEST(Argon2idTest, SameInputsGiveSameKey) {
   const std::vector<std::uint8_t> salt(16, 7);
   const std::vector<std::uint8_t> pass = {'p', 'a', 's', 's'};
-  auto a = DeriveArgon2id(pass, salt, kFast);
-  auto b = DeriveArgon2id(pass, salt, kFast);
+  auto a = DeriveArgon2id(pass, salt, testing::kFastArgon2id);
+  auto b = DeriveArgon2id(pass, salt, testing::kFastArgon2id);
   ASSERT_TRUE(a && b);
   EXPECT_TRUE(a->Equals(b->span()));
 }
 
 TEST(Argon2idTest, DifferentSaltGivesDifferentKey) {
   const std::vector<std::uint8_t> pass = {'p', 'a', 's', 's'};
-  auto a = DeriveArgon2id(pass, std::vector<std::uint8_t>(16, 1), kFast);
-  auto b = DeriveArgon2id(pass, std::vector<std::uint8_t>(16, 2), kFast);
+  auto a = DeriveArgon2id(pass, std::vector<std::uint8_t>(16, 1), testing::kFastArgon2id);
+  auto b = DeriveArgon2id(pass, std::vector<std::uint8_t>(16, 2), testing::kFastArgon2id);
   ASSERT_TRUE(a && b);
   EXPECT_FALSE(a->Equals(b->span()));
 }
 
 TEST(Argon2idTest, RejectsBadSaltAndParams) {
   const std::vector<std::uint8_t> pass = {'p'};
-  auto bad_salt = DeriveArgon2id(pass, std::vector<std::uint8_t>(8, 0), kFast);
+  auto bad_salt = DeriveArgon2id(pass, std::vector<std::uint8_t>(8, 0), testing::kFastArgon2id);
   ASSERT_FALSE(bad_salt);
   EXPECT_EQ(bad_salt.error().code, CryptoErrc::kInvalidArgument);
   auto bad_params = DeriveArgon2id(pass, std::vector<std::uint8_t>(16, 0), Argon2idParams{0, 1024});

@@ -6,21 +6,16 @@
 
 #include "base/file.h"
 #include "crypto/errors.h"
+#include "tests/testing/secrets.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::crypto {
 namespace {
 
-constexpr Argon2idParams kFast{1, std::size_t{8} << 20};
-
-SecretBuffer Pass(std::string_view s) {
-  return *SecretBuffer::CopyOf({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-}
-
 class KeystoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto ks = Keystore::Create(path_, Pass("operator-pass"), "operator", kFast);
+    auto ks = Keystore::Create(path_, testing::Secret("operator-pass"), "operator", testing::kFastArgon2id);
     ASSERT_TRUE(ks) << ks.error().message;
   }
   Bytes FileBytes() { return *ReadFileBytes(path_); }
@@ -30,8 +25,8 @@ class KeystoreTest : public ::testing::Test {
 };
 
 TEST_F(KeystoreTest, UnlocksWithThePassphraseAndYieldsTheSameKeys) {
-  auto a = Keystore::Unlock(path_, Pass("operator-pass"));
-  auto b = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto a = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  auto b = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->database_key().size(), kDatabaseKeyBytes);
   EXPECT_TRUE(a->database_key().Equals(b->database_key().span()));
@@ -41,7 +36,7 @@ TEST_F(KeystoreTest, UnlocksWithThePassphraseAndYieldsTheSameKeys) {
 
 TEST_F(KeystoreTest, WrongPassphraseIsRefusedAndChangesNothing) {
   const Bytes before = FileBytes();
-  auto ks = Keystore::Unlock(path_, Pass("not-the-passphrase"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("not-the-passphrase"));
   ASSERT_FALSE(ks);
   EXPECT_EQ(ks.error().code, CryptoErrc::kWrongPassphrase);
   EXPECT_NE(ks.error().message.find("passphrase"), std::string::npos);
@@ -49,15 +44,15 @@ TEST_F(KeystoreTest, WrongPassphraseIsRefusedAndChangesNothing) {
 }
 
 TEST_F(KeystoreTest, EachSlotUnlocksTheSameKeys) {
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
-  auto id2 = ks->AddSlot(Pass("recovery-pass-1"), "recovery", kFast);
-  auto id3 = ks->AddSlot(Pass("recovery-pass-2"), "office", kFast);
+  auto id2 = ks->AddSlot(testing::Secret("recovery-pass-1"), "recovery", testing::kFastArgon2id);
+  auto id3 = ks->AddSlot(testing::Secret("recovery-pass-2"), "office", testing::kFastArgon2id);
   ASSERT_TRUE(id2 && id3);
   EXPECT_EQ(*id2, 2);
   EXPECT_EQ(*id3, 3);
   for (std::string_view p : {"operator-pass", "recovery-pass-1", "recovery-pass-2"}) {
-    auto other = Keystore::Unlock(path_, Pass(p));
+    auto other = Keystore::Unlock(path_, testing::Secret(p));
     ASSERT_TRUE(other) << p;
     EXPECT_TRUE(other->database_key().Equals(ks->database_key().span())) << p;
     EXPECT_EQ(other->signing_public_key(), ks->signing_public_key());
@@ -69,29 +64,29 @@ TEST_F(KeystoreTest, EachSlotUnlocksTheSameKeys) {
 }
 
 TEST_F(KeystoreTest, RemovedSlotNoLongerUnlocks) {
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
-  ASSERT_TRUE(ks->AddSlot(Pass("recovery-pass"), "recovery", kFast));
+  ASSERT_TRUE(ks->AddSlot(testing::Secret("recovery-pass"), "recovery", testing::kFastArgon2id));
   ASSERT_TRUE(ks->RemoveSlot(1));
-  auto old = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto old = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_FALSE(old);
   EXPECT_EQ(old.error().code, CryptoErrc::kWrongPassphrase);
-  EXPECT_TRUE(Keystore::Unlock(path_, Pass("recovery-pass")));
+  EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("recovery-pass")));
 }
 
 TEST_F(KeystoreTest, RemovingTheLastSlotIsRefused) {
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
   const Bytes before = FileBytes();
   auto s = ks->RemoveSlot(1);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, CryptoErrc::kLastSlot);
   EXPECT_EQ(FileBytes(), before);
-  EXPECT_TRUE(Keystore::Unlock(path_, Pass("operator-pass")));
+  EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("operator-pass")));
 }
 
 TEST_F(KeystoreTest, RemovingAnUnknownSlotIsRefused) {
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
   auto s = ks->RemoveSlot(7);
   ASSERT_FALSE(s);
@@ -102,7 +97,7 @@ TEST_F(KeystoreTest, TruncatedKeystoreGivesAClearErrorNamingTheFile) {
   const Bytes full = FileBytes();
   for (std::size_t len : {std::size_t{0}, std::size_t{1}, full.size() / 3, full.size() / 2, full.size() - 5}) {
     ASSERT_TRUE(WriteFileAtomically(path_, ByteSpan(full).first(len)));
-    auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+    auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
     ASSERT_FALSE(ks) << len;
     EXPECT_EQ(ks.error().code, CryptoErrc::kKeystoreCorrupt) << len;
     EXPECT_NE(ks.error().message.find(path_.string()), std::string::npos) << ks.error().message;
@@ -117,36 +112,36 @@ TEST_F(KeystoreTest, TamperedPayloadOrPublicKeyIsDetected) {
   const auto start = pos + 23;
   text[start] = text[start] == 'A' ? 'B' : 'A';
   ASSERT_TRUE(WriteFileAtomically(path_, AsBytes(text)));
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_FALSE(ks);
   EXPECT_EQ(ks.error().code, CryptoErrc::kKeystoreCorrupt);
 }
 
 TEST_F(KeystoreTest, NotAKeystoreIsReported) {
   ASSERT_TRUE(WriteFileAtomically(path_, AsBytes("{\"format\": \"something-else\", \"version\": 1}")));
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_FALSE(ks);
   EXPECT_EQ(ks.error().code, CryptoErrc::kKeystoreCorrupt);
   EXPECT_NE(ks.error().message.find("not an Akari keystore"), std::string::npos);
 }
 
 TEST_F(KeystoreTest, MissingKeystoreIsReported) {
-  auto ks = Keystore::Unlock(dir_ / "elsewhere.json", Pass("operator-pass"));
+  auto ks = Keystore::Unlock(dir_ / "elsewhere.json", testing::Secret("operator-pass"));
   ASSERT_FALSE(ks);
   EXPECT_EQ(ks.error().code, CryptoErrc::kKeystoreMissing);
 }
 
 TEST_F(KeystoreTest, CreateNeverOverwrites) {
   const Bytes before = FileBytes();
-  auto ks = Keystore::Create(path_, Pass("another-pass"), "x", kFast);
+  auto ks = Keystore::Create(path_, testing::Secret("another-pass"), "x", testing::kFastArgon2id);
   ASSERT_FALSE(ks);
   EXPECT_EQ(FileBytes(), before);
 }
 
 TEST_F(KeystoreTest, ShortPassphraseIsRefused) {
-  auto ks = Keystore::Unlock(path_, Pass("operator-pass"));
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
-  auto id = ks->AddSlot(Pass("short"), "x", kFast);
+  auto id = ks->AddSlot(testing::Secret("short"), "x", testing::kFastArgon2id);
   ASSERT_FALSE(id);
   EXPECT_EQ(id.error().code, CryptoErrc::kInvalidArgument);
 }

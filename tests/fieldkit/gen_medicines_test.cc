@@ -13,6 +13,7 @@
 #include "fieldkit/gen/regimens.h"
 #include "fieldkit/gen/tables.h"
 #include "sync/risk_class.h"
+#include "tests/fieldkit/gen_test_support.h"
 
 namespace akari::fieldkit::gen {
 namespace {
@@ -21,7 +22,7 @@ using internal::Cond;
 using internal::PersonCore;
 using sync::Route;
 
-constexpr Date kAsOf = 20261125;
+using test_support::kAsOf;
 constexpr std::uint64_t kKey = 0x5eed5eed12345678ULL;
 
 GenContext Context() {

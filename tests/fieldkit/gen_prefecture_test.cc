@@ -20,6 +20,7 @@
 #include "sync/index_keys.h"
 #include "sync/insurer_number.h"
 #include "sync/record_json.h"
+#include "tests/fieldkit/gen_test_support.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/zstd_file.h"
@@ -31,12 +32,8 @@ namespace fs = std::filesystem;
 using testing::RunProgram;
 using testing::TempDir;
 
-constexpr const char* kAsOf = "2026-11-25";
-
-Bytes Read(const fs::path& p) {
-  auto b = ReadFileBytes(p);
-  return b ? *b : Bytes{};
-}
+using test_support::Gen;
+using test_support::kAsOfArg;
 
 std::string Ndjson(const fs::path& dir) {
   return testing::ReadZstdFile(dir / "persons.ndjson.zst");
@@ -59,10 +56,6 @@ std::string Sha256Hex(ByteSpan data) {
   return ToHex(crypto::Sha256(data));
 }
 
-testing::ProcessResult Gen(const std::vector<std::string>& args) {
-  return RunProgram("akari-gen", args);
-}
-
 const Municipality* ToyamaMunicipality(std::string_view name) {
   for (const Municipality& m : ToyamaMunicipalities()) {
     if (m.name == name) return &m;
@@ -74,10 +67,10 @@ class GenPrefectureTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    auto r = Gen(
-        {"region", "--region", "16", "--persons", "600", "--seed", "42", "--as-of", kAsOf, "--out", Toyama().string()});
+    auto r = Gen({"region", "--region", "16", "--persons", "600", "--seed", "42", "--as-of", kAsOfArg, "--out",
+                  Toyama().string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = Gen({"region", "--persons", "300", "--seed", "42", "--as-of", kAsOf, "--out", Ishikawa().string()});
+    r = Gen({"region", "--persons", "300", "--seed", "42", "--as-of", kAsOfArg, "--out", Ishikawa().string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -93,20 +86,20 @@ TempDir* GenPrefectureTest::dir_ = nullptr;
 // 17 must never change for the same arguments.
 TEST_F(GenPrefectureTest, Region17IsByteIdenticalToTheGeneratorBeforePrefectureTables) {
   EXPECT_EQ(Sha256Hex(AsBytes(Ndjson(Ishikawa()))), "01af1d86f0565192ad820a5f044a2b42bf00173abdc05f0a1ac6f57705f2e73f");
-  EXPECT_EQ(Sha256Hex(Read(Ishikawa() / "region.json")),
+  EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "region.json")),
             "f84e94eb9f517274c14394a18efce187a493ea20863a8bba538eee6a970ce9ca");
-  EXPECT_EQ(Sha256Hex(Read(Ishikawa() / "trust/ca.der")),
+  EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "trust/ca.der")),
             "77a214c6f9b8d3a5c0084fa6a902be967f74b075886050f2c0e866577eb0d115");
-  EXPECT_EQ(Sha256Hex(Read(Ishikawa() / "trust/crl.der")),
+  EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "trust/crl.der")),
             "4a2b4b057acdef9beb6e0e7501eafe4218d001562fdaeace22df8150eba7c1c4");
-  EXPECT_EQ(Sha256Hex(Read(Ishikawa() / "trust/revoked.json")),
+  EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "trust/revoked.json")),
             "0a491fc31f52317bb6a3b985330badaf2daa7896d04dc0d71c0ecdfaa73dc1d2");
   TempDir t;
   auto r = Gen({"card", "--from", Ishikawa().string(), "--person", "1", "--out", (t.path() / "c").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Sha256Hex(Read(t.path() / "c/cert.der")),
+  EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(t.path() / "c/cert.der")),
             "a18849fd98e8239d8966e40cd552a1c583a479aabde48db4358d48334bda5eeb");
-  EXPECT_EQ(Sha256Hex(Read(t.path() / "c/key.pem")),
+  EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(t.path() / "c/key.pem")),
             "a537d22552dd229360c76eac9271dfb848b869633757f9ce2e037e6c90a584ff");
 }
 
@@ -134,7 +127,7 @@ TEST_F(GenPrefectureTest, ToyamaTableHasTheFifteenRealMunicipalityCodes) {
 }
 
 TEST_F(GenPrefectureTest, Region16DescribesToyama) {
-  const auto region = nlohmann::json::parse(ToString(Read(Toyama() / "region.json")));
+  const auto region = nlohmann::json::parse(ToString(test_support::ReadOrEmpty(Toyama() / "region.json")));
   EXPECT_EQ(region["region"], "16");
   EXPECT_EQ(region["prefecture"], "富山県");
   EXPECT_EQ(region["persons"], 600);
@@ -230,7 +223,8 @@ TEST_F(GenPrefectureTest, FacilityCodesCarryPrefecture16AndValidCheckDigits) {
 }
 
 TEST_F(GenPrefectureTest, RegionsShareTheNationalCaButNeitherPersonsNorSerials) {
-  EXPECT_EQ(Read(Toyama() / "trust/ca.der"), Read(Ishikawa() / "trust/ca.der"));
+  EXPECT_EQ(test_support::ReadOrEmpty(Toyama() / "trust/ca.der"),
+            test_support::ReadOrEmpty(Ishikawa() / "trust/ca.der"));
   const auto toyama = Records(Toyama()), ishikawa = Records(Ishikawa());
   std::set<std::string> serials;
   for (const auto& r : ishikawa) {
@@ -260,32 +254,32 @@ TEST_F(GenPrefectureTest, CardOfAToyamaPersonVerifiesAgainstTheNationalCaAndMatc
   auto r = Gen({"card", "--from", Toyama().string(), "--person", std::to_string(it->person.id), "--out",
                 (t.path() / "c").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto cert = crypto::ParseCertificateDer(Read(t.path() / "c/cert.der"));
-  auto ca = crypto::ParseCertificateDer(Read(Toyama() / "trust/ca.der"));
+  auto cert = crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / "c/cert.der"));
+  auto ca = crypto::ParseCertificateDer(test_support::ReadOrEmpty(Toyama() / "trust/ca.der"));
   ASSERT_TRUE(cert && ca);
-  EXPECT_EQ(Read(t.path() / "c/ca.der"), Read(Toyama() / "trust/ca.der"));
+  EXPECT_EQ(test_support::ReadOrEmpty(t.path() / "c/ca.der"), test_support::ReadOrEmpty(Toyama() / "trust/ca.der"));
   EXPECT_EQ(X509_verify(cert->get(), X509_get0_pubkey(ca->get())), 1);
   EXPECT_EQ(
       sync::CardLinkKey(crypto::NameDer(*X509_get_issuer_name(cert->get())), crypto::SerialBytes(**cert)),
       sync::CardLinkKey(*FromHex(it->card_links.front().issuer_der_hex), *FromHex(it->card_links.front().serial_hex)));
-  auto key = ParsePrivateKeyPem(ToString(Read(t.path() / "c/key.pem")));
+  auto key = ParsePrivateKeyPem(ToString(test_support::ReadOrEmpty(t.path() / "c/key.pem")));
   ASSERT_TRUE(key);
   EXPECT_EQ(X509_check_private_key(cert->get(), key->get()), 1);
   // The card of Ishikawa's person with the same id is another card.
   auto other = Gen({"card", "--from", Ishikawa().string(), "--person", "1", "--out", (t.path() / "i").string()});
   ASSERT_EQ(other.exit_code, 0) << other.err;
   if (it->person.id == 1) {
-    EXPECT_NE(Read(t.path() / "c/key.pem"), Read(t.path() / "i/key.pem"));
+    EXPECT_NE(test_support::ReadOrEmpty(t.path() / "c/key.pem"), test_support::ReadOrEmpty(t.path() / "i/key.pem"));
   }
 }
 
 TEST_F(GenPrefectureTest, Region16IsAPureFunctionOfItsArguments) {
   TempDir t;
-  auto r = Gen({"region", "--region", "16", "--persons", "600", "--seed", "42", "--as-of", kAsOf, "--threads", "1",
+  auto r = Gen({"region", "--region", "16", "--persons", "600", "--seed", "42", "--as-of", kAsOfArg, "--threads", "1",
                 "--out", (t.path() / "again").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"region.json", "persons.ndjson.zst", "trust/ca.der", "trust/crl.der", "trust/revoked.json"}) {
-    EXPECT_EQ(Read(Toyama() / f), Read(t.path() / "again" / f)) << f;
+    EXPECT_EQ(test_support::ReadOrEmpty(Toyama() / f), test_support::ReadOrEmpty(t.path() / "again" / f)) << f;
   }
   // The library gives the same records as the program.
   RegionOptions o;
@@ -307,7 +301,8 @@ TEST_F(GenPrefectureTest, Region16IsAPureFunctionOfItsArguments) {
 
 TEST_F(GenPrefectureTest, UnknownRegionsAreRefusedNamingTheAvailableOnes) {
   TempDir t;
-  auto r = Gen({"region", "--region", "13", "--persons", "10", "--as-of", kAsOf, "--out", (t.path() / "x").string()});
+  auto r =
+      Gen({"region", "--region", "13", "--persons", "10", "--as-of", kAsOfArg, "--out", (t.path() / "x").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--region 13 is not available"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("16 (富山県, Toyama), 17 (石川県, Ishikawa)"), std::string::npos) << r.err;
@@ -324,7 +319,7 @@ TEST_F(GenPrefectureTest, UnknownRegionsAreRefusedNamingTheAvailableOnes) {
   // A region.json naming an unknown region is refused by `card` too.
   fs::create_directories(t.path() / "edited");
   for (const char* f : {"persons.ndjson.zst"}) fs::copy_file(Toyama() / f, t.path() / "edited" / f);
-  auto region = nlohmann::json::parse(ToString(Read(Toyama() / "region.json")));
+  auto region = nlohmann::json::parse(ToString(test_support::ReadOrEmpty(Toyama() / "region.json")));
   region["region"] = "99";
   ASSERT_TRUE(WriteFileAtomically(t.path() / "edited/region.json", AsBytes(region.dump())));
   r = Gen({"card", "--from", (t.path() / "edited").string(), "--person", "1", "--out", (t.path() / "c").string()});

@@ -14,6 +14,7 @@
 #include "fieldkit/test_ca.h"
 #include "sync/index_keys.h"
 #include "sync/record_json.h"
+#include "tests/fieldkit/gen_test_support.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/zstd_file.h"
@@ -25,12 +26,8 @@ namespace fs = std::filesystem;
 using testing::RunProgram;
 using testing::TempDir;
 
-constexpr const char* kAsOf = "2026-11-25";
-
-Bytes Read(const fs::path& p) {
-  auto b = ReadFileBytes(p);
-  return b ? *b : Bytes{};
-}
+using test_support::Gen;
+using test_support::kAsOfArg;
 
 std::vector<nlohmann::json> Lines(const fs::path& dir) {
   std::vector<nlohmann::json> out;
@@ -43,16 +40,12 @@ std::vector<nlohmann::json> Lines(const fs::path& dir) {
   return out;
 }
 
-testing::ProcessResult Gen(const std::vector<std::string>& args) {
-  return RunProgram("akari-gen", args);
-}
-
 class GenRegionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    auto r =
-        Gen({"region", "--persons", "300", "--seed", "42", "--as-of", kAsOf, "--out", (dir_->path() / "a").string()});
+    auto r = Gen(
+        {"region", "--persons", "300", "--seed", "42", "--as-of", kAsOfArg, "--out", (dir_->path() / "a").string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -66,10 +59,10 @@ TEST_F(GenRegionTest, WritesTheDocumentedFilesAndValidRecords) {
                         "trust/revoked.json"}) {
     EXPECT_TRUE(fs::exists(Region() / f)) << f;
   }
-  const auto region = nlohmann::json::parse(ToString(Read(Region() / "region.json")));
+  const auto region = nlohmann::json::parse(ToString(test_support::ReadOrEmpty(Region() / "region.json")));
   EXPECT_EQ(region["format"], "akari-region");
   EXPECT_EQ(region["region"], "17");
-  EXPECT_EQ(region["as_of"], kAsOf);
+  EXPECT_EQ(region["as_of"], kAsOfArg);
   EXPECT_EQ(region["persons"], 300);
   const auto lines = Lines(Region());
   ASSERT_EQ(lines.size(), 300u);
@@ -81,22 +74,24 @@ TEST_F(GenRegionTest, WritesTheDocumentedFilesAndValidRecords) {
 
 TEST_F(GenRegionTest, SameArgumentsGiveByteIdenticalFilesWhateverTheThreads) {
   TempDir t;
-  auto r = Gen({"region", "--persons", "300", "--seed", "42", "--as-of", kAsOf, "--threads", "1", "--out",
+  auto r = Gen({"region", "--persons", "300", "--seed", "42", "--as-of", kAsOfArg, "--threads", "1", "--out",
                 (t.path() / "b").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"region.json", "persons.ndjson.zst", "trust/ca.der", "trust/crl.der", "trust/revoked.json"}) {
-    EXPECT_EQ(Read(Region() / f), Read(t.path() / "b" / f)) << f;
+    EXPECT_EQ(test_support::ReadOrEmpty(Region() / f), test_support::ReadOrEmpty(t.path() / "b" / f)) << f;
   }
   auto other =
-      Gen({"region", "--persons", "300", "--seed", "43", "--as-of", kAsOf, "--out", (t.path() / "c").string()});
+      Gen({"region", "--persons", "300", "--seed", "43", "--as-of", kAsOfArg, "--out", (t.path() / "c").string()});
   ASSERT_EQ(other.exit_code, 0) << other.err;
-  EXPECT_NE(Read(Region() / "persons.ndjson.zst"), Read(t.path() / "c" / "persons.ndjson.zst"));
-  EXPECT_NE(Read(Region() / "trust/ca.der"), Read(t.path() / "c" / "trust/ca.der"));
+  EXPECT_NE(test_support::ReadOrEmpty(Region() / "persons.ndjson.zst"),
+            test_support::ReadOrEmpty(t.path() / "c" / "persons.ndjson.zst"));
+  EXPECT_NE(test_support::ReadOrEmpty(Region() / "trust/ca.der"),
+            test_support::ReadOrEmpty(t.path() / "c" / "trust/ca.der"));
 }
 
 TEST_F(GenRegionTest, CrlListsExactlyTheRevokedSerialsAndVerifies) {
-  auto ca = crypto::ParseCertificateDer(Read(Region() / "trust/ca.der"));
-  auto crl = crypto::ParseCrlDer(Read(Region() / "trust/crl.der"));
+  auto ca = crypto::ParseCertificateDer(test_support::ReadOrEmpty(Region() / "trust/ca.der"));
+  auto crl = crypto::ParseCrlDer(test_support::ReadOrEmpty(Region() / "trust/crl.der"));
   ASSERT_TRUE(ca && crl);
   EVP_PKEY* pub = X509_get0_pubkey(ca->get());
   EXPECT_EQ(X509_CRL_verify(crl->get(), pub), 1);
@@ -109,7 +104,7 @@ TEST_F(GenRegionTest, CrlListsExactlyTheRevokedSerialsAndVerifies) {
     BN_bn2bin(bn.get(), b.data());
     in_crl.insert(ToHex(b));
   }
-  const auto doc = nlohmann::json::parse(ToString(Read(Region() / "trust/revoked.json")));
+  const auto doc = nlohmann::json::parse(ToString(test_support::ReadOrEmpty(Region() / "trust/revoked.json")));
   std::set<std::string> listed;
   std::map<std::int64_t, std::string> linked;
   for (const auto& j : Lines(Region())) {
@@ -152,24 +147,24 @@ TEST_F(GenRegionTest, CardVerifiesAgainstTheRegionCaAndMatchesThePersonsLink) {
   auto r =
       Gen({"card", "--from", Region().string(), "--person", std::to_string(id), "--out", (t.path() / "c").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto cert = crypto::ParseCertificateDer(Read(t.path() / "c/cert.der"));
-  auto ca = crypto::ParseCertificateDer(Read(t.path() / "c/ca.der"));
+  auto cert = crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / "c/cert.der"));
+  auto ca = crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / "c/ca.der"));
   ASSERT_TRUE(cert && ca);
-  EXPECT_EQ(Read(t.path() / "c/ca.der"), Read(Region() / "trust/ca.der"));
+  EXPECT_EQ(test_support::ReadOrEmpty(t.path() / "c/ca.der"), test_support::ReadOrEmpty(Region() / "trust/ca.der"));
   EXPECT_EQ(X509_verify(cert->get(), X509_get0_pubkey(ca->get())), 1);
   EXPECT_EQ(KeyOfCert(**cert), sync::CardLinkKey(*FromHex(link["issuer"].get<std::string>()),
                                                  *FromHex(link["serial"].get<std::string>())));
-  auto key = ParsePrivateKeyPem(ToString(Read(t.path() / "c/key.pem")));
+  auto key = ParsePrivateKeyPem(ToString(test_support::ReadOrEmpty(t.path() / "c/key.pem")));
   ASSERT_TRUE(key);
   EXPECT_EQ(EVP_PKEY_get_bits(key->get()), 2048);
   EXPECT_EQ(X509_check_private_key(cert->get(), key->get()), 1);
-  EXPECT_EQ(ToString(Read(t.path() / "c/person")), std::to_string(id) + "\n");
+  EXPECT_EQ(ToString(test_support::ReadOrEmpty(t.path() / "c/person")), std::to_string(id) + "\n");
   // Deterministic: issuing again gives the same bytes.
   auto again =
       Gen({"card", "--from", Region().string(), "--person", std::to_string(id), "--out", (t.path() / "d").string()});
   ASSERT_EQ(again.exit_code, 0);
-  EXPECT_EQ(Read(t.path() / "c/cert.der"), Read(t.path() / "d/cert.der"));
-  EXPECT_EQ(Read(t.path() / "c/key.pem"), Read(t.path() / "d/key.pem"));
+  EXPECT_EQ(test_support::ReadOrEmpty(t.path() / "c/cert.der"), test_support::ReadOrEmpty(t.path() / "d/cert.der"));
+  EXPECT_EQ(test_support::ReadOrEmpty(t.path() / "c/key.pem"), test_support::ReadOrEmpty(t.path() / "d/key.pem"));
 }
 
 TEST_F(GenRegionTest, CardScenariosProduceWhatTheySay) {
@@ -187,9 +182,11 @@ TEST_F(GenRegionTest, CardScenariosProduceWhatTheySay) {
   ASSERT_EQ(Gen({"card", "--from", Region().string(), "--person", p, "--out", (t.path() / "n").string(), "--unlinked"})
                 .exit_code,
             0);
-  auto load = [&](const char* d) { return *crypto::ParseCertificateDer(Read(t.path() / d / "cert.der")); };
+  auto load = [&](const char* d) {
+    return *crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / d / "cert.der"));
+  };
   auto valid = load("v"), expired = load("e"), unknown = load("u"), unlinked = load("n");
-  auto region_ca = *crypto::ParseCertificateDer(Read(Region() / "trust/ca.der"));
+  auto region_ca = *crypto::ParseCertificateDer(test_support::ReadOrEmpty(Region() / "trust/ca.der"));
   EVP_PKEY* region_key = X509_get0_pubkey(region_ca.get());
   // Expired: same key and serial, not valid at as-of (2026-11-25 JST).
   const time_t as_of = 1795532400;  // 2026-11-25T00:00:00+09:00
@@ -201,8 +198,8 @@ TEST_F(GenRegionTest, CardScenariosProduceWhatTheySay) {
   // Unknown CA: same issuer name and serial (so the link key matches), other key.
   EXPECT_EQ(KeyOfCert(*unknown), KeyOfCert(*valid));
   EXPECT_NE(X509_verify(unknown.get(), region_key), 1);
-  EXPECT_NE(Read(t.path() / "u/ca.der"), Read(Region() / "trust/ca.der"));
-  auto other_ca = *crypto::ParseCertificateDer(Read(t.path() / "u/ca.der"));
+  EXPECT_NE(test_support::ReadOrEmpty(t.path() / "u/ca.der"), test_support::ReadOrEmpty(Region() / "trust/ca.der"));
+  auto other_ca = *crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / "u/ca.der"));
   EXPECT_EQ(X509_verify(unknown.get(), X509_get0_pubkey(other_ca.get())), 1);
   // Unlinked: region CA, a serial nobody links to.
   EXPECT_EQ(X509_verify(unlinked.get(), region_key), 1);
@@ -216,13 +213,13 @@ TEST_F(GenRegionTest, RefusesWithClearErrors) {
   TempDir t;
   fs::create_directories(t.path() / "full");
   ASSERT_TRUE(WriteFileAtomically(t.path() / "full/x", AsBytes("x")));
-  auto r = Gen({"region", "--persons", "10", "--as-of", kAsOf, "--out", (t.path() / "full").string()});
+  auto r = Gen({"region", "--persons", "10", "--as-of", kAsOfArg, "--out", (t.path() / "full").string()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("is not empty"), std::string::npos) << r.err;
   r = Gen({"region", "--persons", "10", "--as-of", "2020-01-01", "--out", (t.path() / "o1").string()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("--as-of must be"), std::string::npos) << r.err;
-  r = Gen({"region", "--persons", "10", "--region", "13", "--as-of", kAsOf, "--out", (t.path() / "o2").string()});
+  r = Gen({"region", "--persons", "10", "--region", "13", "--as-of", kAsOfArg, "--out", (t.path() / "o2").string()});
   EXPECT_NE(r.err.find("--region 13 is not available"), std::string::npos) << r.err;
   r = Gen({"region", "--persons", "abc", "--out", (t.path() / "o3").string()});
   EXPECT_EQ(r.exit_code, 2);

@@ -11,11 +11,12 @@
 #include "sync/insurer_number.h"
 #include "sync/record_json.h"
 #include "sync/risk_class.h"
+#include "tests/fieldkit/gen_test_support.h"
 
 namespace akari::fieldkit::gen {
 namespace {
 
-constexpr Date kAsOf = 20261125;
+using test_support::kAsOf;
 
 std::vector<sync::PersonRecord> Region(std::int64_t persons, std::uint64_t seed = 11, Date as_of = kAsOf) {
   RegionOptions o;

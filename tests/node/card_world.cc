@@ -6,6 +6,7 @@
 #include "sync/index_keys.h"
 #include "sync/person_document.h"
 #include "tests/testing/sample_records.h"
+#include "tests/testing/secrets.h"
 
 namespace akari::cardtest {
 namespace {
@@ -117,7 +118,7 @@ Bytes TrustedCrl(const std::vector<std::uint32_t>& revoked, TimePoint this_updat
 
 Result<node::OpenNode> CreateTestNode(const std::filesystem::path& dir) {
   AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer passphrase, crypto::SecretBuffer::CopyOf(AsBytes(kPassphrase)));
-  return node::CreateNode(dir, passphrase, "operator", crypto::Argon2idParams{1, std::size_t{8} << 20});
+  return node::CreateNode(dir, passphrase, "operator", testing::kFastArgon2id);
 }
 
 Status SeedTrust(store::Store& store, const std::vector<Bytes>& crls) {

@@ -7,16 +7,11 @@
 #include "base/file.h"
 #include "crypto/errors.h"
 #include "sync/db/errors.h"
+#include "tests/testing/secrets.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
 namespace {
-
-constexpr crypto::Argon2idParams kFast{1, std::size_t{8} << 20};
-
-crypto::SecretBuffer Pass(std::string_view s) {
-  return *crypto::SecretBuffer::CopyOf({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-}
 
 mode_t ModeOf(const std::filesystem::path& p) {
   struct stat st {};
@@ -28,14 +23,14 @@ TEST(NodeDirTest, CreatesPrivateDirectoryAndFiles) {
   testing::TempDir root;
   const auto dir = root / "node";
   {
-    auto node = CreateNode(dir, Pass("operator-pass"), "operator", kFast);
+    auto node = CreateNode(dir, testing::Secret("operator-pass"), "operator", testing::kFastArgon2id);
     ASSERT_TRUE(node) << node.error().message;
     EXPECT_EQ(ModeOf(dir), 0700u);
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       EXPECT_EQ(ModeOf(entry.path()), 0600u) << entry.path();
     }
   }
-  auto node = OpenNodeDir(dir, Pass("operator-pass"));
+  auto node = OpenNodeDir(dir, testing::Secret("operator-pass"));
   ASSERT_TRUE(node) << node.error().message;
   EXPECT_EQ(**node->store.GetMeta("node_id"), node->keystore.node_id());
 }
@@ -43,30 +38,30 @@ TEST(NodeDirTest, CreatesPrivateDirectoryAndFiles) {
 TEST(NodeDirTest, RefusesADirectoryThatHoldsANode) {
   testing::TempDir root;
   const auto dir = root / "node";
-  ASSERT_TRUE(CreateNode(dir, Pass("operator-pass"), "operator", kFast));
+  ASSERT_TRUE(CreateNode(dir, testing::Secret("operator-pass"), "operator", testing::kFastArgon2id));
   const auto keystore_before = ReadFileBytes(dir / kKeystoreFile);
-  auto again = CreateNode(dir, Pass("another-pass"), "operator", kFast);
+  auto again = CreateNode(dir, testing::Secret("another-pass"), "operator", testing::kFastArgon2id);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, BaseErrc::kExists);
   EXPECT_EQ(ReadFileBytes(dir / kKeystoreFile), keystore_before);
-  EXPECT_TRUE(OpenNodeDir(dir, Pass("operator-pass")));
+  EXPECT_TRUE(OpenNodeDir(dir, testing::Secret("operator-pass")));
 }
 
 TEST(NodeDirTest, WrongPassphraseOpensNothing) {
   testing::TempDir root;
-  ASSERT_TRUE(CreateNode(root / "n", Pass("operator-pass"), "operator", kFast));
-  auto node = OpenNodeDir(root / "n", Pass("wrong-passphrase"));
+  ASSERT_TRUE(CreateNode(root / "n", testing::Secret("operator-pass"), "operator", testing::kFastArgon2id));
+  auto node = OpenNodeDir(root / "n", testing::Secret("wrong-passphrase"));
   ASSERT_FALSE(node);
   EXPECT_EQ(node.error().code, crypto::CryptoErrc::kWrongPassphrase);
 }
 
 TEST(NodeDirTest, DatabaseFromAnotherNodeIsNotDecryptable) {
   testing::TempDir root;
-  ASSERT_TRUE(CreateNode(root / "a", Pass("operator-pass"), "operator", kFast));
-  ASSERT_TRUE(CreateNode(root / "b", Pass("operator-pass"), "operator", kFast));
+  ASSERT_TRUE(CreateNode(root / "a", testing::Secret("operator-pass"), "operator", testing::kFastArgon2id));
+  ASSERT_TRUE(CreateNode(root / "b", testing::Secret("operator-pass"), "operator", testing::kFastArgon2id));
   std::filesystem::copy_file(root / "b" / kDatabaseFile, root / "a" / kDatabaseFile,
                              std::filesystem::copy_options::overwrite_existing);
-  auto node = OpenNodeDir(root / "a", Pass("operator-pass"));
+  auto node = OpenNodeDir(root / "a", testing::Secret("operator-pass"));
   ASSERT_FALSE(node);
   EXPECT_EQ(node.error().code, db::DbErrc::kNotDecryptable);
 }

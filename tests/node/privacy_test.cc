@@ -11,14 +11,11 @@
 #include "sync/kana.h"
 #include "sync/person_document.h"
 #include "tests/testing/sample_records.h"
+#include "tests/testing/secrets.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
 namespace {
-
-crypto::SecretBuffer Pass(std::string_view s) {
-  return *crypto::SecretBuffer::CopyOf({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-}
 
 // Every byte sequence that would identify a person if found in a file.
 std::vector<std::string> Needles(const sync::PersonRecord& r) {
@@ -60,7 +57,7 @@ TEST(PrivacyTest, NoNameKanaOrBirthDateReachesAnyFile) {
   SetLogSink([&](std::string_view line) { logs.append(line).push_back('\n'); });
   std::vector<std::string> needles;
   {
-    auto node = CreateNode(dir, Pass("correct horse battery"), "operator", {1, std::size_t{8} << 20});
+    auto node = CreateNode(dir, testing::Secret("correct horse battery"), "operator", {1, std::size_t{8} << 20});
     ASSERT_TRUE(node) << node.error().message;
     std::vector<store::StoredPerson> persons;
     for (std::int64_t id = 1; id <= 300; ++id) {
@@ -79,7 +76,7 @@ TEST(PrivacyTest, NoNameKanaOrBirthDateReachesAnyFile) {
   SetLogSink({});
   for (const std::string& needle : needles) EXPECT_EQ(logs.find(needle), std::string::npos) << needle;
   // The check is not vacuous: the needles are in the decrypted data.
-  auto node = OpenNodeDir(dir, Pass("correct horse battery"));
+  auto node = OpenNodeDir(dir, testing::Secret("correct horse battery"));
   ASSERT_TRUE(node);
   auto p = node->store.ReadPerson(1);
   ASSERT_TRUE(p && *p);

@@ -11,12 +11,13 @@
 #include "crypto/argon2id.h"
 #include "node/node_dir.h"
 #include "node/operators/operator_store.h"
+#include "tests/testing/secrets.h"
 
 namespace akari::testing {
 
 inline constexpr const char* kServicePassphrase = "service-test-pass";
 // Cheap Argon2id for tests (keystore slots and operator PINs).
-inline constexpr crypto::Argon2idParams kCheapKdf{1, std::size_t{8} << 20};
+inline constexpr const crypto::Argon2idParams& kCheapKdf = kFastArgon2id;
 // "Now" in these tests: 2026-11-01 12:00 in Japan. The snapshot was made
 // the day before and expires six days later.
 TimePoint TestNow();
