@@ -15,6 +15,25 @@
 
 namespace akari::testing {
 
+HubProcess StartHubProcess(const std::string& hub_dir, const std::string& passphrase, int port) {
+  HubProcess hub;
+  hub.process = std::make_unique<BackgroundProcess>(
+      "akari-hub",
+      std::vector<std::string>{"serve", "--data", hub_dir, "--listen", "127.0.0.1:" + std::to_string(port)},
+      std::map<std::string, std::string>{{"AKARI_HUB_PASSPHRASE", passphrase}});
+  const auto line = hub.process->ReadLine(std::chrono::seconds(30));
+  if (!line) {
+    hub.first_line = "(nothing)";
+    return hub;
+  }
+  hub.first_line = *line;
+  const std::size_t at = line->find("http://");
+  if (at == std::string::npos) return hub;
+  const std::size_t slash = line->find('/', at + 7);
+  hub.url = slash == std::string::npos ? line->substr(at) + "/" : line->substr(at, slash + 1 - at);
+  return hub;
+}
+
 BackgroundProcess::BackgroundProcess(const std::string& program, const std::vector<std::string>& args,
                                      const std::map<std::string, std::string>& env) {
   int out[2];

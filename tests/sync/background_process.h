@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,5 +37,16 @@ class BackgroundProcess {
 
 // A loopback TCP port that was free a moment ago.
 int FreeLoopbackPort();
+
+// `akari-hub serve` on `hub_dir`, listening on loopback (`port` 0: a free
+// one), with `passphrase` in AKARI_HUB_PASSPHRASE.
+struct HubProcess {
+  std::unique_ptr<BackgroundProcess> process;
+  std::string url;         // "http://127.0.0.1:PORT/"; empty if it did not start
+  std::string first_line;  // what it printed first (for the failure message)
+};
+// Starts it and waits up to 30 s (sanitizer builds start slowly) for the
+// line that names its URL.
+HubProcess StartHubProcess(const std::string& hub_dir, const std::string& passphrase, int port = 0);
 
 }  // namespace akari::testing

@@ -206,14 +206,11 @@ class ReconcileFaultsTest : public ::testing::Test {
   }
 
   void StartHub(const std::filesystem::path& dir = {}, int port = 0) {
-    hub_ = std::make_unique<testing::BackgroundProcess>(
-        "akari-hub",
-        std::vector<std::string>{"serve", "--data", (dir.empty() ? hub_dir_ : dir).string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port == 0 ? hub_port_ : port)},
-        std::map<std::string, std::string>{{"AKARI_HUB_PASSPHRASE", testing::kHubPassphrase}});
-    const auto line = hub_->ReadLine(std::chrono::seconds(30));
-    ASSERT_TRUE(line) << "akari-hub serve printed nothing";
-    ASSERT_TRUE(Contains(*line, "Serving region")) << *line;
+    testing::HubProcess hub = testing::StartHubProcess((dir.empty() ? hub_dir_ : dir).string(), testing::kHubPassphrase,
+                                                       port == 0 ? hub_port_ : port);
+    hub_ = std::move(hub.process);
+    ASSERT_FALSE(hub.url.empty()) << "akari-hub serve printed: " << hub.first_line;
+    ASSERT_TRUE(Contains(hub.first_line, "Serving region")) << hub.first_line;
   }
   void StopHub() {
     if (hub_) hub_->Stop();

@@ -57,14 +57,10 @@ class SyncCliTest : public ::testing::Test {
     auto add = Hub({"node", "add", "--data", hub_, "--label", "shelter", "--json"});
     ASSERT_EQ(add.exit_code, 0) << add.err;
     const std::string token = nlohmann::json::parse(add.out)["token"];
-    serve_ = std::make_unique<testing::BackgroundProcess>(
-        "akari-hub", std::vector<std::string>{"serve", "--data", hub_, "--listen", "127.0.0.1:0"},
-        std::map<std::string, std::string>{{"AKARI_HUB_PASSPHRASE", "hub-passphrase"}});
-    auto line = serve_->ReadLine(std::chrono::seconds(20));
-    ASSERT_TRUE(line) << "akari-hub serve printed nothing";
-    const std::size_t at = line->find("http://");
-    ASSERT_NE(at, std::string::npos) << *line;
-    url_ = line->substr(at, line->find('/', at + 7) + 1 - at);  // "http://127.0.0.1:PORT/"
+    testing::HubProcess hub = testing::StartHubProcess(hub_, "hub-passphrase");
+    serve_ = std::move(hub.process);
+    ASSERT_FALSE(hub.url.empty()) << "akari-hub serve printed: " << hub.first_line;
+    url_ = hub.url;
     ASSERT_EQ(Akari({"init", "--data", node_, "--kdf-ms", "5"}).exit_code, 0);
     auto enrolled = Akari({"enroll", "--data", node_, "--hub", url_, "--token", token});
     ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
