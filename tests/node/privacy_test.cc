@@ -65,7 +65,7 @@ TEST(PrivacyTest, NoNameKanaOrBirthDateReachesAnyFile) {
   SetLogSink([&](std::string_view line) { logs.append(line).push_back('\n'); });
   std::vector<std::string> needles;
   {
-    auto node = CreateNode(dir, testing::Secret("correct horse battery"), "operator", {1, std::size_t{8} << 20});
+    auto node = CreateNode(dir, testing::Secret("correct horse battery"), "operator", testing::kFastArgon2id);
     ASSERT_TRUE(node) << node.error().message;
     std::vector<store::StoredPerson> persons;
     for (std::int64_t id = 1; id <= 300; ++id) {

@@ -11,6 +11,7 @@
 #include "sync/hub/nodes.h"
 #include "sync/record_json.h"
 #include "tests/testing/sample_records.h"
+#include "tests/testing/secrets.h"
 
 namespace akari::testing {
 namespace {
@@ -34,7 +35,7 @@ const CaFiles& TestCaFiles() {
 }  // namespace
 
 crypto::Argon2idParams FastKdf() {
-  return {1, std::size_t{8} << 20};
+  return kFastArgon2id;
 }
 
 void AddDispensing(sync::PersonRecord& record, sync::Date date, int salt) {

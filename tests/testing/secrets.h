@@ -17,7 +17,7 @@ inline constexpr crypto::Argon2idParams kFastArgon2id{1, std::size_t{8} << 20};
 
 // `text` (a passphrase, a PIN) in a secret buffer.
 inline crypto::SecretBuffer Secret(std::string_view text) {
-  return std::move(*crypto::SecretBuffer::CopyOf(AsBytes(text)));
+  return crypto::SecretBuffer::CopyOf(AsBytes(text)).value();
 }
 
 }  // namespace akari::testing
