@@ -70,6 +70,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     bool tls = false;
     bool offline = false;
     int hub_interval_s = 60;
+    int hold_full_sync_min = 10;
     int threads = 8;
     int max_connections = 512;
     PassphraseSource passphrase;
@@ -91,6 +92,11 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
                   "Seconds between background rounds with the hub while it answers (default 60; retries back "
                   "off from 5 s to 5 min while it does not)")
       ->check(CLI::Range(1, 86400));
+  cmd->add_option("--hold-full-sync", opts->hold_full_sync_min,
+                  "Minutes without staff requests before a large full snapshot (50,000 persons or more) is "
+                  "applied in the background: it pauses record openings and checks while it runs (default 10; "
+                  "0 applies at once; deltas are never held)")
+      ->check(CLI::Range(0, 24 * 60));
   cmd->add_option("--threads", opts->threads, "Server threads (default 8)")->check(CLI::Range(1, 64));
   cmd->add_option("--max-connections", opts->max_connections, "Open connections at most (default 512)")
       ->check(CLI::Range(1, 100000));
@@ -136,6 +142,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
       node::HubLinkOptions link_options;
       link_options.interval = std::chrono::seconds(opts->hub_interval_s);
       link_options.first_retry = std::min<std::chrono::milliseconds>(link_options.first_retry, link_options.interval);
+      link_options.hold_full_apply_idle = std::chrono::minutes(opts->hold_full_sync_min);
+      link_options.last_use = [s = service.get()] { return s->LastUse(); };
       if (auto started = node::HubLink::Start(node, link_options); started) {
         link = std::move(*started);
         service->AttachHubLink(link.get());  // GET /v1/status shows its state

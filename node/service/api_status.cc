@@ -62,7 +62,15 @@ net::Response Service::Impl::StatusGet(Call& call) {
                 {"checks_uploaded", h.checks_uploaded},
                 {"data_version", h.data_version ? nlohmann::json(*h.data_version) : nlohmann::json(nullptr)},
                 {"last_success", h.last_success ? nlohmann::json(FormatUtc(*h.last_success)) : nlohmann::json(nullptr)},
-                {"last_error", h.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.last_error)}};
+                {"last_error", h.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.last_error)},
+                {"held_update", nullptr}};
+    if (h.held) {
+      j["hub"]["held_update"] = {
+          {"version", h.held->version},
+          {"persons", h.held->persons},
+          {"since", FormatUtc(h.held->since)},
+          {"idle_minutes_needed", std::chrono::duration_cast<std::chrono::minutes>(h.held->idle_needed).count()}};
+    }
   }
   return net::Response::Json(200, j);
 }

@@ -79,6 +79,12 @@ void Service::AttachHubLink(const HubLink* link) {
   impl_->hub_link.store(link);
 }
 
+std::optional<std::chrono::steady_clock::time_point> Service::LastUse() const {
+  const std::int64_t ticks = impl_->last_use.load(std::memory_order_relaxed);
+  if (ticks == Impl::kNeverUsed) return std::nullopt;
+  return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ticks));
+}
+
 AuditGroupCommit::Counts Service::audit_commit_counts() const {
   return impl_->audit_commit->counts();
 }
@@ -128,6 +134,10 @@ void Service::Impl::Route(std::string method, std::string pattern, Permission pe
                           Connection connection) {
   router.Add(std::move(method), std::move(pattern),
              [this, permission, method_fn, connection](const net::Request& request) -> net::Response {
+               // Staff at work, for the hub link's hold on large applies.
+               if (method_fn != &Impl::StatusGet) {
+                 last_use.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+               }
                // A handler on the shared connection gets no worker, so that
                // it cannot use one it does not hold.
                Worker* worker = nullptr;

@@ -78,6 +78,10 @@ class Service {
   // (offline, not enrolled). Thread-safe; `link` must outlive the service
   // or be detached first.
   void AttachHubLink(const HubLink* link);
+  // When an API request other than GET /v1/status last arrived (the UI
+  // polls that one by itself); nullopt: none yet. Thread-safe. The hub
+  // link holds large snapshot applies while the node is in use.
+  std::optional<std::chrono::steady_clock::time_point> LastUse() const;
   // Audit transactions written by the group commit, and the entries in them.
   AuditGroupCommit::Counts audit_commit_counts() const;
 

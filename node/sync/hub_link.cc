@@ -106,11 +106,28 @@ void HubLink::Run() {
   }
 }
 
+bool HubLink::HoldFullApply(std::int64_t persons) {
+  if (!options_.last_use || options_.hold_full_apply_idle <= std::chrono::milliseconds::zero() ||
+      persons < options_.hold_full_apply_persons) {
+    return false;
+  }
+  // A node with no data, or only expired data, has nothing an apply could
+  // interrupt that is worth more than the new data.
+  auto version = node_.store.GetMeta(store::meta::kDataVersion);
+  auto expires = node_.store.GetMeta(store::meta::kDataExpiresAt);
+  if (!version || !*version || !expires || !*expires) return false;
+  TimePoint expires_at;
+  if (!ParseUtc(**expires, expires_at) || expires_at <= options_.clock->Now()) return false;
+  const auto used = options_.last_use();
+  return used && std::chrono::steady_clock::now() - *used < options_.hold_full_apply_idle;
+}
+
 void HubLink::Round() {
   const Clock& clock = *options_.clock;
   std::string error;
   std::int64_t uploaded = 0;
   std::optional<std::int64_t> version;
+  std::optional<HeldFullApply> held;
   UploadPolicy policy;
   policy.max_attempts = 1;  // the loop backs off between rounds
   auto up = UploadChecks(node_, hub_url_, options_.client, policy, clock, &stop_);
@@ -128,8 +145,12 @@ void HubLink::Round() {
     } else {
       SyncOptions sync_options;
       sync_options.clock = &clock;
+      sync_options.hold_full_apply = [this](std::int64_t persons) { return HoldFullApply(persons); };
       auto summary = SyncNode(node_, **source, sync_options);
-      if (summary) {
+      if (summary && summary->mode == "full-held") {
+        version = summary->from_version;
+        held = HeldFullApply{summary->to_version, summary->persons_held, clock.Now(), options_.hold_full_apply_idle};
+      } else if (summary) {
         version = summary->to_version;
         if (summary->mode != "up-to-date") {
           Log(LogLevel::kInfo, "hub_link.synced",
@@ -142,6 +163,17 @@ void HubLink::Round() {
   }
   if (uploaded > 0) Log(LogLevel::kInfo, "hub_link.checks_reconciled", {{"checks", uploaded}});
   std::lock_guard lock(mutex_);
+  if (held && state_.held && state_.held->version == held->version) {
+    held->since = state_.held->since;
+  } else if (held) {
+    Log(LogLevel::kInfo, "hub_link.full_apply_held",
+        {{"version", held->version},
+         {"persons", held->persons},
+         {"idle_minutes_needed",
+          std::chrono::duration_cast<std::chrono::minutes>(options_.hold_full_apply_idle).count()}});
+  }
+  // Kept through a failed round: the apply is still waiting.
+  if (held || error.empty()) state_.held = held;
   ++state_.rounds;
   state_.checks_uploaded += uploaded;
   if (version) state_.data_version = version;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,8 +42,32 @@ struct HubLinkOptions {
   std::chrono::milliseconds interval{std::chrono::seconds(60)};  // between rounds while the hub answers
   std::chrono::milliseconds first_retry{std::chrono::seconds(5)};
   std::chrono::milliseconds max_retry{std::chrono::minutes(5)};  // backoff cap while it does not
+
+  // Holding large full applies while staff work. An apply is one write
+  // transaction: while it runs, every record opening (its audit entry) and
+  // every check waits for it, and gives up with 503 after 10 s. A delta
+  // applies in well under a second, but a full snapshot of a prefecture
+  // (after an outage longer than the hub's delta chain, which is exactly
+  // when staff are busiest) takes tens of seconds. So a full apply of at
+  // least `hold_full_apply_persons` persons waits until the node has not
+  // been used for `hold_full_apply_idle`, as `last_use` reports. It is never
+  // held when the node holds no data or only expired data (nothing to
+  // protect), and `akari sync` never holds. Zero idle time: never hold.
+  std::chrono::milliseconds hold_full_apply_idle{std::chrono::minutes(10)};
+  std::int64_t hold_full_apply_persons = 50'000;  // about a second of apply
+  // When the node was last used by staff (steady clock); nullopt: not since
+  // it started. Called on the link thread. Unset: never hold.
+  std::function<std::optional<std::chrono::steady_clock::time_point>()> last_use;
   net::ClientOptions client;
   const Clock* clock = nullptr;  // default: the system clock
+};
+
+// A full apply the link is holding (HubLinkOptions::last_use).
+struct HeldFullApply {
+  std::int64_t version = 0;
+  std::int64_t persons = 0;  // persons it will write
+  TimePoint since;           // first held
+  std::chrono::milliseconds idle_needed{0};
 };
 
 // What the last round did, for status displays and tests.
@@ -52,7 +77,8 @@ struct HubLinkState {
   std::int64_t checks_uploaded = 0;
   std::optional<std::int64_t> data_version;
   std::optional<TimePoint> last_success;
-  std::string last_error;  // "" after a good round
+  std::string last_error;             // "" after a good round
+  std::optional<HeldFullApply> held;  // set while a full apply is held
 };
 
 // Threading: the link thread is the only user of `node.store` (and of the
@@ -78,6 +104,9 @@ class HubLink {
   HubLink(OpenNode& node, HubLinkOptions options, std::string hub_url);
   void Run();
   void Round();
+  // Whether to hold a full apply of `persons` persons now (on the link
+  // thread, which owns the node's store).
+  bool HoldFullApply(std::int64_t persons);
   // Waits `delay` or until woken or stopped.
   void WaitFor(std::chrono::milliseconds delay);
 

@@ -408,6 +408,17 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
     summary.mode = plan.mode == cl::SyncPlan::Mode::kDelta ? "delta" : "full";
     if (auto s = Stage(source, staging, state.region, plan, key, options, summary); !s)
       return refuse(s.error(), m.version);
+    if (plan.mode == cl::SyncPlan::Mode::kFull && options.hold_full_apply) {
+      std::int64_t persons = 0;
+      for (const auto& c : plan.chunks) persons += c.persons;
+      if (options.hold_full_apply(persons)) {
+        summary.mode = "full-held";
+        summary.persons_held = persons;
+        AKARI_ASSIGN_OR_RETURN(store::StoreCounts counts, node.store.Counts());
+        summary.persons_total = counts.persons;
+        return summary;
+      }
+    }
     Applier applier(node, staging, *verified, plan, options, clock, summary);
     auto applied = applier.Run();
     if (applied) break;
@@ -442,6 +453,7 @@ nlohmann::json SyncSummaryToJson(const SyncSummary& s) {
           {"persons_inserted", s.persons_inserted},
           {"persons_removed", s.persons_removed},
           {"persons_total", s.persons_total},
+          {"persons_held", s.persons_held},
           {"apply_seconds", s.apply_seconds},
           {"persons_per_second", s.persons_per_second},
           {"accepted_expired", s.accepted_expired},

@@ -36,6 +36,14 @@ struct SyncOptions {
   bool accept_expired = false;   // apply an expired manifest (an administrator's decision, audited)
   const Clock* clock = nullptr;  // default: the system clock
   std::function<void(const SyncProgress&)> progress;
+  // Called once a full sync's objects are staged and verified, before the
+  // apply, with the number of persons it would write. Returning true holds
+  // the apply: nothing is written, the node keeps serving its version, the
+  // verified objects stay staged for the next run, and the summary's mode
+  // is "full-held". An apply is one write transaction, and the service's
+  // writes (audit entries, checks) wait for it; `akari serve`'s hub link
+  // holds large ones while staff are using the node (hub_link.h).
+  std::function<bool(std::int64_t persons)> hold_full_apply;
   // Test hook: called at named points ("manifest-verified", "object-fetched",
   // "verified", "apply-object", "before-commit", "after-commit"). Production
   // code passes nothing.
@@ -47,7 +55,7 @@ struct SyncSummary {
   std::string region;
   std::optional<std::int64_t> from_version;
   std::int64_t to_version = 0;
-  std::string mode;  // "up-to-date", "delta", "full"
+  std::string mode;  // "up-to-date", "delta", "full", "full-held" (SyncOptions::hold_full_apply)
   int new_root_versions = 0;
   std::int64_t objects_fetched = 0;
   std::int64_t bytes_fetched = 0;   // object bytes downloaded in this run
@@ -56,6 +64,7 @@ struct SyncSummary {
   std::int64_t persons_inserted = 0;
   std::int64_t persons_removed = 0;
   std::int64_t persons_total = 0;
+  std::int64_t persons_held = 0;  // "full-held": the persons the held apply would write
   double apply_seconds = 0;
   double persons_per_second = 0;
   bool accepted_expired = false;

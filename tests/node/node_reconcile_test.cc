@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "node/checks/check_queue.h"
+#include "node/service/service.h"
 #include "node/store/meta_keys.h"
 #include "node/sync/hub_link.h"
 #include "sync/errors.h"
@@ -347,6 +348,97 @@ TEST_F(NodeReconcileTest, TheHubLinkReconcilesAndSyncsWithoutHelp) {
   EXPECT_EQ(Pending(), 0);
   EXPECT_EQ(HubCounts().total, 5);
   EXPECT_EQ(node_->store.Counts()->persons, 12);
+}
+
+// Polls `link`'s state until `done` holds (10 s at most).
+template <typename Pred>
+node::HubLinkState WaitForLink(node::HubLink& link, Pred done) {
+  for (int i = 0; i < 400 && !done(link.State()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  return link.State();
+}
+
+TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndAppliesItOnceIdle) {
+  ASSERT_TRUE(hub::Publish(*hub_, {}, clock_));
+  std::atomic<bool> busy{true};
+  node::HubLinkOptions options;
+  options.interval = std::chrono::milliseconds(50);
+  options.clock = &clock_;
+  options.hold_full_apply_persons = 1;
+  options.hold_full_apply_idle = std::chrono::minutes(10);
+  options.last_use = [&]() -> std::optional<std::chrono::steady_clock::time_point> {
+    if (busy) return std::chrono::steady_clock::now();
+    return std::chrono::steady_clock::now() - std::chrono::minutes(11);
+  };
+  auto started = node::HubLink::Start(*node_, options);
+  ASSERT_TRUE(started) << started.error().message;
+  node::HubLink& link = **started;
+  // The first sync is never held: a node without data has nothing to protect.
+  auto state = WaitForLink(link, [](const node::HubLinkState& s) { return s.data_version == 1; });
+  ASSERT_EQ(state.data_version, 1) << state.last_error;
+  EXPECT_FALSE(state.held);
+
+  // A full snapshot (no delta listed) arrives while staff are working: held.
+  persons_[3].coverages[1].valid_to = 20261101;
+  Import();
+  hub::PublishOptions full;
+  full.max_deltas = 0;
+  ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
+  link.Wake();
+  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.held.has_value(); });
+  ASSERT_TRUE(state.held) << state.last_error;
+  EXPECT_EQ(state.held->version, 2);
+  EXPECT_GT(state.held->persons, 0);  // the persons of the chunks that changed
+  EXPECT_LE(state.held->persons, 12);
+  EXPECT_EQ(state.held->idle_needed, std::chrono::minutes(10));
+  EXPECT_EQ(state.data_version, 1);
+  EXPECT_EQ(state.last_error, "");
+  const std::int64_t rounds = state.rounds;
+  state = WaitForLink(link, [&](const node::HubLinkState& s) { return s.rounds >= rounds + 2; });
+  EXPECT_TRUE(state.held) << "still held while staff keep working";
+  EXPECT_EQ(state.data_version, 1);
+  {
+    // Staff see it in GET /v1/status (and the UI's top bar).
+    auto service = node::Service::Create(*node_, clock_, {}, 1);
+    ASSERT_TRUE(service) << service.error().message;
+    (*service)->AttachHubLink(&link);
+    net::Request request;
+    request.method = "GET";
+    request.target = request.path = "/v1/status";
+    request.remote_address = "127.0.0.1";
+    const net::Response r = (*service)->Handle(request);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto held = nlohmann::json::parse(r.body)["hub"]["held_update"];
+    EXPECT_EQ(held["version"], 2) << r.body;
+    EXPECT_EQ(held["idle_minutes_needed"], 10);
+    EXPECT_EQ(held["persons"], state.held->persons);
+    (*service)->AttachHubLink(nullptr);
+  }
+
+  // Ten minutes without a request: applied at the next round.
+  busy = false;
+  link.Wake();
+  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.data_version == 2; });
+  EXPECT_EQ(state.data_version, 2) << state.last_error;
+  EXPECT_FALSE(state.held);
+
+  link.Stop();
+
+  // Data past its expiry is not protected: a full apply goes ahead even
+  // while staff work. (The clock moves with no link running.)
+  clock_.Advance(std::chrono::hours(24 * 8));
+  persons_[4].coverages[1].valid_to = 20261101;
+  Import();
+  ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
+  busy = true;
+  auto restarted = node::HubLink::Start(*node_, options);
+  ASSERT_TRUE(restarted) << restarted.error().message;
+  state = WaitForLink(**restarted, [](const node::HubLinkState& s) { return s.data_version == 3; });
+  EXPECT_EQ(state.data_version, 3) << state.last_error;
+  EXPECT_FALSE(state.held);
+  (*restarted)->Stop();
+  auto version = node_->store.GetMeta(store::meta::kDataVersion);
+  ASSERT_TRUE(version && *version);
+  EXPECT_EQ(**version, "3");
 }
 
 TEST_F(NodeReconcileTest, TheHubLinkBacksOffWhileTheHubIsDownAndStopsPromptly) {

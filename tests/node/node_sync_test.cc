@@ -213,6 +213,60 @@ TEST_F(NodeSyncTest, AFullSyncFetchesOnlyTheChunksTheNodeLacks) {
   EXPECT_EQ((*node_->store.ReadPerson(5))->dispensings.size(), persons_[4].dispensings.size());
 }
 
+TEST_F(NodeSyncTest, AHeldFullApplyWritesNothingAndKeepsItsObjectsForTheNextRun) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  for (std::size_t i = 0; i < persons_.size(); i += 5) testing::AddDispensing(persons_[i], 20261102, 3);
+  Import(20261101);
+  const auto second = Publish(std::chrono::hours(24 * 7), /*max_deltas=*/0);
+  ASSERT_GT(second.chunks_written, 1);
+  const std::int64_t audit_before = AuditEvents("sync.apply");
+
+  auto dir_source = sync::client::MakeDirectorySource(hub_->publication_root());
+  node::SyncOptions options;
+  options.clock = &clock_;
+  std::int64_t asked = -1;
+  options.hold_full_apply = [&](std::int64_t persons) {
+    asked = persons;
+    return true;
+  };
+  auto held = node::SyncNode(*node_, *dir_source, options);
+  ASSERT_TRUE(held) << held.error().message;
+  EXPECT_EQ(held->mode, "full-held");
+  EXPECT_EQ(held->persons_held, asked);
+  EXPECT_GT(asked, 0);
+  EXPECT_LE(asked, 40);
+  EXPECT_EQ(held->to_version, 2);
+  EXPECT_EQ(held->objects_fetched, second.chunks_written);
+  EXPECT_EQ(DataVersion(), 1);
+  EXPECT_EQ(Persons(), 40);
+  EXPECT_EQ(AuditEvents("sync.apply"), audit_before);
+  EXPECT_EQ((*node_->store.ReadPerson(1))->dispensings.size() + 1, persons_[0].dispensings.size());
+
+  // Released: applied from the staged objects, nothing fetched again.
+  options.hold_full_apply = [](std::int64_t) { return false; };
+  auto applied = node::SyncNode(*node_, *dir_source, options);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(applied->mode, "full");
+  EXPECT_EQ(applied->objects_fetched, 0);
+  EXPECT_EQ(applied->objects_already_staged, second.chunks_written);
+  EXPECT_EQ(DataVersion(), 2);
+  EXPECT_EQ((*node_->store.ReadPerson(1))->dispensings.size(), persons_[0].dispensings.size());
+
+  // A delta is never offered to the hook.
+  testing::AddDispensing(persons_[1], 20261103, 2);
+  Import(20261101);
+  Publish();
+  options.hold_full_apply = [](std::int64_t) -> bool {
+    ADD_FAILURE() << "a delta was offered for holding";
+    return true;
+  };
+  auto delta = node::SyncNode(*node_, *dir_source, options);
+  ASSERT_TRUE(delta) << delta.error().message;
+  EXPECT_EQ(delta->mode, "delta");
+  EXPECT_EQ(DataVersion(), 3);
+}
+
 TEST_F(NodeSyncTest, TamperedObjectByteIsRefused) {
   Publish();
   const pub::Manifest m = CurrentManifest();

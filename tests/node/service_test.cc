@@ -125,6 +125,19 @@ TEST_F(ServiceTest, StatusIsPublicAndShowsDataAgeModeAndQueue) {
   EXPECT_EQ(a.body["data"]["stale_since"], testing::kSnapshotExpires);
 }
 
+TEST_F(ServiceTest, StaffRequestsButNotStatusPollsCountAsUse) {
+  // The hub link holds large snapshot applies while the node is in use
+  // (hub_link.h); the UI's own status polling must not keep it held.
+  Send("GET", "/v1/status");
+  EXPECT_FALSE(service_->LastUse());
+  const auto before = std::chrono::steady_clock::now();
+  Send("GET", "/v1/persons/1");  // refused (no token), but someone is at the node
+  const auto used = service_->LastUse();
+  ASSERT_TRUE(used);
+  EXPECT_GE(*used, before);
+  EXPECT_LE(*used, std::chrono::steady_clock::now());
+}
+
 TEST_F(ServiceTest, EveryAnswerCarriesAStrictContentSecurityPolicy) {
   for (const char* path : {"/", "/v1/status", "/v1/persons/1", "/nothing"}) {
     Answer a = Send("GET", path);

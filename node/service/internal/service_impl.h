@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -155,6 +156,10 @@ struct Service::Impl {
   std::optional<AuditGroupCommit> audit_commit;
   // The background sync of akari serve, if any (Service::AttachHubLink).
   std::atomic<const HubLink*> hub_link{nullptr};
+  // steady_clock ticks of the last request other than GET /v1/status (which
+  // the UI polls on its own); kNeverUsed until the first.
+  static constexpr std::int64_t kNeverUsed = std::numeric_limits<std::int64_t>::min();
+  std::atomic<std::int64_t> last_use{kNeverUsed};
 };
 
 }  // namespace akari::node

@@ -164,6 +164,16 @@
       hub.textContent =
         t("hub.failing") + " " + (h.last_success ? formatTime(h.last_success) : t("hub.never")) + t("hub.end");
       hub.title = h.last_error || "";
+      hub.classList.add("stale");
+      hub.hidden = false;
+    } else if (h && h.held_update) {
+      // A large update waits for a quiet moment: applying it pauses the
+      // service for a while (hub_link.h). Information, not an alarm.
+      hub.textContent = t("hub.held")
+        .replace("{persons}", h.held_update.persons.toLocaleString())
+        .replace("{minutes}", String(h.held_update.idle_minutes_needed));
+      hub.title = "";
+      hub.classList.remove("stale");
       hub.hidden = false;
     } else {
       hub.textContent = "";
