@@ -1,5 +1,6 @@
 #include "node/sync/node_sync.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -331,6 +332,19 @@ Status SaveNewRoots(OpenNode& node, const Clock& clock, const cl::RootUpdate& up
   return tx.Commit();
 }
 
+// Asks options.hold_full_apply about `plan` (a full one); if it holds,
+// fills `summary` for a held run.
+Result<bool> HoldFullApply(OpenNode& node, const cl::SyncPlan& plan, const SyncOptions& options, SyncSummary& summary) {
+  std::int64_t persons = 0;
+  for (const auto& c : plan.chunks) persons += c.persons;
+  if (!options.hold_full_apply(persons)) return false;
+  summary.mode = "full-held";
+  summary.persons_held = persons;
+  AKARI_ASSIGN_OR_RETURN(store::StoreCounts counts, node.store.Counts());
+  summary.persons_total = counts.persons;
+  return true;
+}
+
 }  // namespace
 
 Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source, const SyncOptions& options) {
@@ -406,18 +420,25 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
   const crypto::SecretBuffer& key = verified->content_key->key;
   for (int attempt = 0;; ++attempt) {
     summary.mode = plan.mode == cl::SyncPlan::Mode::kDelta ? "delta" : "full";
-    if (auto s = Stage(source, staging, state.region, plan, key, options, summary); !s)
-      return refuse(s.error(), m.version);
-    if (plan.mode == cl::SyncPlan::Mode::kFull && options.hold_full_apply) {
-      std::int64_t persons = 0;
-      for (const auto& c : plan.chunks) persons += c.persons;
-      if (options.hold_full_apply(persons)) {
-        summary.mode = "full-held";
-        summary.persons_held = persons;
-        AKARI_ASSIGN_OR_RETURN(store::StoreCounts counts, node.store.Counts());
-        summary.persons_total = counts.persons;
+    // A held apply is asked about again every round: once its objects
+    // are all staged it is held before they are verified again (reading
+    // and authenticating a prefecture's snapshot each minute would cost a
+    // battery-powered node for nothing); they are verified at the apply.
+    const bool may_hold = plan.mode == cl::SyncPlan::Mode::kFull && options.hold_full_apply && attempt == 0;
+    const bool all_staged =
+        std::ranges::all_of(plan.objects, [&](const pub::ObjectRef& o) { return held.staged.contains(o.hash); });
+    if (may_hold && all_staged) {
+      AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, plan, options, summary));
+      if (hold) {
+        summary.objects_already_staged = static_cast<std::int64_t>(plan.objects.size());
         return summary;
       }
+    }
+    if (auto s = Stage(source, staging, state.region, plan, key, options, summary); !s)
+      return refuse(s.error(), m.version);
+    if (may_hold && !all_staged) {
+      AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, plan, options, summary));
+      if (hold) return summary;
     }
     Applier applier(node, staging, *verified, plan, options, clock, summary);
     auto applied = applier.Run();

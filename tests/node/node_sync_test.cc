@@ -243,6 +243,18 @@ TEST_F(NodeSyncTest, AHeldFullApplyWritesNothingAndKeepsItsObjectsForTheNextRun)
   EXPECT_EQ(AuditEvents("sync.apply"), audit_before);
   EXPECT_EQ((*node_->store.ReadPerson(1))->dispensings.size() + 1, persons_[0].dispensings.size());
 
+  // Held again (the link asks every round): nothing fetched, and the staged
+  // objects are not read and verified again until the apply.
+  std::vector<std::string> points;
+  options.checkpoint = [&](std::string_view point) { points.emplace_back(point); };
+  auto again = node::SyncNode(*node_, *dir_source, options);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->mode, "full-held");
+  EXPECT_EQ(again->objects_fetched, 0);
+  EXPECT_EQ(again->objects_already_staged, second.chunks_written);
+  EXPECT_EQ(std::ranges::count(points, "verified"), 0);
+  EXPECT_EQ(DataVersion(), 1);
+
   // Released: applied from the staged objects, nothing fetched again.
   options.hold_full_apply = [](std::int64_t) { return false; };
   auto applied = node::SyncNode(*node_, *dir_source, options);
@@ -250,6 +262,7 @@ TEST_F(NodeSyncTest, AHeldFullApplyWritesNothingAndKeepsItsObjectsForTheNextRun)
   EXPECT_EQ(applied->mode, "full");
   EXPECT_EQ(applied->objects_fetched, 0);
   EXPECT_EQ(applied->objects_already_staged, second.chunks_written);
+  EXPECT_EQ(std::ranges::count(points, "verified"), 1) << "verified before the apply";
   EXPECT_EQ(DataVersion(), 2);
   EXPECT_EQ((*node_->store.ReadPerson(1))->dispensings.size(), persons_[0].dispensings.size());
 
