@@ -246,9 +246,14 @@ await scenario("an evacuee with no record is recorded as self-reported and the r
   check(method.includes("本人申告"), `self-reported method not shown: "${method}"`);
   await page.click("#nav-home");
   await page.click("#go-report");
-  // The element is in the template; its text arrives with the API's answer.
-  await page.waitForFunction(() => document.querySelector("#rp-counts")?.textContent.trim() !== "");
-  const counts = await page.textContent("#rp-counts");
+  // The element comes with the view's template and its text with the API's
+  // answer: wait for both (a missing element must not count as "text there").
+  const counts = await (
+    await page.waitForFunction(() => {
+      const text = document.querySelector("#rp-counts")?.textContent.trim() ?? "";
+      return text !== "" ? text : null;
+    })
+  ).jsonValue();
   check(/未照合 [1-9]/.test(counts), `pending checks not counted: "${counts}"`);
   await page.screenshot({ path: join(artifacts, "report.png"), fullPage: true });
 });
