@@ -214,7 +214,10 @@ net::Response Service::Impl::StoreFailure(const Error& error, std::string_view w
   Log(LogLevel::kError, "service.store_error",
       {{"what", what}, {"category", error.code.category().name()}, {"code", error.code.value()}});
   if (error.code == db::DbErrc::kBusy) {
-    net::Response r = net::Response::Error(503, "busy", "the node's store is busy; try again in a moment");
+    net::Response r = net::Response::Error(
+        503, "busy",
+        "the node's store is busy (new data is being applied, or another write is running); try again in a moment; "
+        "nothing was shown or changed");
     r.headers.Set("Retry-After", "1");
     return r;
   }
