@@ -1,6 +1,7 @@
 // Clock: the one source of wall time, replaceable in tests.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -23,16 +24,17 @@ class SystemClock final : public Clock {
   static const SystemClock& Instance();
 };
 
-// A clock that only moves when told to (tests).
+// A clock that only moves when told to (tests). Moving it is safe while
+// other threads read it.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(TimePoint now) : now_(now) {}
-  TimePoint Now() const override { return now_; }
-  void Set(TimePoint now) { now_ = now; }
-  void Advance(std::chrono::system_clock::duration d) { now_ += d; }
+  explicit ManualClock(TimePoint now) : ticks_(now.time_since_epoch().count()) {}
+  TimePoint Now() const override { return TimePoint(TimePoint::duration(ticks_.load())); }
+  void Set(TimePoint now) { ticks_.store(now.time_since_epoch().count()); }
+  void Advance(std::chrono::system_clock::duration d) { ticks_.fetch_add(d.count()); }
 
  private:
-  TimePoint now_;
+  std::atomic<TimePoint::rep> ticks_;
 };
 
 // Seconds since the Unix epoch.

@@ -69,6 +69,7 @@ net::Response Service::Impl::StatusGet(Call& call) {
           {"version", h.held->version},
           {"persons", h.held->persons},
           {"since", FormatUtc(h.held->since)},
+          {"apply_by", FormatUtc(h.held->apply_by)},
           {"idle_minutes_needed", std::chrono::duration_cast<std::chrono::minutes>(h.held->idle_needed).count()}};
     }
   }

@@ -106,18 +106,23 @@ void HubLink::Run() {
   }
 }
 
-bool HubLink::HoldFullApply(std::int64_t persons) {
+bool HubLink::HoldFullApply(std::int64_t version, std::int64_t persons) {
   if (!options_.last_use || options_.hold_full_apply_idle <= std::chrono::milliseconds::zero() ||
       persons < options_.hold_full_apply_persons) {
     return false;
   }
   // A node with no data, or only expired data, has nothing an apply could
   // interrupt that is worth more than the new data.
-  auto version = node_.store.GetMeta(store::meta::kDataVersion);
+  auto current = node_.store.GetMeta(store::meta::kDataVersion);
   auto expires = node_.store.GetMeta(store::meta::kDataExpiresAt);
-  if (!version || !*version || !expires || !*expires) return false;
+  if (!current || !*current || !expires || !*expires) return false;
+  const TimePoint now = options_.clock->Now();
   TimePoint expires_at;
-  if (!ParseUtc(**expires, expires_at) || expires_at <= options_.clock->Now()) return false;
+  if (!ParseUtc(**expires, expires_at) || expires_at <= now) return false;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_.held && state_.held->version == version && now >= state_.held->apply_by) return false;
+  }
   const auto used = options_.last_use();
   return used && std::chrono::steady_clock::now() - *used < options_.hold_full_apply_idle;
 }
@@ -145,11 +150,15 @@ void HubLink::Round() {
     } else {
       SyncOptions sync_options;
       sync_options.clock = &clock;
-      sync_options.hold_full_apply = [this](std::int64_t persons) { return HoldFullApply(persons); };
+      sync_options.hold_full_apply = [this](std::int64_t v, std::int64_t persons) { return HoldFullApply(v, persons); };
       auto summary = SyncNode(node_, **source, sync_options);
       if (summary && summary->mode == "full-held") {
         version = summary->from_version;
-        held = HeldFullApply{summary->to_version, summary->persons_held, clock.Now(), options_.hold_full_apply_idle};
+        const TimePoint now = clock.Now();
+        held = HeldFullApply{
+            summary->to_version, summary->persons_held, now,
+            now + std::chrono::duration_cast<std::chrono::system_clock::duration>(options_.hold_full_apply_max),
+            options_.hold_full_apply_idle};
       } else if (summary) {
         version = summary->to_version;
         if (summary->mode != "up-to-date") {
@@ -165,6 +174,7 @@ void HubLink::Round() {
   std::lock_guard lock(mutex_);
   if (held && state_.held && state_.held->version == held->version) {
     held->since = state_.held->since;
+    held->apply_by = state_.held->apply_by;
   } else if (held) {
     Log(LogLevel::kInfo, "hub_link.full_apply_held",
         {{"version", held->version},

@@ -50,10 +50,13 @@ struct HubLinkOptions {
   // (after an outage longer than the hub's delta chain, which is exactly
   // when staff are busiest) takes tens of seconds. So a full apply of at
   // least `hold_full_apply_persons` persons waits until the node has not
-  // been used for `hold_full_apply_idle`, as `last_use` reports. It is never
+  // been used for `hold_full_apply_idle`, as `last_use` reports, or until
+  // it has been held for `hold_full_apply_max` (a clinic busy around the
+  // clock must not serve week-old data while new data waits). It is never
   // held when the node holds no data or only expired data (nothing to
   // protect), and `akari sync` never holds. Zero idle time: never hold.
   std::chrono::milliseconds hold_full_apply_idle{std::chrono::minutes(10)};
+  std::chrono::milliseconds hold_full_apply_max{std::chrono::hours(6)};
   std::int64_t hold_full_apply_persons = 50'000;  // about a second of apply
   // When the node was last used by staff (steady clock); nullopt: not since
   // it started. Called on the link thread. Unset: never hold.
@@ -66,7 +69,8 @@ struct HubLinkOptions {
 struct HeldFullApply {
   std::int64_t version = 0;
   std::int64_t persons = 0;  // persons it will write
-  TimePoint since;           // first held
+  TimePoint since;           // first held (by this link)
+  TimePoint apply_by;        // applied at the first round after this, in use or not
   std::chrono::milliseconds idle_needed{0};
 };
 
@@ -104,9 +108,9 @@ class HubLink {
   HubLink(OpenNode& node, HubLinkOptions options, std::string hub_url);
   void Run();
   void Round();
-  // Whether to hold a full apply of `persons` persons now (on the link
-  // thread, which owns the node's store).
-  bool HoldFullApply(std::int64_t persons);
+  // Whether to hold a full apply of version `version`, `persons` persons,
+  // now (on the link thread, which owns the node's store).
+  bool HoldFullApply(std::int64_t version, std::int64_t persons);
   // Waits `delay` or until woken or stopped.
   void WaitFor(std::chrono::milliseconds delay);
 

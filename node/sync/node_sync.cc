@@ -334,10 +334,11 @@ Status SaveNewRoots(OpenNode& node, const Clock& clock, const cl::RootUpdate& up
 
 // Asks options.hold_full_apply about `plan` (a full one); if it holds,
 // fills `summary` for a held run.
-Result<bool> HoldFullApply(OpenNode& node, const cl::SyncPlan& plan, const SyncOptions& options, SyncSummary& summary) {
+Result<bool> HoldFullApply(OpenNode& node, std::int64_t plan_version, const cl::SyncPlan& plan,
+                           const SyncOptions& options, SyncSummary& summary) {
   std::int64_t persons = 0;
   for (const auto& c : plan.chunks) persons += c.persons;
-  if (!options.hold_full_apply(persons)) return false;
+  if (!options.hold_full_apply(plan_version, persons)) return false;
   summary.mode = "full-held";
   summary.persons_held = persons;
   AKARI_ASSIGN_OR_RETURN(store::StoreCounts counts, node.store.Counts());
@@ -428,7 +429,7 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
     const bool all_staged =
         std::ranges::all_of(plan.objects, [&](const pub::ObjectRef& o) { return held.staged.contains(o.hash); });
     if (may_hold && all_staged) {
-      AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, plan, options, summary));
+      AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, m.version, plan, options, summary));
       if (hold) {
         summary.objects_already_staged = static_cast<std::int64_t>(plan.objects.size());
         return summary;
@@ -437,7 +438,7 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
     if (auto s = Stage(source, staging, state.region, plan, key, options, summary); !s)
       return refuse(s.error(), m.version);
     if (may_hold && !all_staged) {
-      AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, plan, options, summary));
+      AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, m.version, plan, options, summary));
       if (hold) return summary;
     }
     Applier applier(node, staging, *verified, plan, options, clock, summary);

@@ -36,14 +36,16 @@ struct SyncOptions {
   bool accept_expired = false;   // apply an expired manifest (an administrator's decision, audited)
   const Clock* clock = nullptr;  // default: the system clock
   std::function<void(const SyncProgress&)> progress;
-  // Called once a full sync's objects are staged and verified, before the
-  // apply, with the number of persons it would write. Returning true holds
+  // Called before a full sync's apply, with the version and the number of
+  // persons it would write: once its objects are staged and verified, or,
+  // if they were all staged by an earlier run, before they are verified
+  // again (they are verified at the apply). Returning true holds
   // the apply: nothing is written, the node keeps serving its version, the
   // verified objects stay staged for the next run, and the summary's mode
   // is "full-held". An apply is one write transaction, and the service's
   // writes (audit entries, checks) wait for it; `akari serve`'s hub link
   // holds large ones while staff are using the node (hub_link.h).
-  std::function<bool(std::int64_t persons)> hold_full_apply;
+  std::function<bool(std::int64_t version, std::int64_t persons)> hold_full_apply;
   // Test hook: called at named points ("manifest-verified", "object-fetched",
   // "verified", "apply-object", "before-commit", "after-commit"). Production
   // code passes nothing.

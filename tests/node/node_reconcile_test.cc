@@ -411,6 +411,8 @@ TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndApplies
     EXPECT_EQ(held["version"], 2) << r.body;
     EXPECT_EQ(held["idle_minutes_needed"], 10);
     EXPECT_EQ(held["persons"], state.held->persons);
+    EXPECT_EQ(held["since"], "2026-11-20T01:00:00Z");
+    EXPECT_EQ(held["apply_by"], "2026-11-20T07:00:00Z");  // six hours at most
     (*service)->AttachHubLink(nullptr);
   }
 
@@ -421,24 +423,42 @@ TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndApplies
   EXPECT_EQ(state.data_version, 2) << state.last_error;
   EXPECT_FALSE(state.held);
 
-  link.Stop();
-
-  // Data past its expiry is not protected: a full apply goes ahead even
-  // while staff work. (The clock moves with no link running.)
-  clock_.Advance(std::chrono::hours(24 * 8));
+  // Staff who never stop: held at most six hours, then applied anyway.
+  busy = true;
   persons_[4].coverages[1].valid_to = 20261101;
   Import();
   ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
-  busy = true;
+  link.Wake();
+  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.held && s.held->version == 3; });
+  ASSERT_TRUE(state.held) << state.last_error;
+  clock_.Advance(std::chrono::hours(5));
+  link.Wake();
+  const std::int64_t rounds_at_5h = state.rounds;
+  state = WaitForLink(link, [&](const node::HubLinkState& s) { return s.rounds >= rounds_at_5h + 2; });
+  EXPECT_TRUE(state.held) << "five hours: still held";
+  EXPECT_EQ(state.data_version, 2);
+  clock_.Advance(std::chrono::hours(1));
+  link.Wake();
+  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.data_version == 3; });
+  EXPECT_EQ(state.data_version, 3) << state.last_error;
+  EXPECT_FALSE(state.held);
+  link.Stop();
+
+  // Data past its expiry is not protected: a full apply goes ahead even
+  // while staff work, from the first round of a new link.
+  clock_.Advance(std::chrono::hours(24 * 8));
+  persons_[5].coverages[1].valid_to = 20261101;
+  Import();
+  ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
   auto restarted = node::HubLink::Start(*node_, options);
   ASSERT_TRUE(restarted) << restarted.error().message;
-  state = WaitForLink(**restarted, [](const node::HubLinkState& s) { return s.data_version == 3; });
-  EXPECT_EQ(state.data_version, 3) << state.last_error;
+  state = WaitForLink(**restarted, [](const node::HubLinkState& s) { return s.data_version == 4; });
+  EXPECT_EQ(state.data_version, 4) << state.last_error;
   EXPECT_FALSE(state.held);
   (*restarted)->Stop();
   auto version = node_->store.GetMeta(store::meta::kDataVersion);
   ASSERT_TRUE(version && *version);
-  EXPECT_EQ(**version, "3");
+  EXPECT_EQ(**version, "4");
 }
 
 TEST_F(NodeReconcileTest, TheHubLinkBacksOffWhileTheHubIsDownAndStopsPromptly) {

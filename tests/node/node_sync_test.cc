@@ -226,7 +226,8 @@ TEST_F(NodeSyncTest, AHeldFullApplyWritesNothingAndKeepsItsObjectsForTheNextRun)
   node::SyncOptions options;
   options.clock = &clock_;
   std::int64_t asked = -1;
-  options.hold_full_apply = [&](std::int64_t persons) {
+  options.hold_full_apply = [&](std::int64_t version, std::int64_t persons) {
+    EXPECT_EQ(version, 2);
     asked = persons;
     return true;
   };
@@ -256,7 +257,7 @@ TEST_F(NodeSyncTest, AHeldFullApplyWritesNothingAndKeepsItsObjectsForTheNextRun)
   EXPECT_EQ(DataVersion(), 1);
 
   // Released: applied from the staged objects, nothing fetched again.
-  options.hold_full_apply = [](std::int64_t) { return false; };
+  options.hold_full_apply = [](std::int64_t, std::int64_t) { return false; };
   auto applied = node::SyncNode(*node_, *dir_source, options);
   ASSERT_TRUE(applied) << applied.error().message;
   EXPECT_EQ(applied->mode, "full");
@@ -270,7 +271,7 @@ TEST_F(NodeSyncTest, AHeldFullApplyWritesNothingAndKeepsItsObjectsForTheNextRun)
   testing::AddDispensing(persons_[1], 20261103, 2);
   Import(20261101);
   Publish();
-  options.hold_full_apply = [](std::int64_t) -> bool {
+  options.hold_full_apply = [](std::int64_t, std::int64_t) -> bool {
     ADD_FAILURE() << "a delta was offered for holding";
     return true;
   };

@@ -171,7 +171,8 @@
       // service for a while (hub_link.h). Information, not an alarm.
       hub.textContent = t("hub.held")
         .replace("{persons}", h.held_update.persons.toLocaleString())
-        .replace("{minutes}", String(h.held_update.idle_minutes_needed));
+        .replace("{minutes}", String(h.held_update.idle_minutes_needed))
+        .replace("{time}", formatTime(h.held_update.apply_by));
       hub.title = "";
       hub.classList.remove("stale");
       hub.hidden = false;
