@@ -102,6 +102,32 @@ net::Response Service::Impl::ModePut(Call& call) {
   return net::Response::Json(200, {{"mode", mode}, {"reason", reason}});
 }
 
+net::Response Service::Impl::HeldUpdateApply(Call& call) {
+  HubLink* link = hub_link.load();
+  if (link == nullptr) {
+    return net::Response::Error(409, "no_hub_link",
+                                "this node has no background link to a hub (akari serve --offline, or not enrolled); "
+                                "nothing is waiting to be applied");
+  }
+  const std::optional<HeldFullApply> held = link->State().held;
+  if (!held) return net::Response::Error(409, "nothing_held", "no update is waiting to be applied");
+  // Audited before it is let go: the entry records the admin's decision.
+  if (auto s = AuditOrFail({"sync.release",
+                            call.session->operator_id,
+                            std::nullopt,
+                            {{"version", held->version}, {"persons", held->persons}}});
+      !s) {
+    return StoreFailure(s.error(), "recording the decision in the audit log");
+  }
+  if (!link->ApplyHeldNow()) {
+    return net::Response::Error(409, "nothing_held", "the update was applied meanwhile");
+  }
+  return net::Response::Json(
+      202, {{"version", held->version},
+            {"persons", held->persons},
+            {"message", "the update is being applied now; record openings and checks wait while it runs"}});
+}
+
 net::Response Service::Impl::ChecksList(Call& call) {
   auto after = QueryInteger(call.request, "after", 0, std::numeric_limits<std::int64_t>::max());
   if (!after) return after.error().ToResponse();

@@ -75,7 +75,7 @@ SessionRegistry& Service::sessions() {
   return impl_->sessions;
 }
 
-void Service::AttachHubLink(const HubLink* link) {
+void Service::AttachHubLink(HubLink* link) {
   impl_->hub_link.store(link);
 }
 
@@ -167,6 +167,7 @@ void Service::Impl::AddRoutes() {
   Route("POST", "/v1/logout", Permission::kOperator, &Impl::Logout);
   Route("GET", "/v1/session", Permission::kOperator, &Impl::SessionInfoGet);
   Route("PUT", "/v1/mode", Permission::kAdmin, &Impl::ModePut);
+  Route("POST", "/v1/hub/held-update/apply", Permission::kAdmin, &Impl::HeldUpdateApply);
   Route("GET", "/v1/checks", Permission::kOperator, &Impl::ChecksList);
   Route("POST", "/v1/checks/insurance", Permission::kEligibility, &Impl::InsuranceCheck);
   Route("POST", "/v1/checks/self-reported", Permission::kEligibility, &Impl::SelfReportedCheck);

@@ -77,7 +77,7 @@ class Service {
   // Makes GET /v1/status report `link`'s state ("hub"); null: no link
   // (offline, not enrolled). Thread-safe; `link` must outlive the service
   // or be detached first.
-  void AttachHubLink(const HubLink* link);
+  void AttachHubLink(HubLink* link);
   // When an API request other than GET /v1/status last arrived (the UI
   // polls that one by itself); nullopt: none yet. Thread-safe. The hub
   // link holds large snapshot applies while the node is in use.

@@ -72,6 +72,17 @@ void HubLink::Wake() {
   wake_.notify_all();
 }
 
+std::optional<HeldFullApply> HubLink::ApplyHeldNow() {
+  std::optional<HeldFullApply> held;
+  {
+    std::lock_guard lock(mutex_);
+    held = state_.held;
+    if (held) released_version_ = held->version;
+  }
+  if (held) Wake();
+  return held;
+}
+
 HubLinkState HubLink::State() const {
   std::lock_guard lock(mutex_);
   return state_;
@@ -121,6 +132,7 @@ bool HubLink::HoldFullApply(std::int64_t version, std::int64_t persons) {
   if (!ParseUtc(**expires, expires_at) || expires_at <= now) return false;
   {
     std::lock_guard lock(mutex_);
+    if (released_version_ == version) return false;
     if (state_.held && state_.held->version == version && now >= state_.held->apply_by) return false;
   }
   const auto used = options_.last_use();

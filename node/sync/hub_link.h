@@ -102,6 +102,11 @@ class HubLink {
   void Stop();
   // Starts the next round now (e.g. after new checks were recorded).
   void Wake();
+  // Lets the held full apply (State().held) go ahead at the next round,
+  // which starts now, whether staff are using the node or not (an admin
+  // chose the moment). Returns what was held; nullopt if nothing was.
+  // Thread-safe.
+  std::optional<HeldFullApply> ApplyHeldNow();
   HubLinkState State() const;
 
  private:
@@ -122,6 +127,7 @@ class HubLink {
   std::condition_variable wake_;
   bool woken_ = false;
   HubLinkState state_;
+  std::optional<std::int64_t> released_version_;  // ApplyHeldNow(); guarded by mutex_
   std::thread thread_;
 };
 

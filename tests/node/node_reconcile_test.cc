@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "node/checks/check_queue.h"
+#include "node/operators/operator_store.h"
 #include "node/service/service.h"
 #include "node/store/meta_keys.h"
 #include "node/sync/hub_link.h"
@@ -15,6 +16,7 @@
 #include "sync/hub/publisher.h"
 #include "sync/index_keys.h"
 #include "tests/sync/sync_fixture.h"
+#include "tests/testing/secrets.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari {
@@ -357,8 +359,25 @@ node::HubLinkState WaitForLink(node::HubLink& link, Pred done) {
   return link.State();
 }
 
+// One request to `service`, as from the staff UI on loopback.
+net::Response Ask(node::Service& service, std::string method, std::string path, std::string body = "",
+                  std::string token = "") {
+  net::Request request;
+  request.method = std::move(method);
+  request.target = request.path = std::move(path);
+  request.remote_address = "127.0.0.1";
+  request.body = std::move(body);
+  if (!request.body.empty()) request.headers.Set("Content-Type", "application/json");
+  if (!token.empty()) request.headers.Set("Authorization", "Bearer " + token);
+  return service.Handle(request);
+}
+
 TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndAppliesItOnceIdle) {
   ASSERT_TRUE(hub::Publish(*hub_, {}, clock_));
+  {
+    node::OperatorStore operators(node_->store, clock_);
+    ASSERT_TRUE(operators.Add("admin1", "Admin", node::Role::kAdmin, testing::Secret("1234"), testing::kFastArgon2id));
+  }
   std::atomic<bool> busy{true};
   node::HubLinkOptions options;
   options.interval = std::chrono::milliseconds(50);
@@ -377,16 +396,22 @@ TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndApplies
   ASSERT_EQ(state.data_version, 1) << state.last_error;
   EXPECT_FALSE(state.held);
 
-  // A full snapshot (no delta listed) arrives while staff are working: held.
-  persons_[3].coverages[1].valid_to = 20261101;
-  Import();
+  // The hub publishes a full snapshot (no delta listed) in which person
+  // `index` changed; the link is woken and its state read once it holds
+  // version `version` (or after 10 s).
   hub::PublishOptions full;
   full.max_deltas = 0;
-  ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
-  link.Wake();
-  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.held.has_value(); });
+  auto publish_full = [&](std::size_t index, std::int64_t version) {
+    persons_[index].coverages[1].valid_to = 20261101;
+    Import();
+    EXPECT_TRUE(hub::Publish(*hub_, full, clock_));
+    link.Wake();
+    return WaitForLink(link, [&](const node::HubLinkState& s) { return s.held && s.held->version == version; });
+  };
+
+  // A full snapshot arrives while staff are working: held.
+  state = publish_full(3, 2);
   ASSERT_TRUE(state.held) << state.last_error;
-  EXPECT_EQ(state.held->version, 2);
   EXPECT_GT(state.held->persons, 0);  // the persons of the chunks that changed
   EXPECT_LE(state.held->persons, 12);
   EXPECT_EQ(state.held->idle_needed, std::chrono::minutes(10));
@@ -401,11 +426,7 @@ TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndApplies
     auto service = node::Service::Create(*node_, clock_, {}, 1);
     ASSERT_TRUE(service) << service.error().message;
     (*service)->AttachHubLink(&link);
-    net::Request request;
-    request.method = "GET";
-    request.target = request.path = "/v1/status";
-    request.remote_address = "127.0.0.1";
-    const net::Response r = (*service)->Handle(request);
+    const net::Response r = Ask(**service, "GET", "/v1/status");
     ASSERT_EQ(r.status, 200) << r.body;
     const auto held = nlohmann::json::parse(r.body)["hub"]["held_update"];
     EXPECT_EQ(held["version"], 2) << r.body;
@@ -423,24 +444,42 @@ TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndApplies
   EXPECT_EQ(state.data_version, 2) << state.last_error;
   EXPECT_FALSE(state.held);
 
-  // Staff who never stop: held at most six hours, then applied anyway.
+  // An admin chooses the moment: applied now, while staff work.
   busy = true;
-  persons_[4].coverages[1].valid_to = 20261101;
-  Import();
-  ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
-  link.Wake();
-  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.held && s.held->version == 3; });
+  state = publish_full(6, 3);
+  ASSERT_TRUE(state.held) << state.last_error;
+  {
+    auto service = node::Service::Create(*node_, clock_, {}, 1);
+    ASSERT_TRUE(service) << service.error().message;
+    (*service)->AttachHubLink(&link);
+    const net::Response login = Ask(**service, "POST", "/v1/login", R"({"operator_id":"admin1","pin":"1234"})");
+    ASSERT_EQ(login.status, 200) << login.body;
+    const std::string token = nlohmann::json::parse(login.body)["token"];
+    const net::Response r = Ask(**service, "POST", "/v1/hub/held-update/apply", "", token);
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(nlohmann::json::parse(r.body)["version"], 3);
+    state = WaitForLink(link, [](const node::HubLinkState& s) { return s.data_version == 3; });
+    EXPECT_EQ(state.data_version, 3) << state.last_error;
+    EXPECT_FALSE(state.held);
+    const net::Response again = Ask(**service, "POST", "/v1/hub/held-update/apply", "", token);
+    EXPECT_EQ(again.status, 409) << again.body;
+    EXPECT_NE(again.body.find("nothing_held"), std::string::npos) << again.body;
+    (*service)->AttachHubLink(nullptr);
+  }
+
+  // Staff who never stop: held at most six hours, then applied anyway.
+  state = publish_full(4, 4);
   ASSERT_TRUE(state.held) << state.last_error;
   clock_.Advance(std::chrono::hours(5));
   link.Wake();
   const std::int64_t rounds_at_5h = state.rounds;
   state = WaitForLink(link, [&](const node::HubLinkState& s) { return s.rounds >= rounds_at_5h + 2; });
   EXPECT_TRUE(state.held) << "five hours: still held";
-  EXPECT_EQ(state.data_version, 2);
+  EXPECT_EQ(state.data_version, 3);
   clock_.Advance(std::chrono::hours(1));
   link.Wake();
-  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.data_version == 3; });
-  EXPECT_EQ(state.data_version, 3) << state.last_error;
+  state = WaitForLink(link, [](const node::HubLinkState& s) { return s.data_version == 4; });
+  EXPECT_EQ(state.data_version, 4) << state.last_error;
   EXPECT_FALSE(state.held);
   link.Stop();
 
@@ -452,13 +491,16 @@ TEST_F(NodeReconcileTest, TheHubLinkHoldsALargeFullApplyWhileStaffWorkAndApplies
   ASSERT_TRUE(hub::Publish(*hub_, full, clock_));
   auto restarted = node::HubLink::Start(*node_, options);
   ASSERT_TRUE(restarted) << restarted.error().message;
-  state = WaitForLink(**restarted, [](const node::HubLinkState& s) { return s.data_version == 4; });
-  EXPECT_EQ(state.data_version, 4) << state.last_error;
+  state = WaitForLink(**restarted, [](const node::HubLinkState& s) { return s.data_version == 5; });
+  EXPECT_EQ(state.data_version, 5) << state.last_error;
   EXPECT_FALSE(state.held);
   (*restarted)->Stop();
   auto version = node_->store.GetMeta(store::meta::kDataVersion);
   ASSERT_TRUE(version && *version);
-  EXPECT_EQ(**version, "4");
+  EXPECT_EQ(**version, "5");
+  auto released = node_->store.database().Prepare("SELECT count(*) FROM audit_log WHERE event = 'sync.release'");
+  ASSERT_TRUE(released && *released->Step());
+  EXPECT_EQ(released->ColumnInt(0), 1) << "the admin's decision is audited";
 }
 
 TEST_F(NodeReconcileTest, TheHubLinkBacksOffWhileTheHubIsDownAndStopsPromptly) {

@@ -138,6 +138,18 @@ TEST_F(ServiceTest, StaffRequestsButNotStatusPollsCountAsUse) {
   EXPECT_LE(*used, std::chrono::steady_clock::now());
 }
 
+TEST_F(ServiceTest, OnlyAnAdminMayApplyAHeldUpdateAndOnlyWithALink) {
+  const std::string clerk = Login("clerk1");
+  Answer a = Send("POST", "/v1/hub/held-update/apply", "", clerk);
+  EXPECT_EQ(a.status, 403) << a.raw.body;
+  a = Send("POST", "/v1/hub/held-update/apply");
+  EXPECT_EQ(a.status, 401) << a.raw.body;
+  const std::string admin = Login("admin1");
+  a = Send("POST", "/v1/hub/held-update/apply", "", admin);
+  EXPECT_EQ(a.status, 409) << a.raw.body;
+  EXPECT_EQ(a.body["error"]["code"], "no_hub_link");
+}
+
 TEST_F(ServiceTest, EveryAnswerCarriesAStrictContentSecurityPolicy) {
   for (const char* path : {"/", "/v1/status", "/v1/persons/1", "/nothing"}) {
     Answer a = Send("GET", path);

@@ -106,6 +106,7 @@ struct Service::Impl {
   // api_status.cc
   net::Response StatusGet(Call& call);
   net::Response ModePut(Call& call);
+  net::Response HeldUpdateApply(Call& call);
   net::Response ChecksList(Call& call);
   // api_checks.cc
   net::Response InsuranceCheck(Call& call);
@@ -155,7 +156,7 @@ struct Service::Impl {
   // Created with `shared`.
   std::optional<AuditGroupCommit> audit_commit;
   // The background sync of akari serve, if any (Service::AttachHubLink).
-  std::atomic<const HubLink*> hub_link{nullptr};
+  std::atomic<HubLink*> hub_link{nullptr};
   // steady_clock ticks of the last request other than GET /v1/status (which
   // the UI polls on its own); kNeverUsed until the first.
   static constexpr std::int64_t kNeverUsed = std::numeric_limits<std::int64_t>::min();

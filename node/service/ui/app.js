@@ -169,10 +169,7 @@
     } else if (h && h.held_update) {
       // A large update waits for a quiet moment: applying it pauses the
       // service for a while (hub_link.h). Information, not an alarm.
-      hub.textContent = t("hub.held")
-        .replace("{persons}", h.held_update.persons.toLocaleString())
-        .replace("{minutes}", String(h.held_update.idle_minutes_needed))
-        .replace("{time}", formatTime(h.held_update.apply_by));
+      hub.textContent = heldText(h.held_update);
       hub.title = "";
       hub.classList.remove("stale");
       hub.hidden = false;
@@ -185,6 +182,14 @@
     $("#logout").hidden = !state.token;
     $("#nav-home").hidden = !state.token;
     I.apply($("#topbar"));
+  }
+
+  // A large update the node holds until staff are idle (GET /v1/status, hub.held_update).
+  function heldText(held) {
+    return t("hub.held")
+      .replace("{persons}", held.persons.toLocaleString())
+      .replace("{minutes}", String(held.idle_minutes_needed))
+      .replace("{time}", formatTime(held.apply_by));
   }
 
   async function refreshStatus() {
@@ -785,6 +790,22 @@
     };
     onClick($("#a-on", view), () => change("disaster"));
     onClick($("#a-off", view), () => change("normal"));
+    // An admin may let a held update go now (a quiet moment they know of).
+    const held = state.status && state.status.hub && state.status.hub.held_update;
+    $("#a-held", view).hidden = !held;
+    if (held) {
+      $("#a-held-text", view).textContent = heldText(held);
+      onClick($("#a-apply", view), async () => {
+        const r = await api("POST", "/v1/hub/held-update/apply", {});
+        if (r.status !== 202) {
+          if (r.status !== 401) showMessage(errorText(r.body, r.status));
+          return;
+        }
+        await refreshStatus();
+        viewAdmin();
+        showMessage(t("admin.apply_started"), "info");
+      });
+    }
   }
 
   // ---------- routing ----------
