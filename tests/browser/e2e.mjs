@@ -258,6 +258,40 @@ await scenario("an evacuee with no record is recorded as self-reported and the r
   await page.screenshot({ path: join(artifacts, "report.png"), fullPage: true });
 });
 
+await scenario("a held update is shown to staff, and an admin is told when none is left to load", async () => {
+  // A held update needs a region of 50,000 persons and staff at work: the
+  // real status is amended in flight. The apply request is real, and the
+  // node (which holds nothing) refuses it.
+  const held = { version: 99, persons: 1850000, since: "2026-11-01T02:40:00Z",
+                 apply_by: "2026-11-01T08:40:00Z", idle_minutes_needed: 10 };
+  await page.route("**/v1/status", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.hub = { ...(body.hub || {}), failed_rounds: 0, held_update: held };
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    await logout();
+    await login(env.AKARI_ADMIN);
+    await page.reload();  // the status is read when the page loads (and every 30 s)
+    await page.waitForSelector("#hub-state:not([hidden])");
+    const bar = await page.textContent("#hub-state");
+    check(bar.includes("1,850,000人分") && bar.includes("10分間") && bar.includes("2026-11-01 17:40"),
+          `held update not shown in the top bar: "${bar}"`);
+    await page.click("#go-admin");
+    await page.waitForSelector("#a-held:not([hidden])");
+    const text = await page.textContent("#a-held-text");
+    check(text.includes("遅くとも"), `held update not shown to the admin: "${text}"`);
+    await page.click("#a-apply");
+    await page.waitForSelector("#message:not([hidden])");
+    const message = await page.textContent("#message");
+    check(message.includes("待機中の更新はありません"), `refusal not shown: "${message}"`);
+    await page.screenshot({ path: join(artifacts, "held-update.png"), fullPage: true });
+  } finally {
+    await page.unroute("**/v1/status");
+  }
+});
+
 await scenario("no Content-Security-Policy violations or script errors", async () => {
   check(problems.length === 0, problems.join("; "));
 });

@@ -52,6 +52,9 @@
     box.textContent = text;
     box.className = "message" + (kind === "info" ? " info" : "");
     box.hidden = !text;
+    // The message sits under the top bar; an action near the bottom of a
+    // long page (a tablet held upright) would otherwise answer out of sight.
+    if (text) window.scrollTo({ top: 0 });
   }
   function errorText(body, status) {
     const err = body && body.error;
