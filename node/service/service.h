@@ -74,8 +74,9 @@ class Service {
   }
 
   SessionRegistry& sessions();
-  // Makes GET /v1/status report `link`'s state ("hub"); null: no link
-  // (offline, not enrolled). Thread-safe; `link` must outlive the service
+  // Makes GET /v1/status report `link`'s state ("hub") and lets an admin
+  // release the full apply it holds (POST /v1/hub/held-update/apply);
+  // null: no link (offline, not enrolled). Thread-safe; `link` must outlive the service
   // or be detached first.
   void AttachHubLink(HubLink* link);
   // When an API request other than GET /v1/status last arrived (the UI
