@@ -426,9 +426,10 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
     // and authenticating a prefecture's snapshot each minute would cost a
     // battery-powered node for nothing); they are verified at the apply.
     const bool may_hold = plan.mode == cl::SyncPlan::Mode::kFull && options.hold_full_apply && attempt == 0;
-    const bool all_staged =
-        std::ranges::all_of(plan.objects, [&](const pub::ObjectRef& o) { return held.staged.contains(o.hash); });
-    if (may_hold && all_staged) {
+    const bool all_staged = may_hold && std::ranges::all_of(plan.objects, [&](const pub::ObjectRef& o) {
+                              return held.staged.contains(o.hash);
+                            });
+    if (all_staged) {
       AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, m.version, plan, options, summary));
       if (hold) {
         summary.objects_already_staged = static_cast<std::int64_t>(plan.objects.size());
