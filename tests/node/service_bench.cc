@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,8 +33,10 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <numeric>
 #include <random>
@@ -165,6 +168,10 @@ struct Stats {
   std::vector<double> latencies_us;
   std::int64_t requests = 0;
   double seconds = 0;
+  // CPU time of the whole process during the measurement (user + system,
+  // getrusage), and of that the load generator's thread (HTTP only).
+  double process_cpu_s = 0;
+  double generator_cpu_s = 0;
   double Percentile(double p) {
     if (latencies_us.empty()) return 0;
     std::sort(latencies_us.begin(), latencies_us.end());
@@ -176,8 +183,35 @@ struct Stats {
     latencies_us.insert(latencies_us.end(), other.latencies_us.begin(), other.latencies_us.end());
     requests += other.requests;
     seconds += other.seconds;
+    process_cpu_s += other.process_cpu_s;
+    generator_cpu_s += other.generator_cpu_s;
   }
+  double CpuPerAnswerUs() const { return requests > 0 ? 1e6 * process_cpu_s / static_cast<double>(requests) : 0; }
 };
+
+// User + system CPU time of the whole process so far.
+double ProcessCpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// CPU time of the calling thread so far (its system calls included).
+double ThreadCpuSeconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// Runs `measure` and adds to its Stats the process's CPU time meanwhile.
+template <typename F>
+Stats WithCpu(F measure) {
+  const double before = ProcessCpuSeconds();
+  Stats s = measure();
+  s.process_cpu_s = ProcessCpuSeconds() - before;
+  return s;
+}
 
 // Runs `clients` threads calling `one(thread, id)` for `seconds`.
 template <typename F>
@@ -294,6 +328,7 @@ class HttpLoad {
   Stats Run(int seconds, const std::vector<std::int64_t>& ids, std::atomic<std::int64_t>& bad) {
     Stats stats;
     stats.latencies_us.reserve(400000);
+    const double cpu_before = ThreadCpuSeconds();
     std::mt19937_64 rng(7919);
     const auto start = Clock::now();
     const auto end = start + std::chrono::seconds(seconds);
@@ -324,6 +359,7 @@ class HttpLoad {
     }
     stats.seconds = std::chrono::duration<double>(end - start).count();
     stats.requests = static_cast<std::int64_t>(stats.latencies_us.size());
+    stats.generator_cpu_s = ThreadCpuSeconds() - cpu_before;
     return stats;
   }
 
@@ -552,17 +588,21 @@ int Main(const Options& o) {
   Stats ceiling, handler, http;
   for (int round = 0; round < o.rounds; ++round) {
     if (o.measure.find("ceiling") != std::string::npos)
-      ceiling.Add(RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
-        auto record = readers[static_cast<std::size_t>(c)].ReadPerson(id);
-        if (!record || !*record) Die("read failed");
-        bytes += static_cast<std::int64_t>(node::PersonSummaryText(**record, today, fresh).size());
+      ceiling.Add(WithCpu([&] {
+        return RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
+          auto record = readers[static_cast<std::size_t>(c)].ReadPerson(id);
+          if (!record || !*record) Die("read failed");
+          bytes += static_cast<std::int64_t>(node::PersonSummaryText(**record, today, fresh).size());
+        });
       }));
     if (o.measure.find("handler") != std::string::npos)
-      handler.Add(RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
-        const net::Response r = Call(**service, "GET", "/v1/persons/" + std::to_string(id), nullptr, token, c);
-        if (r.status != 200) Die("handler answered " + std::to_string(r.status) + ": " + r.body);
+      handler.Add(WithCpu([&] {
+        return RunClients(o.clients, o.seconds, ids, [&](int c, std::int64_t id) {
+          const net::Response r = Call(**service, "GET", "/v1/persons/" + std::to_string(id), nullptr, token, c);
+          if (r.status != 200) Die("handler answered " + std::to_string(r.status) + ": " + r.body);
+        });
       }));
-    if (o.measure.find("http") != std::string::npos) http.Add(load.Run(o.seconds, ids, bad));
+    if (o.measure.find("http") != std::string::npos) http.Add(WithCpu([&] { return load.Run(o.seconds, ids, bad); }));
   }
   (*server)->Stop();
 
@@ -580,9 +620,22 @@ int Main(const Options& o) {
               commits.transactions > 0
                   ? static_cast<double>(commits.entries) / static_cast<double>(commits.transactions)
                   : 0.0);
-  std::printf("http / ceiling throughput: %.0f%%   http / handler: %.0f%%   failed http answers: %lld\n",
-              100.0 * http.Throughput() / ceiling.Throughput(), 100.0 * http.Throughput() / handler.Throughput(),
-              static_cast<long long>(bad.load()));
+  // A ratio with a measurement that did not run (--measure) prints as "-".
+  auto percent = [](const Stats& a, const Stats& b) {
+    if (a.requests == 0 || b.requests == 0) return std::string("-");
+    return std::to_string(static_cast<int>(std::lround(100.0 * a.Throughput() / b.Throughput()))) + "%";
+  };
+  std::printf("CPU per answer (process, user + system): ceiling %.0f us, handler %.0f us, http %.0f us",
+              ceiling.CpuPerAnswerUs(), handler.CpuPerAnswerUs(), http.CpuPerAnswerUs());
+  if (http.requests > 0)
+    std::printf(" (of which the load generator's thread %.0f us)",
+                1e6 * http.generator_cpu_s / static_cast<double>(http.requests));
+  std::printf("\nCPU used: ceiling %.2f, handler %.2f, http %.2f cores\n",
+              ceiling.seconds > 0 ? ceiling.process_cpu_s / ceiling.seconds : 0.0,
+              handler.seconds > 0 ? handler.process_cpu_s / handler.seconds : 0.0,
+              http.seconds > 0 ? http.process_cpu_s / http.seconds : 0.0);
+  std::printf("http / ceiling throughput: %s   http / handler: %s   failed http answers: %lld\n",
+              percent(http, ceiling).c_str(), percent(http, handler).c_str(), static_cast<long long>(bad.load()));
   return bad == 0 ? 0 : 1;
 }
 
