@@ -268,6 +268,12 @@ Result<Database> OpenEncrypted(const std::filesystem::path& path, ByteSpan key, 
   AKARI_TRY(
       db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
               "PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384;"));
+  // A large transaction (a snapshot apply) grows the WAL to about the size
+  // of what it wrote, and SQLite keeps the file at that size for reuse:
+  // gigabytes for a prefecture, on a field machine's small disk, for as
+  // long as the node serves. With a limit, the first commit after the WAL
+  // was checkpointed and restarted cuts it back.
+  AKARI_TRY(db.Exec("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes)));
   return db;
 }
 

@@ -115,10 +115,14 @@ class Database {
   std::unique_ptr<std::filesystem::path> path_;
 };
 
+// The size a checkpointed WAL is cut back to (PRAGMA journal_size_limit).
+inline constexpr std::int64_t kWalSizeLimitBytes = std::int64_t{32} << 20;
+
 // Opens an SQLCipher database the way every Akari store is opened: raw
 // 32-byte key (no SQLCipher KDF), SQLCipher 3 file format on 3.4 and 4.x
 // (cipher_compatibility = 3 on 4.x), 4 KiB pages, WAL, foreign keys on,
-// synchronous NORMAL, temp_store MEMORY, a 10 s busy timeout. With `create`
+// synchronous NORMAL, temp_store MEMORY, a 10 s busy timeout, and the WAL
+// cut back to kWalSizeLimitBytes once checkpointed. With `create`
 // a missing file is created with mode 0600 first (SQLite gives the WAL and
 // shm files the database file's mode). Errors: kNotFound (missing and not
 // `create`), kNotDecryptable (wrong key / not a database), kCorrupt, kIo.

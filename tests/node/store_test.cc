@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "node/store/migrations.h"
 #include "sync/db/errors.h"
+#include "sync/db/sqlite.h"
 #include "sync/index_keys.h"
 #include "sync/kana.h"
 #include "sync/person_document.h"
@@ -232,6 +233,31 @@ TEST_F(StoreTest, MissingDatabaseIsNotCreatedUnlessAsked) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, db::DbErrc::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(StoreTest, AWalGrownByALargeTransactionIsCutBackOnceCheckpointed) {
+  // A snapshot apply writes its whole size into the WAL; SQLite would keep
+  // the file that large for reuse, for as long as the node serves.
+  Store store = OpenStore();
+  db::Database& db = store.database();
+  ASSERT_TRUE(db.Exec("CREATE TABLE bulk(b BLOB)"));
+  {
+    auto tx = Transaction::Begin(db);
+    ASSERT_TRUE(tx);
+    auto insert = db.Prepare("INSERT INTO bulk(b) VALUES (randomblob(4000))");
+    ASSERT_TRUE(insert);
+    const std::int64_t rows = db::kWalSizeLimitBytes / 4000 * 3 / 2;
+    for (std::int64_t i = 0; i < rows; ++i) ASSERT_TRUE(insert->Run());
+    ASSERT_TRUE(tx->Commit());
+  }
+  const auto wal = path_.string() + "-wal";
+  ASSERT_GT(static_cast<std::int64_t>(std::filesystem::file_size(wal)), db::kWalSizeLimitBytes);
+
+  // What akari serve's checkpointer does; the next commit restarts the
+  // WAL from its start and cuts the file back.
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(PASSIVE)"));
+  ASSERT_TRUE(store.SetMeta("after", "checkpoint"));
+  EXPECT_LE(static_cast<std::int64_t>(std::filesystem::file_size(wal)), db::kWalSizeLimitBytes);
 }
 
 }  // namespace
