@@ -4,6 +4,7 @@
 #include "node/checks/report.h"
 #include "node/service/tls_identity.h"
 #include "node/store/meta_keys.h"
+#include "node/sync/disk_space.h"
 
 namespace akari::node {
 namespace {
@@ -59,6 +60,15 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   st.expired = st.data_expires_at && st.now >= *st.data_expires_at;
   st.clock_behind = st.trusted_time && st.now < *st.trusted_time;
   AKARI_ASSIGN_OR_RETURN(st.tls_fingerprint, NodeTlsFingerprint(node.dir));
+  if (auto free = FreeBytes(node.dir)) {
+    st.disk_free_bytes = *free;
+    st.disk_low = *free < kLowDiskBytes;
+  }
+  for (const std::string& name : {std::string(kDatabaseFile), std::string(kDatabaseFile) + "-wal"}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(node.dir / name, ec);
+    if (!ec) st.store_bytes += static_cast<std::int64_t>(size);
+  }
   return st;
 }
 
@@ -99,6 +109,10 @@ nlohmann::json NodeStatusToJson(const NodeStatus& st) {
             {"checks_changed", st.checks_changed},
             {"audit_entries", st.counts.audit_entries},
             {"operators", st.counts.operators}}},
+          {"disk",
+           {{"free_bytes", st.disk_free_bytes ? nlohmann::json(*st.disk_free_bytes) : nlohmann::json(nullptr)},
+            {"store_bytes", st.store_bytes},
+            {"low", st.disk_low}}},
           {"key_slots", slots},
           {"tls_fingerprint", st.tls_fingerprint ? nlohmann::json(*st.tls_fingerprint) : nlohmann::json(nullptr)}};
 }

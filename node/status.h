@@ -32,6 +32,12 @@ struct NodeStatus {
   std::optional<TimePoint> synced_at;
   std::optional<TimePoint> trusted_time;       // newest signed time seen
   std::optional<std::string> tls_fingerprint;  // SHA-256 of the node's TLS certificate, once akari serve made one
+  // The disk holding the node's directory: free bytes (nullopt when it
+  // cannot be read), the store's bytes (database and WAL), and whether
+  // free space is under kLowDiskBytes (node/sync/disk_space.h).
+  std::optional<std::int64_t> disk_free_bytes;
+  std::int64_t store_bytes = 0;
+  bool disk_low = false;
   TimePoint now;
   // Derived for display: data past expiry; local clock behind trusted time.
   bool expired = false;

@@ -48,6 +48,8 @@ class SyncCategoryImpl : public std::error_category {
         return "invalid argument";
       case SyncErrc::kCancelled:
         return "cancelled";
+      case SyncErrc::kDiskFull:
+        return "disk full";
     }
     return "unknown sync error";
   }

@@ -25,6 +25,7 @@ enum class SyncErrc {
   kBadToken,           // an enrollment token that does not parse or was used
   kInvalidArgument,    // a caller error
   kCancelled,          // the operation was stopped
+  kDiskFull,           // no space left where the node stages or stores data
 };
 
 const std::error_category& SyncCategory();

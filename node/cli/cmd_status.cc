@@ -4,6 +4,7 @@
 #include "crypto/tls_certificate.h"
 #include "node/cli/cli.h"
 #include "node/status.h"
+#include "node/sync/disk_space.h"
 
 namespace akari::cli {
 namespace {
@@ -43,6 +44,14 @@ void PrintHuman(const node::NodeStatus& st) {
   Print(Row("Operators", std::to_string(st.counts.operators)));
   Print(Row("Audit entries", std::to_string(st.counts.audit_entries)));
   Print(Row("Schema version", std::to_string(st.schema_version)));
+  if (st.disk_free_bytes) {
+    std::string disk = node::FormatSize(*st.disk_free_bytes) +
+                       " free on the disk holding the node's directory (store " + node::FormatSize(st.store_bytes) +
+                       ")";
+    if (st.disk_low)
+      disk = "LOW: " + disk + "; when the disk is full no check or record opening can be recorded. Free space on it";
+    Print(Row("Disk", disk));
+  }
   if (st.tls_fingerprint) Print(Row("TLS fingerprint", crypto::FormatFingerprint(*st.tls_fingerprint)));
   for (const auto& slot : st.key_slots) {
     Print(Row(slot.id == st.key_slots.front().id ? "Key slots" : "",

@@ -39,16 +39,10 @@ std::function<void(std::string_view)> StopHookFromEnvironment() {
   };
 }
 
-std::string Megabytes(std::int64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return buf;
-}
-
 void ShowProgress(const node::SyncProgress& p) {
   if (p.phase == "fetch") {
-    std::fprintf(stderr, "\rfetching %s of %s, %d of %d objects   ", Megabytes(p.fetch.bytes_done).c_str(),
-                 Megabytes(p.fetch.bytes_total).c_str(), p.fetch.objects_done, p.fetch.objects_total);
+    std::fprintf(stderr, "\rfetching %s of %s, %d of %d objects   ", node::FormatSize(p.fetch.bytes_done).c_str(),
+                 node::FormatSize(p.fetch.bytes_total).c_str(), p.fetch.objects_done, p.fetch.objects_total);
   } else if (p.phase == "verify") {
     std::fprintf(stderr, "\rverifying objects…                                   ");
   } else if (p.phase == "apply") {
@@ -68,7 +62,7 @@ void PrintHuman(const node::SyncSummary& s) {
   const std::string from = s.from_version ? std::to_string(*s.from_version) : "none";
   Print("Synced region " + s.region + " from " + s.source + ": version " + from + " -> " +
         std::to_string(s.to_version) + " (" + s.mode + "), " + std::to_string(s.objects_fetched) + " objects / " +
-        Megabytes(s.bytes_fetched) + " fetched, " + std::to_string(s.persons_inserted) + " persons written, " +
+        node::FormatSize(s.bytes_fetched) + " fetched, " + std::to_string(s.persons_inserted) + " persons written, " +
         std::to_string(s.persons_removed) + " removed, " + std::to_string(s.persons_total) + " held");
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.1f s (%.0f persons/s)", s.apply_seconds, s.persons_per_second);

@@ -7,6 +7,7 @@
 #include "node/service/errors.h"
 #include "node/service/internal/service_impl.h"
 #include "node/store/meta_keys.h"
+#include "node/sync/disk_space.h"
 
 namespace akari::node {
 namespace {
@@ -24,6 +25,13 @@ ApiResult<std::int64_t> QueryInteger(const net::Request& r, const std::string& n
                   "query parameter \"" + name + "\" must be a whole number from 0 to " + std::to_string(max));
   }
   return *v;
+}
+
+// Free space on the disk holding the node's data, for the UI's warning.
+nlohmann::json DiskJson(const std::filesystem::path& dir) {
+  auto free = FreeBytes(dir);
+  if (!free) return {{"free_bytes", nullptr}, {"low", false}};
+  return {{"free_bytes", *free}, {"low", *free < kLowDiskBytes}};
 }
 
 }  // namespace
@@ -52,6 +60,7 @@ net::Response Service::Impl::StatusGet(Call& call) {
       {"queue", {{"checks", *checks}, {"pending", *pending}}},
       {"facility", options.facility},
       {"tls_fingerprint", options.tls_fingerprint ? nlohmann::json(*options.tls_fingerprint) : nlohmann::json(nullptr)},
+      {"disk", DiskJson(node.dir)},
       {"now", FormatUtc(fresh->now)},
       {"today", sync::FormatDate(TodayInJapan(clock))}};
   j["hub"] = nullptr;

@@ -222,6 +222,15 @@ net::Response Service::Impl::StoreFailure(const Error& error, std::string_view w
     r.headers.Set("Retry-After", "1");
     return r;
   }
+  if (error.code == db::DbErrc::kDiskFull) {
+    // 507 Insufficient Storage (RFC 4918): the request was valid, the node
+    // could not record it; nothing is shown unrecorded.
+    return net::Response::Error(507, "disk_full",
+                                std::string(what) +
+                                    " failed: the node's disk is full, so nothing was shown or changed. An admin must "
+                                    "free space on the disk holding the node's data (akari status shows how much is "
+                                    "free); then try again");
+  }
   return net::Response::Error(500, "store_error",
                               std::string(what) + " failed: " + error.message + " (nothing was shown or changed)");
 }

@@ -10,6 +10,7 @@
 #include "node/sync/sync_state.h"
 #include "sync/client/plan.h"
 #include "sync/client/verifier.h"
+#include "sync/db/errors.h"
 #include "sync/document_dictionary.h"
 #include "sync/errors.h"
 #include "sync/publication/entries.h"
@@ -332,6 +333,45 @@ Status SaveNewRoots(OpenNode& node, const Clock& clock, const cl::RootUpdate& up
   return tx.Commit();
 }
 
+std::string WhatTheNodeKeeps(const SyncSummary& summary) {
+  return summary.from_version ? "the node keeps serving version " + std::to_string(*summary.from_version)
+                              : "the node still has no data";
+}
+
+// Refuses an update that would not leave options.keep_free_bytes free on
+// the node's disk, before anything is downloaded.
+Status CheckSpace(const OpenNode& node, const cl::Staging& staging, const cl::SyncPlan& plan,
+                  const SyncOptions& options, const SyncSummary& summary) {
+  std::error_code ec;
+  const auto database = std::filesystem::file_size(node.dir / kDatabaseFile, ec);
+  const SpaceEstimate need =
+      EstimateSpace(plan, staging.Present(), ec ? 0 : static_cast<std::int64_t>(database), options.keep_free_bytes);
+  AKARI_ASSIGN_OR_RETURN(const std::int64_t free, FreeBytes(node.dir));
+  if (free >= need.Total()) return {};
+  return MakeError(SyncErrc::kDiskFull,
+                   "not enough free space on the disk holding " + node.dir.string() + " for version " +
+                       std::to_string(summary.to_version) + " (" + summary.mode + "): it needs about " +
+                       FormatSize(need.download + need.apply) + " (download " + FormatSize(need.download) +
+                       ", apply about " + FormatSize(need.apply) + ") and keeps " + FormatSize(need.keep_free) +
+                       " free for checks and the audit log, but only " + FormatSize(free) +
+                       " are free. Nothing was downloaded or changed; " + WhatTheNodeKeeps(summary) +
+                       ". Free at least " + FormatSize(need.Total() - free) + " on that disk, then sync again");
+}
+
+// After the disk filled up while this run downloaded or applied: deletes
+// what it staged, so that checks and audit entries can be written again.
+// Any other error is returned as it is.
+Error GiveSpaceBack(const OpenNode& node, cl::Staging& staging, const SyncSummary& summary, Error error) {
+  if (error.code != SyncErrc::kDiskFull && error.code != db::DbErrc::kDiskFull) return error;
+  const std::int64_t staged = staging.BytesHeld();
+  staging.RemoveAllExcept({});
+  return Error{make_error_code(SyncErrc::kDiskFull),
+               error.message + ". Nothing was applied; " + WhatTheNodeKeeps(summary) +
+                   ". What this sync had downloaded (" + FormatSize(staged) +
+                   ") was deleted to give the space back to checks and the audit log. Free space on the disk holding " +
+                   node.dir.string() + ", then sync again"};
+}
+
 // Asks options.hold_full_apply about `plan` (a full one); if it holds,
 // fills `summary` for a held run.
 Result<bool> HoldFullApply(OpenNode& node, std::int64_t plan_version, const cl::SyncPlan& plan,
@@ -436,8 +476,9 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
         return summary;
       }
     }
+    if (auto s = CheckSpace(node, staging, plan, options, summary); !s) return std::unexpected(s.error());
     if (auto s = Stage(source, staging, state.region, plan, key, options, summary); !s)
-      return refuse(s.error(), m.version);
+      return refuse(GiveSpaceBack(node, staging, summary, s.error()), m.version);
     if (may_hold && !all_staged) {
       AKARI_ASSIGN_OR_RETURN(bool hold, HoldFullApply(node, m.version, plan, options, summary));
       if (hold) return summary;
@@ -456,7 +497,7 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
       plan = cl::PlanFullSync(m, fresh);
       continue;
     }
-    return refuse(applied.error(), m.version);
+    return refuse(GiveSpaceBack(node, staging, summary, applied.error()), m.version);
   }
   staging.RemoveAllExcept({});
   return summary;

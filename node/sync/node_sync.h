@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "node/node_dir.h"
+#include "node/sync/disk_space.h"
 #include "sync/client/source.h"
 #include "sync/client/staging.h"
 
@@ -46,6 +47,10 @@ struct SyncOptions {
   // writes (audit entries, checks) wait for it; `akari serve`'s hub link
   // holds large ones while staff are using the node (hub_link.h).
   std::function<bool(std::int64_t version, std::int64_t persons)> hold_full_apply;
+  // Left free on the node's disk for serving: a sync whose download and
+  // apply would leave less is refused before it downloads anything
+  // (SyncErrc::kDiskFull; disk_space.h).
+  std::int64_t keep_free_bytes = kKeepFreeBytes;
   // Test hook: called at named points ("manifest-verified", "object-fetched",
   // "verified", "apply-object", "before-commit", "after-commit"). Production
   // code passes nothing.
@@ -77,8 +82,12 @@ struct SyncSummary {
 };
 
 // Errors: see sync/client/verifier.h and staging.h; kInvalidArgument when
-// the node is not enrolled. On any error the store still holds (and
-// serves) the version it held before.
+// the node is not enrolled; kDiskFull when the update would not fit
+// beside options.keep_free_bytes (nothing is downloaded), or when the disk
+// filled up while downloading or applying (SyncErrc::kDiskFull or
+// db::DbErrc::kDiskFull: what this run staged is deleted, to give the
+// space back to serving). On any error the store still holds (and serves)
+// the version it held before.
 [[nodiscard]] Result<SyncSummary> SyncNode(OpenNode& node, sync::client::PublicationSource& source,
                                            const SyncOptions& options);
 

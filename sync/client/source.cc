@@ -33,7 +33,13 @@ class Fd {
 };
 
 std::unexpected<Error> IoError(const std::filesystem::path& p, std::string_view what) {
-  return MakeError(SyncErrc::kIo, std::string(what) + " " + p.string() + ": " + std::strerror(errno));
+  const int err = errno;
+  // A full disk is the one local failure the user can act on: said apart.
+  if (err == ENOSPC || err == EDQUOT) {
+    return MakeError(SyncErrc::kDiskFull,
+                     std::string(what) + " " + p.string() + ": the disk is full (" + std::strerror(err) + ")");
+  }
+  return MakeError(SyncErrc::kIo, std::string(what) + " " + p.string() + ": " + std::strerror(err));
 }
 
 std::unexpected<Error> ObjectProblem(std::string_view path, std::string_view what) {

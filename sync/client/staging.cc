@@ -97,6 +97,15 @@ Status Staging::VerifyAll(std::span<const publication::ObjectRef> objects, const
   return {};
 }
 
+std::int64_t Staging::BytesHeld() const {
+  std::int64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+    if (e.is_regular_file(ec)) total += static_cast<std::int64_t>(e.file_size(ec));
+  }
+  return total;
+}
+
 void Staging::RemoveAllExcept(const std::set<std::string>& keep) {
   std::error_code ec;
   std::vector<std::filesystem::path> doomed;

@@ -53,6 +53,9 @@ class Staging {
   // sync fetches it anew). Error: kObjectMismatch.
   [[nodiscard]] Status VerifyAll(std::span<const publication::ObjectRef> objects, const crypto::SecretBuffer& key);
 
+  // Bytes of every file in the area, partial downloads included.
+  std::int64_t BytesHeld() const;
+
   // Removes everything but the objects in `keep`.
   void RemoveAllExcept(const std::set<std::string>& keep);
 

@@ -292,6 +292,28 @@ await scenario("a held update is shown to staff, and an admin is told when none 
   }
 });
 
+await scenario("a nearly full disk is shown to everyone in the top bar", async () => {
+  // A real nearly-full disk is tested in tests/node/disk_full_test.cc; here
+  // the real /v1/status is amended in flight.
+  await page.route("**/v1/status", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.disk = { free_bytes: 41000000, low: true };
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    await page.reload();
+    await page.waitForSelector("#disk-state:not([hidden])");
+    const bar = await page.textContent("#disk-state");
+    check(bar.includes("41 MB") && bar.includes("管理者"), `low disk not shown in the top bar: "${bar}"`);
+  } finally {
+    await page.unroute("**/v1/status");
+  }
+  await page.reload();
+  await page.waitForSelector("#data-age:not(:empty)");
+  check(await page.isHidden("#disk-state"), "the low-disk warning stayed after the disk had room again");
+});
+
 await scenario("no Content-Security-Policy violations or script errors", async () => {
   check(problems.length === 0, problems.join("; "));
 });

@@ -47,9 +47,14 @@ TEST_F(CliTest, InitThenStatusAsJson) {
   EXPECT_EQ(j["counts"]["persons"], 0);
   EXPECT_EQ(j["key_slots"].size(), 1u);
   EXPECT_TRUE(j["data"]["version"].is_null());
+  // The disk the node's data is on (its free space depends on the machine).
+  EXPECT_GT(j["disk"]["free_bytes"].get<std::int64_t>(), 0);
+  EXPECT_GT(j["disk"]["store_bytes"].get<std::int64_t>(), 0);
+  EXPECT_TRUE(j["disk"]["low"].is_boolean());
   auto human = Akari({"status", "--data", data_});
   ASSERT_EQ(human.exit_code, 0);
   EXPECT_NE(human.out.find("none yet"), std::string::npos);
+  EXPECT_NE(human.out.find("free on the disk holding the node's directory"), std::string::npos) << human.out;
 }
 
 TEST_F(CliTest, InitRefusesAnExistingNode) {

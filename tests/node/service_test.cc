@@ -118,6 +118,8 @@ TEST_F(ServiceTest, StatusIsPublicAndShowsDataAgeModeAndQueue) {
   EXPECT_EQ(a.body["data"]["stale"], false);
   EXPECT_EQ(a.body["queue"]["pending"], 0);
   EXPECT_EQ(a.body["today"], "2026-11-01");
+  EXPECT_GT(a.body["disk"]["free_bytes"].get<std::int64_t>(), 0);
+  EXPECT_TRUE(a.body["disk"]["low"].is_boolean());
   EXPECT_TRUE(a.body["hub"].is_null());  // no background sync attached (offline)
   clock_.Advance(std::chrono::hours(24 * 7));
   a = Send("GET", "/v1/status");

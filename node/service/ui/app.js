@@ -181,6 +181,17 @@
       hub.title = "";
       hub.hidden = true;
     }
+    // The node's disk nearly full: once it is, no check or record opening
+    // can be recorded (GET /v1/status, disk.low). An alarm for everyone.
+    const disk = $("#disk-state");
+    const d = s && s.disk;
+    if (d && d.low && d.free_bytes !== null) {
+      disk.textContent = t("disk.low").replace("{mb}", Math.floor(d.free_bytes / 1e6).toLocaleString());
+      disk.hidden = false;
+    } else {
+      disk.textContent = "";
+      disk.hidden = true;
+    }
     $("#who").textContent = state.operator ? state.operator.display_name + " (" + state.operator.role + ")" : "";
     $("#logout").hidden = !state.token;
     $("#nav-home").hidden = !state.token;
