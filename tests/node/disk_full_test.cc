@@ -124,11 +124,7 @@ class DiskFullTest : public ::testing::Test {
 
   void Import(sync::Date as_of) {
     const auto dir = root_ / ("region-" + std::to_string(++imports_));
-    testing::RegionSpec spec;
-    spec.as_of = as_of;
-    spec.persons = persons_;
-    ASSERT_TRUE(testing::WriteRegion(dir, spec));
-    auto s = sync::hub::ImportRegion(hub_->store, dir, {}, clock_);
+    auto s = testing::ImportSpec(*hub_, dir, {.as_of = as_of, .persons = persons_}, clock_);
     ASSERT_TRUE(s) << s.error().message;
   }
   // Version 2: every person changed, published without deltas, so the node
@@ -160,11 +156,11 @@ class DiskFullTest : public ::testing::Test {
     if (!v || !*v) return std::nullopt;
     return std::stoll(**v);
   }
-  std::int64_t StagedFiles() {
+  std::int64_t StagedBytes() {
     std::int64_t n = 0;
     std::error_code ec;
     for (const auto& e : std::filesystem::recursive_directory_iterator(node_dir_ / node::kStagingDir, ec))
-      n += e.is_regular_file() ? 1 : 0;
+      n += e.is_regular_file() ? static_cast<std::int64_t>(e.file_size()) : 0;
     return n;
   }
   Result<node::CheckRecord> RecordCheck() {
@@ -193,6 +189,27 @@ class DiskFullTest : public ::testing::Test {
     EXPECT_FALSE(verified->first_bad_seq) << verified->problem;
   }
 
+  // What must hold after a sync failed for lack of space: the named
+  // error, nothing left staged, the version it had served whole and room
+  // for a check; and once the disk has room again the next sync applies
+  // version 2.
+  void ExpectFailedForSpaceThenRecovered(const Result<node::SyncSummary>& r,
+                                         std::initializer_list<std::string> mentions) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, sync::SyncErrc::kDiskFull) << r.error().message;
+    for (const std::string& m : mentions) EXPECT_NE(r.error().message.find(m), std::string::npos) << r.error().message;
+    EXPECT_EQ(StagedBytes(), 0);
+    ExpectServing(1);
+    auto check = RecordCheck();
+    ASSERT_TRUE(check) << check.error().message;
+
+    ballast_.Release();
+    auto again = Sync();
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->mode, "full");
+    ExpectServing(2);
+  }
+
   static constexpr std::int64_t kKeepFree = std::int64_t{1} << 20;
   testing::TempDir root_;
   std::filesystem::path node_dir_;
@@ -212,26 +229,10 @@ TEST_F(DiskFullTest, AnUpdateThatWouldNotFitIsRefusedBeforeAnythingIsDownloaded)
   ballast_.Fill(kKeepFree + (256 << 10));
 
   auto r = Sync();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, sync::SyncErrc::kDiskFull) << r.error().message;
-  EXPECT_NE(r.error().message.find("not enough free space on the disk holding " + node_dir_.string()),
-            std::string::npos)
-      << r.error().message;
-  EXPECT_NE(r.error().message.find("Nothing was downloaded or changed; the node keeps serving version 1"),
-            std::string::npos)
-      << r.error().message;
-  EXPECT_EQ(StagedFiles(), 0);
-  EXPECT_GE(FreeOnDisk(), kKeepFree);
-  ExpectServing(1);
   // The reserve it kept is what lets staff go on working.
-  auto check = RecordCheck();
-  ASSERT_TRUE(check) << check.error().message;
-
-  ballast_.Release();
-  auto again = Sync();
-  ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(again->mode, "full");
-  EXPECT_EQ(DataVersion(), 2);
+  EXPECT_GE(FreeOnDisk(), kKeepFree);
+  ExpectFailedForSpaceThenRecovered(r, {"not enough free space on the disk holding " + node_dir_.string(),
+                                        "Nothing was downloaded or changed; the node keeps serving version 1"});
 }
 
 TEST_F(DiskFullTest, ADiskThatFillsUpDuringTheDownloadGivesItsSpaceBack) {
@@ -241,30 +242,17 @@ TEST_F(DiskFullTest, ADiskThatFillsUpDuringTheDownloadGivesItsSpaceBack) {
   // The estimate passes; then something else takes the whole disk after
   // the third object, and the next object's write fails (ENOSPC).
   int fetched = 0;
-  std::int64_t staged_bytes = 0;
+  std::int64_t staged = 0;
   auto r = Sync([&](std::string_view at) {
     if (at == "object-fetched" && ++fetched == 3) {
-      for (const auto& e : std::filesystem::recursive_directory_iterator(node_dir_ / node::kStagingDir))
-        staged_bytes += e.is_regular_file() ? static_cast<std::int64_t>(e.file_size()) : 0;
+      staged = StagedBytes();
       ballast_.Fill(0);
     }
   });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, sync::SyncErrc::kDiskFull) << r.error().message;
-  EXPECT_NE(r.error().message.find("the disk is full"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("was deleted to give the space back"), std::string::npos) << r.error().message;
-  EXPECT_EQ(StagedFiles(), 0);
   // What it had downloaded is free again (the page-granular disk may give
   // back a little more).
-  EXPECT_GE(FreeOnDisk(), staged_bytes) << staged_bytes;
-  ExpectServing(1);
-  auto check = RecordCheck();
-  ASSERT_TRUE(check) << check.error().message;
-
-  ballast_.Release();
-  auto again = Sync();
-  ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(DataVersion(), 2);
+  EXPECT_GE(FreeOnDisk(), staged);
+  ExpectFailedForSpaceThenRecovered(r, {"the disk is full", "was deleted to give the space back"});
 }
 
 TEST_F(DiskFullTest, ADiskThatFillsUpDuringTheApplyRollsItBackAndGivesItsSpaceBack) {
@@ -272,27 +260,14 @@ TEST_F(DiskFullTest, ADiskThatFillsUpDuringTheApplyRollsItBackAndGivesItsSpaceBa
   ASSERT_TRUE(Sync());
   PublishEverythingChanged();
   // Everything downloaded and verified; the disk fills before the apply
-  // writes, so SQLite meets a full disk inside the transaction.
+  // writes, so SQLite meets a full disk inside the transaction. With the
+  // ballast still there, the staged objects given back are the room for
+  // the check the contract asks for.
   auto r = Sync([&](std::string_view at) {
     if (at == "verified") ballast_.Fill(0);
   });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, sync::SyncErrc::kDiskFull) << r.error().message;
-  EXPECT_NE(r.error().message.find("is full"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("Nothing was applied; the node keeps serving version 1"), std::string::npos)
-      << r.error().message;
-  EXPECT_EQ(StagedFiles(), 0);
-  ExpectServing(1);
-  // With the ballast still there, the staged objects given back are room
-  // enough for a check.
-  auto check = RecordCheck();
-  ASSERT_TRUE(check) << check.error().message;
-
-  ballast_.Release();
-  auto again = Sync();
-  ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(DataVersion(), 2);
-  ExpectServing(2);
+  ExpectFailedForSpaceThenRecovered(
+      r, {"is full", "Nothing was applied; the node keeps serving version 1", "was deleted to give the space back"});
 }
 
 // The service on a node whose disk is full: nothing is shown that was not

@@ -54,10 +54,7 @@ class NodeReconcileTest : public ::testing::Test {
 
   void Import() {
     const auto dir = root_ / ("region-" + std::to_string(++imports_));
-    testing::RegionSpec spec;
-    spec.persons = persons_;
-    ASSERT_TRUE(testing::WriteRegion(dir, spec));
-    auto s = hub::ImportRegion(hub_->store, dir, {}, clock_);
+    auto s = testing::ImportSpec(*hub_, dir, {.persons = persons_}, clock_);
     ASSERT_TRUE(s) << s.error().message;
   }
 

@@ -56,11 +56,7 @@ class NodeSyncTest : public ::testing::Test {
 
   void Import(sync::Date as_of) {
     const auto dir = root_ / ("region-" + std::to_string(++imports_));
-    testing::RegionSpec spec;
-    spec.as_of = as_of;
-    spec.persons = persons_;
-    ASSERT_TRUE(testing::WriteRegion(dir, spec));
-    auto s = hub::ImportRegion(hub_->store, dir, {}, clock_);
+    auto s = testing::ImportSpec(*hub_, dir, {.as_of = as_of, .persons = persons_}, clock_);
     ASSERT_TRUE(s) << s.error().message;
   }
 

@@ -83,6 +83,12 @@ Status WriteRegion(const std::filesystem::path& dir, const RegionSpec& spec) {
   return WriteFileAtomically(dir / "trust" / "crl.der", crypto::CrlDer(*crl));
 }
 
+Result<sync::hub::ImportSummary> ImportSpec(sync::hub::OpenHub& hub, const std::filesystem::path& dir,
+                                            const RegionSpec& spec, const Clock& clock) {
+  AKARI_TRY(WriteRegion(dir, spec));
+  return sync::hub::ImportRegion(hub.store, dir, {}, clock);
+}
+
 Result<sync::hub::OpenHub> MakeHub(const std::filesystem::path& dir, const Clock& clock, std::string_view region) {
   AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer pass, crypto::SecretBuffer::CopyOf(AsBytes(kHubPassphrase)));
   return sync::hub::CreateHub(dir, pass, region, FastKdf(), clock);

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "node/node_dir.h"
 #include "sync/hub/hub.h"
+#include "sync/hub/import.h"
 #include "sync/hub/routes.h"
 #include "sync/net/http_server.h"
 #include "sync/record.h"
@@ -40,6 +41,10 @@ struct RegionSpec {
 // Writes region.json, persons.ndjson.zst and trust/{ca,crl}.der (a
 // deterministic test CA) into `dir`.
 [[nodiscard]] Status WriteRegion(const std::filesystem::path& dir, const RegionSpec& spec);
+
+// Writes `spec` into `dir` (WriteRegion) and imports it into `hub`.
+[[nodiscard]] Result<sync::hub::ImportSummary> ImportSpec(sync::hub::OpenHub& hub, const std::filesystem::path& dir,
+                                                          const RegionSpec& spec, const Clock& clock);
 
 [[nodiscard]] Result<sync::hub::OpenHub> MakeHub(const std::filesystem::path& dir, const Clock& clock,
                                                  std::string_view region = "17");
