@@ -306,6 +306,7 @@ await scenario("a nearly full disk is shown to everyone in the top bar", async (
     await page.waitForSelector("#disk-state:not([hidden])");
     const bar = await page.textContent("#disk-state");
     check(bar.includes("41 MB") && bar.includes("管理者"), `low disk not shown in the top bar: "${bar}"`);
+    await page.screenshot({ path: join(artifacts, "disk-low.png") });
   } finally {
     await page.unroute("**/v1/status");
   }
