@@ -95,6 +95,65 @@ Status AddUserAuthPolicy(X509& cert) {
   return {};
 }
 
+// The full name of a CRL partition, as J-LIS names its CRL distribution
+// points (jpki.md §1.3): a directory entry, here one per `partition`.
+// The caller owns the result (a DIST_POINT_NAME of type fullName).
+DIST_POINT_NAME* PartitionName(std::string_view partition) {
+  crypto::X509NamePtr name(X509_NAME_new());
+  const std::string cn = "CRL " + std::string(partition);
+  auto add = [&](const char* field, const char* value) {
+    return X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value),
+                                      -1, -1, 0) == 1;
+  };
+  if (!name || !add("C", "JP") || !add("O", kTestCaOrganization) || !add("OU", "JPKI for user authentication") ||
+      !add("CN", cn.c_str())) {
+    return nullptr;
+  }
+  DIST_POINT_NAME* dpn = DIST_POINT_NAME_new();
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
+  if (dpn == nullptr || gn == nullptr || names == nullptr || sk_GENERAL_NAME_push(names, gn) == 0) {
+    DIST_POINT_NAME_free(dpn);
+    GENERAL_NAME_free(gn);
+    sk_GENERAL_NAME_free(names);
+    return nullptr;
+  }
+  GENERAL_NAME_set0_value(gn, GEN_DIRNAME, name.release());
+  dpn->type = 0;
+  dpn->name.fullname = names;
+  return dpn;
+}
+
+// cRLDistributionPoints naming `partition`.
+Status AddCrlPartition(X509& cert, std::string_view partition) {
+  CRL_DIST_POINTS* points = sk_DIST_POINT_new_null();
+  DIST_POINT* point = DIST_POINT_new();
+  if (points == nullptr || point == nullptr || sk_DIST_POINT_push(points, point) == 0) {
+    DIST_POINT_free(point);
+    sk_DIST_POINT_free(points);
+    return OpenSslError("allocating CRL distribution points");
+  }
+  point->distpoint = PartitionName(partition);
+  const int ok = point->distpoint != nullptr &&
+                 X509_add1_ext_i2d(&cert, NID_crl_distribution_points, points, 0, X509V3_ADD_DEFAULT) == 1;
+  CRL_DIST_POINTS_free(points);
+  if (!ok) return OpenSslError("adding CRL distribution points");
+  return {};
+}
+
+// A critical issuingDistributionPoint naming `partition`: the CRL covers
+// only certificates whose distribution point names the same partition.
+Status AddIssuingPartition(X509_CRL& crl, std::string_view partition) {
+  ISSUING_DIST_POINT* idp = ISSUING_DIST_POINT_new();
+  if (idp == nullptr) return OpenSslError("allocating an issuing distribution point");
+  idp->distpoint = PartitionName(partition);
+  const int ok = idp->distpoint != nullptr &&
+                 X509_CRL_add1_ext_i2d(&crl, NID_issuing_distribution_point, idp, 1, X509V3_ADD_DEFAULT) == 1;
+  ISSUING_DIST_POINT_free(idp);
+  if (!ok) return OpenSslError("adding an issuing distribution point");
+  return {};
+}
+
 crypto::X509NamePtr CaName() {
   crypto::X509NamePtr name(X509_NAME_new());
   auto add = [&](const char* field, const char* value) {
@@ -216,12 +275,14 @@ Result<crypto::X509Ptr> IssueUserAuthCertificate(const TestCa& ca, EVP_PKEY& sub
   AKARI_TRY(AddUserAuthPolicy(*cert));
   AKARI_TRY(AddExtension(*cert, ctx, NID_subject_key_identifier, "hash"));
   AKARI_TRY(AddExtension(*cert, ctx, NID_authority_key_identifier, "keyid:always"));
+  if (!request.crl_partition.empty()) AKARI_TRY(AddCrlPartition(*cert, request.crl_partition));
   if (X509_sign(cert.get(), ca.key.get(), EVP_sha256()) <= 0) return OpenSslError("signing a user certificate");
   return cert;
 }
 
 Result<crypto::X509CrlPtr> IssueCrl(const TestCa& ca, std::span<const RevokedCertificate> revoked,
-                                    TimePoint this_update, TimePoint next_update, std::int64_t crl_number) {
+                                    TimePoint this_update, TimePoint next_update, std::int64_t crl_number,
+                                    std::string_view partition) {
   crypto::X509CrlPtr crl(X509_CRL_new());
   AKARI_ASSIGN_OR_RETURN(crypto::Asn1TimePtr last, Time(this_update));
   AKARI_ASSIGN_OR_RETURN(crypto::Asn1TimePtr next, Time(next_update));
@@ -252,6 +313,7 @@ Result<crypto::X509CrlPtr> IssueCrl(const TestCa& ca, std::span<const RevokedCer
     return OpenSslError("CRL authority key identifier");
   }
   X509_EXTENSION_free(aki);
+  if (!partition.empty()) AKARI_TRY(AddIssuingPartition(*crl, partition));
   if (X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256()) <= 0) return OpenSslError("signing the CRL");
   return crl;
 }

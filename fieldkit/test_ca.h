@@ -49,11 +49,16 @@ struct UserAuthCertificateRequest {
   std::string subject_cn;  // an opaque id, no personal data (like real cards)
   TimePoint not_before;
   TimePoint not_after;
+  // The CRL partition the certificate's revocation is published in (its
+  // cRLDistributionPoints, a DirName as J-LIS uses); "" for none, when a
+  // CRL without a partition covers it.
+  std::string crl_partition;
 };
 
 // Issues a user-authentication certificate for `subject_key`:
 // KeyUsage digitalSignature (critical), policy 1.2.392.200149.8.5.1.3.30,
-// sha256WithRSAEncryption, AKI/SKI. Deterministic for the same inputs.
+// sha256WithRSAEncryption, AKI/SKI, and the CRL partition if one is named.
+// Deterministic for the same inputs.
 [[nodiscard]] Result<crypto::X509Ptr> IssueUserAuthCertificate(const TestCa& ca, EVP_PKEY& subject_key,
                                                                const UserAuthCertificateRequest& request);
 
@@ -62,10 +67,14 @@ struct RevokedCertificate {
   TimePoint revoked_at;
 };
 
-// Issues a CRL (v2, with CRL number and AKI) listing `revoked`.
+// Issues a CRL (v2, with CRL number and AKI) listing `revoked`. With a
+// `partition` it carries a critical issuingDistributionPoint naming it, and
+// covers only the certificates issued with that crl_partition: the
+// generator gives each region its own partition, so that one region's
+// list never vouches for another region's cards.
 [[nodiscard]] Result<crypto::X509CrlPtr> IssueCrl(const TestCa& ca, std::span<const RevokedCertificate> revoked,
-                                                  TimePoint this_update, TimePoint next_update,
-                                                  std::int64_t crl_number);
+                                                  TimePoint this_update, TimePoint next_update, std::int64_t crl_number,
+                                                  std::string_view partition = {});
 
 // PKCS#8 PEM text of a private key (test material: written to CARD_DIR/key.pem).
 [[nodiscard]] Result<std::string> PrivateKeyPem(EVP_PKEY& key);

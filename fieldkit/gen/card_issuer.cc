@@ -101,6 +101,8 @@ Status IssueCard(const CardRequest& request) {
   req.subject_cn = CardSubjectCn(ctx, request.person, linked->index);
   req.not_before = MidnightInJapan(linked->issued);
   req.not_after = MidnightInJapan(linked->expires) - std::chrono::seconds(1);
+  // Each region's revocation list covers its own cards only (test_ca.h).
+  req.crl_partition = std::string(ctx.prefecture->code);
   if (request.scenario == CardScenario::kExpired) {
     req.not_after = MidnightInJapan(ctx.as_of) - std::chrono::hours(24);
     req.not_before = MidnightInJapan(AddYears(AddDays(ctx.as_of, -1), -5));

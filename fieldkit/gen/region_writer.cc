@@ -199,8 +199,9 @@ Status WriteTrust(const GenContext& ctx, const fs::path& dir, std::vector<Revoke
   }
   const TimePoint this_update = JstMidnight(ctx.as_of);
   const std::int64_t crl_number = sync::DaysSinceEpoch(ctx.as_of);
-  AKARI_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl,
-                         IssueCrl(ca, entries, this_update, this_update + std::chrono::hours(24 * 7), crl_number));
+  AKARI_ASSIGN_OR_RETURN(
+      crypto::X509CrlPtr crl,
+      IssueCrl(ca, entries, this_update, this_update + std::chrono::hours(24 * 7), crl_number, ctx.prefecture->code));
   AKARI_ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(*ca.key));
   AKARI_TRY(WriteFileAtomically(dir / "ca.der", crypto::CertificateDer(*ca.cert), 0644));
   AKARI_TRY(WriteText(dir / "ca-key.pem", key_pem, 0600));

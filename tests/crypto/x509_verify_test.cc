@@ -41,7 +41,7 @@ class X509VerifyTest : public ::testing::Test {
 
   static X509Ptr Issue(const fieldkit::TestCa& ca, Bytes serial, TimePoint from = Utc(2024, 4, 1),
                        TimePoint to = Utc(2029, 4, 1)) {
-    auto cert = fieldkit::IssueUserAuthCertificate(ca, *user_key_, {serial, "8439000000000001", from, to});
+    auto cert = fieldkit::IssueUserAuthCertificate(ca, *user_key_, {serial, "8439000000000001", from, to, ""});
     EXPECT_TRUE(cert) << cert.error().message;
     return std::move(*cert);
   }

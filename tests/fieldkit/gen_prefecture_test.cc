@@ -83,7 +83,10 @@ TempDir* GenPrefectureTest::dir_ = nullptr;
 // Hashes of `akari-gen region --persons 300 --seed 42 --as-of 2026-11-25`
 // and of `akari-gen card --person 1` from it, taken with the generator as it
 // was before regions became a table of prefectures (commit 2e9e2e0). Region
-// 17 must never change for the same arguments.
+// 17 must never change for the same arguments. One deliberate change since:
+// the revocation list and the card certificates name the region's CRL
+// partition (2026-11-26), so that one region's list never vouches for
+// another region's cards; the persons, region.json and the CA are as before.
 TEST_F(GenPrefectureTest, Region17IsByteIdenticalToTheGeneratorBeforePrefectureTables) {
   EXPECT_EQ(Sha256Hex(AsBytes(Ndjson(Ishikawa()))), "01af1d86f0565192ad820a5f044a2b42bf00173abdc05f0a1ac6f57705f2e73f");
   EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "region.json")),
@@ -91,14 +94,14 @@ TEST_F(GenPrefectureTest, Region17IsByteIdenticalToTheGeneratorBeforePrefectureT
   EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "trust/ca.der")),
             "77a214c6f9b8d3a5c0084fa6a902be967f74b075886050f2c0e866577eb0d115");
   EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "trust/crl.der")),
-            "4a2b4b057acdef9beb6e0e7501eafe4218d001562fdaeace22df8150eba7c1c4");
+            "90e8ffa0a29d0efde96ec9add97375b8c8ff2ad6444d52bc17cedc20c791fb10");
   EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(Ishikawa() / "trust/revoked.json")),
             "0a491fc31f52317bb6a3b985330badaf2daa7896d04dc0d71c0ecdfaa73dc1d2");
   TempDir t;
   auto r = Gen({"card", "--from", Ishikawa().string(), "--person", "1", "--out", (t.path() / "c").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(t.path() / "c/cert.der")),
-            "a18849fd98e8239d8966e40cd552a1c583a479aabde48db4358d48334bda5eeb");
+            "27e20cb68812370b5a02595f14f78d36ed75eef0af74748ad2889ddf273e3114");
   EXPECT_EQ(Sha256Hex(test_support::ReadOrEmpty(t.path() / "c/key.pem")),
             "a537d22552dd229360c76eac9271dfb848b869633757f9ce2e037e6c90a584ff");
 }
@@ -271,6 +274,49 @@ TEST_F(GenPrefectureTest, CardOfAToyamaPersonVerifiesAgainstTheNationalCaAndMatc
   if (it->person.id == 1) {
     EXPECT_NE(test_support::ReadOrEmpty(t.path() / "c/key.pem"), test_support::ReadOrEmpty(t.path() / "i/key.pem"));
   }
+}
+
+// A region's revocation list covers its own cards only: at a node holding
+// Ishikawa's list, a revoked Toyama card must not pass as "not revoked"
+// (it is "no revocation data"), and with Toyama's list it is refused.
+TEST_F(GenPrefectureTest, ARegionsRevocationListCoversItsOwnCardsOnly) {
+  const nlohmann::json revoked =
+      nlohmann::json::parse(ToString(test_support::ReadOrEmpty(Toyama() / "trust/revoked.json")));
+  ASSERT_FALSE(revoked["persons"].empty()) << "the generated Toyama region revoked no card";
+  const std::int64_t person = revoked["persons"][0];
+  TempDir t;
+  auto r = Gen(
+      {"card", "--from", Toyama().string(), "--person", std::to_string(person), "--out", (t.path() / "c").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto cert = crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / "c/cert.der"));
+  ASSERT_TRUE(cert);
+  const std::vector<Bytes> cas = {test_support::ReadOrEmpty(Toyama() / "trust/ca.der")};
+  ASSERT_EQ(cas.front(), test_support::ReadOrEmpty(Ishikawa() / "trust/ca.der"));  // one national CA
+  const Bytes ishikawa_crl = test_support::ReadOrEmpty(Ishikawa() / "trust/crl.der");
+  const Bytes toyama_crl = test_support::ReadOrEmpty(Toyama() / "trust/crl.der");
+  TimePoint now;
+  ASSERT_TRUE(ParseUtc("2026-11-25T03:00:00Z", now));
+
+  auto ishikawa_only = crypto::TrustAnchors::Build(cas, std::vector<Bytes>{ishikawa_crl});
+  ASSERT_TRUE(ishikawa_only);
+  auto report = crypto::VerifyUserAuthCertificate(**cert, *ishikawa_only, now);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->status, crypto::RevocationStatus::kUnavailable);
+
+  auto both = crypto::TrustAnchors::Build(cas, std::vector<Bytes>{ishikawa_crl, toyama_crl});
+  ASSERT_TRUE(both);
+  auto refused = crypto::VerifyUserAuthCertificate(**cert, *both, now);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, crypto::CertErrc::kRevoked) << refused.error().message;
+
+  // An Ishikawa card is covered by Ishikawa's list, newer or not than Toyama's.
+  auto own = Gen({"card", "--from", Ishikawa().string(), "--person", "1", "--out", (t.path() / "i").string()});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  auto ishikawa_cert = crypto::ParseCertificateDer(test_support::ReadOrEmpty(t.path() / "i/cert.der"));
+  ASSERT_TRUE(ishikawa_cert);
+  auto current = crypto::VerifyUserAuthCertificate(**ishikawa_cert, *both, now);
+  ASSERT_TRUE(current) << current.error().message;
+  EXPECT_EQ(current->status, crypto::RevocationStatus::kCurrent);
 }
 
 TEST_F(GenPrefectureTest, Region16IsAPureFunctionOfItsArguments) {

@@ -29,13 +29,13 @@ TEST(TestCaTest, IssuedCertificateVerifiesAgainstTheCa) {
   ASSERT_TRUE(ca);
   auto key = DeterministicRsaKey(TestSeed("person-1"));
   ASSERT_TRUE(key);
-  auto cert = IssueUserAuthCertificate(*ca, **key, {{0x07, 0x05, 0xd9, 0x90}, "8439000000000000001A", kFrom, kTo});
+  auto cert = IssueUserAuthCertificate(*ca, **key, {{0x07, 0x05, 0xd9, 0x90}, "8439000000000000001A", kFrom, kTo, ""});
   ASSERT_TRUE(cert) << cert.error().message;
   EXPECT_EQ(X509_verify(cert->get(), ca->key.get()), 1);
   EXPECT_EQ(crypto::SerialBytes(**cert), (Bytes{0x07, 0x05, 0xd9, 0x90}));
   EXPECT_EQ(X509_get_key_usage(cert->get()), static_cast<std::uint32_t>(KU_DIGITAL_SIGNATURE));
   EXPECT_EQ(X509_check_issued(ca->cert.get(), cert->get()), X509_V_OK);
-  auto again = IssueUserAuthCertificate(*ca, **key, {{0x07, 0x05, 0xd9, 0x90}, "8439000000000000001A", kFrom, kTo});
+  auto again = IssueUserAuthCertificate(*ca, **key, {{0x07, 0x05, 0xd9, 0x90}, "8439000000000000001A", kFrom, kTo, ""});
   EXPECT_EQ(crypto::CertificateDer(**cert), crypto::CertificateDer(**again));
 }
 

@@ -115,8 +115,8 @@ class VirtualCardProcessTest : public ::testing::Test {
     EVP_PKEY_free(key_);
   }
   void SetUp() override {
-    cert_ = std::move(
-        *IssueUserAuthCertificate(*ca_, *key_, {{0x07, 0x05, 0xd9, 0x90}, "8439", Utc(2024, 4, 1), Utc(2029, 4, 1)}));
+    cert_ = std::move(*IssueUserAuthCertificate(
+        *ca_, *key_, {{0x07, 0x05, 0xd9, 0x90}, "8439", Utc(2024, 4, 1), Utc(2029, 4, 1), ""}));
     ASSERT_TRUE(WriteCardDir(dir_ / "card", *cert_, *key_, *ca_->cert, 42));
   }
   std::unique_ptr<testing::ChildProcess> Start(std::vector<std::string> extra = {}) {
@@ -237,7 +237,7 @@ TEST(CardDirTest, RoundTripsAndChecksTheKeyAgainstTheCertificate) {
   const TestCa ca = *CreateTestCa(SeedOf(1), Utc(2020, 1, 1), Utc(2035, 1, 1));
   auto key = DeterministicRsaKey(SeedOf(5));
   auto other = DeterministicRsaKey(SeedOf(6));
-  auto cert = IssueUserAuthCertificate(ca, **key, {{0x05}, "x", Utc(2024, 1, 1), Utc(2029, 1, 1)});
+  auto cert = IssueUserAuthCertificate(ca, **key, {{0x05}, "x", Utc(2024, 1, 1), Utc(2029, 1, 1), ""});
   ASSERT_TRUE(WriteCardDir(dir / "a", **cert, **key, *ca.cert, 7));
   auto loaded = LoadCardDir(dir / "a");
   ASSERT_TRUE(loaded) << loaded.error().message;

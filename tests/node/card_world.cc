@@ -105,7 +105,7 @@ IssuedCard IssueCard(std::uint32_t serial, const fieldkit::TestCa& ca, TimePoint
   card.key = KeyFor(serial);
   card.serial = SerialBytesOf(serial);
   card.cert = std::move(*fieldkit::IssueUserAuthCertificate(
-      ca, *card.key, {card.serial, "8439" + std::to_string(serial), not_before, not_after}));
+      ca, *card.key, {card.serial, "8439" + std::to_string(serial), not_before, not_after, ""}));
   return card;
 }
 
