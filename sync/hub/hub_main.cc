@@ -237,7 +237,10 @@ void RegisterImport(CLI::App& app, Table& table) {
                                         : " reference persons of region " + s.reference_region) +
             " as of " + FormatDate(s.as_of) + ": " + std::to_string(s.added) + " added, " + std::to_string(s.changed) +
             " changed, " + std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) +
-            " unchanged (import " + std::to_string(s.import_id) + ")");
+            " unchanged (import " + std::to_string(s.import_id) + ")" +
+            (s.reference_region.empty() ? std::string()
+                                        : "; " + std::to_string(s.trust_items) +
+                                              " revocation list(s) of its cards go out with the next publication"));
     }
     return {};
   });

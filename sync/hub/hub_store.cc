@@ -139,10 +139,19 @@ ALTER TABLE person ADD COLUMN region TEXT;
 CREATE INDEX person_by_region ON person(region, id);
 )sql";
 
-constexpr std::array<HubMigration, 3> kHubMigrations = {{
+// Version 4. Revocation lists of other regions, from reference imports:
+// published beside the hub's own, so that a node can check the cards of
+// evacuees from those regions too. `region` is NULL for the hub's own
+// trust material.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE trust_item ADD COLUMN region TEXT;
+)sql";
+
+constexpr std::array<HubMigration, 4> kHubMigrations = {{
     {1, "records, keys, nodes and publications", kSchemaV1},
     {2, "uploaded checks and their answers", kSchemaV2},
     {3, "reference records of other regions", kSchemaV3},
+    {4, "revocation lists of other regions", kSchemaV4},
 }};
 
 }  // namespace

@@ -249,11 +249,35 @@ Result<PersonRecord> ParseLine(const std::string& line, std::int64_t line_no) {
   return std::move(*record);
 }
 
-Status ReplaceTrust(HubStore& store, const std::vector<TrustFile>& trust) {
-  AKARI_TRY(store.database().Exec("DELETE FROM trust_item"));
-  AKARI_ASSIGN_OR_RETURN(db::Statement s, store.database().Prepare("INSERT INTO trust_item(kind, der) VALUES (?, ?)"));
-  for (const TrustFile& t : trust) AKARI_TRY(s.Bind(1, t.kind).BindBlob(2, t.der).Run());
+// The hub's own trust material (`reference_region` ""): CA certificates
+// and revocation lists. A reference region's: its revocation lists only,
+// never a CA certificate (trust anchors come from the hub's own region;
+// a node keeps a list only if one of those CAs signed it).
+Status ReplaceTrust(HubStore& store, const std::vector<TrustFile>& trust, const std::string& reference_region) {
+  db::Database& db = store.database();
+  if (reference_region.empty()) {
+    AKARI_TRY(db.Exec("DELETE FROM trust_item WHERE region IS NULL"));
+  } else {
+    AKARI_ASSIGN_OR_RETURN(db::Statement drop, db.Prepare("DELETE FROM trust_item WHERE region = ?"));
+    AKARI_TRY(drop.Bind(1, reference_region).Run());
+  }
+  AKARI_ASSIGN_OR_RETURN(db::Statement s, db.Prepare("INSERT INTO trust_item(kind, der, region) VALUES (?, ?, ?)"));
+  for (const TrustFile& t : trust) {
+    if (!reference_region.empty() && t.kind != "crl") continue;
+    s.Bind(1, t.kind).BindBlob(2, t.der);
+    if (reference_region.empty()) {
+      s.BindNull(3);
+    } else {
+      s.Bind(3, reference_region);
+    }
+    AKARI_TRY(s.Run());
+  }
   return {};
+}
+
+int CountCrls(const std::vector<TrustFile>& trust) {
+  return static_cast<int>(
+      std::count_if(trust.begin(), trust.end(), [](const TrustFile& t) { return t.kind == "crl"; }));
 }
 
 }  // namespace
@@ -375,15 +399,13 @@ Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path&
   }
   if (!encoding) AKARI_TRY(start_encoding());
   AKARI_TRY(importer.RemoveUnseen());
-  if (!options.reference) {
-    AKARI_TRY(ReplaceTrust(store, trust));
-    AKARI_TRY(store.SetMeta(meta::kAsOf, std::to_string(info.as_of)));
-  }
+  AKARI_TRY(ReplaceTrust(store, trust, options.reference ? info.region : std::string()));
+  if (!options.reference) AKARI_TRY(store.SetMeta(meta::kAsOf, std::to_string(info.as_of)));
   ImportSummary summary = importer.summary();
   if (options.reference) summary.reference_region = info.region;
   summary.import_id = import_id;
   summary.as_of = info.as_of;
-  summary.trust_items = options.reference ? 0 : static_cast<int>(trust.size());
+  summary.trust_items = options.reference ? CountCrls(trust) : static_cast<int>(trust.size());
   AKARI_ASSIGN_OR_RETURN(db::Statement done,
                          store.database().Prepare("UPDATE import_batch SET persons = ?, added = ?, changed = ?, "
                                                   "removed = ?, reindexed = ? WHERE id = ?"));

@@ -47,7 +47,7 @@ struct ImportSummary {
   std::int64_t unchanged = 0;
   std::uint32_t dictionary_id = 0;
   bool dictionary_trained = false;
-  int trust_items = 0;
+  int trust_items = 0;           // stored for publication: a reference import stores its revocation lists only
   std::string reference_region;  // set for a reference import
 };
 

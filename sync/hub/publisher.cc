@@ -1,6 +1,7 @@
 #include "sync/hub/publisher.h"
 
 #include <map>
+#include <set>
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -289,13 +290,19 @@ Result<PublishSummary> Publish(OpenHub& hub, const PublishOptions& options, cons
     m.dictionaries.push_back({static_cast<std::uint32_t>(dict_id), obj.first});
   }
   {
-    AKARI_ASSIGN_OR_RETURN(db::Statement s, db.Prepare("SELECT kind, der FROM trust_item ORDER BY id"));
+    // The hub's own trust material, then the revocation lists of reference
+    // regions; a list imported twice (the same national list with several
+    // regions) is listed once.
+    AKARI_ASSIGN_OR_RETURN(db::Statement s,
+                           db.Prepare("SELECT kind, der FROM trust_item ORDER BY region IS NOT NULL, region, id"));
+    std::set<std::string> listed;
     for (;;) {
       AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
       const auto kind =
           s.ColumnText(0) == "crl" ? publication::TrustRef::Kind::kCrl : publication::TrustRef::Kind::kCaCertificate;
       AKARI_ASSIGN_OR_RETURN(auto obj, writer.Put(ObjectKind::kTrust, s.ColumnBlob(1)));
+      if (!listed.insert(obj.second).second) continue;
       m.trust.push_back({kind, obj.first, obj.second});
     }
   }

@@ -106,6 +106,25 @@ TEST_F(HubTest, BadInputImportsNothing) {
   EXPECT_EQ(Count("SELECT count(*) FROM import_batch"), 1);
 }
 
+TEST_F(HubTest, ARevocationListImportedWithSeveralRegionsIsPublishedOnce) {
+  // The same national list given with the hub's region and a reference
+  // region (what J-LIS supplies: one list for every card).
+  ASSERT_TRUE(Import(testing::SampleRegion(5)));
+  const auto dir = root_ / "reference";
+  testing::RegionSpec spec;
+  spec.region = "16";
+  spec.persons = testing::SampleRegion(3, 100);
+  ASSERT_TRUE(testing::WriteRegion(dir, spec));
+  ImportOptions options;
+  options.reference = true;
+  ASSERT_TRUE(ImportRegion(hub_->store, dir, options, clock_));
+  ASSERT_TRUE(Publish(*hub_, {}, clock_));
+  auto manifest = ReadFileBytes(hub_->publication_root() / "17" / "manifest.json");
+  ASSERT_TRUE(manifest);
+  const auto listed = nlohmann::json::parse(ToString(*manifest))["signed"]["trust"];
+  EXPECT_EQ(listed.size(), 2u) << listed.dump();  // the CA and the one list
+}
+
 TEST_F(HubTest, ReferenceRecordsOfAnotherRegionAreKeptApartAndNeverPublished) {
   ASSERT_TRUE(Import(testing::SampleRegion(5)));
   const auto reference = [&](std::vector<PersonRecord> persons, std::string region) {
@@ -113,6 +132,7 @@ TEST_F(HubTest, ReferenceRecordsOfAnotherRegionAreKeptApartAndNeverPublished) {
     testing::RegionSpec spec;
     spec.region = std::move(region);
     spec.persons = std::move(persons);
+    spec.crl_number = 100 + imports_;  // a list of its own, not a copy of the hub's
     EXPECT_TRUE(testing::WriteRegion(dir, spec));
     ImportOptions options;
     options.reference = true;
@@ -122,7 +142,7 @@ TEST_F(HubTest, ReferenceRecordsOfAnotherRegionAreKeptApartAndNeverPublished) {
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->reference_region, "16");
   EXPECT_EQ(first->added, 3);
-  EXPECT_EQ(first->trust_items, 0);
+  EXPECT_EQ(first->trust_items, 1);  // its revocation list; never a CA certificate
   EXPECT_EQ(Count("SELECT count(*) FROM person"), 8);
   EXPECT_EQ(Count("SELECT count(*) FROM person WHERE region = '16' AND id BETWEEN 160000000100 AND 160000000102"), 3);
   auto record = hub_->store.ReadPerson(ReferencePersonId(16, 101));
@@ -141,6 +161,17 @@ TEST_F(HubTest, ReferenceRecordsOfAnotherRegionAreKeptApartAndNeverPublished) {
   auto published = Publish(*hub_, {}, clock_);
   ASSERT_TRUE(published) << published.error().message;
   EXPECT_EQ(published->persons, 4);
+  // Region 16's revocation list goes out beside the hub's own (so a node
+  // can check an evacuee's card), replaced by each import of region 16 and
+  // kept by imports of the hub's own region.
+  EXPECT_EQ(Count("SELECT count(*) FROM trust_item WHERE region IS NULL AND kind = 'ca_certificate'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM trust_item WHERE region IS NULL AND kind = 'crl'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM trust_item WHERE region = '16'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM trust_item WHERE region = '16' AND kind = 'crl'"), 1);
+  auto manifest = ReadFileBytes(hub_->publication_root() / "17" / "manifest.json");
+  ASSERT_TRUE(manifest);
+  const auto listed = nlohmann::json::parse(ToString(*manifest))["signed"]["trust"];
+  EXPECT_EQ(listed.size(), 3u) << listed.dump();
 
   auto own = reference(testing::SampleRegion(2), "17");
   ASSERT_FALSE(own);
