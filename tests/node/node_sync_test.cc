@@ -150,6 +150,43 @@ TEST_F(NodeSyncTest, FullSyncAppliesPersonsIndexesTrustMaterialAndAudits) {
   EXPECT_TRUE(std::filesystem::is_empty(root_ / "node" / "staging" / "17"));
 }
 
+TEST_F(NodeSyncTest, TheRevocationListOfAReferenceRegionReachesTheNodeAndIsReplacedWithIt) {
+  // Evacuees from region 16 carry cards its list covers; the hub keeps
+  // that region as reference records and sends its list along.
+  auto reference = [&](std::int64_t crl_number) {
+    sync::hub::ImportOptions options;
+    options.reference = true;
+    testing::RegionSpec spec{.region = "16", .persons = testing::SampleRegion(3, 100), .crl_number = crl_number};
+    const auto dir = root_ / ("reference-" + std::to_string(crl_number));
+    ASSERT_TRUE(testing::WriteRegion(dir, spec));
+    auto s = hub::ImportRegion(hub_->store, dir, options, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+  };
+  auto crls = [&] {
+    std::vector<Bytes> out;
+    auto items = node_->store.ReadTrustMaterial();
+    EXPECT_TRUE(items);
+    for (const store::TrustItem& t : items.value_or(std::vector<store::TrustItem>{})) {
+      if (t.kind == store::TrustItem::Kind::kCrl) out.push_back(t.der);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  reference(50);
+  Publish();
+  ASSERT_TRUE(Sync());
+  const std::vector<Bytes> first = crls();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(Persons(), 40);  // reference persons are never sent
+
+  reference(51);  // region 16's next list replaces its last one
+  Publish();
+  ASSERT_TRUE(Sync());
+  const std::vector<Bytes> second = crls();
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_NE(second, first);
+}
+
 TEST_F(NodeSyncTest, DeltaSyncAppliesOnlyWhatChangedAndKeepsLocalRecords) {
   Publish();
   ASSERT_TRUE(Sync());
