@@ -641,9 +641,9 @@
       const row = el("tr", { cls: (m.risk_classes.length ? "high-risk" : "") + (m.recent ? "" : " older") }, [
         first,
         el("td", { text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : "") }),
-        el("td", { text: m.last_date }),
+        el("td", { cls: "date", text: m.last_date }),
         el("td", { text: m.days_or_times }),
-        el("td", { text: m.supply_until || "" }),
+        el("td", { cls: "date", text: m.supply_until || "" }),
       ]);
       tbody.appendChild(row);
     });
