@@ -2,6 +2,11 @@
 
 #include <sodium.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "base/errors.h"
 #include "crypto/sodium.h"
 
 namespace akari::crypto {
@@ -34,6 +39,25 @@ void Blake2b256Hasher::Update(ByteSpan data) {
 Hash32 Blake2b256Hasher::Finish() {
   Hash32 out{};
   crypto_generichash_final(reinterpret_cast<crypto_generichash_state*>(state_), out.data(), out.size());
+  return out;
+}
+
+Result<FileDigest> HashFile(const std::filesystem::path& file) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) return MakeError(BaseErrc::kIo, "cannot read " + file.string() + ": " + std::strerror(errno));
+  Blake2b256Hasher h;
+  Bytes buf(1 << 20);
+  FileDigest out;
+  for (;;) {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
+    if (n == 0) break;
+    h.Update(ByteSpan(buf.data(), n));
+    out.bytes += static_cast<std::int64_t>(n);
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return MakeError(BaseErrc::kIo, "cannot read " + file.string());
+  out.hash = h.Finish();
   return out;
 }
 

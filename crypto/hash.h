@@ -3,9 +3,11 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <span>
 
 #include "base/bytes.h"
+#include "base/result.h"
 
 namespace akari::crypto {
 
@@ -29,5 +31,14 @@ class Blake2b256Hasher {
  private:
   alignas(64) std::uint8_t state_[384];
 };
+
+// BLAKE2b-256 of a file's content, read in 1 MiB pieces (a snapshot object
+// or a store of gigabytes is never held in memory), and its size.
+struct FileDigest {
+  Hash32 hash{};
+  std::int64_t bytes = 0;
+};
+// Errors: BaseErrc::kIo (the message names the file).
+[[nodiscard]] Result<FileDigest> HashFile(const std::filesystem::path& file);
 
 }  // namespace akari::crypto

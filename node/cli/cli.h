@@ -75,5 +75,6 @@ void RegisterOperatorCommands(CLI::App& app, CommandTable& table);
 void RegisterDisasterCommands(CLI::App& app, CommandTable& table);
 void RegisterAuditCommands(CLI::App& app, CommandTable& table);
 void RegisterChecksCommands(CLI::App& app, CommandTable& table);
+void RegisterBackupCommands(CLI::App& app, CommandTable& table);
 
 }  // namespace akari::cli

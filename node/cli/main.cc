@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   akari::cli::RegisterDisasterCommands(app, table);
   akari::cli::RegisterAuditCommands(app, table);
   akari::cli::RegisterChecksCommands(app, table);
+  akari::cli::RegisterBackupCommands(app, table);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -7,29 +7,6 @@
 #include "sync/publication/object.h"
 
 namespace akari::sync::client {
-namespace {
-
-// Hashes a file without holding it in memory.
-Result<std::pair<std::string, std::int64_t>> HashFile(const std::filesystem::path& file) {
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (f == nullptr) return MakeError(SyncErrc::kIo, "cannot read " + file.string());
-  crypto::Blake2b256Hasher h;
-  Bytes buf(1 << 20);
-  std::int64_t total = 0;
-  for (;;) {
-    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
-    if (n == 0) break;
-    h.Update(ByteSpan(buf.data(), n));
-    total += static_cast<std::int64_t>(n);
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return MakeError(SyncErrc::kIo, "cannot read " + file.string());
-  const crypto::Hash32 digest = h.Finish();
-  return std::make_pair(ToHex(digest), total);
-}
-
-}  // namespace
 
 Result<Staging> Staging::Open(std::filesystem::path dir) {
   if (auto s = CreatePrivateDirectory(dir); !s) return MakeError(SyncErrc::kIo, s.error().message);
@@ -66,8 +43,9 @@ Status Staging::Fetch(PublicationSource& source, std::string_view region,
       if (progress) progress(p);
     };
     AKARI_TRY(source.FetchObject(publication::ObjectPath(region, o.hash), o.size, part, on_bytes));
-    AKARI_ASSIGN_OR_RETURN(auto got, HashFile(part));
-    if (got.second != o.size || got.first != o.hash) {
+    auto got = crypto::HashFile(part);
+    if (!got) return MakeError(SyncErrc::kIo, got.error().message);
+    if (got->bytes != o.size || ToHex(got->hash) != o.hash) {
       std::error_code ec;
       std::filesystem::remove(part, ec);
       return MakeError(SyncErrc::kObjectMismatch,

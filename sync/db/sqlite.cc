@@ -237,6 +237,20 @@ int Database::Changes() const {
   return sqlite3_changes(db_);
 }
 
+Status Database::CopyTo(Database& destination) {
+  sqlite3_backup* backup = sqlite3_backup_init(destination.db_, "main", db_, "main");
+  if (backup == nullptr) return std::unexpected(destination.LastError("starting a copy of " + path_->string()));
+  const int step = sqlite3_backup_step(backup, -1);
+  const int finish = sqlite3_backup_finish(backup);
+  if (step != SQLITE_DONE) {
+    return std::unexpected(TranslateSqliteError(
+        step, "copying " + path_->string() + " to " + destination.path().string() + ": " + sqlite3_errstr(step),
+        destination.path()));
+  }
+  if (finish != SQLITE_OK) return std::unexpected(destination.LastError("finishing the copy of " + path_->string()));
+  return {};
+}
+
 Error Database::LastError(std::string_view what) const {
   return TranslateSqliteError(sqlite3_extended_errcode(db_), std::string(what) + ": " + sqlite3_errmsg(db_), *path_);
 }

@@ -87,6 +87,13 @@ class Database {
   // Translates the connection's current error into an Error.
   Error LastError(std::string_view what) const;
 
+  // Copies this database as of one moment (SQLite's online backup, in one
+  // step under one read lock: other connections may go on reading and
+  // writing meanwhile) over the content of `destination`, which must be
+  // keyed like this one (OpenEncrypted with the same key): pages are
+  // decrypted here and encrypted again there, never written in clear.
+  [[nodiscard]] Status CopyTo(Database& destination);
+
   // After each commit through this connection, calls hook(context, pages)
   // with the pages now in the write-ahead log, instead of checkpointing in
   // the committing thread: this replaces SQLite's automatic checkpoint

@@ -1,0 +1,178 @@
+#include "node/backup.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "base/errors.h"
+#include "base/file.h"
+#include "base/strings.h"
+#include "crypto/hash.h"
+#include "node/audit/audit_log.h"
+#include "node/store/meta_keys.h"
+#include "sync/db/sqlite.h"
+
+namespace akari::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsEmptyOrMissing(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return true;
+  return fs::is_directory(dir, ec) && fs::is_empty(dir, ec);
+}
+
+// Copies `from` to `to` (created with mode 0600, must not exist) and
+// fsyncs it.
+Status CopyFileDurably(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::none, ec);
+  if (ec) return MakeError(BaseErrc::kIo, "cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+  fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write, ec);
+  const int fd = ::open(to.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) return MakeError(BaseErrc::kIo, "cannot sync " + to.string() + ": " + std::strerror(errno));
+  return {};
+}
+
+Result<BackupInfo> ReadCopy(const fs::path& dir, store::Store& copy) {
+  BackupInfo info;
+  info.dir = dir;
+  AKARI_ASSIGN_OR_RETURN(std::string integrity, copy.IntegrityCheck());
+  if (integrity != "ok") {
+    return MakeError(BaseErrc::kInvalidInput, "the copy in " + dir.string() + " fails its integrity check (" +
+                                                  integrity + "); use another medium and back up again");
+  }
+  AKARI_ASSIGN_OR_RETURN(info.counts, copy.Counts());
+  AKARI_ASSIGN_OR_RETURN(auto version, copy.GetMeta(store::meta::kDataVersion));
+  if (version) info.data_version = ParseInt64(*version);
+  return info;
+}
+
+// Removes what a failed backup or restore wrote into `dir`, which was
+// empty or missing before: the directory too if this run created it (an
+// empty one given, such as a USB stick's root, stays).
+void RemoveWhatWasWritten(const fs::path& dir, bool created) {
+  std::error_code ec;
+  if (created) {
+    fs::remove_all(dir, ec);
+    return;
+  }
+  for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove_all(e.path(), ec);
+}
+
+}  // namespace
+
+Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& clock) {
+  if (!IsEmptyOrMissing(out)) {
+    return MakeError(BaseErrc::kExists, out.string() + " is not empty; give a new or empty directory for the backup");
+  }
+  const bool created = !fs::exists(out);
+  const TimePoint at = clock.Now();
+  AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
+  AKARI_TRY(audit.Append({"node.backup", "cli", std::nullopt, {{"to", out.string()}}}));
+
+  auto result = [&]() -> Result<BackupInfo> {
+    AKARI_TRY(CreatePrivateDirectory(out));
+    {
+      AKARI_ASSIGN_OR_RETURN(db::Database copy,
+                             db::OpenEncrypted(out / kDatabaseFile, node.keystore.database_key().span(), true));
+      AKARI_TRY(node.store.database().CopyTo(copy));
+      // Leaves one file: the copy's WAL is folded in and removed.
+      AKARI_TRY(copy.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+    AKARI_ASSIGN_OR_RETURN(Bytes keystore, ReadFileBytes(node.dir / kKeystoreFile));
+    AKARI_TRY(WriteFileAtomically(out / kKeystoreFile, keystore, 0600));
+    BackupInfo info;
+    {
+      AKARI_ASSIGN_OR_RETURN(
+          store::Store copy,
+          store::Store::Open(out / kDatabaseFile, node.keystore.database_key().span(), {.create = false}));
+      AKARI_ASSIGN_OR_RETURN(info, ReadCopy(out, copy));
+    }
+    info.node_id = node.keystore.node_id();
+    info.created_at = at;
+    nlohmann::json files = nlohmann::json::object();
+    for (const char* name : {kDatabaseFile, kKeystoreFile}) {
+      AKARI_ASSIGN_OR_RETURN(crypto::FileDigest hashed, crypto::HashFile(out / name));
+      files[name] = {{"bytes", hashed.bytes}, {"blake2b", ToHex(hashed.hash)}};
+      info.bytes += hashed.bytes;
+    }
+    const nlohmann::json manifest = {
+        {"format", kBackupFormat},
+        {"node_id", info.node_id},
+        {"created_at", FormatUtc(at)},
+        {"data_version", info.data_version ? nlohmann::json(*info.data_version) : nlohmann::json(nullptr)},
+        {"counts",
+         {{"persons", info.counts.persons},
+          {"checks", info.counts.checks},
+          {"checks_pending", info.counts.checks_pending},
+          {"audit_entries", info.counts.audit_entries}}},
+        {"files", files}};
+    AKARI_TRY(WriteFileAtomically(out / kBackupManifestFile, AsBytes(manifest.dump(2) + "\n"), 0600));
+    AKARI_TRY(SyncDirectory(out));
+    return info;
+  }();
+  if (!result) RemoveWhatWasWritten(out, created);
+  return result;
+}
+
+Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const crypto::SecretBuffer& passphrase,
+                               const Clock& clock) {
+  auto bytes = ReadFileBytes(from / kBackupManifestFile, 1 << 20);
+  if (!bytes) {
+    return MakeError(BaseErrc::kNotFound, from.string() + " holds no " + kBackupManifestFile +
+                                              ": it is not an Akari backup, or the backup did not finish");
+  }
+  const nlohmann::json manifest = nlohmann::json::parse(ToString(*bytes), nullptr, false);
+  if (!manifest.is_object() || manifest.value("format", "") != kBackupFormat || !manifest.contains("files") ||
+      !manifest["files"].is_object()) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     (from / kBackupManifestFile).string() + " is not an " + std::string(kBackupFormat) + " manifest");
+  }
+  for (const char* name : {kDatabaseFile, kKeystoreFile}) {
+    const nlohmann::json& expected = manifest["files"].value(name, nlohmann::json());
+    AKARI_ASSIGN_OR_RETURN(crypto::FileDigest hashed, crypto::HashFile(from / name));
+    if (!expected.is_object() || expected.value("blake2b", "") != ToHex(hashed.hash) ||
+        expected.value("bytes", std::int64_t{-1}) != hashed.bytes) {
+      return MakeError(BaseErrc::kInvalidInput, (from / name).string() +
+                                                    " does not match the backup's manifest: the backup is damaged. "
+                                                    "Nothing was restored; use another copy");
+    }
+  }
+  if (!IsEmptyOrMissing(dir)) {
+    return MakeError(BaseErrc::kExists, dir.string() + " is not empty; restore into a new or empty directory");
+  }
+  const bool created = !fs::exists(dir);
+  auto result = [&]() -> Result<BackupInfo> {
+    AKARI_TRY(CreatePrivateDirectory(dir));
+    AKARI_TRY(CopyFileDurably(from / kKeystoreFile, dir / kKeystoreFile));
+    AKARI_TRY(CopyFileDurably(from / kDatabaseFile, dir / kDatabaseFile));
+    AKARI_TRY(SyncDirectory(dir));
+    AKARI_ASSIGN_OR_RETURN(OpenNode node, OpenNodeDir(dir, passphrase));
+    AKARI_ASSIGN_OR_RETURN(BackupInfo info, ReadCopy(dir, node.store));
+    info.node_id = node.keystore.node_id();
+    if (info.node_id != manifest.value("node_id", "")) {
+      return MakeError(BaseErrc::kInvalidInput, "the backup's keystore belongs to node " + info.node_id +
+                                                    ", its manifest names another; nothing was restored");
+    }
+    ParseUtc(manifest.value("created_at", ""), info.created_at);
+    AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
+    AKARI_TRY(audit.Append({"node.restore",
+                            "cli",
+                            std::nullopt,
+                            {{"from", from.string()}, {"backup_created_at", manifest.value("created_at", "")}}}));
+    return info;
+  }();
+  if (!result) RemoveWhatWasWritten(dir, created);
+  return result;
+}
+
+}  // namespace akari::node

@@ -1,0 +1,63 @@
+// `akari backup` and `akari restore`: a copy of a node that survives the
+// node's machine (dropped, flooded, stolen) on removable media. The queued
+// checks are the only record of the visits made during an outage until
+// the hub has them; a backup keeps them.
+//
+// A backup directory holds, written in this order:
+//   node.db        the store as of one moment, still encrypted under the
+//                  node's database key (SQLite's online backup: akari serve
+//                  may go on serving meanwhile)
+//   keystore.json  the keystore as it is: its key slots are the only way
+//                  to that key, so the backup is no easier to open than
+//                  the node
+//   backup.json    format, node id, time, data version, counts and the
+//                  BLAKE2b-256 of both files; written last, so a directory
+//                  without it is incomplete
+// Nothing in it is readable without a passphrase of one of the node's key
+// slots. Restoring makes the same node (same id and keys): the machine the
+// backup was taken from must not be used again, or the two would number
+// their checks alike.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "crypto/secret_buffer.h"
+#include "node/node_dir.h"
+#include "node/store/store.h"
+
+namespace akari::node {
+
+inline constexpr const char* kBackupManifestFile = "backup.json";
+inline constexpr std::string_view kBackupFormat = "akari-node-backup/1";
+
+struct BackupInfo {
+  std::filesystem::path dir;
+  std::string node_id;
+  TimePoint created_at;
+  std::optional<std::int64_t> data_version;
+  store::StoreCounts counts;  // of the copy
+  std::int64_t bytes = 0;     // of both files
+};
+
+// Copies `node` into `out` (created, mode 0700; refused if it exists and is
+// not empty), after writing a "node.backup" audit entry (so the copy holds
+// the record of its own making), then opens the copy to check it (integrity
+// check and counts). Errors: BaseErrc::kExists, kIo, db errors (kDiskFull
+// when the medium is full: the partial copy is removed).
+[[nodiscard]] Result<BackupInfo> BackupNode(OpenNode& node, const std::filesystem::path& out, const Clock& clock);
+
+// Makes the node of backup `from` in `dir` (created; refused if it exists
+// and is not empty), after checking the files against backup.json, and
+// unlocks it with `passphrase` (any of its key slots) to prove the copy
+// opens; writes a "node.restore" audit entry. On any error nothing is left
+// in `dir`. Errors: BaseErrc::kExists, kNotFound, kInvalidInput (not a
+// backup, or damaged: a hash differs), crypto errors (wrong passphrase).
+[[nodiscard]] Result<BackupInfo> RestoreNode(const std::filesystem::path& from, const std::filesystem::path& dir,
+                                             const crypto::SecretBuffer& passphrase, const Clock& clock);
+
+}  // namespace akari::node

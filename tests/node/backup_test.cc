@@ -1,0 +1,204 @@
+// `akari backup` / `akari restore` as a library (node/backup.h) and as the
+// command line: the restored node is the same node with the same checks
+// and an intact audit log; a damaged backup, a wrong passphrase or an
+// occupied directory restore nothing and leave nothing behind.
+#include "node/backup.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "base/errors.h"
+#include "base/file.h"
+#include "node/audit/audit_log.h"
+#include "node/checks/check_queue.h"
+#include "tests/testing/process.h"
+#include "tests/testing/secrets.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari::node {
+namespace {
+
+class BackupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto n = CreateNode(root_ / "node", testing::Secret("operator-pass"), "operator", testing::kFastArgon2id);
+    ASSERT_TRUE(n) << n.error().message;
+    node_.emplace(std::move(*n));
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(RecordCheck(*node_));
+  }
+
+  Result<CheckRecord> RecordCheck(OpenNode& node) {
+    CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(), clock_);
+    CheckInput in;
+    in.method = CheckMethod::kInsuranceNumbers;
+    in.assurance = Assurance::kNumbers;
+    in.operator_id = "clerk1";
+    in.facility = "1710000001";
+    in.claim = {{"insurer_number", "01170016"}};
+    in.answer = {"unknown_person", nullptr, ""};
+    return queue.Record(in);
+  }
+  static std::vector<std::string> CheckBodies(OpenNode& node, const Clock& clock) {
+    CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(), clock);
+    std::vector<std::string> out;
+    auto checks = queue.List(0, 1000);
+    EXPECT_TRUE(checks);
+    for (const CheckRecord& c : checks.value_or(std::vector<CheckRecord>{})) out.push_back(c.id + " " + c.body);
+    return out;
+  }
+  std::vector<std::string> Events(OpenNode& node) {
+    AuditLog log(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock_);
+    std::ostringstream out;
+    EXPECT_TRUE(log.ExportJsonLines(out));
+    std::vector<std::string> events;
+    std::istringstream in(out.str());
+    for (std::string line; std::getline(in, line);) events.push_back(nlohmann::json::parse(line)["event"]);
+    return events;
+  }
+
+  testing::TempDir root_;
+  ManualClock clock_{FromUnixSeconds(1764000000)};
+  std::optional<OpenNode> node_;
+};
+
+TEST_F(BackupTest, ARestoredNodeIsTheSameNodeWithItsChecksAndAnIntactAuditLog) {
+  auto backup = BackupNode(*node_, root_ / "usb" / "akari", clock_);
+  ASSERT_TRUE(backup) << backup.error().message;
+  EXPECT_EQ(backup->counts.checks, 5);
+  EXPECT_EQ(backup->counts.checks_pending, 5);
+  EXPECT_EQ(backup->node_id, node_->keystore.node_id());
+  // Nothing in the backup is readable without a passphrase: the store is
+  // the encrypted copy (no SQLite header in clear), the keystore as it was.
+  auto db = ReadFileBytes(root_ / "usb" / "akari" / kDatabaseFile);
+  ASSERT_TRUE(db);
+  EXPECT_NE(ToString(ByteSpan(*db).first(15)), "SQLite format 3");
+  EXPECT_FALSE(std::filesystem::exists(root_ / "usb" / "akari" / "node.db-wal"));
+  // The node goes on after its backup; what comes later is not in it.
+  ASSERT_TRUE(RecordCheck(*node_));
+
+  auto restored = RestoreNode(root_ / "usb" / "akari", root_ / "new", testing::Secret("operator-pass"), clock_);
+  ASSERT_TRUE(restored) << restored.error().message;
+  EXPECT_EQ(restored->counts.checks, 5);
+  auto node = OpenNodeDir(root_ / "new", testing::Secret("operator-pass"));
+  ASSERT_TRUE(node) << node.error().message;
+  EXPECT_EQ(node->keystore.node_id(), node_->keystore.node_id());
+  std::vector<std::string> original = CheckBodies(*node_, clock_);
+  original.pop_back();
+  EXPECT_EQ(CheckBodies(*node, clock_), original);
+  AuditLog log(node->store, node->keystore.signing_secret_key(), node->keystore.signing_public_key(), clock_);
+  auto verified = log.Verify();
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->ok()) << verified->problem;
+  const std::vector<std::string> events = Events(*node);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2], "node.backup");
+  EXPECT_EQ(events.back(), "node.restore");
+  // The restored node keeps numbering its checks after the backup's.
+  auto next = RecordCheck(*node);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->seq, 6);
+}
+
+TEST_F(BackupTest, ABackupIsTakenWhileTheNodeWritesAndHoldsOneMoment) {
+  // akari serve goes on recording checks through its own connection.
+  std::atomic<bool> stop{false};
+  std::atomic<int> recorded{0};
+  std::thread recorder([&] {
+    auto n = OpenNodeDir(node_->dir, testing::Secret("operator-pass"));
+    ASSERT_TRUE(n);
+    while (!stop) {
+      ASSERT_TRUE(RecordCheck(*n));
+      ++recorded;
+    }
+  });
+  while (recorded < 20) std::this_thread::yield();
+  auto backup = BackupNode(*node_, root_ / "busy", clock_);
+  const int during = recorded;
+  while (recorded < during + 20) std::this_thread::yield();
+  stop = true;
+  recorder.join();
+  ASSERT_TRUE(backup) << backup.error().message;
+  auto restored = RestoreNode(root_ / "busy", root_ / "busy-node", testing::Secret("operator-pass"), clock_);
+  ASSERT_TRUE(restored) << restored.error().message;
+  // Whatever moment it caught, the copy is whole: consecutive checks from
+  // the first, and a chain that verifies.
+  auto node = OpenNodeDir(root_ / "busy-node", testing::Secret("operator-pass"));
+  ASSERT_TRUE(node);
+  CheckQueue queue(node->store, node->keystore.node_id(), node->keystore.signing_secret_key(), clock_);
+  auto checks = queue.List(0, 100000);
+  ASSERT_TRUE(checks);
+  EXPECT_GE(checks->size(), 5u);
+  for (std::size_t i = 0; i < checks->size(); ++i) EXPECT_EQ((*checks)[i].seq, static_cast<std::int64_t>(i + 1));
+  AuditLog log(node->store, node->keystore.signing_secret_key(), node->keystore.signing_public_key(), clock_);
+  EXPECT_TRUE(log.Verify()->ok());
+}
+
+TEST_F(BackupTest, ADamagedBackupIsRefusedAndNothingIsLeftBehind) {
+  ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
+  {
+    std::fstream f(root_ / "b" / kDatabaseFile, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8192);
+    f.put('\x5a');
+  }
+  auto r = RestoreNode(root_ / "b", root_ / "new", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, BaseErrc::kInvalidInput) << r.error().message;
+  EXPECT_NE(r.error().message.find("the backup is damaged"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "new"));
+}
+
+TEST_F(BackupTest, AWrongPassphraseRestoresNothing) {
+  ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
+  std::filesystem::create_directories(root_ / "empty");  // given, so it stays
+  auto r = RestoreNode(root_ / "b", root_ / "empty", testing::Secret("not-the-passphrase"), clock_);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(std::filesystem::exists(root_ / "empty"));
+  EXPECT_TRUE(std::filesystem::is_empty(root_ / "empty"));
+}
+
+TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABackup) {
+  std::filesystem::create_directories(root_ / "full");
+  ASSERT_TRUE(WriteFileAtomically(root_ / "full" / "photo.jpg", AsBytes("x")));
+  auto out = BackupNode(*node_, root_ / "full", clock_);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, BaseErrc::kExists);
+  ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
+  auto into = RestoreNode(root_ / "b", root_ / "full", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(into);
+  EXPECT_EQ(into.error().code, BaseErrc::kExists);
+  EXPECT_TRUE(std::filesystem::exists(root_ / "full" / "photo.jpg"));
+  // A backup whose manifest was never written (the stick pulled out).
+  std::filesystem::remove(root_ / "b" / kBackupManifestFile);
+  auto unfinished = RestoreNode(root_ / "b", root_ / "new", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(unfinished);
+  EXPECT_EQ(unfinished.error().code, BaseErrc::kNotFound);
+  EXPECT_NE(unfinished.error().message.find("did not finish"), std::string::npos);
+}
+
+TEST(BackupCliTest, BackupAndRestoreFromTheCommandLine) {
+  testing::TempDir root;
+  testing::ProcessOptions opts;
+  opts.env["AKARI_PASSPHRASE"] = "operator-pass";
+  const std::string data = (root / "node").string(), out = (root / "usb").string(), again = (root / "new").string();
+  ASSERT_EQ(testing::RunProgram("akari", {"init", "--data", data, "--kdf-ms", "5"}, opts).exit_code, 0);
+  auto backup = testing::RunProgram("akari", {"backup", "--data", data, "--out", out}, opts);
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find("akari restore --from " + out), std::string::npos) << backup.out;
+  auto restore = testing::RunProgram("akari", {"restore", "--from", out, "--data", again, "--json"}, opts);
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  const auto j = nlohmann::json::parse(restore.out);
+  EXPECT_EQ(j["checks"], 0);
+  auto status = testing::RunProgram("akari", {"status", "--data", again, "--json"}, opts);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(nlohmann::json::parse(status.out)["node_id"], j["node_id"]);
+  auto twice = testing::RunProgram("akari", {"restore", "--from", out, "--data", again}, opts);
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.err.find("is not empty"), std::string::npos) << twice.err;
+}
+
+}  // namespace
+}  // namespace akari::node
