@@ -315,6 +315,34 @@ await scenario("a nearly full disk is shown to everyone in the top bar", async (
   check(await page.isHidden("#disk-state"), "the low-disk warning stayed after the disk had room again");
 });
 
+await scenario("the admin page spells out why the hub link fails (no tooltip on a tablet)", async () => {
+  const reason = "not enough free space on the disk holding /srv/akari for version 12 (full): it needs about 4.6 GB";
+  await page.route("**/v1/status", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.hub = { rounds: 9, failed_rounds: 3, checks_uploaded: 0, data_version: 11,
+                 last_success: "2026-11-01T01:00:00Z", last_error: reason, held_update: null };
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    await page.reload();
+    await page.waitForSelector("#hub-state:not([hidden])");
+    await page.click("#nav-home");
+    await page.click("#go-admin");
+    await page.waitForSelector("#a-link-error:not([hidden])");
+    const state = await page.textContent("#a-link-state");
+    const error = await page.textContent("#a-link-error");
+    const success = await page.textContent("#a-link-success");
+    check(state.includes("3回連続"), `failing rounds not shown: "${state}"`);
+    check(error === reason, `the link's reason not shown in full: "${error}"`);
+    check(success.includes("2026-11-01 10:00"), `last success not shown in JST: "${success}"`);
+    check(/[0-9] MB$/.test(await page.textContent("#a-link-disk")), "free space not shown");
+    await page.screenshot({ path: join(artifacts, "admin-link.png"), fullPage: true });
+  } finally {
+    await page.unroute("**/v1/status");
+  }
+});
+
 await scenario("no Content-Security-Policy violations or script errors", async () => {
   check(problems.length === 0, problems.join("; "));
 });

@@ -804,6 +804,21 @@
     };
     onClick($("#a-on", view), () => change("disaster"));
     onClick($("#a-off", view), () => change("normal"));
+    // The hub link and the disk, spelled out: the top bar's tooltip with the
+    // link's last error cannot be read on a tablet (no hover).
+    const h = state.status && state.status.hub;
+    $("#a-link-success", view).textContent = h && h.last_success ? formatTime(h.last_success) : t("hub.never");
+    $("#a-link-state", view).textContent = !h
+      ? t("admin.link.none")
+      : h.failed_rounds > 0
+        ? t("admin.link.failing").replace("{n}", String(h.failed_rounds))
+        : t("admin.link.ok");
+    const error = $("#a-link-error", view);
+    error.textContent = (h && h.failed_rounds > 0 && h.last_error) || "";
+    error.hidden = !error.textContent;
+    const disk = state.status && state.status.disk;
+    $("#a-link-disk", view).textContent =
+      disk && disk.free_bytes !== null ? Math.floor(disk.free_bytes / 1e6).toLocaleString() + " MB" : "—";
     // An admin may let a held update go now (a quiet moment they know of).
     const held = state.status && state.status.hub && state.status.hub.held_update;
     $("#a-held", view).hidden = !held;
