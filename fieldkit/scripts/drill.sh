@@ -261,6 +261,10 @@ toyama_people=$(jq -sc --arg adult "$adult" --arg elderly "$elderly" --arg today
 toyama_card_id=$(jq -r '.[0].id' <<<"$toyama_people")
 toyama_walkin=$(jq -c '.[1]' <<<"$toyama_people")
 toyama_walkin_id=$(jq -r .id <<<"$toyama_walkin")
+# A Toyama card reported lost: listed in 富山県's revocation list, which the
+# hub sends beside 石川県's (its CRL partition covers only 富山県's cards).
+toyama_revoked_id=$(head -n 1 toyama-revoked.txt)
+[ -n "$toyama_revoked_id" ] || fail "the generated Toyama region revoked no card"
 
 # Someone nobody in the region matches.
 stranger_kana="オオハラ　ツバサ"
@@ -390,7 +394,11 @@ say "Node status: mode $(jq -r .mode answer.json), data version $(jq -r .data.ve
 step "Patients arrive during the outage" \
   "Reception checks each patient's insurance with the node alone. Every check is recorded (signed," \
   "on disk) before the answer is shown, so that the hub can confirm it later."
-person_line() { jq -r "select(.id == $1) | \"\(.name) (\(.name_kana)), born \(.birth_date)\"" people.ndjson; }
+person_line() {  # person_line ID: a "t" prefix names a person of the Toyama region
+  local file=people.ndjson
+  [ "${1#t}" = "$1" ] || file=toyama.ndjson
+  jq -r "select(.id == ${1#t}) | \"\(.name) (\(.name_kana)), born \(.birth_date)\"" "$file"
+}
 card_in_reader() {  # card_in_reader true|false: whether the node's reader shows a card
   api GET /v1/cards/readers "$clerk" && jq -e --argjson want "$1" 'any(.readers[]; .card_present) == $want' answer.json
 }
@@ -431,6 +439,10 @@ if [ "$cards" = 1 ]; then
   say "${bold}(a2) A visitor from 富山県 with their My Number Card${off}"
   say "The card is genuine (national CA, PIN and chip signature), but this clinic's node holds only 石川県."
   card_region=region-toyama verify_card "t$toyama_card_id" unknown_person
+  echo
+  say "${bold}(a3) A 富山県 card that was reported lost${off}"
+  say "The hub sends 富山県's revocation list along with 石川県's data, so the node knows this card is revoked."
+  card_region=region-toyama verify_card "t$toyama_revoked_id" certificate_revoked
 else
   say "(skipped: $card_reason)"
 fi
@@ -542,7 +554,8 @@ node_total=$(akari checks list --data node --json --limit 100000 | jq 'length')
 node_reconciled=$(akari checks list --data node --json --limit 100000 | jq '[.[] | select(.reconciled)] | length')
 hub_total=$(jq --arg n "$node_id" '.by_node[$n].total // 0' <<<"$hub_counts")
 if [ "$cards" = 1 ]; then
-  expected='{"confirmed":3,"different_coverage":2,"matched":2,"no_match":1,"unknown_person":1}'
+  # unknown_person: the cloned card and the revoked one (a revoked certificate identifies no one).
+  expected='{"confirmed":3,"different_coverage":2,"matched":2,"no_match":1,"unknown_person":2}'
 else
   expected='{"different_coverage":1,"matched":2,"no_match":1}'
 fi
@@ -560,7 +573,7 @@ step "What the drill showed" \
   "  • The clinic kept working without the network: $checks_made patients checked, each check recorded" \
   "    and signed before the answer was shown."
 if [ "$cards" = 1 ]; then
-  say "• My Number Cards were verified offline (PIN and chip signature); the cloned card was refused."
+  say "• My Number Cards were verified offline (PIN and chip signature); the cloned card and a revoked card from 富山県 were refused."
 else
   say "• (The card part was skipped: $card_reason.)"
 fi
