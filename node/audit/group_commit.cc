@@ -106,6 +106,11 @@ std::size_t AuditGroupCommit::waiting() const {
   return queue_.size();
 }
 
+bool AuditGroupCommit::writing() const {
+  std::lock_guard lock(mu_);
+  return writing_;
+}
+
 AuditGroupCommit::Counts AuditGroupCommit::counts() const {
   std::lock_guard lock(mu_);
   return counts_;

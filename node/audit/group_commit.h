@@ -60,6 +60,10 @@ class AuditGroupCommit {
   Counts counts() const;
   // Entries queued and not yet taken by a writer (for tests).
   std::size_t waiting() const;
+  // Whether a caller is writing (from taking its batch until it hands on or
+  // finishes; for tests). Only a caller that queued itself starts writing,
+  // so writing() with waiting() == 0 means the writer has taken its batch.
+  bool writing() const;
 
  private:
   // One caller's entry. The writer fills `seq` and sets `done` before it

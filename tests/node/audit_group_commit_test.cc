@@ -133,7 +133,10 @@ TEST_F(AuditGroupCommitTest, EntriesThatArriveDuringAWriteShareTheNextTransactio
   {
     std::lock_guard hold(write_mu_);
     threads.emplace_back([&] { ok += commit_->Append({"login.ok", "first", std::nullopt, {}}).has_value(); });
-    while (commit_->waiting() != 0) std::this_thread::yield();  // the first caller took its batch
+    // Until the first caller has taken its batch. (Waiting for waiting() == 0
+    // alone passed before it had even queued: the others then queued first,
+    // one of them took all six, and waiting() never reached five.)
+    while (!(commit_->writing() && commit_->waiting() == 0)) std::this_thread::yield();
     for (int t = 1; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         ok += commit_->Append({"record.open", "op" + std::to_string(t), t, {}}).has_value();
