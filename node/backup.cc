@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -66,6 +68,46 @@ void RemoveWhatWasWritten(const fs::path& dir, bool created) {
     return;
   }
   for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove_all(e.path(), ec);
+}
+
+struct ManifestFile {
+  std::string name;
+  std::string blake2b;
+  std::int64_t bytes = 0;
+};
+struct BackupManifest {
+  std::string node_id;
+  std::string created_at;
+  std::vector<ManifestFile> files;  // the store and the keystore
+};
+
+// Reads backup.json without trusting its shape: a field of the wrong type
+// is a clear refusal, never an exception.
+Result<BackupManifest> ParseManifest(ByteSpan text, const fs::path& file) {
+  const nlohmann::json j = nlohmann::json::parse(ToString(text), nullptr, false);
+  auto text_at = [](const nlohmann::json& o, const char* key) -> std::optional<std::string> {
+    if (!o.is_object() || !o.contains(key) || !o[key].is_string()) return std::nullopt;
+    return o[key].get<std::string>();
+  };
+  auto bad = [&](std::string what) {
+    return MakeError(BaseErrc::kInvalidInput, file.string() + " is not an " + std::string(kBackupFormat) +
+                                                  " manifest (" + what + "); nothing was restored");
+  };
+  if (text_at(j, "format") != std::string(kBackupFormat)) return bad("format");
+  BackupManifest m;
+  auto node_id = text_at(j, "node_id");
+  auto created_at = text_at(j, "created_at");
+  if (!node_id || !created_at) return bad("node_id, created_at");
+  m.node_id = *node_id;
+  m.created_at = *created_at;
+  if (!j.contains("files") || !j["files"].is_object()) return bad("files");
+  for (const char* name : {kKeystoreFile, kDatabaseFile}) {
+    const nlohmann::json& f = j["files"].contains(name) ? j["files"][name] : nlohmann::json();
+    auto hash = text_at(f, "blake2b");
+    if (!hash || !f.contains("bytes") || !f["bytes"].is_number_integer()) return bad(std::string("files.") + name);
+    m.files.push_back({name, *hash, f["bytes"].get<std::int64_t>()});
+  }
+  return m;
 }
 
 }  // namespace
@@ -131,44 +173,36 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
     return MakeError(BaseErrc::kNotFound, from.string() + " holds no " + kBackupManifestFile +
                                               ": it is not an Akari backup, or the backup did not finish");
   }
-  const nlohmann::json manifest = nlohmann::json::parse(ToString(*bytes), nullptr, false);
-  if (!manifest.is_object() || manifest.value("format", "") != kBackupFormat || !manifest.contains("files") ||
-      !manifest["files"].is_object()) {
-    return MakeError(BaseErrc::kInvalidInput,
-                     (from / kBackupManifestFile).string() + " is not an " + std::string(kBackupFormat) + " manifest");
-  }
-  for (const char* name : {kDatabaseFile, kKeystoreFile}) {
-    const nlohmann::json& expected = manifest["files"].value(name, nlohmann::json());
-    AKARI_ASSIGN_OR_RETURN(crypto::FileDigest hashed, crypto::HashFile(from / name));
-    if (!expected.is_object() || expected.value("blake2b", "") != ToHex(hashed.hash) ||
-        expected.value("bytes", std::int64_t{-1}) != hashed.bytes) {
-      return MakeError(BaseErrc::kInvalidInput, (from / name).string() +
-                                                    " does not match the backup's manifest: the backup is damaged. "
-                                                    "Nothing was restored; use another copy");
-    }
-  }
+  AKARI_ASSIGN_OR_RETURN(const BackupManifest manifest, ParseManifest(*bytes, from / kBackupManifestFile));
   if (!IsEmptyOrMissing(dir)) {
     return MakeError(BaseErrc::kExists, dir.string() + " is not empty; restore into a new or empty directory");
   }
   const bool created = !fs::exists(dir);
   auto result = [&]() -> Result<BackupInfo> {
     AKARI_TRY(CreatePrivateDirectory(dir));
-    AKARI_TRY(CopyFileDurably(from / kKeystoreFile, dir / kKeystoreFile));
-    AKARI_TRY(CopyFileDurably(from / kDatabaseFile, dir / kDatabaseFile));
+    // Copied first, then the copies hashed: one read of the medium, and
+    // what is checked is what the node will open.
+    for (const ManifestFile& f : manifest.files) {
+      AKARI_TRY(CopyFileDurably(from / f.name, dir / f.name));
+      AKARI_ASSIGN_OR_RETURN(crypto::FileDigest hashed, crypto::HashFile(dir / f.name));
+      if (ToHex(hashed.hash) != f.blake2b || hashed.bytes != f.bytes) {
+        return MakeError(BaseErrc::kInvalidInput, (from / f.name).string() +
+                                                      " does not match the backup's manifest: the backup is damaged. "
+                                                      "Nothing was restored; use another copy");
+      }
+    }
     AKARI_TRY(SyncDirectory(dir));
     AKARI_ASSIGN_OR_RETURN(OpenNode node, OpenNodeDir(dir, passphrase));
     AKARI_ASSIGN_OR_RETURN(BackupInfo info, ReadCopy(dir, node.store));
     info.node_id = node.keystore.node_id();
-    if (info.node_id != manifest.value("node_id", "")) {
+    if (info.node_id != manifest.node_id) {
       return MakeError(BaseErrc::kInvalidInput, "the backup's keystore belongs to node " + info.node_id +
                                                     ", its manifest names another; nothing was restored");
     }
-    ParseUtc(manifest.value("created_at", ""), info.created_at);
+    ParseUtc(manifest.created_at, info.created_at);
     AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
-    AKARI_TRY(audit.Append({"node.restore",
-                            "cli",
-                            std::nullopt,
-                            {{"from", from.string()}, {"backup_created_at", manifest.value("created_at", "")}}}));
+    AKARI_TRY(audit.Append(
+        {"node.restore", "cli", std::nullopt, {{"from", from.string()}, {"backup_created_at", manifest.created_at}}}));
     return info;
   }();
   if (!result) RemoveWhatWasWritten(dir, created);

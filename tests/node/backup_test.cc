@@ -151,6 +151,27 @@ TEST_F(BackupTest, ADamagedBackupIsRefusedAndNothingIsLeftBehind) {
   EXPECT_FALSE(std::filesystem::exists(root_ / "new"));
 }
 
+TEST_F(BackupTest, AManifestOfTheWrongShapeIsRefusedNotThrown) {
+  ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
+  const auto manifest = root_ / "b" / kBackupManifestFile;
+  auto original = nlohmann::json::parse(ToString(*ReadFileBytes(manifest)));
+  for (const auto& [pointer, value] :
+       std::vector<std::pair<std::string, nlohmann::json>>{{"/format", 1},
+                                                           {"/node_id", nullptr},
+                                                           {"/files", "node.db"},
+                                                           {"/files/node.db/bytes", "79360000"},
+                                                           {"/files/keystore.json/blake2b", 42}}) {
+    nlohmann::json edited = original;
+    edited[nlohmann::json::json_pointer(pointer)] = value;
+    ASSERT_TRUE(WriteFileAtomically(manifest, AsBytes(edited.dump())));
+    auto r = RestoreNode(root_ / "b", root_ / "new", testing::Secret("operator-pass"), clock_);
+    ASSERT_FALSE(r) << pointer;
+    EXPECT_EQ(r.error().code, BaseErrc::kInvalidInput) << pointer;
+    EXPECT_NE(r.error().message.find("manifest"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(std::filesystem::exists(root_ / "new")) << pointer;
+  }
+}
+
 TEST_F(BackupTest, AWrongPassphraseRestoresNothing) {
   ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
   std::filesystem::create_directories(root_ / "empty");  // given, so it stays
