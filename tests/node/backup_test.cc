@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
+#include "tests/node/check_input.h"
 #include "tests/testing/process.h"
 #include "tests/testing/secrets.h"
 #include "tests/testing/temp_dir.h"
@@ -33,14 +34,7 @@ class BackupTest : public ::testing::Test {
 
   Result<CheckRecord> RecordCheck(OpenNode& node) {
     CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(), clock_);
-    CheckInput in;
-    in.method = CheckMethod::kInsuranceNumbers;
-    in.assurance = Assurance::kNumbers;
-    in.operator_id = "clerk1";
-    in.facility = "1710000001";
-    in.claim = {{"insurer_number", "01170016"}};
-    in.answer = {"unknown_person", nullptr, ""};
-    return queue.Record(in);
+    return queue.Record(testing::NumbersCheckInput());
   }
   static std::vector<std::string> CheckBodies(OpenNode& node, const Clock& clock) {
     CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(), clock);

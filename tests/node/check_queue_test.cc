@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/node/check_input.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
@@ -19,17 +20,7 @@ class CheckQueueTest : public ::testing::Test {
     keys_.emplace(std::move(*keys));
     queue_.emplace(*store_, "node1", keys_->secret_key, clock_);
   }
-  CheckInput Input() {
-    CheckInput in;
-    in.method = CheckMethod::kInsuranceNumbers;
-    in.assurance = Assurance::kNumbers;
-    in.operator_id = "clerk1";
-    in.facility = "1710000001";
-    in.claim = {{"insurer_number", "01170016"}};
-    in.person_id = 42;
-    in.answer = {"covered", {{"insurer_number", "01170016"}}, ""};
-    return in;
-  }
+  CheckInput Input() { return testing::NumbersCheckInput(); }
 
   testing::TempDir dir_;
   ManualClock clock_{FromUnixSeconds(1764000000)};

@@ -35,6 +35,7 @@
 #include "sync/hub/import.h"
 #include "sync/hub/publisher.h"
 #include "sync/net/http_server.h"
+#include "tests/node/check_input.h"
 #include "tests/node/service_fixture.h"
 #include "tests/sync/sync_fixture.h"
 #include "tests/testing/sample_records.h"
@@ -165,14 +166,7 @@ class DiskFullTest : public ::testing::Test {
   }
   Result<node::CheckRecord> RecordCheck() {
     node::CheckQueue queue(node_->store, node_->keystore.node_id(), node_->keystore.signing_secret_key(), clock_);
-    node::CheckInput in;
-    in.method = node::CheckMethod::kInsuranceNumbers;
-    in.assurance = node::Assurance::kNumbers;
-    in.operator_id = "clerk1";
-    in.facility = "1710000001";
-    in.person_id = persons_.front().person.id;
-    in.answer = {"covered", nullptr, ""};
-    return queue.Record(in);
+    return queue.Record(testing::NumbersCheckInput(persons_.front().person.id));
   }
   // The node still serves the version it had, whole: its persons, a sound
   // database and an intact audit chain.
