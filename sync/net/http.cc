@@ -132,10 +132,14 @@ bool ParseTarget(std::string_view target, std::string& path, std::map<std::strin
 }
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back({std::move(method), SplitPath(pattern), std::move(handler)});
+  routes_.push_back({std::move(method), SplitPath(pattern), std::move(handler), nullptr});
 }
 
-Response Router::Dispatch(Request& request) const {
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  routes_.push_back({std::move(method), SplitPath(pattern), nullptr, std::move(handler)});
+}
+
+Router::Match Router::Find(Request& request) const {
   const std::vector<std::string> segments = SplitPath(request.path);
   bool path_matched = false;
   for (const Route& route : routes_) {
@@ -165,11 +169,66 @@ Response Router::Dispatch(Request& request) const {
     path_matched = true;
     if (route.method != request.method && !(route.method == "GET" && request.method == "HEAD")) continue;
     request.params = std::move(params);
-    return route.handler(request);
+    Match m;
+    if (route.async_handler) {
+      m.async_handler = &route.async_handler;
+    } else {
+      m.handler = &route.handler;
+    }
+    return m;
   }
-  if (path_matched)
-    return Response::Error(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
-  return Response::Error(404, "not_found", "no such resource: " + request.path);
+  Match m;
+  m.refusal = path_matched
+                  ? Response::Error(405, "method_not_allowed", request.method + " is not allowed on " + request.path)
+                  : Response::Error(404, "not_found", "no such resource: " + request.path);
+  return m;
+}
+
+void Router::Dispatch(Request& request, Responder responder) const {
+  Match m = Find(request);
+  if (m.async_handler != nullptr) return (*m.async_handler)(request, std::move(responder));
+  if (m.handler != nullptr) return std::move(responder)((*m.handler)(request));
+  std::move(responder)(std::move(m.refusal));
+}
+
+Response Router::Dispatch(Request& request) const {
+  Match m = Find(request);
+  if (m.handler != nullptr) return (*m.handler)(request);
+  if (m.async_handler != nullptr) {
+    return Response::Error(500, "internal_error", "this route answers asynchronously; dispatch it with a Responder");
+  }
+  return m.refusal;
+}
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    Abandon();
+    deliver_ = std::move(other.deliver_);
+    other.deliver_ = nullptr;
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  Abandon();
+}
+
+void Responder::operator()(Response response) && {
+  if (!deliver_) return;  // answered already (a programming error; the first answer stands)
+  Deliver deliver = std::move(deliver_);
+  deliver_ = nullptr;
+  deliver(std::move(response));
+}
+
+void Responder::Abandon() {
+  if (!deliver_) return;
+  // Delivering cannot throw here in practice (it queues the answer); a
+  // destructor must not let it escape.
+  try {
+    std::move (*this)(
+        Response::Error(500, "internal_error", "the server failed to answer this request; it has been logged"));
+  } catch (...) {
+  }
 }
 
 std::string_view StatusReason(int status) {

@@ -67,19 +67,68 @@ struct Response {
 // wipes the request body after the handler returns (bodies carry PINs).
 using Handler = std::function<Response(Request&)>;
 
+// The answer owed to one request: give it exactly once, from any thread,
+// with std::move(responder)(response). A Responder destroyed without having
+// answered answers 500 (a handler that lost it, or threw), so a client is
+// never left waiting. Move-only.
+class Responder {
+ public:
+  using Deliver = std::move_only_function<void(Response)>;
+  Responder() = default;
+  explicit Responder(Deliver deliver) : deliver_(std::move(deliver)) {}
+  Responder(Responder&& other) noexcept : deliver_(std::move(other.deliver_)) { other.deliver_ = nullptr; }
+  Responder& operator=(Responder&& other) noexcept;
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder();
+
+  void operator()(Response response) &&;
+  // Whether an answer is still owed.
+  explicit operator bool() const { return static_cast<bool>(deliver_); }
+
+ private:
+  void Abandon();
+  Deliver deliver_;
+};
+
+// A handler that may answer later, from another thread: for work that
+// waits on something other than the CPU (a group commit) without holding
+// a server thread. It runs on a server thread and must not block there for
+// long. The request is valid only during the call (its body is wiped after
+// it returns): copy what the answer needs.
+using AsyncHandler = std::function<void(Request&, Responder)>;
+
 // Routes by method and path. Patterns are literal segments or "{name}"
 // (one segment, placed in Request::params) or a final "{name...}" (the rest
 // of the path). Unknown path: 404; known path with another method: 405.
 class Router {
  public:
   void Add(std::string method, std::string pattern, Handler handler);
+  void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
+  // Answers through `responder`: at once for routes added with Add, when
+  // the handler answers for those added with AddAsync.
+  void Dispatch(Request& request, Responder responder) const;
+  // For routers without asynchronous routes (an asynchronous one answers
+  // 500 here, as a programming error).
   Response Dispatch(Request& request) const;
+
+  // The handler for `request` (with its params filled in), for callers that
+  // run the two kinds on different threads: exactly one of the pointers is
+  // set (valid as long as the router), or neither and `refusal` is the
+  // 404/405 answer.
+  struct Match {
+    const Handler* handler = nullptr;
+    const AsyncHandler* async_handler = nullptr;
+    Response refusal;
+  };
+  Match Find(Request& request) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
-    Handler handler;
+    Handler handler;  // one of the two is set
+    AsyncHandler async_handler;
   };
   std::vector<Route> routes_;
 };

@@ -29,6 +29,9 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 thread_local int t_worker = 0;
+// The session whose handler this thread is running, if any: an answer
+// given during the call is written without a trip through the strand.
+thread_local const void* t_handling = nullptr;
 
 // Overwrites memory before returning it: request bytes (PINs, personal
 // data) must not linger in freed heap blocks.
@@ -124,7 +127,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   auto& Lowest() { return beast::get_lowest_layer(stream_); }
   void DoRead();
   void OnRead(beast::error_code ec);
-  void Respond(Response response, const Request* request, bool keep_alive);
+  // The Responder handed to the handler for the request being served.
+  Responder MakeResponder();
+  void Respond(Response response, bool keep_alive);
   void OnWrite(beast::error_code ec, bool keep_alive);
   void Close();
 
@@ -137,12 +142,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::chrono::steady_clock::time_point started_;
   std::string log_path_;
   std::string log_method_;
+  // Of the request being served, for its answer.
+  bool head_request_ = false;
+  bool keep_alive_ = false;
+  std::string range_;
+  // An answer given while the handler was still running on this thread.
+  std::optional<Response> inline_answer_;
   bool busy_ = false;
 };
 
 class ServerImpl final : public HttpServer {
  public:
-  ServerImpl(const ServerOptions& options, Handler handler)
+  ServerImpl(const ServerOptions& options, AsyncHandler handler)
       : options_(options),
         handler_(std::move(handler)),
         ioc_(std::make_unique<asio::io_context>(options.threads)),
@@ -150,6 +161,15 @@ class ServerImpl final : public HttpServer {
 
   ~ServerImpl() override {
     Stop(std::chrono::milliseconds(0));
+    // An answer still owed (a handler waiting for a group commit) is posted
+    // to the io_context when it comes: wait for it before destroying that.
+    // Handlers must answer or drop every Responder (http.h), so this ends.
+    for (int waited_ms = 0; owed_.load() > 0; waited_ms += 5) {
+      if (waited_ms % 5000 == 0 && waited_ms > 0) {
+        Log(LogLevel::kWarn, "http.answers_owed", {{"owed", static_cast<std::int64_t>(owed_.load())}});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     // Destroy handlers still queued while the session registry they
     // unregister from is alive (members are destroyed after this body).
     signals_.reset();
@@ -165,7 +185,8 @@ class ServerImpl final : public HttpServer {
 
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_.load(); }
-  Response Handle(Request& request);
+  void Handle(Request& request, Responder responder);
+  std::atomic<std::size_t>& owed() { return owed_; }
   template <typename F>
   void ForEachSession(F f) {
     // Collect under the lock, act outside it: dropping the last reference
@@ -195,13 +216,14 @@ class ServerImpl final : public HttpServer {
   void RejectBusy(tcp::socket socket);
 
   ServerOptions options_;
-  Handler handler_;
+  AsyncHandler handler_;
   std::unique_ptr<asio::io_context> ioc_;
   std::optional<ssl::context> tls_;
   std::optional<tcp::acceptor> acceptor_;
   std::uint16_t port_ = 0;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> active_{0};
+  std::atomic<std::size_t> owed_{0};  // Responders handed out and not yet answered
   std::atomic<bool> stopping_{false};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -265,6 +287,9 @@ template <typename Stream>
 void Session<Stream>::OnRead(beast::error_code ec) {
   busy_ = true;
   started_ = std::chrono::steady_clock::now();
+  head_request_ = false;
+  keep_alive_ = false;
+  range_.clear();
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
       ec == asio::error::connection_reset || ec == asio::error::eof || ec == ssl::error::stream_truncated) {
     return Close();
@@ -275,14 +300,13 @@ void Session<Stream>::OnRead(beast::error_code ec) {
     return Respond(Response::Error(413, "body_too_large",
                                    "the request body is larger than " +
                                        std::to_string(server_.options().max_body_bytes) + " bytes"),
-                   nullptr, false);
+                   false);
   }
   if (ec == http::error::header_limit) {
-    return Respond(Response::Error(431, "headers_too_large", "the request headers are too large"), nullptr, false);
+    return Respond(Response::Error(431, "headers_too_large", "the request headers are too large"), false);
   }
   if (ec) {
-    return Respond(Response::Error(400, "bad_request", "the request is not valid HTTP/1.1: " + ec.message()), nullptr,
-                   false);
+    return Respond(Response::Error(400, "bad_request", "the request is not valid HTTP/1.1: " + ec.message()), false);
   }
   http::request<http::string_body> raw = parser_->release();
   Request req;
@@ -294,26 +318,63 @@ void Session<Stream>::OnRead(beast::error_code ec) {
   req.body = std::move(raw.body());
   log_method_ = req.method;
   log_path_ = req.target.substr(0, req.target.find('?'));
+  head_request_ = req.method == "HEAD";
+  keep_alive_ = raw.keep_alive();
+  range_ = req.headers.Get("Range");
   if (!ParseTarget(req.target, req.path, req.query)) {
-    return Respond(Response::Error(400, "bad_target", "the request path or query is malformed"), nullptr, false);
+    return Respond(Response::Error(400, "bad_target", "the request path or query is malformed"), false);
   }
-  Response response = server_.Handle(req);
+  inline_answer_.reset();
+  t_handling = this;
+  server_.Handle(req, MakeResponder());
+  t_handling = nullptr;
   WipingAllocator<char>::Wipe(req.body.data(), req.body.size());
-  Respond(std::move(response), &req, raw.keep_alive() && !server_.stopping());
+  if (inline_answer_) {
+    Response answer = std::move(*inline_answer_);
+    inline_answer_.reset();
+    Respond(std::move(answer), keep_alive_ && !server_.stopping());
+  }
+  // Otherwise the handler answers later, through the strand; until then
+  // the session waits with no operation pending (busy_ stays set, so an
+  // idle close leaves it alone).
 }
 
 template <typename Stream>
-void Session<Stream>::Respond(Response response, const Request* request, bool keep_alive) {
+Responder Session<Stream>::MakeResponder() {
+  ++server_.owed();
+  // The work guard keeps the I/O threads running until the answer is
+  // posted: while stopping, a session waiting for its answer may be the
+  // only work left, and run() would return without writing it.
+  return Responder(
+      [self = this->shared_from_this(), work = asio::make_work_guard(stream_.get_executor())](Response answer) mutable {
+        Session& session = *self;
+        ServerImpl& server = session.server_;
+        if (t_handling == &session) {
+          session.inline_answer_ = std::move(answer);
+        } else {
+          auto executor = session.stream_.get_executor();
+          asio::post(executor, [self = std::move(self), answer = std::move(answer)]() mutable {
+            self->Respond(std::move(answer), self->keep_alive_ && !self->server_.stopping());
+          });
+        }
+        // Last: the server waits for this count before it destroys the
+        // io_context the answer was posted to.
+        --server.owed();
+      });
+}
+
+template <typename Stream>
+void Session<Stream>::Respond(Response response, bool keep_alive) {
   auto res = std::make_shared<http::response<http::string_body>>();
   res->version(11);
-  const bool head = request != nullptr && request->method == "HEAD";
+  const bool head = head_request_;
   if (response.file) {
     std::ifstream in(response.file->path, std::ios::binary | std::ios::ate);
     if (!in) {
       response = Response::Error(404, "not_found", "no such file");
     } else {
       const auto size = static_cast<std::uint64_t>(in.tellg());
-      const ByteRange range = ParseRange(request ? request->headers.Get("Range") : "", size);
+      const ByteRange range = ParseRange(range_, size);
       response.headers.Set("Accept-Ranges", "bytes");
       if (!range.satisfiable) {
         response.status = 416;
@@ -387,12 +448,13 @@ void Session<Stream>::Close() {
   }
 }
 
-Response ServerImpl::Handle(Request& request) {
+void ServerImpl::Handle(Request& request, Responder responder) {
   try {
-    return handler_(request);
+    handler_(request, std::move(responder));
   } catch (const std::exception& e) {
+    // The Responder, if the handler still held it, answered 500 as it was
+    // destroyed on the way out.
     Log(LogLevel::kError, "http.handler_exception", {{"path", request.path}, {"what", e.what()}});
-    return Response::Error(500, "internal_error", "the server failed to handle this request; it has been logged");
   }
 }
 
@@ -562,10 +624,16 @@ void ServerImpl::RunUntilSignalled() {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Handler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, AsyncHandler handler) {
   auto server = std::make_unique<ServerImpl>(options, std::move(handler));
   AKARI_TRY(server->Open());
   return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Handler handler) {
+  return Start(options, [handler = std::move(handler)](Request& request, Responder responder) {
+    std::move(responder)(handler(request));
+  });
 }
 
 }  // namespace akari::net

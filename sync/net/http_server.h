@@ -4,10 +4,12 @@
 // 503 and are closed), and a graceful stop.
 //
 // Threading: Start() runs `threads` I/O threads. The handler is called on
-// one of them, synchronously, with Request::worker naming which (so callers
-// can keep one database connection per worker); it must be thread-safe
-// across workers. Stop() may be called from any thread, including a signal
-// watcher.
+// one of them, with Request::worker naming which (so callers can keep one
+// database connection per worker); it must be thread-safe across workers.
+// A plain Handler answers by returning; an AsyncHandler may answer later
+// from any thread through its Responder (http.h), and the connection waits
+// for that answer without holding a thread. Stop() may be called from any
+// thread, including a signal watcher.
 #pragma once
 
 #include <chrono>
@@ -48,6 +50,10 @@ class HttpServer {
   // Binds and starts serving. Errors: kInvalidArgument (bad address, TLS
   // files unusable), kIo (address in use, permission).
   [[nodiscard]] static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
+  // The same with a handler that may answer later. Every Responder must be
+  // answered or destroyed eventually: destroying the server waits for the
+  // answers still owed (they are written, or dropped if stopped meanwhile).
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, AsyncHandler handler);
 
   virtual ~HttpServer() = default;
 

@@ -58,6 +58,45 @@ TEST(RouterTest, DispatchesByMethodAndPathWithParameters) {
   EXPECT_EQ(router.Dispatch(head).status, 200);
 }
 
+TEST(RouterTest, AsynchronousRoutesAnswerThroughTheirResponder) {
+  Router router;
+  router.AddAsync("GET", "/later/{n}", [](Request& r, Responder responder) {
+    std::move(responder)(Response::Json(202, {{"n", r.params.at("n")}}));
+  });
+  router.Add("GET", "/now", [](const Request&) { return Response::Json(200, {{"now", true}}); });
+  Response got;
+  Request a = MakeRequest("GET", "/later/7");
+  router.Dispatch(a, Responder([&](Response r) { got = std::move(r); }));
+  EXPECT_EQ(got.status, 202);
+  EXPECT_EQ(got.body, R"({"n":"7"})");
+  Request b = MakeRequest("GET", "/now");
+  router.Dispatch(b, Responder([&](Response r) { got = std::move(r); }));
+  EXPECT_EQ(got.status, 200);
+  Request c = MakeRequest("GET", "/nowhere");
+  router.Dispatch(c, Responder([&](Response r) { got = std::move(r); }));
+  EXPECT_EQ(got.status, 404);
+  // The plain Dispatch cannot wait for an asynchronous answer: it says so.
+  Request d = MakeRequest("GET", "/later/7");
+  EXPECT_EQ(router.Dispatch(d).status, 500);
+}
+
+TEST(ResponderTest, AnswersOnceAndADroppedOneAnswers500) {
+  std::vector<int> statuses;
+  {
+    Responder r([&](Response response) { statuses.push_back(response.status); });
+    std::move(r)(Response::Json(200, {}));
+    std::move(r)(Response::Json(201, {}));  // the first answer stands
+    EXPECT_FALSE(r);
+  }
+  {
+    Responder dropped([&](Response response) { statuses.push_back(response.status); });
+    Responder moved = std::move(dropped);
+    EXPECT_FALSE(dropped);
+    EXPECT_TRUE(moved);
+  }  // `moved` goes without answering
+  EXPECT_EQ(statuses, (std::vector<int>{200, 500}));
+}
+
 TEST(HttpTest, ParsesTargetsAndRejectsMalformedEscapes) {
   std::string path;
   std::map<std::string, std::string> query;
@@ -127,6 +166,113 @@ class ServerTest : public ::testing::Test {
   std::string base_;
   std::atomic<bool> slow_started_{false};
 };
+
+// An asynchronous handler answering from another thread, later: the
+// connection waits without a server thread, and stays usable.
+TEST(AsyncServerTest, AnswersGivenLaterFromAnotherThreadReachTheClient) {
+  std::mutex mu;
+  std::vector<std::thread> answering;
+  ServerOptions options;
+  options.access_log = false;
+  options.threads = 1;  // one thread: a handler that waited would hold every request
+  auto server = HttpServer::Start(options, [&](Request& r, Responder responder) {
+    if (r.path == "/drop") return;  // the Responder goes unanswered
+    if (r.path == "/now") return std::move(responder)(Response::Json(200, {{"now", true}}));
+    const std::string path = r.path;  // the request is gone once the handler returns
+    std::lock_guard lock(mu);
+    answering.emplace_back([path, responder = std::move(responder)]() mutable {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      std::move(responder)(Response::Json(200, {{"path", path}}));
+    });
+  });
+  ASSERT_TRUE(server) << server.error().message;
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+
+  // While one answer is pending, the only server thread serves others.
+  std::future<Result<ClientResponse>> later = std::async(std::launch::async, [&] {
+    HttpClient client;
+    return client.Get(base + "/later");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  HttpClient quick;
+  const auto started = std::chrono::steady_clock::now();
+  auto now = quick.Get(base + "/now");
+  ASSERT_TRUE(now) << now.error().message;
+  EXPECT_EQ(now->status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
+  auto answered = later.get();
+  ASSERT_TRUE(answered) << answered.error().message;
+  EXPECT_EQ(answered->body, R"({"path":"/later"})");
+
+  // Keep-alive after a late answer: the same client, twice.
+  HttpClient again;
+  for (int i = 0; i < 2; ++i) {
+    auto r = again.Get(base + "/later");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+  }
+  // A handler that drops its Responder: the client gets a 500, not a hang.
+  auto dropped = again.Get(base + "/drop");
+  ASSERT_TRUE(dropped) << dropped.error().message;
+  EXPECT_EQ(dropped->status, 500);
+  for (auto& t : answering) t.join();
+}
+
+// A server whose handler hands the first request's Responder to the test.
+class HeldAnswerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.access_log = false;
+    auto server =
+        HttpServer::Start(options, [this](Request&, Responder responder) { held_.set_value(std::move(responder)); });
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+  }
+  std::promise<Responder> held_;
+  std::unique_ptr<HttpServer> server_;
+  std::string base_;
+};
+
+TEST_F(HeldAnswerTest, AnAnswerStillOwedWhenTheServerStopsIsWrittenWithinTheGracePeriod) {
+  const std::string base = base_;
+  std::future<Result<ClientResponse>> got = std::async(std::launch::async, [&] {
+    HttpClient c(WithTimeout(std::chrono::milliseconds(10000)));
+    return c.Get(base + "/x");
+  });
+  Responder responder = held_.get_future().get();
+  // The answer comes while the server stops: with nothing else to do, the
+  // I/O threads must still be there to write it.
+  std::thread answer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::move(responder)(Response::Json(200, {{"late", true}}));
+  });
+  server_->Stop(std::chrono::seconds(5));
+  answer.join();
+  auto r = got.get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"late":true})");
+}
+
+TEST_F(HeldAnswerTest, DestroyingTheServerWaitsForAnAnswerStillOwed) {
+  const std::string base = base_;
+  std::thread client([&] {
+    HttpClient c(WithTimeout(std::chrono::milliseconds(3000)));
+    (void)c.Get(base + "/x");  // cut off by the stop (no grace): not checked here
+  });
+  Responder responder = held_.get_future().get();
+  // Answered while the server is being destroyed: destroying must wait for
+  // it rather than free the io_context it posts to (ASan checks this).
+  std::thread answer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::move(responder)(Response::Json(200, {}));
+  });
+  server_.reset();
+  answer.join();
+  client.join();
+}
 
 TEST_F(ServerTest, AnswersJsonAndKeepsTheConnection) {
   StartServer();
