@@ -2,42 +2,87 @@
 
 #include <algorithm>
 #include <exception>
-#include <optional>
-#include <thread>
+#include <semaphore>
+#include <utility>
 
 #include "sync/db/errors.h"
 
 namespace akari::node {
 
-Result<std::int64_t> AuditGroupCommit::Append(const AuditEvent& event) {
-  Waiter me(&event);
-  bool write = false;
+AuditGroupCommit::AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu)
+    : log_(log), log_mu_(log_mu), write_mu_(write_mu), writer_([this] { Run(); }) {}
+
+AuditGroupCommit::~AuditGroupCommit() {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(&me);
-    if (!writing_) write = writing_ = true;
+    stopping_ = true;
   }
-  if (!write) {
-    // Woken either with the entry committed (or failed), or to write the
-    // next batch, which then holds this entry.
-    me.wake.acquire();
-    if (me.done) return std::move(me.seq);
-  }
-  WriteBatches(me);
-  return std::move(me.seq);
+  wake_.notify_one();
+  writer_.join();
 }
 
-void AuditGroupCommit::WriteBatches(Waiter& self) {
-  std::vector<Waiter*> batch;
+Result<std::int64_t> AuditGroupCommit::Append(const AuditEvent& event) {
+  Result<std::int64_t> out = 0;
+  std::binary_semaphore answered{0};
+  AppendAsync(event, [&](Result<std::int64_t> seq) {
+    out = std::move(seq);
+    // After this the caller may return and `out` be gone.
+    answered.release();
+  });
+  answered.acquire();
+  return out;
+}
+
+void AuditGroupCommit::AppendAsync(AuditEvent event, Done done) {
   {
     std::lock_guard lock(mu_);
-    const std::size_t n = std::min(queue_.size(), kMaxBatch);
-    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.push_back({std::move(event), std::move(done)});
   }
+  // Only a writer with nothing to do waits on `wake_`; a busy one takes
+  // this entry with its next batch. Signalling a condition variable that
+  // nobody waits on costs no system call.
+  wake_.notify_one();
+}
+
+void AuditGroupCommit::Run() {
+  std::vector<Pending> batch;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued is written
+    const std::size_t n = std::min(queue_.size(), kMaxBatch);
+    batch.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    writing_ = true;
+    lock.unlock();
+
+    Result<std::int64_t> first = Write(batch);
+
+    lock.lock();
+    if (first) {
+      ++counts_.transactions;
+      counts_.entries += static_cast<std::int64_t>(batch.size());
+    }
+    lock.unlock();
+    // Answered outside the lock: a callback may queue the next entry.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Result<std::int64_t> seq = first ? Result<std::int64_t>(*first + static_cast<std::int64_t>(i))
+                                       : Result<std::int64_t>(std::unexpected(first.error()));
+      std::move(batch[i].done)(std::move(seq));
+    }
+    batch.clear();  // the events and callbacks go before the next wait
+    lock.lock();
+    writing_ = false;
+  }
+}
+
+Result<std::int64_t> AuditGroupCommit::Write(const std::vector<Pending>& batch) {
   std::vector<const AuditEvent*> events;
   events.reserve(batch.size());
-  for (const Waiter* w : batch) events.push_back(w->event);
+  for (const Pending& p : batch) events.push_back(&p.event);
   Result<std::int64_t> first = 0;
   const auto give_up = std::chrono::steady_clock::now() + kMaxLockWait;
   auto pause = std::chrono::milliseconds(2);
@@ -67,7 +112,7 @@ void AuditGroupCommit::WriteBatches(Waiter& self) {
         head_.reset();  // read again next time
       }
     } catch (const std::exception& e) {
-      // Only allocation can throw here; the waiters must still be released.
+      // Only allocation can throw here; the callers must still be answered.
       first = MakeError(db::DbErrc::kSqlite, std::string("appending to the audit log failed: ") + e.what());
     }
     // Another connection holds the write lock (a snapshot apply takes
@@ -76,29 +121,7 @@ void AuditGroupCommit::WriteBatches(Waiter& self) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
-
-  Waiter* next = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    if (first) {
-      ++counts_.transactions;
-      counts_.entries += static_cast<std::int64_t>(batch.size());
-    }
-    if (queue_.empty()) {
-      writing_ = false;
-    } else {
-      next = queue_.front();  // its caller writes the next batch
-    }
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    Waiter* w = batch[i];
-    w->seq = first ? Result<std::int64_t>(*first + static_cast<std::int64_t>(i))
-                   : Result<std::int64_t>(std::unexpected(first.error()));
-    w->done = true;
-    // After release the waiter may return and its Waiter be gone.
-    if (w != &self) w->wake.release();
-  }
-  if (next != nullptr) next->wake.release();
+  return first;
 }
 
 std::size_t AuditGroupCommit::waiting() const {

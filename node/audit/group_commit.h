@@ -2,22 +2,25 @@
 //
 // Every record the service opens is audited before it is shown. With one
 // write transaction per entry, concurrent openings queued on the store's
-// single writer. Here a caller that finds no write in progress becomes the
-// writer and appends every entry queued so far in one transaction; callers
-// that arrive meanwhile wait for the next one. Each caller still returns
-// only after the transaction holding its entry has committed, so "audited
-// before shown" holds exactly as before, and the chain (hashes, signatures,
-// sequence numbers) is unchanged. docs/benchmarks.md ("Service") has the
-// measurements.
+// single writer. Here one writer thread appends every entry queued so far
+// in one transaction; entries that arrive meanwhile go into the next. Each
+// caller learns of its entry only once the transaction holding it has
+// committed, so "audited before shown" holds exactly as before, and the
+// chain (hashes, signatures, sequence numbers) is unchanged. A caller may
+// wait (Append) or be called back (AppendAsync): the service's record
+// openings use the latter, so that no server thread sleeps while an entry
+// commits. docs/benchmarks.md ("Service") has the measurements.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
-#include <semaphore>
+#include <thread>
 
 #include "base/result.h"
 #include "node/audit/audit_log.h"
@@ -33,6 +36,10 @@ class AuditGroupCommit {
   // (a snapshot apply) before its callers get kBusy.
   static constexpr std::chrono::seconds kMaxLockWait{10};
 
+  // Called once with the entry's sequence number, or the error that failed
+  // its transaction.
+  using Done = std::move_only_function<void(Result<std::int64_t>)>;
+
   // Entries are written through `log`, whose connection `log_mu` guards;
   // `write_mu` serialises this process's writes to the store. The writer
   // takes `write_mu`, then `log_mu`. All three must outlive this object.
@@ -40,16 +47,26 @@ class AuditGroupCommit {
   // writer holds `log_mu` for one attempt at a time and retries with both
   // mutexes released, so that a long write by another connection (a
   // snapshot apply) does not keep the readers of `log_mu` waiting too.
-  AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu)
-      : log_(log), log_mu_(log_mu), write_mu_(write_mu) {}
+  // Starts the writer thread.
+  AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu);
   AuditGroupCommit(const AuditGroupCommit&) = delete;
   AuditGroupCommit& operator=(const AuditGroupCommit&) = delete;
+  // Writes every entry still queued (each caller learns how that went),
+  // then stops the writer thread.
+  ~AuditGroupCommit();
 
   // Thread-safe. Appends `event` and returns its sequence number once the
   // transaction holding it has committed; on failure nothing of that
   // transaction was written and every caller in it gets the error. Must
-  // not be called while holding `log_mu` or `write_mu`.
+  // not be called while holding `log_mu` or `write_mu`, nor from `done` of
+  // AppendAsync.
   [[nodiscard]] Result<std::int64_t> Append(const AuditEvent& event);
+
+  // Thread-safe, returns at once. Queues `event`; `done` runs on the writer
+  // thread once the transaction holding it has committed or failed, as
+  // Append would have returned. `done` must be quick and must not block
+  // (it delays the next batch): hand the outcome on.
+  void AppendAsync(AuditEvent event, Done done);
 
   // Transactions written so far, and the entries in them (for tests and
   // benchmarks: entries / transactions is the mean batch).
@@ -60,40 +77,37 @@ class AuditGroupCommit {
   Counts counts() const;
   // Entries queued and not yet taken by a writer (for tests).
   std::size_t waiting() const;
-  // Whether a caller is writing (from taking its batch until it hands on or
-  // finishes; for tests). Only a caller that queued itself starts writing,
-  // so writing() with waiting() == 0 means the writer has taken its batch.
+  // Whether the writer holds a batch (from taking it until every caller in
+  // it has been answered; for tests): writing() with waiting() == 0 means
+  // the writer has taken every entry queued so far.
   bool writing() const;
 
  private:
-  // One caller's entry. The writer fills `seq` and sets `done` before it
-  // releases `wake`; a caller woken with `done` unset has been handed the
-  // writing of the next batch.
-  struct Waiter {
-    explicit Waiter(const AuditEvent* e) : event(e) {}
-    const AuditEvent* event;
-    bool done = false;
-    Result<std::int64_t> seq = 0;
-    std::binary_semaphore wake{0};
+  struct Pending {
+    AuditEvent event;
+    Done done;
   };
 
-  // Writes the batch at the head of the queue (`self` is in it) and hands
-  // on: releases each waiter of the batch, and the next one's caller, if
-  // any, to write the next batch. Called with `writing_` set.
-  void WriteBatches(Waiter& self);
+  // The writer thread: waits for entries, writes them in batches.
+  void Run();
+  // Writes `batch` in one transaction (retrying while another connection
+  // holds the write lock, up to kMaxLockWait); the first entry's number.
+  Result<std::int64_t> Write(const std::vector<Pending>& batch);
 
   AuditLog& log_;
   std::mutex& log_mu_;
   std::mutex& write_mu_;
   // The log's head after this object's last write, if known. Touched only
-  // by the caller that is writing (one at a time: `writing_`).
+  // by the writer thread.
   std::optional<AuditHead> head_;
   mutable std::mutex mu_;  // guards everything below
-  // Waiting entries in arrival order. Empty whenever `writing_` is unset:
-  // a writer that leaves entries behind hands the writing on instead.
-  std::deque<Waiter*> queue_;
-  bool writing_ = false;
+  std::condition_variable wake_;
+  // Waiting entries in arrival order.
+  std::deque<Pending> queue_;
+  bool writing_ = false;  // the writer has taken a batch and not yet answered it
+  bool stopping_ = false;
   Counts counts_;
+  std::thread writer_;  // last: starts once the rest is built
 };
 
 }  // namespace akari::node
