@@ -53,9 +53,10 @@ SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const
     // fields come from parsed JSON and from ids) is replaced, not thrown.
     entry.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     entry.hash = AuditEntryHash(prev, entry.body);
-    entry.signature = crypto::Sign(signing_key_, entry.hash);
     prev = entry.hash;
   }
+  // One signature for the batch: the last hash covers every entry before it.
+  if (!batch.entries.empty()) batch.entries.back().signature = crypto::Sign(signing_key_, batch.entries.back().hash);
   return batch;
 }
 
@@ -91,7 +92,7 @@ Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> ev
                   .BindBlob(4, AsBytes(entry.body))
                   .BindBlob(5, *prev)
                   .BindBlob(6, entry.hash)
-                  .BindBlob(7, entry.signature)
+                  .BindBlob(7, entry.signature ? ByteSpan(*entry.signature) : ByteSpan())
                   .Run());
     prev = &entry.hash;
   }
@@ -107,6 +108,7 @@ Result<AuditVerifyReport> AuditLog::Verify() {
   AuditVerifyReport report;
   crypto::Hash32 expected_prev{};
   std::int64_t expected_seq = 1;
+  std::int64_t unsigned_from = 0;  // the first entry after the last signed one; 0: none
   auto fail = [&](std::int64_t seq, std::string problem) {
     report.first_bad_seq = seq;
     report.problem = std::move(problem);
@@ -140,14 +142,30 @@ Result<AuditVerifyReport> AuditLog::Verify() {
       fail(seq, "entry " + std::to_string(seq) + " was edited: its content does not match its hash");
       break;
     }
-    if (!crypto::Verify(public_key_, computed, sig)) {
-      fail(seq, "entry " + std::to_string(seq) + " has a signature that is not this node's");
+    if (sig.empty()) {
+      if (unsigned_from == 0) unsigned_from = seq;
+    } else if (!crypto::Verify(public_key_, computed, sig)) {
+      if (unsigned_from == 0) {
+        fail(seq, "entry " + std::to_string(seq) + " has a signature that is not this node's");
+      } else {
+        fail(unsigned_from, "entries " + std::to_string(unsigned_from) + " to " + std::to_string(seq) +
+                                " are not vouched for: the signature of entry " + std::to_string(seq) +
+                                ", which covers them, is not this node's (one of them was changed and the hashes "
+                                "after it recomputed, or the signature was replaced)");
+      }
       break;
+    } else {
+      unsigned_from = 0;
     }
     expected_prev = computed;
     ++expected_seq;
   }
   s.Reset();
+  if (report.ok() && unsigned_from != 0) {
+    fail(unsigned_from, "entries " + std::to_string(unsigned_from) + " to " + std::to_string(expected_seq - 1) +
+                            " are not signed, but the newest entry of a log always is: entries were added without "
+                            "the node's key, or signed ones cut off the end");
+  }
   return report;
 }
 
@@ -162,7 +180,7 @@ Status AuditLog::ExportJsonLines(std::ostream& out) {
     if (line.is_discarded()) line = nlohmann::json::object({{"unreadable_body", true}});
     line["prev_hash"] = ToHex(s.ColumnBlob(1));
     line["hash"] = ToHex(s.ColumnBlob(2));
-    line["signature"] = ToHex(s.ColumnBlob(3));
+    if (!s.ColumnBlob(3).empty()) line["signature"] = ToHex(s.ColumnBlob(3));
     out << line.dump() << '\n';
   }
   if (!out) return MakeError(db::DbErrc::kIo, "writing the audit export failed");

@@ -3,12 +3,19 @@
 // deletion, alteration and insertion).
 //
 // Entry n stores body_n (canonical JSON with "seq": n), prev_hash_n =
-// hash_{n-1} (32 zero bytes for n = 1), hash_n = BLAKE2b-256("akari-audit/1"
-// || prev_hash_n || body_n) and an Ed25519 signature of hash_n. Verify()
-// recomputes the chain, so an edited, deleted, inserted or reordered entry
-// breaks it at a named sequence number. Cutting entries off the end leaves
-// a valid shorter chain: that is caught only by comparing with a head
-// recorded elsewhere (the hub keeps the heads it received).
+// hash_{n-1} (32 zero bytes for n = 1) and hash_n = BLAKE2b-256(
+// "akari-audit/1" || prev_hash_n || body_n). The last entry of every write
+// (one transaction: a single entry, or a group-committed batch) also
+// stores an Ed25519 signature of its hash_n; the others store none. As
+// hash_n covers every entry before it, that one signature vouches for the
+// whole batch (the signature blocks of RFC 5848, signed syslog), and the
+// newest entry of a log is always signed. Verify() recomputes the chain,
+// so an edited, deleted, inserted or reordered entry breaks it at a named
+// sequence number; an entry edited with its hashes recomputed is caught by
+// the signature that covers it, which names its batch. Logs written before
+// this (every entry signed) verify the same way. Cutting whole writes off
+// the end leaves a valid shorter chain: that is caught only by comparing
+// with a head recorded elsewhere (the hub keeps the heads it received).
 #pragma once
 
 #include <cstdint>
@@ -63,7 +70,7 @@ struct SealedAuditBatch {
   struct Entry {
     std::string body;  // canonical JSON
     crypto::Hash32 hash{};
-    crypto::Ed25519Signature signature{};
+    std::optional<crypto::Ed25519Signature> signature;  // on the batch's last entry only
   };
   AuditHead follows;  // the head the first entry chains to
   TimePoint at;
@@ -103,15 +110,17 @@ class AuditLog {
                                                  const SealedAuditBatch* sealed = nullptr,
                                                  AuditHead* head_after = nullptr);
 
-  // Builds, hashes and signs `events` as the entries that would follow
-  // `head`, stamped with the clock's time now. Writes nothing.
+  // Builds and hashes `events` as the entries that would follow `head`,
+  // stamped with the clock's time now, and signs the last one. Writes
+  // nothing.
   [[nodiscard]] SealedAuditBatch Seal(std::span<const AuditEvent* const> events, const AuditHead& head) const;
 
   // Checks every entry in order.
   [[nodiscard]] Result<AuditVerifyReport> Verify();
 
   // Writes every entry as one JSON line: the body plus "hash", "prev_hash"
-  // and "signature" (hex), so the regional office can verify it again.
+  // and, on the entries that carry one, "signature" (hex), so the regional
+  // office can verify it again.
   [[nodiscard]] Status ExportJsonLines(std::ostream& out);
 
   // The newest entry's sequence number and hash (0 and zeros when empty).

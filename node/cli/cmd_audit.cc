@@ -17,7 +17,10 @@
 namespace akari::cli {
 namespace {
 
-constexpr std::string_view kExportFormat = "akari-audit-export/1";
+// Version 2: only the last entry of each write carries a signature
+// (audit_log.h). Version 1 files (every entry signed) verify the same way.
+constexpr std::string_view kExportFormat = "akari-audit-export/2";
+constexpr std::string_view kExportFormatV1 = "akari-audit-export/1";
 
 node::AuditLog LogOf(node::OpenNode& node) {
   return node::AuditLog(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
@@ -119,7 +122,8 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
   std::string text;
   if (!std::getline(in, text)) return MakeError(BaseErrc::kInvalidInput, path + " is empty");
   const nlohmann::json header = nlohmann::json::parse(text, nullptr, false);
-  if (!header.is_object() || header.value("format", "") != kExportFormat)
+  if (!header.is_object() ||
+      (header.value("format", "") != kExportFormat && header.value("format", "") != kExportFormatV1))
     return MakeError(BaseErrc::kInvalidInput, path + " does not start with an akari audit export header");
   const std::string key_hex = header.value("signing_public_key", "");
   if (!expected_key.empty() && expected_key != key_hex) {
@@ -133,11 +137,12 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
   std::copy(key_bytes->begin(), key_bytes->end(), key.begin());
   Bytes prev(32, 0);
   std::int64_t seq = 0;
+  std::int64_t unsigned_from = 0;  // the first entry after the last signed one; 0: none
   while (std::getline(in, text)) {
     ++seq;
     const nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
     const std::string where = "entry " + std::to_string(seq) + " (line " + std::to_string(seq + 1) + ")";
-    if (!line.is_object() || !line.contains("hash") || !line.contains("prev_hash") || !line.contains("signature"))
+    if (!line.is_object() || !line.contains("hash") || !line.contains("prev_hash"))
       return MakeError(BaseErrc::kInvalidInput, where + " is not an audit entry");
     if (line.value("seq", std::int64_t{-1}) != seq)
       return MakeError(BaseErrc::kInvalidInput, where + " has seq " + line.value("seq", nlohmann::json()).dump() +
@@ -148,10 +153,28 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
     const crypto::Hash32 hash = node::AuditEntryHash(prev, BodyOf(line));
     if (ToHex(hash) != line.value("hash", ""))
       return MakeError(BaseErrc::kInvalidInput, where + " was edited: its content does not match its hash");
-    const auto sig = FromHex(line.value("signature", ""));
-    if (!sig || !crypto::Verify(key, hash, *sig))
-      return MakeError(BaseErrc::kInvalidInput, where + " is not signed by the node key in the header");
+    if (!line.contains("signature")) {
+      if (unsigned_from == 0) unsigned_from = seq;
+    } else {
+      const auto sig = line["signature"].is_string() ? FromHex(line["signature"].get<std::string>()) : std::nullopt;
+      if (!sig || !crypto::Verify(key, hash, *sig)) {
+        if (unsigned_from == 0)
+          return MakeError(BaseErrc::kInvalidInput, where + " is not signed by the node key in the header");
+        return MakeError(BaseErrc::kInvalidInput,
+                         "entries " + std::to_string(unsigned_from) + " to " + std::to_string(seq) +
+                             " are not vouched for: the signature of entry " + std::to_string(seq) +
+                             ", which covers them, is not by the node key in the header (one of them was changed "
+                             "and the hashes after it recomputed, or the signature was replaced)");
+      }
+      unsigned_from = 0;
+    }
     prev.assign(hash.begin(), hash.end());
+  }
+  if (unsigned_from != 0) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     "entries " + std::to_string(unsigned_from) + " to " + std::to_string(seq) +
+                         " are not signed, but the last entry of an export always is: entries were added without the "
+                         "node's key, or signed ones cut off the end");
   }
   if (seq != header.value("entries", std::int64_t{-1}) || ToHex(prev) != header.value("head_hash", "")) {
     return MakeError(BaseErrc::kInvalidInput,

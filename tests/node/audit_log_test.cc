@@ -128,6 +128,78 @@ TEST_F(AuditLogTest, SealedEntriesAreSealedAgainWhenAnotherWriterAppendedFirst) 
   ExpectIntact(7);
 }
 
+// Appends three entries in one write: seq 6, 7 and 8.
+void AppendThree(AuditLog& log) {
+  const AuditEvent e1{"record.open", "op1", 6, {}}, e2{"record.open", "op2", 7, {}}, e3{"record.open", "op3", 8, {}};
+  const AuditEvent* events[] = {&e1, &e2, &e3};
+  auto first = log.AppendBatch(events);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(*first, 6);
+}
+
+TEST_F(AuditLogTest, ABatchIsSignedOnceAtItsEnd) {
+  AppendThree(*log_);
+  auto s = store_->database().Prepare("SELECT length(signature) FROM audit_log WHERE seq >= 5 ORDER BY seq");
+  ASSERT_TRUE(s);
+  std::vector<std::int64_t> lengths;
+  while (*s->Step()) lengths.push_back(s->ColumnInt(0));
+  // Entry 5 was a write of its own; 6 and 7 are covered by 8's signature.
+  EXPECT_EQ(lengths, (std::vector<std::int64_t>{64, 0, 0, 64}));
+  ExpectIntact(8);
+}
+
+TEST_F(AuditLogTest, AnEntryEditedWithItsHashesRecomputedIsCaughtByTheSignatureOfItsBatch) {
+  AppendThree(*log_);
+  // Someone with the database but without the node key rewrites entry 7
+  // and recomputes the hashes after it, so that the chain itself holds.
+  auto read = store_->database().Prepare("SELECT body, prev_hash FROM audit_log WHERE seq = ?");
+  ASSERT_TRUE(read);
+  read->Bind(1, std::int64_t{7});
+  ASSERT_TRUE(*read->Step());
+  std::string body7 = ToString(read->ColumnBlob(0));
+  const Bytes prev7(read->ColumnBlob(1).begin(), read->ColumnBlob(1).end());
+  read->Reset();
+  body7.replace(body7.find("op2"), 3, "op9");
+  const crypto::Hash32 hash7 = AuditEntryHash(prev7, body7);
+  read->Bind(1, std::int64_t{8});
+  ASSERT_TRUE(*read->Step());
+  const std::string body8 = ToString(read->ColumnBlob(0));
+  read->Reset();
+  const crypto::Hash32 hash8 = AuditEntryHash(hash7, body8);
+  auto write = store_->database().Prepare("UPDATE audit_log SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?");
+  ASSERT_TRUE(write);
+  ASSERT_TRUE(write->BindBlob(1, AsBytes(body7)).BindBlob(2, prev7).BindBlob(3, hash7).Bind(4, std::int64_t{7}).Run());
+  ASSERT_TRUE(write->BindBlob(1, AsBytes(body8)).BindBlob(2, hash7).BindBlob(3, hash8).Bind(4, std::int64_t{8}).Run());
+
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 6) << r->problem;  // the batch the edit hides in
+  EXPECT_NE(r->problem.find("entries 6 to 8"), std::string::npos) << r->problem;
+}
+
+TEST_F(AuditLogTest, AnUnsignedNewestEntryIsRefused) {
+  // An entry added without the node key: chained and hashed correctly, but
+  // with no signature (as if it were inside a batch).
+  const AuditHead head = *log_->Head();
+  const std::string body = R"({"actor":"intruder","at":"2025-11-24T16:00:00Z","detail":{},"event":"mode.change",)"
+                           R"("person_id":null,"seq":6})";
+  const crypto::Hash32 hash = AuditEntryHash(head.second, body);
+  auto insert = store_->database().Prepare(
+      "INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) VALUES (6, 0, 'mode.change', ?, ?, ?, "
+      "x'')");
+  ASSERT_TRUE(insert);
+  ASSERT_TRUE(insert->BindBlob(1, AsBytes(body)).BindBlob(2, head.second).BindBlob(3, hash).Run());
+  auto r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 6);
+  EXPECT_NE(r->problem.find("not signed"), std::string::npos) << r->problem;
+  // The same for a signed newest entry whose signature was stripped.
+  ASSERT_TRUE(Exec("DELETE FROM audit_log WHERE seq = 6; UPDATE audit_log SET signature = x'' WHERE seq = 5"));
+  r = log_->Verify();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first_bad_seq, 5);
+}
+
 TEST_F(AuditLogTest, ExportCarriesEveryEntryWithItsHashes) {
   std::ostringstream out;
   ASSERT_TRUE(log_->ExportJsonLines(out));

@@ -211,7 +211,7 @@ TEST_F(ServiceCliTest, AuditExportCarriesTheKeyAndVerifiesElsewhere) {
   std::string header_line;
   std::getline(in, header_line);
   const json header = json::parse(header_line);
-  EXPECT_EQ(header["format"], "akari-audit-export/1");
+  EXPECT_EQ(header["format"], "akari-audit-export/2");
   EXPECT_EQ(header["entries"], 3);
   EXPECT_EQ(header["signing_public_key"], ToHex(seeded_.keystore.signing_public_key()));
   // Verified without the node or its passphrase.
@@ -239,6 +239,42 @@ TEST_F(ServiceCliTest, AuditExportCarriesTheKeyAndVerifiesElsewhere) {
   auto short_export = RunProgram("akari", {"audit", "verify-export", "--file", cut});
   EXPECT_EQ(short_export.exit_code, 1);
   EXPECT_NE(short_export.err.find("cut off"), std::string::npos) << short_export.err;
+}
+
+TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) {
+  {
+    // Three record openings group-committed in one write, as akari serve does.
+    node::OpenNode node = Open();
+    node::AuditLog log(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                       SystemClock::Instance());
+    const node::AuditEvent e1{"record.open", "doc1", 1, {}}, e2{"record.open", "doc1", 2, {}},
+        e3{"record.open", "doc1", 3, {}};
+    const node::AuditEvent* events[] = {&e1, &e2, &e3};
+    ASSERT_TRUE(log.AppendBatch(events));
+  }
+  const std::string file = (root_ / "audit.jsonl").string();
+  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", file}).exit_code, 0);
+  std::vector<json> lines;
+  {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  }
+  ASSERT_GE(lines.size(), 4u);
+  const std::size_t n = lines.size();
+  EXPECT_FALSE(lines[n - 3].contains("signature"));
+  EXPECT_FALSE(lines[n - 2].contains("signature"));
+  ASSERT_TRUE(lines[n - 1].contains("signature"));
+  auto ok = RunProgram("akari", {"audit", "verify-export", "--file", file});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  // Without the batch's signature nothing vouches for its entries.
+  lines[n - 1].erase("signature");
+  std::string text;
+  for (const json& line : lines) text += line.dump() + "\n";
+  const std::string stripped = (root_ / "stripped.jsonl").string();
+  ASSERT_TRUE(WriteFileAtomically(stripped, AsBytes(text)));
+  auto bad = RunProgram("akari", {"audit", "verify-export", "--file", stripped});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("not signed"), std::string::npos) << bad.err;
 }
 
 TEST_F(ServiceCliTest, ServeAnswersOnLoopbackAndStopsCleanlyOnSigterm) {
