@@ -19,11 +19,15 @@
 namespace akari::cli {
 namespace {
 
-// Store connections for the routes that hold one for a whole request
-// (logins, checks, searches: a few staff at a time). More server threads
-// than this help the record openings, which share one connection and
-// group-commit their audit entries (docs/benchmarks.md, "Service").
-constexpr int kMaxStoreWorkers = 4;
+// The server's I/O threads parse requests, open records (on one shared
+// store connection, answering once the audit entry has committed) and write
+// answers; nothing they run waits for long. Four measured best on two cores:
+// more threads sleep and are woken for every answer (docs/benchmarks.md,
+// "Service"). Requests that may wait (logins, card I/O, checks, searches:
+// a few staff at a time) run on the service's workers, each with its own
+// store connection.
+constexpr int kDefaultServerThreads = 4;
+constexpr int kDefaultWorkers = 4;
 
 struct ListenAddress {
   std::string host;
@@ -71,7 +75,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     bool offline = false;
     int hub_interval_s = 60;
     int hold_full_sync_min = 10;
-    int threads = 8;
+    int threads = kDefaultServerThreads;
+    int workers = kDefaultWorkers;
     int max_connections = 512;
     PassphraseSource passphrase;
   };
@@ -97,7 +102,11 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
                   "applied in the background: it pauses record openings and checks while it runs (default 10; "
                   "0 applies at once; deltas are never held)")
       ->check(CLI::Range(0, 24 * 60));
-  cmd->add_option("--threads", opts->threads, "Server threads (default 8)")->check(CLI::Range(1, 64));
+  cmd->add_option("--threads", opts->threads, "Server I/O threads (default 4)")->check(CLI::Range(1, 64));
+  cmd->add_option("--workers", opts->workers,
+                  "Threads, each with its own store connection, for requests that may wait: logins, card "
+                  "readers, checks, searches (default 4)")
+      ->check(CLI::Range(1, 32));
   cmd->add_option("--max-connections", opts->max_connections, "Open connections at most (default 512)")
       ->check(CLI::Range(1, 100000));
   table.Add(cmd, [opts]() -> Status {
@@ -123,8 +132,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
       service_options.tls_fingerprint = fingerprint;
     }
     AKARI_ASSIGN_OR_RETURN(std::unique_ptr<node::Service> service,
-                           node::Service::Create(node, SystemClock::Instance(), service_options,
-                                                 std::min(opts->threads, kMaxStoreWorkers)));
+                           node::Service::Create(node, SystemClock::Instance(), service_options, opts->workers));
     AKARI_ASSIGN_OR_RETURN(std::unique_ptr<net::HttpServer> http, net::HttpServer::Start(server, service->AsHandler()));
     node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
                          SystemClock::Instance());

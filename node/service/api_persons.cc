@@ -7,28 +7,31 @@
 
 namespace akari::node {
 
-net::Response Service::Impl::PersonGet(Call& call) {
+void Service::Impl::PersonGet(Call& call, net::Responder responder) {
+  auto answer = [&responder](net::Response response) { std::move(responder)(std::move(response)); };
   const std::string& id_text = call.request.params.at("id");
   const auto id = ParseInt64(id_text);
   if (!id || *id <= 0) {
-    return net::Response::Error(400, "invalid_person_id", "a person id is a positive whole number");
+    return answer(net::Response::Error(400, "invalid_person_id", "a person id is a positive whole number"));
   }
   const auto grant = sessions.FindGrant(call.session->key, *id);
   if (!grant) {
-    return net::Response::Error(403, "not_identified",
-                                "identify the patient first in this session: read their card, or check the numbers "
-                                "on their 資格確認書 (in disaster mode: a disaster search)");
+    return answer(
+        net::Response::Error(403, "not_identified",
+                             "identify the patient first in this session: read their card, or check the numbers "
+                             "on their 資格確認書 (in disaster mode: a disaster search)"));
   }
   if (grant->basis == AccessGrant::Basis::kDisasterSearch) {
     auto mode = [&] {
       std::lock_guard lock(shared->mu);
       return Mode(shared->store);
     }();
-    if (!mode) return mode.error().ToResponse();
+    if (!mode) return answer(mode.error().ToResponse());
     if (!mode->disaster) {
-      return net::Response::Error(403, "disaster_mode_off",
-                                  "this record was found by a disaster search, and disaster mode has ended; identify "
-                                  "the patient by card or insurance numbers");
+      return answer(
+          net::Response::Error(403, "disaster_mode_off",
+                               "this record was found by a disaster search, and disaster mode has ended; identify "
+                               "the patient by card or insurance numbers"));
     }
   }
   // Read through the shared connection, holding it only for the reads
@@ -40,20 +43,20 @@ net::Response Service::Impl::PersonGet(Call& call) {
   {
     std::lock_guard lock(shared->mu);
     auto snapshot = store::ReadTransaction::Begin(shared->store.database());
-    if (!snapshot) return StoreFailure(snapshot.error(), "reading the person's record");
+    if (!snapshot) return answer(StoreFailure(snapshot.error(), "reading the person's record"));
     auto read = shared->store.ReadEncodedPerson(*id);
-    if (!read) return StoreFailure(read.error(), "reading the person's record");
+    if (!read) return answer(StoreFailure(read.error(), "reading the person's record"));
     encoded = std::move(*read);
     if (encoded) fresh = Freshness(shared->store);
-    if (auto s = snapshot->End(); !s) return StoreFailure(s.error(), "reading the person's record");
+    if (auto s = snapshot->End(); !s) return answer(StoreFailure(s.error(), "reading the person's record"));
   }
   if (!encoded) {
-    return net::Response::Error(404, "person_not_found",
-                                "person " + std::to_string(*id) + " is no longer in this node's data");
+    return answer(net::Response::Error(404, "person_not_found",
+                                       "person " + std::to_string(*id) + " is no longer in this node's data"));
   }
-  if (!fresh) return fresh.error().ToResponse();
+  if (!fresh) return answer(fresh.error().ToResponse());
   auto person = encoded->Decode();
-  if (!person) return StoreFailure(person.error(), "reading the person's record");
+  if (!person) return answer(StoreFailure(person.error(), "reading the person's record"));
 
   nlohmann::json access = {{"basis", GrantBasisName(grant->basis)}, {"check_id", grant->check_id}};
   nlohmann::json detail = access;
@@ -61,15 +64,15 @@ net::Response Service::Impl::PersonGet(Call& call) {
     access["reason"] = grant->reason;
     detail["reason"] = grant->reason;
   }
-  if (auto s = AuditOrFail({"record.open", call.session->operator_id, *id, std::move(detail)}); !s) {
-    return StoreFailure(s.error(), "writing the record opening to the audit log");
-  }
   // Written as text directly: building a JSON tree first cost as much as the rest of the request.
   net::Response response;
   response.status = 200;
   response.headers.Set("Content-Type", "application/json; charset=utf-8");
   response.body = PersonSummaryText(*person, TodayInJapan(clock), *fresh, &access);
-  return response;
+  // Sent once the opening is in the audit log; no server thread waits for
+  // that meanwhile.
+  AnswerOnceAudited({"record.open", call.session->operator_id, *id, std::move(detail)}, std::move(response),
+                    std::move(responder));
 }
 
 }  // namespace akari::node

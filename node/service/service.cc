@@ -1,7 +1,10 @@
 #include "node/service/service.h"
 
+#include <sodium.h>
+
 #include <cctype>
 #include <exception>
+#include <semaphore>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -106,59 +109,113 @@ Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& cl
   shared.database().SetBusyTimeout(std::chrono::milliseconds(20));
   impl->shared = std::make_unique<Worker>(std::move(shared), node, clock, impl->options.lockout);
   impl->audit_commit.emplace(impl->shared->audit, impl->shared->mu, impl->write_mu);
+  impl->pool = std::make_unique<WorkerPool>(impl->workers.size());
   impl->AddRoutes();
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
-net::Response Service::Handle(const net::Request& request) {
-  net::Response response;
+void Service::HandleAsync(const net::Request& request, net::Responder responder) {
+  // Every answer, now or later, leaves with the security headers.
+  net::Responder answer([inner = std::move(responder)](net::Response response) mutable {
+    AddSecurityHeaders(response);
+    std::move(inner)(std::move(response));
+  });
   try {
-    response = impl_->Dispatch(request);
+    impl_->Dispatch(request, answer);
   } catch (const std::exception& e) {
     Log(LogLevel::kError, "service.exception", {{"path", request.path}, {"what", e.what()}});
-    response = net::Response::Error(500, "internal_error", "the node failed to answer this request; it was logged");
+    // A handler that threw before answering dropped its Responder, which
+    // answered 500 as it went.
+    if (answer) {
+      std::move(answer)(
+          net::Response::Error(500, "internal_error", "the node failed to answer this request; it was logged"));
+    }
   }
-  AddSecurityHeaders(response);
-  return response;
 }
 
-net::Response Service::Impl::Dispatch(const net::Request& request) {
-  net::Request call = request;
-  const std::size_t n = workers.size();
-  call.worker = static_cast<int>(static_cast<std::size_t>(std::max(request.worker, 0)) % n);
-  if (call.path == "/v1" || call.path.starts_with("/v1/")) return router.Dispatch(call);
-  return StaticFile(call);
+net::Response Service::Handle(const net::Request& request) {
+  net::Response out;
+  std::binary_semaphore answered{0};
+  HandleAsync(request, net::Responder([&](net::Response response) {
+                out = std::move(response);
+                // After this the caller may return and `out` be gone.
+                answered.release();
+              }));
+  answered.acquire();
+  return out;
 }
 
-void Service::Impl::Route(std::string method, std::string pattern, Permission permission, Method method_fn,
-                          Connection connection) {
+void Service::Impl::Dispatch(const net::Request& request, net::Responder& responder) {
+  if (request.path != "/v1" && !request.path.starts_with("/v1/")) return std::move(responder)(StaticFile(request));
+  // The copy may hold a PIN: wiped whichever way it goes.
+  auto call = std::make_unique<net::Request>(request);
+  struct Wipe {
+    net::Request& r;
+    ~Wipe() { sodium_memzero(r.body.data(), r.body.size()); }
+  };
+  const net::Router::Match match = router.Find(*call);
+  if (match.async_handler != nullptr) {
+    Wipe wipe{*call};
+    call->worker = -1;  // it holds no worker
+    return (*match.async_handler)(*call, std::move(responder));
+  }
+  if (match.handler == nullptr) return std::move(responder)(match.refusal);
+  // A route that may block: on the worker pool, so that the server's
+  // threads go on serving while it waits for a card, a PIN hash or a disk.
+  pool->Post([this, handler = match.handler, call = std::move(call),
+              responder = std::move(responder)](std::size_t worker) mutable {
+    Wipe wipe{*call};
+    call->worker = static_cast<int>(worker);
+    net::Response response;
+    try {
+      response = (*handler)(*call);
+    } catch (const std::exception& e) {
+      Log(LogLevel::kError, "service.exception", {{"path", call->path}, {"what", e.what()}});
+      response = net::Response::Error(500, "internal_error", "the node failed to answer this request; it was logged");
+    }
+    std::move(responder)(std::move(response));
+  });
+}
+
+ApiResult<std::optional<SessionInfo>> Service::Impl::Admit(const net::Request& request, Permission permission,
+                                                           bool counts_as_use) {
+  // Staff at work, for the hub link's hold on large applies.
+  if (counts_as_use) {
+    last_use.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  if (permission == Permission::kPublic) return std::optional<SessionInfo>();
+  auto session = Authenticate(request, permission);
+  if (!session) return std::unexpected(std::move(session.error()));
+  return std::optional<SessionInfo>(std::move(*session));
+}
+
+net::Response Service::Impl::Refusal(const ApiError& error) {
+  net::Response r = error.ToResponse();
+  if (r.status == 401) r.headers.Set("WWW-Authenticate", "Bearer realm=\"akari\"");
+  return r;
+}
+
+void Service::Impl::Route(std::string method, std::string pattern, Permission permission, Method method_fn) {
   router.Add(std::move(method), std::move(pattern),
-             [this, permission, method_fn, connection](const net::Request& request) -> net::Response {
-               // Staff at work, for the hub link's hold on large applies.
-               if (method_fn != &Impl::StatusGet) {
-                 last_use.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-               }
-               // A handler on the shared connection gets no worker, so that
-               // it cannot use one it does not hold.
-               Worker* worker = nullptr;
-               std::unique_lock<std::mutex> worker_lock;
-               if (connection == Connection::kWorker) {
-                 worker = workers[static_cast<std::size_t>(request.worker)].get();
-                 worker_lock = std::unique_lock(worker->mu);
-               }
-               std::optional<SessionInfo> session;
-               if (permission != Permission::kPublic) {
-                 auto s = Authenticate(request, permission);
-                 if (!s) {
-                   net::Response r = s.error().ToResponse();
-                   if (r.status == 401) r.headers.Set("WWW-Authenticate", "Bearer realm=\"akari\"");
-                   return r;
-                 }
-                 session = std::move(*s);
-               }
-               Call call{request, worker, session ? &*session : nullptr};
+             [this, permission, method_fn](const net::Request& request) -> net::Response {
+               // request.worker is the pool thread running this (Dispatch).
+               Worker* worker = workers[static_cast<std::size_t>(request.worker)].get();
+               std::lock_guard worker_lock(worker->mu);
+               auto session = Admit(request, permission, method_fn != &Impl::StatusGet);
+               if (!session) return Refusal(session.error());
+               Call call{request, worker, *session ? &**session : nullptr};
                return (this->*method_fn)(call);
              });
+}
+
+void Service::Impl::RouteAsync(std::string method, std::string pattern, Permission permission, AsyncMethod method_fn) {
+  router.AddAsync(std::move(method), std::move(pattern),
+                  [this, permission, method_fn](net::Request& request, net::Responder responder) {
+                    auto session = Admit(request, permission, true);
+                    if (!session) return std::move(responder)(Refusal(session.error()));
+                    Call call{request, nullptr, *session ? &**session : nullptr};
+                    (this->*method_fn)(call, std::move(responder));
+                  });
 }
 
 void Service::Impl::AddRoutes() {
@@ -177,7 +234,7 @@ void Service::Impl::AddRoutes() {
   Route("POST", "/v1/cards/verify", Permission::kEligibility, &Impl::CardVerify);
   Route("POST", "/v1/disaster/search", Permission::kEligibility, &Impl::DisasterSearch);
   Route("POST", "/v1/disaster/select", Permission::kEligibility, &Impl::DisasterSelect);
-  Route("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet, Connection::kShared);
+  RouteAsync("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet);
 }
 
 ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, Permission permission) {
@@ -264,6 +321,14 @@ void Service::Impl::Audit(AuditEvent event) {
 Status Service::Impl::AuditOrFail(AuditEvent event) {
   AKARI_TRY(audit_commit->Append(event));
   return {};
+}
+
+void Service::Impl::AnswerOnceAudited(AuditEvent event, net::Response answer, net::Responder responder) {
+  audit_commit->AppendAsync(std::move(event), [this, answer = std::move(answer),
+                                               responder = std::move(responder)](Result<std::int64_t> seq) mutable {
+    if (!seq) return std::move(responder)(StoreFailure(seq.error(), "writing the record opening to the audit log"));
+    std::move(responder)(std::move(answer));
+  });
 }
 
 }  // namespace akari::node

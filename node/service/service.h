@@ -14,10 +14,13 @@
 // check (card, insurance numbers, or, in disaster mode, a disaster search
 // and selection); every opening is written to the audit log first.
 //
-// Threading: Handle() may be called from any number of threads at once, as
-// long as each concurrent caller passes a distinct Request::worker in
-// [0, workers). Each worker owns one store connection (and its check
-// queue, audit log and operator store).
+// Threading: Handle() and HandleAsync() may be called from any number of
+// threads at once (Request::worker is ignored). Record openings run on the
+// calling thread and are answered from the audit writer's thread once
+// their entry has committed; every other API request runs on one of
+// `workers` threads, each owning one store connection (and its check
+// queue, audit log and operator store), so the caller never waits for a
+// card, a PIN hash or a durable write.
 #pragma once
 
 #include <chrono>
@@ -53,9 +56,10 @@ struct ServiceOptions {
 
 class Service {
  public:
-  // Opens `workers` store connections to `node` for most routes (a request
-  // runs on the one of its server thread, modulo `workers`), one shared by
-  // the record openings and the audit entries, and one for checkpoints.
+  // Opens `workers` store connections to `node` for most routes, each used
+  // by one worker thread it starts, one shared by the record openings and
+  // the audit entries (written by the audit writer thread), and one for
+  // checkpoints.
   // `node` and `clock` must outlive the service. Errors: store errors from
   // opening connections.
   [[nodiscard]] static Result<std::unique_ptr<Service>> Create(OpenNode& node, const Clock& clock,
@@ -64,13 +68,18 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Answers one request (API or static file). Never throws for anything a
-  // client sends; internal failures become 500 with a JSON error body.
+  // Answers one request (API or static file) through `responder`: at once
+  // for most, once its audit entry has committed for a record opening (so
+  // that no server thread waits for the commit). Never throws for anything
+  // a client sends; internal failures become 500 with a JSON error body.
+  void HandleAsync(const net::Request& request, net::Responder responder);
+
+  // The same, waiting for the answer (tests, benchmarks, in-process use).
   net::Response Handle(const net::Request& request);
 
   // A handler for net::HttpServer::Start.
-  net::Handler AsHandler() {
-    return [this](const net::Request& r) { return Handle(r); };
+  net::AsyncHandler AsHandler() {
+    return [this](const net::Request& r, net::Responder responder) { HandleAsync(r, std::move(responder)); };
   }
 
   SessionRegistry& sessions();

@@ -15,13 +15,13 @@
 // (--breakdown 0 skips it).
 //
 //   service_bench [--region DIR] [--persons N] [--clients 16] [--seconds 10]
-//                 [--lookup-set 2000] [--threads 8] [--workers 4] [--dir WORKDIR]
+//                 [--lookup-set 2000] [--threads 4] [--workers 4] [--dir WORKDIR]
 //                 [--no-dictionary 1] [--breakdown 2000] [--rounds 1]
 //                 [--measure ceiling,handler,http]
 // --rounds N repeats the measurements N times, interleaved, and reports
 // each over all its rounds; --measure picks which of them run (profiling).
-// --threads and --workers are the server's threads and the service's store
-// connections for whole requests (akari serve's defaults).
+// --threads and --workers are the server's I/O threads and the service's
+// worker threads, each with its store connection (akari serve's defaults).
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -75,7 +75,7 @@ struct Options {
   int clients = 16;
   int seconds = 10;
   std::size_t lookup_set = 2000;
-  int threads = 8;  // as akari serve
+  int threads = 4;  // as akari serve
   std::string dir;
   bool dictionary = true;
   int breakdown = 2000;  // lookups timed step by step on one thread
@@ -646,7 +646,7 @@ int main(int argc, char** argv) {
   akari::Options o;
   constexpr const char* kUsage =
       "usage: service_bench [--region DIR] [--persons N] [--clients 16] [--seconds 10] [--rounds 1]\n"
-      "                     [--lookup-set 2000] [--threads 8] [--workers 4] [--dir WORKDIR]\n"
+      "                     [--lookup-set 2000] [--threads 4] [--workers 4] [--dir WORKDIR]\n"
       "                     [--no-dictionary 1] [--breakdown 2000] [--measure ceiling,handler,http]\n"
       "(docs/benchmarks.md, \"Service\", has the documented command)\n";
   for (int i = 1; i < argc; i += 2) {

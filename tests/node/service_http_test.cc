@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <future>
+#include <semaphore>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -15,11 +17,14 @@
 #include <boost/asio/write.hpp>
 
 #include "crypto/tls_certificate.h"
+#include "node/card/card_access.h"
+#include "node/card/errors.h"
 #include "node/service/service.h"
 #include "node/service/tls_identity.h"
 #include "sync/net/http_client.h"
 #include "sync/net/http_server.h"
 #include "tests/node/service_fixture.h"
+#include "tests/testing/sample_records.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
@@ -31,9 +36,9 @@ using nlohmann::json;
 
 class ServiceHttpTest : public ::testing::Test {
  protected:
-  void Start(net::ServerOptions options = {}) {
+  void Start(net::ServerOptions options = {}, ServiceOptions service_options = {}, int workers = 0) {
     testing::AddOperator(node_, "doc1", Role::kDoctor, "1234");
-    auto service = Service::Create(node_, clock_, {}, options.threads);
+    auto service = Service::Create(node_, clock_, std::move(service_options), workers > 0 ? workers : options.threads);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     options.access_log = false;
@@ -70,6 +75,62 @@ class ServiceHttpTest : public ::testing::Test {
   std::unique_ptr<net::HttpServer> server_;
   std::string base_;
 };
+
+// Card readers that keep a request waiting (a slow reader, a card being
+// inserted) until the test lets it go.
+class WaitingCards final : public card::CardAccess {
+ public:
+  Result<std::vector<card::ReaderInfo>> ListReaders() override {
+    entered.release();
+    let_go.acquire();
+    return std::vector<card::ReaderInfo>{};
+  }
+  Result<std::unique_ptr<card::CardSession>> Open(std::string_view, std::chrono::milliseconds) override {
+    return MakeError(card::CardErrc::kNoReader, "no reader in this test");
+  }
+  std::binary_semaphore entered{0};
+  std::binary_semaphore let_go{0};
+};
+
+TEST_F(ServiceHttpTest, ARequestWaitingForACardReaderDoesNotHoldUpRecordOpenings) {
+  WaitingCards cards;
+  ServiceOptions service_options;
+  service_options.cards = &cards;
+  net::ServerOptions options;
+  options.threads = 1;  // one server thread, one worker: nothing to spare
+  Start(options, std::move(service_options), 1);
+  net::HttpClient staff;
+  auto login = staff.PostJson(base_ + "/v1/login", {{"operator_id", "doc1"}, {"pin", "1234"}});
+  ASSERT_TRUE(login && login->status == 200);
+  net::Headers auth;
+  auth.Set("Authorization", "Bearer " + json::parse(login->body)["token"].get<std::string>());
+  const sync::PersonRecord p = testing::SamplePerson(3);
+  const sync::Coverage& c = p.coverages.back();
+  auto check = staff.PostJson(base_ + "/v1/checks/insurance",
+                              {{"insurer_number", c.insurer_number},
+                               {"symbol", c.symbol},
+                               {"number", c.number},
+                               {"branch", c.branch},
+                               {"birth_date", sync::FormatDate(p.person.birth_date)}},
+                              auth);
+  ASSERT_TRUE(check && check->status == 200) << (check ? check->body : check.error().message);
+
+  // Another screen asks for the readers; the only worker waits on them.
+  std::future<Result<net::ClientResponse>> readers = std::async(std::launch::async, [&] {
+    net::HttpClient other;
+    return other.Get(base_ + "/v1/cards/readers", auth);
+  });
+  cards.entered.acquire();
+  // The record still opens, audited, while that request waits.
+  auto opened = staff.Get(base_ + "/v1/persons/3", auth);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->status, 200) << opened->body;
+  EXPECT_EQ(json::parse(opened->body)["person"]["id"], 3);
+  cards.let_go.release();
+  auto listed = readers.get();
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(listed->status, 200) << listed->body;
+}
 
 TEST_F(ServiceHttpTest, OversizeBodiesAre413AndTheServerGoesOn) {
   Start();

@@ -16,6 +16,7 @@
 #include "node/audit/group_commit.h"
 #include "node/checks/check_queue.h"
 #include "node/operators/operator_store.h"
+#include "node/service/internal/worker_pool.h"
 #include "node/service/json_input.h"
 #include "node/service/person_summary.h"
 #include "node/service/service.h"
@@ -27,7 +28,7 @@
 namespace akari::node {
 
 // One store connection and what is built on it; used by one thread at a
-// time (a Connection::kWorker route holds `mu` while its request runs).
+// time (a route added with Route holds `mu` while its request runs).
 struct Worker {
   Worker(store::Store s, const OpenNode& node, const Clock& clock, LockoutPolicy lockout)
       : store(std::move(s)),
@@ -50,16 +51,10 @@ enum class Permission {
   kAdmin,
 };
 
-// Which connection a route's handler works through.
-enum class Connection {
-  kWorker,  // its thread's Worker, held for the whole call (most routes)
-  kShared,  // only `Impl::shared`, each use holding its `mu` (the hot path)
-};
-
 // One API call as a handler sees it.
 struct Call {
   const net::Request& request;  // with Router params filled in
-  Worker* worker;               // held for the call; null on Connection::kShared routes
+  Worker* worker;               // held for the call; null on asynchronous routes (they use `shared`)
   const SessionInfo* session;   // null on public routes
 };
 
@@ -78,11 +73,22 @@ struct Service::Impl {
         login_limiter(c, options.login_attempts, options.login_window) {}
 
   using Method = net::Response (Impl::*)(Call&);
-  void Route(std::string method, std::string pattern, Permission permission, Method method_fn,
-             Connection connection = Connection::kWorker);
+  // Answers through the Responder, possibly later from another thread; the
+  // Call (and its request) is valid only during the call.
+  using AsyncMethod = void (Impl::*)(Call&, net::Responder);
+  // Runs on the worker pool, holding the worker of its thread.
+  void Route(std::string method, std::string pattern, Permission permission, Method method_fn);
+  // Always on the shared connection (an asynchronous answer holds no worker).
+  void RouteAsync(std::string method, std::string pattern, Permission permission, AsyncMethod method_fn);
   void AddRoutes();
-  net::Response Dispatch(const net::Request& request);
+  // Answers through `responder`, which it moves from unless it throws first.
+  void Dispatch(const net::Request& request, net::Responder& responder);
   ApiResult<SessionInfo> Authenticate(const net::Request& request, Permission permission);
+  // What every route does first: notes staff use (`counts_as_use`) and, on
+  // routes that need a login, authenticates (nullopt on public routes).
+  ApiResult<std::optional<SessionInfo>> Admit(const net::Request& request, Permission permission, bool counts_as_use);
+  // A refusal as an answer (401s with their WWW-Authenticate).
+  static net::Response Refusal(const ApiError& error);
 
   // Helpers shared by the handlers.
   net::Response StoreFailure(const Error& error, std::string_view what);
@@ -98,6 +104,10 @@ struct Service::Impl {
   // called while holding `write_mu` or `shared->mu`.
   void Audit(AuditEvent event);  // logs (never throws) when the append fails
   Status AuditOrFail(AuditEvent event);
+  // Sends `answer` through `responder` once `event` has committed (audited
+  // before shown), or a store failure instead if it could not be written.
+  // Returns at once; the answer leaves from the audit writer's thread.
+  void AnswerOnceAudited(AuditEvent event, net::Response answer, net::Responder responder);
 
   // api_auth.cc
   net::Response Login(Call& call);
@@ -121,7 +131,7 @@ struct Service::Impl {
   net::Response DisasterSearch(Call& call);
   net::Response DisasterSelect(Call& call);
   // api_persons.cc
-  net::Response PersonGet(Call& call);
+  void PersonGet(Call& call, net::Responder responder);
   // static_files.cc
   net::Response StaticFile(const net::Request& request);
 
@@ -157,6 +167,11 @@ struct Service::Impl {
   std::optional<AuditGroupCommit> audit_commit;
   // The background sync of akari serve, if any (Service::AttachHubLink).
   std::atomic<HubLink*> hub_link{nullptr};
+  // Runs the routes added with Route (they may block: Argon2id, card I/O,
+  // durable writes), thread i with workers[i]; routes added with RouteAsync
+  // run on the server's thread. Declared after everything its tasks use, so
+  // it finishes them first.
+  std::unique_ptr<WorkerPool> pool;
   // steady_clock ticks of the last request other than GET /v1/status (which
   // the UI polls on its own); kNeverUsed until the first.
   static constexpr std::int64_t kNeverUsed = std::numeric_limits<std::int64_t>::min();
