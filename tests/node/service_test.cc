@@ -271,6 +271,29 @@ TEST_F(ServiceTest, RemovedOperatorsLoseTheirSessionsAtOnce) {
   EXPECT_EQ(a.body["error"]["code"], "operator_removed");
 }
 
+TEST_F(ServiceTest, ARemovedOperatorCannotOpenARecordIdentifiedBefore) {
+  // A record opening answers later, from the audit writer: the removal must
+  // still be the first refusal, as on every other route.
+  const std::string doc = Login("doc1");
+  ASSERT_EQ(Post("/v1/checks/insurance", NumbersOf(7), doc).status, 200);
+  ASSERT_EQ(Send("GET", "/v1/persons/7", "", doc).status, 200);
+  const std::string doc2 = Login("doc2");
+  OperatorStore ops(node_.store, clock_);
+  ASSERT_TRUE(ops.Remove("doc1"));
+  ASSERT_TRUE(ops.Remove("doc2"));
+  Answer a = Send("GET", "/v1/persons/7", "", doc);
+  EXPECT_EQ(a.status, 401);
+  EXPECT_EQ(a.body["error"]["code"], "operator_removed");
+  EXPECT_EQ(a.raw.headers.Get("WWW-Authenticate"), "Bearer realm=\"akari\"");
+  // Not 400 for a bad id, nor 403 for a patient not identified.
+  Answer bad_id = Send("GET", "/v1/persons/x", "", doc2);
+  EXPECT_EQ(bad_id.status, 401);
+  EXPECT_EQ(bad_id.body["error"]["code"], "operator_removed");
+  // The session is gone with the operator.
+  EXPECT_EQ(Send("GET", "/v1/session", "", doc).body["error"]["code"], "invalid_token");
+  EXPECT_EQ(AuditEvents("record.open").size(), 1u);
+}
+
 TEST_F(ServiceTest, BadBodiesAreRefusedNamingTheProblem) {
   const std::string token = Login("doc1");
   struct Case {
