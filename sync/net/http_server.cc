@@ -455,6 +455,10 @@ void ServerImpl::Handle(Request& request, Responder responder) {
     // The Responder, if the handler still held it, answered 500 as it was
     // destroyed on the way out.
     Log(LogLevel::kError, "http.handler_exception", {{"path", request.path}, {"what", e.what()}});
+  } catch (...) {
+    // Not from our code, but it must not end an I/O thread (and with it
+    // the session's "handling" mark) either.
+    Log(LogLevel::kError, "http.handler_exception", {{"path", request.path}, {"what", "not a std::exception"}});
   }
 }
 

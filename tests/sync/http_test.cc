@@ -134,6 +134,7 @@ class ServerTest : public ::testing::Test {
     router_.Add("GET", "/file",
                 [this](const Request&) { return Response::File(dir_ / "blob", "application/octet-stream"); });
     router_.Add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("boom"); });
+    router_.Add("GET", "/odd-boom", [](const Request&) -> Response { throw 42; });
     options.access_log = false;
     auto server = HttpServer::Start(options, [this](const Request& r) {
       Request copy = r;
@@ -312,6 +313,10 @@ TEST_F(ServerTest, MalformedRequestsGet400AndTheServerStaysUp) {
   EXPECT_NE(Raw("GARBAGE\r\n\r\n").find("400 Bad Request"), std::string::npos);
   EXPECT_NE(Raw("GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n").find("400"), std::string::npos);
   EXPECT_NE(Raw("GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("500"), std::string::npos);
+  // Even what is not a std::exception answers 500 and ends no thread.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NE(Raw("GET /odd-boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("500"), std::string::npos);
+  }
   HttpClient client;
   EXPECT_EQ(client.Get(base_ + "/hello")->status, 200);
 }
