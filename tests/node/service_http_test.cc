@@ -132,6 +132,64 @@ TEST_F(ServiceHttpTest, ARequestWaitingForACardReaderDoesNotHoldUpRecordOpenings
   EXPECT_EQ(listed->status, 200) << listed->body;
 }
 
+TEST_F(ServiceHttpTest, ClientsThatLeaveWhileTheirRecordOpeningWaitsForTheAuditLogDoNotHurtTheServer) {
+  net::ServerOptions options;
+  options.threads = 2;
+  Start(options);
+  net::HttpClient staff;
+  auto login = staff.PostJson(base_ + "/v1/login", {{"operator_id", "doc1"}, {"pin", "1234"}});
+  ASSERT_TRUE(login && login->status == 200);
+  const std::string token = json::parse(login->body)["token"];
+  net::Headers auth;
+  auth.Set("Authorization", "Bearer " + token);
+  const sync::PersonRecord p = testing::SamplePerson(3);
+  const sync::Coverage& c = p.coverages.back();
+  auto check = staff.PostJson(base_ + "/v1/checks/insurance",
+                              {{"insurer_number", c.insurer_number},
+                               {"symbol", c.symbol},
+                               {"number", c.number},
+                               {"branch", c.branch},
+                               {"birth_date", sync::FormatDate(p.person.birth_date)}},
+                              auth);
+  ASSERT_TRUE(check && check->status == 200);
+  const std::int64_t commits_before = service_->audit_commit_counts().entries;
+
+  // Another process's write (a snapshot apply) holds the store: the
+  // openings' audit entries wait, and so do their answers.
+  auto apply = OpenStoreConnection(node_);
+  ASSERT_TRUE(apply) << apply.error().message;
+  ASSERT_TRUE(apply->database().Exec("BEGIN IMMEDIATE"));
+  constexpr int kClients = 20;
+  {
+    asio::io_context io;
+    std::vector<tcp::socket> sockets;
+    const std::string request = "GET /v1/persons/3 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+    for (int i = 0; i < kClients; ++i) {
+      tcp::socket& socket = sockets.emplace_back(io);
+      socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+      asio::write(socket, asio::buffer(request));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }  // every client leaves without its answer
+  ASSERT_TRUE(apply->database().Exec("COMMIT"));
+
+  // The openings were audited all the same (their answers were on the way),
+  // and the server goes on answering.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (service_->audit_commit_counts().entries < commits_before + kClients &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(service_->audit_commit_counts().entries, commits_before + kClients);
+  auto opened = staff.Get(base_ + "/v1/persons/3", auth);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->status, 200);
+  net::HttpClient other;
+  auto status = other.Get(base_ + "/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+}
+
 TEST_F(ServiceHttpTest, OversizeBodiesAre413AndTheServerGoesOn) {
   Start();
   net::HttpClient client;
