@@ -300,15 +300,7 @@ class DiskFullServiceTest : public ::testing::Test {
     const net::Response a = service_->Handle(r);
     return {a.status, nlohmann::json::parse(a.body, nullptr, false)};
   }
-  nlohmann::json NumbersOf(std::int64_t id) {
-    const sync::PersonRecord p = testing::SamplePerson(id);
-    const sync::Coverage& c = p.coverages.back();
-    return {{"insurer_number", c.insurer_number},
-            {"symbol", c.symbol},
-            {"number", c.number},
-            {"branch", c.branch},
-            {"birth_date", sync::FormatDate(p.person.birth_date)}};
-  }
+  nlohmann::json NumbersOf(std::int64_t id) { return testing::InsuranceNumbersOf(id); }
   std::int64_t Checks() { return *node_->store.database().QueryInt("SELECT count(*) FROM check_record"); }
 
   std::filesystem::path dir_;

@@ -559,13 +559,8 @@ int Main(const Options& o) {
     auto record = node.store.ReadPerson(id);
     if (!record || !*record || (*record)->coverages.empty()) continue;
     const sync::Coverage& c = (*record)->coverages.back();
-    const net::Response r = Call(**service, "POST", "/v1/checks/insurance",
-                                 {{"insurer_number", c.insurer_number},
-                                  {"symbol", c.symbol},
-                                  {"number", c.number},
-                                  {"branch", c.branch},
-                                  {"birth_date", sync::FormatDate((*record)->person.birth_date)}},
-                                 token);
+    const net::Response r =
+        Call(**service, "POST", "/v1/checks/insurance", testing::InsuranceNumbersOf(**record, c), token);
     if (r.status == 200 && json::parse(r.body)["person"].value("id", std::int64_t{0}) == id) ids.push_back(id);
   }
   std::printf("lookup set: %zu persons identified by insurance-number checks\n", ids.size());

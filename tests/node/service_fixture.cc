@@ -45,4 +45,17 @@ void AddOperator(node::OpenNode& node, const std::string& id, node::Role role, c
   if (!added) throw std::runtime_error("AddOperator: " + added.error().message);
 }
 
+nlohmann::json InsuranceNumbersOf(const sync::PersonRecord& person, const sync::Coverage& coverage) {
+  return {{"insurer_number", coverage.insurer_number},
+          {"symbol", coverage.symbol},
+          {"number", coverage.number},
+          {"branch", coverage.branch},
+          {"birth_date", sync::FormatDate(person.person.birth_date)}};
+}
+
+nlohmann::json InsuranceNumbersOf(std::int64_t id) {
+  const sync::PersonRecord r = SamplePerson(id);
+  return InsuranceNumbersOf(r, r.coverages.back());
+}
+
 }  // namespace akari::testing

@@ -7,10 +7,13 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "crypto/argon2id.h"
 #include "node/node_dir.h"
 #include "node/operators/operator_store.h"
+#include "sync/record.h"
 #include "tests/testing/secrets.h"
 
 namespace akari::testing {
@@ -29,5 +32,10 @@ node::OpenNode CreateSeededNode(const std::filesystem::path& dir, std::int64_t p
 
 // Adds an operator whose PIN is `pin`.
 void AddOperator(node::OpenNode& node, const std::string& id, node::Role role, const std::string& pin);
+
+// The body of POST /v1/checks/insurance for `person` as printed on a
+// 資格確認書 of `coverage`; by id: SamplePerson(id) and its newest coverage.
+nlohmann::json InsuranceNumbersOf(const sync::PersonRecord& person, const sync::Coverage& coverage);
+nlohmann::json InsuranceNumbersOf(std::int64_t id);
 
 }  // namespace akari::testing

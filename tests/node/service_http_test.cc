@@ -24,7 +24,6 @@
 #include "sync/net/http_client.h"
 #include "sync/net/http_server.h"
 #include "tests/node/service_fixture.h"
-#include "tests/testing/sample_records.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
@@ -46,6 +45,23 @@ class ServiceHttpTest : public ::testing::Test {
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
     base_ = std::string(options.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(server_->port());
+  }
+  // Logs doc1 in and identifies SamplePerson(id) by its insurance numbers
+  // in that session; returns the token ("" after a failed assertion).
+  std::string LoginAndIdentify(std::int64_t id) {
+    net::HttpClient staff;
+    auto login = staff.PostJson(base_ + "/v1/login", {{"operator_id", "doc1"}, {"pin", "1234"}});
+    EXPECT_TRUE(login && login->status == 200);
+    if (!login || login->status != 200) return "";
+    const std::string token = json::parse(login->body)["token"];
+    auto check = staff.PostJson(base_ + "/v1/checks/insurance", testing::InsuranceNumbersOf(id), Bearer(token));
+    EXPECT_TRUE(check && check->status == 200) << (check ? check->body : check.error().message);
+    return token;
+  }
+  static net::Headers Bearer(const std::string& token) {
+    net::Headers h;
+    h.Set("Authorization", "Bearer " + token);
+    return h;
   }
   void TearDown() override {
     if (server_) server_->Stop(std::chrono::milliseconds(500));
@@ -99,21 +115,10 @@ TEST_F(ServiceHttpTest, ARequestWaitingForACardReaderDoesNotHoldUpRecordOpenings
   net::ServerOptions options;
   options.threads = 1;  // one server thread, one worker: nothing to spare
   Start(options, std::move(service_options), 1);
+  const std::string token = LoginAndIdentify(3);
+  ASSERT_FALSE(token.empty());
+  const net::Headers auth = Bearer(token);
   net::HttpClient staff;
-  auto login = staff.PostJson(base_ + "/v1/login", {{"operator_id", "doc1"}, {"pin", "1234"}});
-  ASSERT_TRUE(login && login->status == 200);
-  net::Headers auth;
-  auth.Set("Authorization", "Bearer " + json::parse(login->body)["token"].get<std::string>());
-  const sync::PersonRecord p = testing::SamplePerson(3);
-  const sync::Coverage& c = p.coverages.back();
-  auto check = staff.PostJson(base_ + "/v1/checks/insurance",
-                              {{"insurer_number", c.insurer_number},
-                               {"symbol", c.symbol},
-                               {"number", c.number},
-                               {"branch", c.branch},
-                               {"birth_date", sync::FormatDate(p.person.birth_date)}},
-                              auth);
-  ASSERT_TRUE(check && check->status == 200) << (check ? check->body : check.error().message);
 
   // Another screen asks for the readers; the only worker waits on them.
   std::future<Result<net::ClientResponse>> readers = std::async(std::launch::async, [&] {
@@ -136,22 +141,10 @@ TEST_F(ServiceHttpTest, ClientsThatLeaveWhileTheirRecordOpeningWaitsForTheAuditL
   net::ServerOptions options;
   options.threads = 2;
   Start(options);
+  const std::string token = LoginAndIdentify(3);
+  ASSERT_FALSE(token.empty());
+  const net::Headers auth = Bearer(token);
   net::HttpClient staff;
-  auto login = staff.PostJson(base_ + "/v1/login", {{"operator_id", "doc1"}, {"pin", "1234"}});
-  ASSERT_TRUE(login && login->status == 200);
-  const std::string token = json::parse(login->body)["token"];
-  net::Headers auth;
-  auth.Set("Authorization", "Bearer " + token);
-  const sync::PersonRecord p = testing::SamplePerson(3);
-  const sync::Coverage& c = p.coverages.back();
-  auto check = staff.PostJson(base_ + "/v1/checks/insurance",
-                              {{"insurer_number", c.insurer_number},
-                               {"symbol", c.symbol},
-                               {"number", c.number},
-                               {"branch", c.branch},
-                               {"birth_date", sync::FormatDate(p.person.birth_date)}},
-                              auth);
-  ASSERT_TRUE(check && check->status == 200);
   const std::int64_t commits_before = service_->audit_commit_counts().entries;
 
   // Another process's write (a snapshot apply) holds the store: the

@@ -70,15 +70,7 @@ class ServiceTest : public ::testing::Test {
     EXPECT_EQ(a.status, 200) << a.raw.body;
     return a.body.value("token", "");
   }
-  json NumbersOf(std::int64_t id) {
-    const sync::PersonRecord r = testing::SamplePerson(id);
-    const sync::Coverage& c = r.coverages.back();
-    return {{"insurer_number", c.insurer_number},
-            {"symbol", c.symbol},
-            {"number", c.number},
-            {"branch", c.branch},
-            {"birth_date", sync::FormatDate(r.person.birth_date)}};
-  }
+  json NumbersOf(std::int64_t id) { return testing::InsuranceNumbersOf(id); }
   std::vector<json> AuditEntries() {
     AuditLog log(node_.store, node_.keystore.signing_secret_key(), node_.keystore.signing_public_key(), clock_);
     std::ostringstream out;
@@ -400,13 +392,7 @@ TEST_F(ServiceTest, OldCardNumbersFindThePersonAndSayTheCoverageEnded) {
   const std::string token = Login("clerk1");
   const sync::PersonRecord r = testing::SamplePerson(5);
   const sync::Coverage& old = r.coverages.front();
-  Answer a = Post("/v1/checks/insurance",
-                  {{"insurer_number", old.insurer_number},
-                   {"symbol", old.symbol},
-                   {"number", old.number},
-                   {"branch", old.branch},
-                   {"birth_date", sync::FormatDate(r.person.birth_date)}},
-                  token);
+  Answer a = Post("/v1/checks/insurance", testing::InsuranceNumbersOf(r, old), token);
   ASSERT_EQ(a.status, 200) << a.raw.body;
   EXPECT_EQ(a.body["answer"]["status"], "covered");
   EXPECT_EQ(a.body["answer"]["coverage"]["insurer_name"], "輪島市");
