@@ -116,6 +116,18 @@ std::string BodyOf(nlohmann::json line) {
   return line.dump();
 }
 
+// A field of an export's line if it has the type an export gives it, else
+// "" or -1: a file edited by hand gets an answer naming the line, not a
+// JSON type exception.
+std::string TextField(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+std::int64_t IntField(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : -1;
+}
+
 Status VerifyExport(const std::string& path, const std::string& expected_key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return MakeError(BaseErrc::kNotFound, "cannot read " + path);
@@ -123,9 +135,9 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
   if (!std::getline(in, text)) return MakeError(BaseErrc::kInvalidInput, path + " is empty");
   const nlohmann::json header = nlohmann::json::parse(text, nullptr, false);
   if (!header.is_object() ||
-      (header.value("format", "") != kExportFormat && header.value("format", "") != kExportFormatV1))
+      (TextField(header, "format") != kExportFormat && TextField(header, "format") != kExportFormatV1))
     return MakeError(BaseErrc::kInvalidInput, path + " does not start with an akari audit export header");
-  const std::string key_hex = header.value("signing_public_key", "");
+  const std::string key_hex = TextField(header, "signing_public_key");
   if (!expected_key.empty() && expected_key != key_hex) {
     return MakeError(BaseErrc::kInvalidInput, "the export is signed by key " + key_hex +
                                                   ", not the node key you expected (" + expected_key + ")");
@@ -142,21 +154,21 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
     ++seq;
     const nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
     const std::string where = "entry " + std::to_string(seq) + " (line " + std::to_string(seq + 1) + ")";
-    if (!line.is_object() || !line.contains("hash") || !line.contains("prev_hash"))
-      return MakeError(BaseErrc::kInvalidInput, where + " is not an audit entry");
-    if (line.value("seq", std::int64_t{-1}) != seq)
+    if (!line.is_object() || TextField(line, "hash").empty() || TextField(line, "prev_hash").empty())
+      return MakeError(BaseErrc::kInvalidInput, where + " is not an audit entry (it needs hash and prev_hash in hex)");
+    if (IntField(line, "seq") != seq)
       return MakeError(BaseErrc::kInvalidInput, where + " has seq " + line.value("seq", nlohmann::json()).dump() +
                                                     ": entries were deleted, inserted or reordered");
-    const auto line_prev = FromHex(line.value("prev_hash", ""));
+    const auto line_prev = FromHex(TextField(line, "prev_hash"));
     if (!line_prev || *line_prev != prev)
       return MakeError(BaseErrc::kInvalidInput, where + " does not chain to the entry before it");
     const crypto::Hash32 hash = node::AuditEntryHash(prev, BodyOf(line));
-    if (ToHex(hash) != line.value("hash", ""))
+    if (ToHex(hash) != TextField(line, "hash"))
       return MakeError(BaseErrc::kInvalidInput, where + " was edited: its content does not match its hash");
     if (!line.contains("signature")) {
       if (unsigned_from == 0) unsigned_from = seq;
     } else {
-      const auto sig = line["signature"].is_string() ? FromHex(line["signature"].get<std::string>()) : std::nullopt;
+      const auto sig = FromHex(TextField(line, "signature"));
       if (!sig || !crypto::Verify(key, hash, *sig)) {
         if (unsigned_from == 0)
           return MakeError(BaseErrc::kInvalidInput, where + " is not signed by the node key in the header");
@@ -176,13 +188,13 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
                          " are not signed, but the last entry of an export always is: entries were added without the "
                          "node's key, or signed ones cut off the end");
   }
-  if (seq != header.value("entries", std::int64_t{-1}) || ToHex(prev) != header.value("head_hash", "")) {
+  if (seq != IntField(header, "entries") || ToHex(prev) != TextField(header, "head_hash")) {
     return MakeError(BaseErrc::kInvalidInput,
                      "the export holds " + std::to_string(seq) + " entries but its header promises " +
                          header.value("entries", nlohmann::json()).dump() + ": entries were cut off the end");
   }
-  Print("Export intact: " + std::to_string(seq) + " entries from node " + header.value("node_id", "") + ", signed by " +
-        key_hex);
+  Print("Export intact: " + std::to_string(seq) + " entries from node " + TextField(header, "node_id") +
+        ", signed by " + key_hex);
   return {};
 }
 

@@ -277,6 +277,43 @@ TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) 
   EXPECT_NE(bad.err.find("not signed"), std::string::npos) << bad.err;
 }
 
+TEST_F(ServiceCliTest, AnExportWithFieldsOfTheWrongTypeIsRefusedNamingTheLine) {
+  MakeAuditEntries(2);
+  const std::string file = (root_ / "audit.jsonl").string();
+  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", file}).exit_code, 0);
+  std::vector<json> lines;
+  {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  struct Case {
+    std::size_t line;
+    const char* key;
+    json value;
+    const char* says;
+  };
+  const Case cases[] = {
+      {0, "format", 2, "export header"},
+      {0, "entries", "2", "cut off"},
+      {1, "seq", "1", "has seq \"1\""},
+      {2, "prev_hash", 5, "not an audit entry"},
+      {2, "signature", json::array(), "not signed by the node key"},
+  };
+  for (const Case& c : cases) {
+    std::vector<json> edited = lines;
+    edited[c.line][c.key] = c.value;
+    std::string text;
+    for (const json& line : edited) text += line.dump() + "\n";
+    const std::string bad = (root_ / "bad.jsonl").string();
+    ASSERT_TRUE(WriteFileAtomically(bad, AsBytes(text)));
+    auto r = RunProgram("akari", {"audit", "verify-export", "--file", bad});
+    EXPECT_EQ(r.exit_code, 1) << c.key;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.key << ": " << r.err;
+    EXPECT_EQ(r.err.find("unexpected failure"), std::string::npos) << c.key << ": " << r.err;
+  }
+}
+
 TEST_F(ServiceCliTest, ServeAnswersOnLoopbackAndStopsCleanlyOnSigterm) {
   ServeProcess serve({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--threads", "2"}, root_ / "serve.log");
   const std::string url = serve.WaitForUrl();
