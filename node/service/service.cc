@@ -147,7 +147,9 @@ net::Response Service::Handle(const net::Request& request) {
 
 void Service::Impl::Dispatch(const net::Request& request, net::Responder& responder) {
   if (request.path != "/v1" && !request.path.starts_with("/v1/")) return std::move(responder)(StaticFile(request));
-  // The copy may hold a PIN: wiped whichever way it goes.
+  // The copy may hold a PIN: wiped whichever way it goes. On the heap, so
+  // that handing it to a worker moves a pointer: moving a short body (a
+  // small-string buffer) would copy its bytes and leave them behind.
   auto call = std::make_unique<net::Request>(request);
   struct Wipe {
     net::Request& r;
