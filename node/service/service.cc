@@ -161,7 +161,10 @@ void Service::Impl::Dispatch(const net::Request& request, net::Responder& respon
     call->worker = -1;  // it holds no worker
     return (*match.async_handler)(*call, std::move(responder));
   }
-  if (match.handler == nullptr) return std::move(responder)(match.refusal);
+  if (match.handler == nullptr) {
+    Wipe wipe{*call};
+    return std::move(responder)(match.refusal);
+  }
   // A route that may block: on the worker pool, so that the server's
   // threads go on serving while it waits for a card, a PIN hash or a disk.
   pool->Post([this, handler = match.handler, call = std::move(call),
