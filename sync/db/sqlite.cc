@@ -116,13 +116,17 @@ Database::Database(sqlite3* db, std::filesystem::path path)
     : db_(db), path_(std::make_unique<std::filesystem::path>(std::move(path))) {}
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), wal_hook_(std::move(other.wal_hook_)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      wal_hook_(std::move(other.wal_hook_)),
+      controls_(std::move(other.controls_)),
+      path_(std::move(other.path_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     Close();
     db_ = std::exchange(other.db_, nullptr);
     wal_hook_ = std::move(other.wal_hook_);
+    controls_ = std::move(other.controls_);
     path_ = std::move(other.path_);
   }
   return *this;
@@ -135,6 +139,7 @@ Database::~Database() {
 void Database::Close() {
   // sqlite3_close_v2 defers the close until every statement is finalised,
   // so member destruction order cannot leak the connection.
+  controls_.reset();  // finalised first, so that the close is not deferred for them
   if (db_ != nullptr) {
     if (wal_hook_) sqlite3_wal_hook(db_, nullptr, nullptr);  // a deferred close must not call it
     sqlite3_close_v2(db_);
@@ -208,6 +213,17 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return std::unexpected(LastError("preparing a statement"));
   return Statement(stmt, db_, path_.get());
+}
+
+Status Database::Run(Control control) {
+  static constexpr std::array<std::string_view, 4> kSql = {"BEGIN DEFERRED", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+  const auto i = static_cast<std::size_t>(control);
+  if (!controls_) controls_ = std::make_unique<std::array<Statement, 4>>();
+  Statement& statement = (*controls_)[i];
+  if (!statement.stmt_) {
+    AKARI_ASSIGN_OR_RETURN(statement, Prepare(kSql[i]));
+  }
+  return statement.Run();
 }
 
 Result<std::string> Database::QueryText(std::string_view sql) {
@@ -294,7 +310,7 @@ Result<Database> OpenEncrypted(const std::filesystem::path& path, ByteSpan key, 
 Result<Transaction> Transaction::Begin(Database& db, bool durable) {
   // synchronous cannot change inside a transaction, so it is set first.
   if (durable) AKARI_TRY(db.Exec("PRAGMA synchronous = FULL"));
-  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
+  if (auto s = db.Run(Database::Control::kBeginImmediate); !s) {
     if (durable) (void)db.Exec("PRAGMA synchronous = NORMAL");
     return std::unexpected(s.error());
   }
@@ -306,7 +322,7 @@ Transaction::Transaction(Transaction&& other) noexcept
 
 Transaction::~Transaction() {
   if (db_ != nullptr) {
-    (void)db_->Exec("ROLLBACK");
+    (void)db_->Run(Database::Control::kRollback);
     RestoreSynchronous();
   }
 }
@@ -316,15 +332,15 @@ void Transaction::RestoreSynchronous() {
 }
 
 Status Transaction::Commit() {
-  Status s = db_->Exec("COMMIT");
-  if (!s) (void)db_->Exec("ROLLBACK");
+  Status s = db_->Run(Database::Control::kCommit);
+  if (!s) (void)db_->Run(Database::Control::kRollback);
   RestoreSynchronous();
   db_ = nullptr;
   return s;
 }
 
 Result<ReadTransaction> ReadTransaction::Begin(Database& db) {
-  AKARI_TRY(db.Exec("BEGIN DEFERRED"));
+  AKARI_TRY(db.Run(Database::Control::kBeginDeferred));
   return ReadTransaction(&db);
 }
 
@@ -333,13 +349,13 @@ ReadTransaction::ReadTransaction(ReadTransaction&& other) noexcept : db_(std::ex
 ReadTransaction::~ReadTransaction() {
   // Nothing was written through a read transaction that must be kept, so an
   // end that fails (it cannot, for reads) leaves nothing behind either.
-  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+  if (db_ != nullptr) (void)db_->Run(Database::Control::kRollback);
 }
 
 Status ReadTransaction::End() {
   if (db_ == nullptr) return {};
-  Status s = db_->Exec("COMMIT");
-  if (!s) (void)db_->Exec("ROLLBACK");
+  Status s = db_->Run(Database::Control::kCommit);
+  if (!s) (void)db_->Run(Database::Control::kRollback);
   db_ = nullptr;
   return s;
 }

@@ -177,6 +177,47 @@ TEST_F(StoreTest, AReadTransactionSeesOneSnapshotWhileAnotherConnectionCommits) 
   EXPECT_FALSE(reader.database().InTransaction());
 }
 
+// BEGIN, COMMIT and ROLLBACK are prepared once per connection and reused:
+// one that failed (busy) or rolled back must leave them fit for the next.
+TEST_F(StoreTest, TransactionsOnOneConnectionFollowEachOtherAfterABusyBeginAndARollback) {
+  Store a = OpenStore();
+  Store b = OpenStore(false);
+  b.database().SetBusyTimeout(std::chrono::milliseconds(0));
+  {
+    auto held = Transaction::Begin(a.database());
+    ASSERT_TRUE(held);
+    auto busy = Transaction::Begin(b.database());
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, db::DbErrc::kBusy);
+    EXPECT_FALSE(b.database().InTransaction());
+    ASSERT_TRUE(held->Commit());
+  }
+  {
+    auto rolled_back = Transaction::Begin(b.database());
+    ASSERT_TRUE(rolled_back);
+    ASSERT_TRUE(b.SetMeta("region", "1"));
+  }  // destroyed without Commit()
+  EXPECT_FALSE(b.database().InTransaction());
+  EXPECT_FALSE(*b.GetMeta("region"));
+  for (int i = 2; i <= 4; ++i) {
+    auto tx = Transaction::Begin(b.database(), /*durable=*/i == 3);
+    ASSERT_TRUE(tx) << tx.error().message;
+    ASSERT_TRUE(b.SetMeta("region", std::to_string(i)));
+    ASSERT_TRUE(tx->Commit());
+    auto snapshot = ReadTransaction::Begin(a.database());
+    ASSERT_TRUE(snapshot);
+    EXPECT_EQ(**a.GetMeta("region"), std::to_string(i));
+    ASSERT_TRUE(snapshot->End());
+  }
+  // The connection moves with its prepared statements and still works.
+  Store moved = std::move(b);
+  auto tx = Transaction::Begin(moved.database());
+  ASSERT_TRUE(tx);
+  ASSERT_TRUE(moved.SetMeta("region", "5"));
+  ASSERT_TRUE(tx->Commit());
+  EXPECT_EQ(**a.GetMeta("region"), "5");
+}
+
 TEST_F(StoreTest, DataSurvivesReopening) {
   // The file format written here (SQLCipher 3 format, 4 KiB pages, raw key)
   // is what every later open expects.
