@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "crypto/hash.h"
 #include "node/audit/audit_log.h"
+#include "node/checks/check_queue.h"
 #include "node/store/meta_keys.h"
 #include "sync/db/sqlite.h"
 
@@ -200,9 +201,21 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
                                                     ", its manifest names another; nothing was restored");
     }
     ParseUtc(manifest.created_at, info.created_at);
+    // The machine the backup came from may have gone on recording checks
+    // after it, and uploading them: numbering on from the backup would give
+    // the next check here the id of one of those, and the hub would refuse
+    // it as a different check under a known id. One durable transaction
+    // with its audit entry.
+    AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(node.store.database(), /*durable=*/true));
+    AKARI_ASSIGN_OR_RETURN(info.next_check_seq, SkipCheckNumbers(node.store, kRestoreSkippedCheckNumbers));
     AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
-    AKARI_TRY(audit.Append(
-        {"node.restore", "cli", std::nullopt, {{"from", from.string()}, {"backup_created_at", manifest.created_at}}}));
+    AKARI_TRY(audit.Append({"node.restore",
+                            "cli",
+                            std::nullopt,
+                            {{"from", from.string()},
+                             {"backup_created_at", manifest.created_at},
+                             {"next_check_seq", *info.next_check_seq}}}));
+    AKARI_TRY(tx.Commit());
     return info;
   }();
   if (!result) RemoveWhatWasWritten(dir, created);

@@ -42,7 +42,15 @@ struct BackupInfo {
   std::optional<std::int64_t> data_version;
   store::StoreCounts counts;  // of the copy
   std::int64_t bytes = 0;     // of both files
+  // Restore only: the number of the next check recorded on the restored
+  // node (kRestoreSkippedCheckNumbers above the backup's).
+  std::optional<std::int64_t> next_check_seq;
 };
+
+// How many check numbers a restore leaves unused after the backup's newest
+// check, for checks the original machine may have made after the backup: a
+// busy shelter clinic records hundreds a day, so this covers years.
+inline constexpr std::int64_t kRestoreSkippedCheckNumbers = 1'000'000;
 
 // Copies `node` into `out` (created, mode 0700; refused if it exists and is
 // not empty), after writing a "node.backup" audit entry (so the copy holds
@@ -54,7 +62,9 @@ struct BackupInfo {
 // Makes the node of backup `from` in `dir` (created; refused if it exists
 // and is not empty), after checking the files against backup.json, and
 // unlocks it with `passphrase` (any of its key slots) to prove the copy
-// opens; writes a "node.restore" audit entry. On any error nothing is left
+// opens; numbers the node's next checks above any its original may have
+// made since (SkipCheckNumbers) and writes a "node.restore" audit entry. On
+// any error nothing is left
 // in `dir`. Errors: BaseErrc::kExists, kNotFound, kInvalidInput (not a
 // backup, or damaged: a hash differs), crypto errors (wrong passphrase).
 [[nodiscard]] Result<BackupInfo> RestoreNode(const std::filesystem::path& from, const std::filesystem::path& dir,

@@ -90,7 +90,7 @@ Result<CheckRecord> CheckQueue::Record(const CheckInput& input) {
     AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db, /*durable=*/true));
     own.emplace(std::move(tx));
   }
-  AKARI_ASSIGN_OR_RETURN(std::int64_t last, db.QueryInt("SELECT coalesce(max(seq), 0) FROM check_record"));
+  AKARI_ASSIGN_OR_RETURN(std::int64_t last, HighestCheckSeq(store_));
   AKARI_ASSIGN_OR_RETURN(auto version, store_.GetMeta(store::meta::kDataVersion));
   CheckRecord r;
   r.seq = last + 1;
@@ -162,6 +162,20 @@ Result<std::vector<CheckRecord>> CheckQueue::Pending(std::size_t limit) {
       store_.database().Prepare(std::string(kCheckColumns) + "WHERE u.check_seq IS NULL ORDER BY r.seq LIMIT ?"));
   s.Bind(1, static_cast<std::int64_t>(limit));
   return Collect(s);
+}
+
+Result<std::int64_t> HighestCheckSeq(store::Store& store) {
+  AKARI_ASSIGN_OR_RETURN(std::int64_t recorded,
+                         store.database().QueryInt("SELECT coalesce(max(seq), 0) FROM check_record"));
+  AKARI_ASSIGN_OR_RETURN(auto floor, store.GetMeta(store::meta::kCheckSeqFloor));
+  return std::max(recorded, floor ? ParseInt64(*floor).value_or(0) : 0);
+}
+
+Result<std::int64_t> SkipCheckNumbers(store::Store& store, std::int64_t count) {
+  AKARI_ASSIGN_OR_RETURN(std::int64_t highest, HighestCheckSeq(store));
+  const std::int64_t floor = highest + std::max<std::int64_t>(count, 0);
+  AKARI_TRY(store.SetMeta(store::meta::kCheckSeqFloor, std::to_string(floor)));
+  return floor + 1;
 }
 
 }  // namespace akari::node

@@ -99,6 +99,18 @@ class CheckQueue {
   const Clock& clock_;
 };
 
+// The highest number a check of this node has, or may have had elsewhere:
+// the newest check recorded here, or the floor SkipCheckNumbers set,
+// whichever is higher. The next check is numbered one above it.
+[[nodiscard]] Result<std::int64_t> HighestCheckSeq(store::Store& store);
+
+// Leaves the next `count` check numbers unused: a restored node's original
+// may have recorded (and uploaded) checks under them after the backup, and
+// the hub keeps the first check it receives under an id and refuses
+// another. In the caller's transaction if one is open. Returns the number
+// the next check will take.
+[[nodiscard]] Result<std::int64_t> SkipCheckNumbers(store::Store& store, std::int64_t count);
+
 // The bytes a check signature covers (defined with the protocol the hub
 // verifies it by).
 using sync::reconcile::CheckSigningInput;

@@ -14,15 +14,18 @@ namespace akari::cli {
 namespace {
 
 nlohmann::json InfoJson(const node::BackupInfo& info) {
-  return {{"dir", info.dir.string()},
-          {"node_id", info.node_id},
-          {"created_at", FormatUtc(info.created_at)},
-          {"data_version", info.data_version ? nlohmann::json(*info.data_version) : nlohmann::json(nullptr)},
-          {"persons", info.counts.persons},
-          {"checks", info.counts.checks},
-          {"checks_pending", info.counts.checks_pending},
-          {"audit_entries", info.counts.audit_entries},
-          {"bytes", info.bytes}};
+  nlohmann::json out = {
+      {"dir", info.dir.string()},
+      {"node_id", info.node_id},
+      {"created_at", FormatUtc(info.created_at)},
+      {"data_version", info.data_version ? nlohmann::json(*info.data_version) : nlohmann::json(nullptr)},
+      {"persons", info.counts.persons},
+      {"checks", info.counts.checks},
+      {"checks_pending", info.counts.checks_pending},
+      {"audit_entries", info.counts.audit_entries},
+      {"bytes", info.bytes}};
+  if (info.next_check_seq) out["next_check_seq"] = *info.next_check_seq;
+  return out;
 }
 
 std::string Counts(const node::BackupInfo& info) {
@@ -86,10 +89,10 @@ void RegisterRestore(CLI::App& app, CommandTable& table) {
     } else {
       Print("Restored node " + info.node_id + " into " + opts->dir + " as of its backup of " +
             FormatUtc(info.created_at) + ": " + Counts(info));
-      Print(
-          "Do not use the machine the backup came from again: two copies of one node would number their checks "
-          "alike. Next: akari status --data " +
-          opts->dir + ", then akari serve");
+      Print("Checks recorded here are numbered from " + std::to_string(info.next_check_seq.value_or(0)) +
+            ", above any the machine the backup came from may have made since. Do not use that machine again: its "
+            "audit log and this one would go separate ways. Next: akari status --data " +
+            opts->dir + ", then akari serve");
     }
     return {};
   });

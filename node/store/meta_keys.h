@@ -17,5 +17,7 @@ inline constexpr std::string_view kSyncedAt = "synced_at";             // local 
 inline constexpr std::string_view kTrustedTime = "trusted_time";       // newest signed time ever seen
 inline constexpr std::string_view kMode = "mode";                      // "normal" or "disaster"
 inline constexpr std::string_view kModeReason = "mode_reason";
+// Checks are numbered above this (set by a restore; node/backup.h).
+inline constexpr std::string_view kCheckSeqFloor = "check_seq_floor";
 
 }  // namespace akari::store::meta

@@ -44,13 +44,19 @@ class BackupTest : public ::testing::Test {
     for (const CheckRecord& c : checks.value_or(std::vector<CheckRecord>{})) out.push_back(c.id + " " + c.body);
     return out;
   }
-  std::vector<std::string> Events(OpenNode& node) {
+  // The audit log as exported, one JSON object per entry.
+  std::vector<nlohmann::json> Entries(OpenNode& node) {
     AuditLog log(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock_);
     std::ostringstream out;
     EXPECT_TRUE(log.ExportJsonLines(out));
-    std::vector<std::string> events;
+    std::vector<nlohmann::json> entries;
     std::istringstream in(out.str());
-    for (std::string line; std::getline(in, line);) events.push_back(nlohmann::json::parse(line)["event"]);
+    for (std::string line; std::getline(in, line);) entries.push_back(nlohmann::json::parse(line));
+    return entries;
+  }
+  std::vector<std::string> Events(OpenNode& node) {
+    std::vector<std::string> events;
+    for (const nlohmann::json& entry : Entries(node)) events.push_back(entry["event"]);
     return events;
   }
 
@@ -72,7 +78,8 @@ TEST_F(BackupTest, ARestoredNodeIsTheSameNodeWithItsChecksAndAnIntactAuditLog) {
   EXPECT_NE(ToString(ByteSpan(*db).first(15)), "SQLite format 3");
   EXPECT_FALSE(std::filesystem::exists(root_ / "usb" / "akari" / "node.db-wal"));
   // The node goes on after its backup; what comes later is not in it.
-  ASSERT_TRUE(RecordCheck(*node_));
+  auto after_backup = RecordCheck(*node_);
+  ASSERT_TRUE(after_backup);
 
   auto restored = RestoreNode(root_ / "usb" / "akari", root_ / "new", testing::Secret("operator-pass"), clock_);
   ASSERT_TRUE(restored) << restored.error().message;
@@ -91,10 +98,31 @@ TEST_F(BackupTest, ARestoredNodeIsTheSameNodeWithItsChecksAndAnIntactAuditLog) {
   ASSERT_GE(events.size(), 2u);
   EXPECT_EQ(events[events.size() - 2], "node.backup");
   EXPECT_EQ(events.back(), "node.restore");
-  // The restored node keeps numbering its checks after the backup's.
+  // The restored node numbers its checks above any the original may have
+  // made after the backup (check 6 here, perhaps uploaded already: the hub
+  // would refuse another check under its id), and says so in the log.
+  const std::int64_t first = 5 + kRestoreSkippedCheckNumbers + 1;
+  EXPECT_EQ(restored->next_check_seq, first);
+  EXPECT_EQ(Entries(*node).back()["detail"]["next_check_seq"], first);
   auto next = RecordCheck(*node);
   ASSERT_TRUE(next) << next.error().message;
-  EXPECT_EQ(next->seq, 6);
+  EXPECT_EQ(next->seq, first);
+  EXPECT_NE(next->id, after_backup->id);
+  EXPECT_EQ(next->id, node->keystore.node_id() + "-" + std::to_string(first));
+  auto following = RecordCheck(*node);
+  ASSERT_TRUE(following);
+  EXPECT_EQ(following->seq, first + 1);
+  // And keeps doing so after reopening; a second restore skips again.
+  auto reopened = OpenNodeDir(root_ / "new", testing::Secret("operator-pass"));
+  ASSERT_TRUE(reopened);
+  auto again = RecordCheck(*reopened);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->seq, first + 2);
+  auto second_backup = BackupNode(*reopened, root_ / "usb2" / "akari", clock_);
+  ASSERT_TRUE(second_backup) << second_backup.error().message;
+  auto second = RestoreNode(root_ / "usb2" / "akari", root_ / "newer", testing::Secret("operator-pass"), clock_);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->next_check_seq, first + 2 + kRestoreSkippedCheckNumbers + 1);
 }
 
 TEST_F(BackupTest, ABackupIsTakenWhileTheNodeWritesAndHoldsOneMoment) {
@@ -207,6 +235,7 @@ TEST(BackupCliTest, BackupAndRestoreFromTheCommandLine) {
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
   const auto j = nlohmann::json::parse(restore.out);
   EXPECT_EQ(j["checks"], 0);
+  EXPECT_EQ(j["next_check_seq"], kRestoreSkippedCheckNumbers + 1);
   auto status = testing::RunProgram("akari", {"status", "--data", again, "--json"}, opts);
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(nlohmann::json::parse(status.out)["node_id"], j["node_id"]);
