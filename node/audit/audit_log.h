@@ -15,7 +15,8 @@
 // the signature that covers it, which names its batch. Logs written before
 // this (every entry signed) verify the same way. Cutting whole writes off
 // the end leaves a valid shorter chain: that is caught only by comparing
-// with a head recorded elsewhere (the hub keeps the heads it received).
+// with a head recorded elsewhere, such as an earlier export's header (the
+// hub does not yet receive heads; docs/store.md).
 #pragma once
 
 #include <cstdint>
