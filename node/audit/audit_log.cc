@@ -13,6 +13,24 @@ crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body) {
   return h.Finish();
 }
 
+Result<std::optional<SignedAuditHead>> AuditLog::SignedHead() {
+  AKARI_ASSIGN_OR_RETURN(
+      store::Statement s,
+      store_.database().Prepare("SELECT seq, hash, signature FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<SignedAuditHead>();
+  SignedAuditHead head;
+  head.seq = s.ColumnInt(0);
+  const ByteSpan hash = s.ColumnBlob(1);
+  const ByteSpan signature = s.ColumnBlob(2);
+  if (hash.size() != head.hash.size() || signature.size() != head.signature.size()) {
+    return std::optional<SignedAuditHead>();
+  }
+  std::copy(hash.begin(), hash.end(), head.hash.begin());
+  std::copy(signature.begin(), signature.end(), head.signature.begin());
+  return std::optional<SignedAuditHead>(head);
+}
+
 Result<AuditHead> AuditLog::Head() {
   if (!head_statement_) {
     AKARI_ASSIGN_OR_RETURN(head_statement_,

@@ -15,8 +15,8 @@
 // the signature that covers it, which names its batch. Logs written before
 // this (every entry signed) verify the same way. Cutting whole writes off
 // the end leaves a valid shorter chain: that is caught only by comparing
-// with a head recorded elsewhere, such as an earlier export's header (the
-// hub does not yet receive heads; docs/store.md).
+// with a head recorded elsewhere: the hub keeps the newest head the node
+// reported with its checks (SignedHead(); docs/reconcile.md).
 #pragma once
 
 #include <cstdint>
@@ -63,6 +63,14 @@ struct AuditVerifyReport {
 // The newest entry of a log: its sequence number and hash (0 and zeros
 // when the log is empty).
 using AuditHead = std::pair<std::int64_t, crypto::Hash32>;
+
+// The newest entry with its signature, as the node reports it to its hub
+// with each batch of checks (reconcile::ReportedAuditHead).
+struct SignedAuditHead {
+  std::int64_t seq = 0;
+  crypto::Hash32 hash{};
+  crypto::Ed25519Signature signature{};
+};
 
 // Entries built, hashed and signed to follow a given head, not yet written
 // (AuditLog::Seal). Signing takes most of an append's CPU, so a writer can
@@ -126,6 +134,9 @@ class AuditLog {
 
   // The newest entry's sequence number and hash (0 and zeros when empty).
   [[nodiscard]] Result<AuditHead> Head();
+  // The newest entry with its signature; nullopt when the log is empty or
+  // its newest entry is unsigned (a damaged log: Verify() says where).
+  [[nodiscard]] Result<std::optional<SignedAuditHead>> SignedHead();
 
  private:
   store::Store& store_;

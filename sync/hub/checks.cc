@@ -1,10 +1,12 @@
 #include "sync/hub/checks.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "base/log.h"
 #include "crypto/hash.h"
+#include "crypto/keys.h"
 #include "sync/errors.h"
 #include "sync/hub/nodes.h"
 #include "sync/hub/routes.h"
@@ -61,6 +63,49 @@ Result<NodeInfo> UploadingNode(HubStore& store, const std::string& node_id) {
 Bytes BodyHash(std::string_view body) {
   const crypto::Hash32 h = crypto::Blake2b256(AsBytes(body));
   return Bytes(h.begin(), h.end());
+}
+
+// Keeps the highest audit head a node reported (NodeAuditHead). One whose
+// signature does not verify is not the node's and changes nothing; one
+// below what is kept (or the same number with another hash) is noted as
+// the log having gone back, and the kept one stays.
+Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::ReportedAuditHead& head,
+                       const crypto::Ed25519PublicKey& key, TimePoint now) {
+  if (!crypto::Verify(key, head.hash, head.signature)) {
+    Log(LogLevel::kWarn, "hub.audit_head_not_signed", {{"node_id", node_id}, {"seq", head.seq}});
+    return {};
+  }
+  AKARI_ASSIGN_OR_RETURN(db::Statement find, db.Prepare("SELECT seq, hash FROM node_audit_head WHERE node_id = ?"));
+  find.Bind(1, node_id);
+  AKARI_ASSIGN_OR_RETURN(bool found, find.Step());
+  if (found) {
+    const std::int64_t kept = find.ColumnInt(0);
+    const ByteSpan kept_hash = find.ColumnBlob(1);
+    const bool same_hash = std::equal(kept_hash.begin(), kept_hash.end(), head.hash.begin(), head.hash.end());
+    find.Reset();
+    if (head.seq == kept && same_hash) return {};
+    if (head.seq <= kept) {
+      Log(LogLevel::kWarn, "hub.audit_head_went_back", {{"node_id", node_id}, {"kept", kept}, {"reported", head.seq}});
+      AKARI_ASSIGN_OR_RETURN(
+          db::Statement mark,
+          db.Prepare("UPDATE node_audit_head SET went_back_at = ?, went_back_to = ? WHERE node_id = ?"));
+      return mark.Bind(1, ToUnixSeconds(now)).Bind(2, head.seq).Bind(3, node_id).Run();
+    }
+  }
+  // The went_back columns stay as they are: once a log went back, the
+  // regional office must hear of it.
+  AKARI_ASSIGN_OR_RETURN(
+      db::Statement keep,
+      db.Prepare(found ? "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, received_at = ?5 "
+                         "WHERE node_id = ?1"
+                       : "INSERT INTO node_audit_head(node_id, seq, hash, signature, received_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  return keep.Bind(1, node_id)
+      .Bind(2, head.seq)
+      .BindBlob(3, head.hash)
+      .BindBlob(4, head.signature)
+      .Bind(5, ToUnixSeconds(now))
+      .Run();
 }
 
 }  // namespace
@@ -138,6 +183,9 @@ Result<rc::UploadResponse> AnswerUpload(HubStore& store, const rc::UploadBatch& 
     response.answers.push_back(std::move(answer));
     ++fresh;
   }
+  if (batch.audit_head) {
+    AKARI_TRY(RecordAuditHead(db, batch.node_id, *batch.audit_head, *node.signing_public_key, context.hub_now));
+  }
   AKARI_TRY(tx.Commit());
   Log(LogLevel::kInfo, "hub.checks_answered",
       {{"node_id", batch.node_id}, {"new", fresh}, {"repeated", repeated}, {"rejected", rejected}});
@@ -157,6 +205,25 @@ Result<CheckCounts> CountRecordedChecks(HubStore& store) {
     counts.total += n;
   }
   return counts;
+}
+
+Result<std::map<std::string, NodeAuditHead>> NodeAuditHeads(HubStore& store) {
+  AKARI_ASSIGN_OR_RETURN(db::Statement s,
+                         store.database().Prepare("SELECT node_id, seq, hash, received_at, went_back_at, went_back_to "
+                                                  "FROM node_audit_head"));
+  std::map<std::string, NodeAuditHead> out;
+  for (;;) {
+    AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    NodeAuditHead& h = out[s.ColumnText(0)];
+    h.seq = s.ColumnInt(1);
+    const ByteSpan hash = s.ColumnBlob(2);
+    h.hash.assign(hash.begin(), hash.end());
+    h.received_at = FromUnixSeconds(s.ColumnInt(3));
+    if (!s.ColumnIsNull(4)) h.went_back_at = FromUnixSeconds(s.ColumnInt(4));
+    if (!s.ColumnIsNull(5)) h.went_back_to = s.ColumnInt(5);
+  }
+  return out;
 }
 
 void AddCheckRoutes(net::Router& router, HubApiContext& context) {

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "sync/hub/hub_store.h"
@@ -35,6 +37,23 @@ struct CheckCounts {
   std::map<std::string, std::map<std::string, std::int64_t>> by_node;  // node id → outcome → count
 };
 [[nodiscard]] Result<CheckCounts> CountRecordedChecks(HubStore& store);
+
+// The highest audit-log head a node reported with its checks
+// (reconcile::ReportedAuditHead; AnswerUpload keeps it, in the batch's
+// transaction, when its signature verifies with the node's key). An export
+// of the node's log must hold entry `seq` with this hash; one that ends
+// before it was cut short. `went_back_*`: a later batch reported a lower
+// head (or this number with another hash): the log was cut short or
+// restored from a backup.
+struct NodeAuditHead {
+  std::int64_t seq = 0;
+  Bytes hash;
+  TimePoint received_at;
+  std::optional<TimePoint> went_back_at;
+  std::optional<std::int64_t> went_back_to;
+};
+// By node id.
+[[nodiscard]] Result<std::map<std::string, NodeAuditHead>> NodeAuditHeads(HubStore& store);
 
 struct HubApiContext;
 

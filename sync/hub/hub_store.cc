@@ -147,11 +147,27 @@ constexpr std::string_view kSchemaV4 = R"sql(
 ALTER TABLE trust_item ADD COLUMN region TEXT;
 )sql";
 
-constexpr std::array<HubMigration, 4> kHubMigrations = {{
+// Version 5. The newest audit-log entry each node reported with its
+// checks (the highest sequence number received, its hash and the node's
+// signature), and when a node last reported one lower than that: its log
+// was cut short or restored from a backup.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE node_audit_head(
+  node_id TEXT PRIMARY KEY NOT NULL,
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  went_back_at INTEGER,
+  went_back_to INTEGER);
+)sql";
+
+constexpr std::array<HubMigration, 5> kHubMigrations = {{
     {1, "records, keys, nodes and publications", kSchemaV1},
     {2, "uploaded checks and their answers", kSchemaV2},
     {3, "reference records of other regions", kSchemaV3},
     {4, "revocation lists of other regions", kSchemaV4},
+    {5, "the audit-log heads nodes report", kSchemaV5},
 }};
 
 }  // namespace

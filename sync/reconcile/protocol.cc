@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "sync/errors.h"
 #include "sync/internal/json_fields.h"
@@ -106,7 +107,13 @@ nlohmann::json BatchToJson(const UploadBatch& batch) {
   for (const UploadedCheck& c : batch.checks) {
     checks.push_back({{"id", c.id}, {"body", c.body}, {"signature", ToHex(c.signature)}});
   }
-  return {{"node_id", batch.node_id}, {"sent_at", FormatUtc(batch.sent_at)}, {"checks", checks}};
+  nlohmann::json out = {{"node_id", batch.node_id}, {"sent_at", FormatUtc(batch.sent_at)}, {"checks", checks}};
+  if (batch.audit_head) {
+    out["audit_head"] = {{"seq", batch.audit_head->seq},
+                         {"hash", ToHex(batch.audit_head->hash)},
+                         {"signature", ToHex(batch.audit_head->signature)}};
+  }
+  return out;
 }
 
 Result<UploadBatch> BatchFromJson(const nlohmann::json& j) {
@@ -128,6 +135,22 @@ Result<UploadBatch> BatchFromJson(const nlohmann::json& j) {
     if (!bytes) return Invalid(fc.path() + ".signature: not hex");
     c.signature = std::move(*bytes);
     batch.checks.push_back(std::move(c));
+  }
+  if (const nlohmann::json* head = f.Find("audit_head"); head != nullptr && !head->is_null()) {
+    if (!head->is_object()) return Invalid("audit_head: not an object");
+    JsonFields fh(*head, "audit_head");
+    ReportedAuditHead h;
+    h.seq = fh.Int("seq", 1, std::numeric_limits<std::int64_t>::max());
+    const std::string hash = fh.String("hash", true, 64);
+    const std::string signature = fh.String("signature", true, 128);
+    if (!fh.ok()) return Invalid(fh.error());
+    auto hash_bytes = FromHex(hash);
+    auto signature_bytes = FromHex(signature);
+    if (!hash_bytes || hash_bytes->size() != 32) return Invalid("audit_head.hash: not 32 bytes of hex");
+    if (!signature_bytes || signature_bytes->size() != 64) return Invalid("audit_head.signature: not 64 bytes of hex");
+    h.hash = std::move(*hash_bytes);
+    h.signature = std::move(*signature_bytes);
+    batch.audit_head = std::move(h);
   }
   return batch;
 }

@@ -34,10 +34,22 @@ struct UploadedCheck {
   Bytes signature;   // Ed25519 over "akari-check/1" || body
 };
 
+// The newest entry of the node's audit log when it sent a batch: its
+// sequence number, hash and signature (the entry's own: the newest entry of
+// a log is always signed, node/audit/audit_log.h). The hub keeps the
+// highest it received per node, so that a log later cut short, or rewritten
+// from a backup, no longer reaches it.
+struct ReportedAuditHead {
+  std::int64_t seq = 0;
+  Bytes hash;       // BLAKE2b-256 of the entry (32 bytes)
+  Bytes signature;  // Ed25519 of `hash` by the node's key (64 bytes)
+};
+
 struct UploadBatch {
   std::string node_id;
   TimePoint sent_at;  // the node's clock when it sent the batch (for skew)
   std::vector<UploadedCheck> checks;
+  std::optional<ReportedAuditHead> audit_head;  // absent from nodes before it, and for an empty log
 };
 
 nlohmann::json BatchToJson(const UploadBatch& batch);

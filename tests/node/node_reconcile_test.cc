@@ -4,6 +4,9 @@
 // tests/sync/reconcile_*_test.cc.
 #include <gtest/gtest.h>
 
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/operators/operator_store.h"
 #include "node/service/service.h"
@@ -144,6 +147,71 @@ TEST_F(NodeReconcileTest, TheHubAnswersEachCheckAsOfItsTimeAndRecordsItOnce) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->uploaded, 0);
   EXPECT_EQ(HubCounts().total, 3);
+}
+
+// The hub keeps the highest audit head a node reports with its checks, so
+// that an export of a log later cut short (or restored from a backup) can
+// be told from the whole log.
+TEST_F(NodeReconcileTest, TheHubKeepsTheHighestAuditHeadANodeReportsAndNotesWhenItGoesBack) {
+  node::AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
+  const std::string id = node_->keystore.node_id();
+  auto kept = [&]() -> std::optional<hub::NodeAuditHead> {
+    auto heads = hub::NodeAuditHeads(hub_->store);
+    EXPECT_TRUE(heads) << heads.error().message;
+    if (!heads || !heads->contains(id)) return std::nullopt;
+    return heads->at(id);
+  };
+  EXPECT_FALSE(kept());
+  NumbersCheck(0, 1);
+  auto sent = log.SignedHead();
+  ASSERT_TRUE(sent && *sent);
+  ASSERT_TRUE(Upload());
+  auto head = kept();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->seq, (*sent)->seq);
+  EXPECT_EQ(head->hash, Bytes((*sent)->hash.begin(), (*sent)->hash.end()));
+  EXPECT_FALSE(head->went_back_at);
+
+  // The next upload reports the log as it has grown (the first upload's
+  // checks.reconciled entry at least).
+  NumbersCheck(1, 1);
+  sent = log.SignedHead();
+  ASSERT_TRUE(Upload());
+  head = kept();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->seq, (*sent)->seq);
+  EXPECT_GT(head->seq, 1);
+  const std::int64_t highest = head->seq;
+
+  // A head signed by someone else is not the node's: nothing changes.
+  auto head_batch = [&](std::int64_t seq, std::uint8_t fill, bool signed_by_node) {
+    rc::UploadBatch b = Batch({NumbersCheck(2, 1)});
+    const crypto::Hash32 hash = crypto::Blake2b256(Bytes(1, fill));
+    crypto::Ed25519Signature signature{};
+    if (signed_by_node) signature = crypto::Sign(node_->keystore.signing_secret_key(), hash);
+    b.audit_head =
+        rc::ReportedAuditHead{seq, Bytes(hash.begin(), hash.end()), Bytes(signature.begin(), signature.end())};
+    return b;
+  };
+  ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest + 10, 1, false), clock_));
+  EXPECT_EQ(kept()->seq, highest);
+  // A lower head (a log cut short, or a node restored from a backup) is
+  // noted; the higher one stays. So is the same number with another hash.
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest - 1, 2, true), clock_));
+  head = kept();
+  EXPECT_EQ(head->seq, highest);
+  ASSERT_TRUE(head->went_back_at);
+  EXPECT_EQ(*head->went_back_at, clock_.Now());
+  EXPECT_EQ(head->went_back_to, highest - 1);
+  ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest, 3, true), clock_));
+  EXPECT_EQ(kept()->went_back_to, highest);
+  EXPECT_EQ(kept()->hash, Bytes((*sent)->hash.begin(), (*sent)->hash.end()));
+  // A higher one is kept, and the note stays.
+  ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest + 5, 4, true), clock_));
+  head = kept();
+  EXPECT_EQ(head->seq, highest + 5);
+  EXPECT_TRUE(head->went_back_at);
 }
 
 TEST_F(NodeReconcileTest, ACheckSentAgainGetsItsFirstAnswerEvenAfterTheRecordsChanged) {

@@ -209,10 +209,30 @@ TEST_F(AnswerTest, ClockSkewIsCorrectedAndReported) {
 }
 
 TEST(ProtocolTest, BatchesAndAnswersRoundTrip) {
-  UploadBatch batch{"node1", FromUnixSeconds(1764061200), {{"node1-1", "{}", {1, 2, 3}}}};
+  UploadBatch batch{"node1", FromUnixSeconds(1764061200), {{"node1-1", "{}", {1, 2, 3}}}, std::nullopt};
   auto back = BatchFromJson(BatchToJson(batch));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->checks[0].signature, (Bytes{1, 2, 3}));
+  EXPECT_FALSE(back->audit_head);
+  // With the node's audit head, which must have its exact sizes.
+  batch.audit_head = ReportedAuditHead{42, Bytes(32, 0xab), Bytes(64, 0xcd)};
+  back = BatchFromJson(BatchToJson(batch));
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_TRUE(back->audit_head);
+  EXPECT_EQ(back->audit_head->seq, 42);
+  EXPECT_EQ(back->audit_head->hash, Bytes(32, 0xab));
+  EXPECT_EQ(back->audit_head->signature, Bytes(64, 0xcd));
+  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"seq", 0}, {"seq", "42"}, {"hash", "abcd"}, {"signature", "zz"}}) {
+    nlohmann::json j = BatchToJson(batch);
+    j["audit_head"][field] = value;
+    auto refused = BatchFromJson(j);
+    ASSERT_FALSE(refused) << field << " " << value;
+    EXPECT_NE(refused.error().message.find("audit_head"), std::string::npos) << refused.error().message;
+  }
+  nlohmann::json not_object = BatchToJson(batch);
+  not_object["audit_head"] = 42;
+  EXPECT_FALSE(BatchFromJson(not_object));
   CheckAnswer a;
   a.check_id = "node1-1";
   a.outcome = Outcome::kDifferentCoverage;

@@ -240,7 +240,7 @@ int Main(int argc, char** argv) {
     Must(hub.store.database().Exec("DELETE FROM hub_check"), "reset hub");
     const auto h0 = Steady::now();
     for (std::size_t at = 0; at < uploaded.size(); at += 100) {
-      rc::UploadBatch batch{node.keystore.node_id(), clock.Now(), {}};
+      rc::UploadBatch batch{node.keystore.node_id(), clock.Now(), {}, std::nullopt};
       batch.checks.assign(uploaded.begin() + static_cast<std::ptrdiff_t>(at),
                           uploaded.begin() + static_cast<std::ptrdiff_t>(std::min(at + 100, uploaded.size())));
       Must(sync::hub::AnswerUpload(hub.store, batch, clock), "answer upload");
