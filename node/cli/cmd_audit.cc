@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/errors.h"
 #include "base/file.h"
+#include "base/strings.h"
 #include "node/audit/audit_log.h"
 #include "node/cli/cli.h"
 
@@ -128,7 +129,34 @@ std::int64_t IntField(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : -1;
 }
 
-Status VerifyExport(const std::string& path, const std::string& expected_key) {
+// An entry the export must hold: the audit head the node reported to its
+// hub (akari-hub node list: audit_head.seq and .hash).
+struct ExpectedHead {
+  std::int64_t seq = 0;
+  std::string hash_hex;
+};
+
+Result<std::optional<ExpectedHead>> ParseHubHead(const std::string& text) {
+  if (text.empty()) return std::optional<ExpectedHead>();
+  const auto colon = text.find(':');
+  std::int64_t seq = 0;
+  std::string hash;
+  if (colon != std::string::npos) {
+    seq = ParseInt64(text.substr(0, colon)).value_or(0);
+    hash = text.substr(colon + 1);
+  }
+  const auto bytes = FromHex(hash);
+  if (seq <= 0 || !bytes || bytes->size() != 32) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     "--hub-head takes SEQ:HASH, the entry number and its 64-digit hex hash as `akari-hub node list "
+                     "--json` shows them (audit_head.seq and audit_head.hash); got \"" +
+                         text + "\"");
+  }
+  return std::optional<ExpectedHead>(ExpectedHead{seq, ToHex(*bytes)});
+}
+
+Status VerifyExport(const std::string& path, const std::string& expected_key, const std::string& hub_head_text) {
+  AKARI_ASSIGN_OR_RETURN(const std::optional<ExpectedHead> hub_head, ParseHubHead(hub_head_text));
   std::ifstream in(path, std::ios::binary);
   if (!in) return MakeError(BaseErrc::kNotFound, "cannot read " + path);
   std::string text;
@@ -165,6 +193,12 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
     const crypto::Hash32 hash = node::AuditEntryHash(prev, BodyOf(line));
     if (ToHex(hash) != TextField(line, "hash"))
       return MakeError(BaseErrc::kInvalidInput, where + " was edited: its content does not match its hash");
+    if (hub_head && seq == hub_head->seq && ToHex(hash) != hub_head->hash_hex) {
+      return MakeError(BaseErrc::kInvalidInput,
+                       where +
+                           " is not the entry the node reported to its hub under this number: the log was "
+                           "rewritten from there on (or the node was restored from a backup and went on)");
+    }
     if (!line.contains("signature")) {
       if (unsigned_from == 0) unsigned_from = seq;
     } else {
@@ -193,8 +227,16 @@ Status VerifyExport(const std::string& path, const std::string& expected_key) {
                      "the export holds " + std::to_string(seq) + " entries but its header promises " +
                          header.value("entries", nlohmann::json()).dump() + ": entries were cut off the end");
   }
+  if (hub_head && seq < hub_head->seq) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     "the export ends at entry " + std::to_string(seq) + ", but the node reported entry " +
+                         std::to_string(hub_head->seq) +
+                         " to its hub: entries were cut off the end (or the node was restored from an older backup)");
+  }
   Print("Export intact: " + std::to_string(seq) + " entries from node " + TextField(header, "node_id") +
-        ", signed by " + key_hex);
+        ", signed by " + key_hex +
+        (hub_head ? ", and it holds entry " + std::to_string(hub_head->seq) + " as the node reported it to its hub"
+                  : std::string()));
   return {};
 }
 
@@ -202,12 +244,17 @@ void RegisterVerifyExport(CLI::App* group, CommandTable& table) {
   struct Options {
     std::string file;
     std::string key;
+    std::string hub_head;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = group->add_subcommand("verify-export", "Verify an exported log file (no node or passphrase needed)");
   cmd->add_option("--file", opts->file, "The file written by akari audit export")->required()->type_name("FILE");
   cmd->add_option("--public-key", opts->key, "The node's signing key (hex) as registered with the regional office");
-  table.Add(cmd, [opts]() -> Status { return VerifyExport(opts->file, opts->key); });
+  cmd->add_option("--hub-head", opts->hub_head,
+                  "The audit head the node last reported to its hub (akari-hub node list --json: audit_head.seq "
+                  "and .hash): the export must hold that entry, unchanged")
+      ->type_name("SEQ:HASH");
+  table.Add(cmd, [opts]() -> Status { return VerifyExport(opts->file, opts->key, opts->hub_head); });
 }
 
 }  // namespace

@@ -292,17 +292,34 @@ void RegisterNode(CLI::App& app, Table& table) {
   table.emplace_back(ls_cmd, [ls]() -> Status {
     AKARI_ASSIGN_OR_RETURN(OpenHub hub, Unlock(ls->c));
     AKARI_ASSIGN_OR_RETURN(std::vector<NodeInfo> nodes, ListNodes(hub.store));
+    AKARI_ASSIGN_OR_RETURN(const auto heads, NodeAuditHeads(hub.store));
     nlohmann::json out = nlohmann::json::array();
     for (const NodeInfo& n : nodes) {
+      nlohmann::json head = nullptr;
+      std::string head_text;
+      if (auto h = heads.find(n.node_id); !n.node_id.empty() && h != heads.end()) {
+        head = {{"seq", h->second.seq},
+                {"hash", ToHex(h->second.hash)},
+                {"received_at", FormatUtc(h->second.received_at)},
+                {"went_back_at", OptTime(h->second.went_back_at)},
+                {"went_back_to", h->second.went_back_to ? nlohmann::json(*h->second.went_back_to) : nullptr}};
+        head_text = "  audit log at entry " + std::to_string(h->second.seq);
+        if (h->second.went_back_at) {
+          head_text += " (WENT BACK to entry " + std::to_string(h->second.went_back_to.value_or(0)) + " at " +
+                       FormatUtc(*h->second.went_back_at) + ": cut short or restored from a backup)";
+        }
+      }
       out.push_back({{"seq", n.seq},
                      {"label", n.label},
                      {"node_id", n.node_id},
                      {"state", n.state},
                      {"invited_at", OptTime(n.invited_at)},
                      {"enrolled_at", OptTime(n.enrolled_at)},
-                     {"removed_at", OptTime(n.removed_at)}});
+                     {"removed_at", OptTime(n.removed_at)},
+                     {"audit_head", head}});
       if (!ls->c.json) {
-        Print(std::to_string(n.seq) + "  " + n.state + "  " + (n.node_id.empty() ? "-" : n.node_id) + "  " + n.label);
+        Print(std::to_string(n.seq) + "  " + n.state + "  " + (n.node_id.empty() ? "-" : n.node_id) + "  " + n.label +
+              head_text);
       }
     }
     if (ls->c.json) Print(out.dump(2));

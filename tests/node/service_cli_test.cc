@@ -277,6 +277,47 @@ TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) 
   EXPECT_NE(bad.err.find("not signed"), std::string::npos) << bad.err;
 }
 
+// The regional office checks an export against the audit head the node
+// last reported to its hub (akari-hub node list): an export that ends
+// before it was cut short, one whose entry there differs was rewritten.
+TEST_F(ServiceCliTest, AnExportIsCheckedAgainstTheAuditHeadTheNodeReportedToItsHub) {
+  MakeAuditEntries(2);
+  const std::string older = (root_ / "older.jsonl").string();
+  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", older}).exit_code, 0);
+  MakeAuditEntries(2);
+  std::string reported;  // SEQ:HASH of the newest entry, as the hub keeps it
+  {
+    node::OpenNode node = Open();
+    node::AuditLog log(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                       SystemClock::Instance());
+    auto head = log.SignedHead();
+    ASSERT_TRUE(head && *head);
+    reported = std::to_string((*head)->seq) + ":" + ToHex((*head)->hash);
+  }
+  const std::string newer = (root_ / "newer.jsonl").string();
+  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", newer}).exit_code, 0);
+
+  auto ok = RunProgram("akari", {"audit", "verify-export", "--file", newer, "--hub-head", reported});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("as the node reported it to its hub"), std::string::npos) << ok.out;
+  // Intact in itself, but shorter than what the hub saw.
+  ASSERT_EQ(RunProgram("akari", {"audit", "verify-export", "--file", older}).exit_code, 0);
+  auto cut = RunProgram("akari", {"audit", "verify-export", "--file", older, "--hub-head", reported});
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_NE(cut.err.find("entries were cut off the end"), std::string::npos) << cut.err;
+  // The same number, another entry.
+  const std::string other = reported.substr(0, reported.find(':') + 1) + std::string(64, '0');
+  auto rewritten = RunProgram("akari", {"audit", "verify-export", "--file", newer, "--hub-head", other});
+  EXPECT_EQ(rewritten.exit_code, 1);
+  EXPECT_NE(rewritten.err.find("not the entry the node reported to its hub"), std::string::npos) << rewritten.err;
+  for (const std::string& bad :
+       std::vector<std::string>{"12", "x:" + std::string(64, '0'), "3:abcd", "0:" + std::string(64, '0')}) {
+    auto refused = RunProgram("akari", {"audit", "verify-export", "--file", newer, "--hub-head", bad});
+    EXPECT_EQ(refused.exit_code, 1) << bad;
+    EXPECT_NE(refused.err.find("--hub-head takes SEQ:HASH"), std::string::npos) << refused.err;
+  }
+}
+
 TEST_F(ServiceCliTest, AnExportWithFieldsOfTheWrongTypeIsRefusedNamingTheLine) {
   MakeAuditEntries(2);
   const std::string file = (root_ / "audit.jsonl").string();

@@ -137,6 +137,27 @@ TEST_F(HubChecksCliTest, CountsWhatNodesUploadedPerNodeAndOutcomeOnceEach) {
   for (const auto& c : checks) EXPECT_EQ(c["reconciled"], true) << c.dump();
   ASSERT_EQ(Akari({"sync", "--data", node_}).exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(Hub({"checks", "--data", hub_, "--json"}).out)["total"], 3);
+
+  // The hub kept the node's audit head from the upload, and the regional
+  // office checks the node's export against it.
+  auto nodes = Hub({"node", "list", "--data", hub_, "--json"});
+  ASSERT_EQ(nodes.exit_code, 0) << nodes.err;
+  const auto listed_nodes = nlohmann::json::parse(nodes.out);
+  ASSERT_EQ(listed_nodes.size(), 1u);
+  const auto& head = listed_nodes[0]["audit_head"];
+  ASSERT_TRUE(head.is_object()) << nodes.out;
+  EXPECT_GT(head["seq"].get<std::int64_t>(), 0);
+  EXPECT_EQ(head["went_back_at"], "");
+  auto text_nodes = Hub({"node", "list", "--data", hub_});
+  EXPECT_NE(text_nodes.out.find("audit log at entry " + std::to_string(head["seq"].get<std::int64_t>())),
+            std::string::npos)
+      << text_nodes.out;
+  const std::string exported = (root_ / "audit.jsonl").string();
+  ASSERT_EQ(Akari({"audit", "export", "--data", node_, "--out", exported}).exit_code, 0);
+  auto verified =
+      RunProgram("akari", {"audit", "verify-export", "--file", exported, "--hub-head",
+                           std::to_string(head["seq"].get<std::int64_t>()) + ":" + head["hash"].get<std::string>()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
 }
 
 TEST_F(HubChecksCliTest, AWrongPassphraseOrAMissingHubIsOneClearLine) {
