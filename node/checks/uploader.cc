@@ -137,14 +137,15 @@ Result<UploadSummary> CheckUploader::UploadPending(const std::atomic<bool>* canc
     rc::UploadBatch request;
     request.node_id = node_id_;
     for (const CheckRecord& c : batch) request.checks.push_back({c.id, c.body, c.signature});
-    // The hub keeps the highest head it receives, the record that an audit
-    // log cut short later no longer reaches (docs/reconcile.md).
-    AKARI_ASSIGN_OR_RETURN(auto head, audit_.SignedHead());
-    if (head) {
-      request.audit_head = rc::ReportedAuditHead{head->seq, Bytes(head->hash.begin(), head->hash.end()),
-                                                 Bytes(head->signature.begin(), head->signature.end())};
-    }
     for (int attempt = 1;; ++attempt) {
+      // The hub keeps the highest head it receives, the record that an
+      // audit log cut short later no longer reaches (docs/reconcile.md).
+      // Read with each attempt: the hub orders heads by `sent_at`.
+      AKARI_ASSIGN_OR_RETURN(auto head, audit_.SignedHead());
+      if (head) {
+        request.audit_head = rc::ReportedAuditHead{head->seq, Bytes(head->hash.begin(), head->hash.end()),
+                                                   Bytes(head->signature.begin(), head->signature.end())};
+      }
       request.sent_at = clock_.Now();
       auto response = transport_.Send(request);
       if (response) {

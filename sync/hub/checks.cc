@@ -66,24 +66,31 @@ Bytes BodyHash(std::string_view body) {
 }
 
 // Keeps the highest audit head a node reported (NodeAuditHead). One whose
-// signature does not verify is not the node's and changes nothing; one
-// below what is kept (or the same number with another hash) is noted as
-// the log having gone back, and the kept one stays.
+// signature does not verify is not the node's and changes nothing. One
+// below what is kept, from a batch the node sent later than the kept one's,
+// or the same number with another hash, is noted as the log having gone
+// back, and the kept one stays. A lower head from a batch sent earlier is
+// only late (akari sync and akari serve upload from two processes, and
+// their batches may cross on the way).
 Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::ReportedAuditHead& head,
-                       const crypto::Ed25519PublicKey& key, TimePoint now) {
+                       TimePoint sent_at, const crypto::Ed25519PublicKey& key, TimePoint now) {
   if (!crypto::Verify(key, head.hash, head.signature)) {
     Log(LogLevel::kWarn, "hub.audit_head_not_signed", {{"node_id", node_id}, {"seq", head.seq}});
     return {};
   }
-  AKARI_ASSIGN_OR_RETURN(db::Statement find, db.Prepare("SELECT seq, hash FROM node_audit_head WHERE node_id = ?"));
+  const std::int64_t sent_s = ToUnixSeconds(sent_at);  // the protocol carries seconds
+  AKARI_ASSIGN_OR_RETURN(db::Statement find,
+                         db.Prepare("SELECT seq, hash, sent_at FROM node_audit_head WHERE node_id = ?"));
   find.Bind(1, node_id);
   AKARI_ASSIGN_OR_RETURN(bool found, find.Step());
   if (found) {
     const std::int64_t kept = find.ColumnInt(0);
     const ByteSpan kept_hash = find.ColumnBlob(1);
     const bool same_hash = std::equal(kept_hash.begin(), kept_hash.end(), head.hash.begin(), head.hash.end());
+    const bool sent_earlier = sent_s <= find.ColumnInt(2);
     find.Reset();
     if (head.seq == kept && same_hash) return {};
+    if (head.seq < kept && sent_earlier) return {};
     if (head.seq <= kept) {
       Log(LogLevel::kWarn, "hub.audit_head_went_back", {{"node_id", node_id}, {"kept", kept}, {"reported", head.seq}});
       AKARI_ASSIGN_OR_RETURN(
@@ -96,15 +103,16 @@ Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::R
   // regional office must hear of it.
   AKARI_ASSIGN_OR_RETURN(
       db::Statement keep,
-      db.Prepare(found ? "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, received_at = ?5 "
-                         "WHERE node_id = ?1"
-                       : "INSERT INTO node_audit_head(node_id, seq, hash, signature, received_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)"));
+      db.Prepare(found ? "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, sent_at = ?5, "
+                         "received_at = ?6 WHERE node_id = ?1"
+                       : "INSERT INTO node_audit_head(node_id, seq, hash, signature, sent_at, received_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   return keep.Bind(1, node_id)
       .Bind(2, head.seq)
       .BindBlob(3, head.hash)
       .BindBlob(4, head.signature)
-      .Bind(5, ToUnixSeconds(now))
+      .Bind(5, sent_s)
+      .Bind(6, ToUnixSeconds(now))
       .Run();
 }
 
@@ -184,7 +192,8 @@ Result<rc::UploadResponse> AnswerUpload(HubStore& store, const rc::UploadBatch& 
     ++fresh;
   }
   if (batch.audit_head) {
-    AKARI_TRY(RecordAuditHead(db, batch.node_id, *batch.audit_head, *node.signing_public_key, context.hub_now));
+    AKARI_TRY(RecordAuditHead(db, batch.node_id, *batch.audit_head, batch.sent_at, *node.signing_public_key,
+                              context.hub_now));
   }
   AKARI_TRY(tx.Commit());
   Log(LogLevel::kInfo, "hub.checks_answered",

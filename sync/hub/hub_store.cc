@@ -149,14 +149,16 @@ ALTER TABLE trust_item ADD COLUMN region TEXT;
 
 // Version 5. The newest audit-log entry each node reported with its
 // checks (the highest sequence number received, its hash and the node's
-// signature), and when a node last reported one lower than that: its log
-// was cut short or restored from a backup.
+// signature, and the node's clock when it sent that batch), and when a node
+// last reported one lower than that: its log was cut short or restored
+// from a backup.
 constexpr std::string_view kSchemaV5 = R"sql(
 CREATE TABLE node_audit_head(
   node_id TEXT PRIMARY KEY NOT NULL,
   seq INTEGER NOT NULL,
   hash BLOB NOT NULL,
   signature BLOB NOT NULL,
+  sent_at INTEGER NOT NULL,
   received_at INTEGER NOT NULL,
   went_back_at INTEGER,
   went_back_to INTEGER);

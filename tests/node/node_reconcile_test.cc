@@ -195,8 +195,16 @@ TEST_F(NodeReconcileTest, TheHubKeepsTheHighestAuditHeadANodeReportsAndNotesWhen
   };
   ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest + 10, 1, false), clock_));
   EXPECT_EQ(kept()->seq, highest);
-  // A lower head (a log cut short, or a node restored from a backup) is
-  // noted; the higher one stays. So is the same number with another hash.
+  // A lower head from a batch the node sent before the kept one's (akari
+  // sync and akari serve upload from two processes) is only late.
+  rc::UploadBatch late = head_batch(highest - 1, 5, true);
+  late.sent_at = clock_.Now() - std::chrono::seconds(5);
+  ASSERT_TRUE(hub::AnswerUpload(hub_->store, late, clock_));
+  EXPECT_EQ(kept()->seq, highest);
+  EXPECT_FALSE(kept()->went_back_at);
+  // A lower head sent later (a log cut short, or a node restored from a
+  // backup) is noted; the higher one stays. So is the same number with
+  // another hash.
   clock_.Advance(std::chrono::minutes(1));
   ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest - 1, 2, true), clock_));
   head = kept();
