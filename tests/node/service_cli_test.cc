@@ -107,6 +107,28 @@ class ServiceCliTest : public ::testing::Test {
     }
   }
 
+  // Runs akari audit export into root_/name; returns the file's path.
+  std::string Export(const std::string& name) {
+    const std::string file = (root_ / name).string();
+    auto r = Akari({"audit", "export", "--data", data_, "--out", file});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return file;
+  }
+  // An export's lines, parsed; and written back (edited) to root_/name.
+  static std::vector<json> Lines(const std::string& file) {
+    std::vector<json> lines;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    return lines;
+  }
+  std::string WriteLines(const std::string& name, const std::vector<json>& lines) {
+    std::string text;
+    for (const json& line : lines) text += line.dump() + "\n";
+    const std::string file = (root_ / name).string();
+    EXPECT_TRUE(WriteFileAtomically(file, AsBytes(text)));
+    return file;
+  }
+
   testing::TempDir root_;
   std::string data_ = (root_ / "node").string();
   node::OpenNode seeded_ = testing::CreateSeededNode(data_, 5);
@@ -252,13 +274,8 @@ TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) 
     const node::AuditEvent* events[] = {&e1, &e2, &e3};
     ASSERT_TRUE(log.AppendBatch(events));
   }
-  const std::string file = (root_ / "audit.jsonl").string();
-  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", file}).exit_code, 0);
-  std::vector<json> lines;
-  {
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  }
+  const std::string file = Export("audit.jsonl");
+  std::vector<json> lines = Lines(file);
   ASSERT_GE(lines.size(), 4u);
   const std::size_t n = lines.size();
   EXPECT_FALSE(lines[n - 3].contains("signature"));
@@ -268,10 +285,7 @@ TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) 
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   // Without the batch's signature nothing vouches for its entries.
   lines[n - 1].erase("signature");
-  std::string text;
-  for (const json& line : lines) text += line.dump() + "\n";
-  const std::string stripped = (root_ / "stripped.jsonl").string();
-  ASSERT_TRUE(WriteFileAtomically(stripped, AsBytes(text)));
+  const std::string stripped = WriteLines("stripped.jsonl", lines);
   auto bad = RunProgram("akari", {"audit", "verify-export", "--file", stripped});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("not signed"), std::string::npos) << bad.err;
@@ -282,8 +296,7 @@ TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) 
 // before it was cut short, one whose entry there differs was rewritten.
 TEST_F(ServiceCliTest, AnExportIsCheckedAgainstTheAuditHeadTheNodeReportedToItsHub) {
   MakeAuditEntries(2);
-  const std::string older = (root_ / "older.jsonl").string();
-  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", older}).exit_code, 0);
+  const std::string older = Export("older.jsonl");
   MakeAuditEntries(2);
   std::string reported;  // SEQ:HASH of the newest entry, as the hub keeps it
   {
@@ -294,8 +307,7 @@ TEST_F(ServiceCliTest, AnExportIsCheckedAgainstTheAuditHeadTheNodeReportedToItsH
     ASSERT_TRUE(head && *head);
     reported = std::to_string((*head)->seq) + ":" + ToHex((*head)->hash);
   }
-  const std::string newer = (root_ / "newer.jsonl").string();
-  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", newer}).exit_code, 0);
+  const std::string newer = Export("newer.jsonl");
 
   auto ok = RunProgram("akari", {"audit", "verify-export", "--file", newer, "--hub-head", reported});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
@@ -320,13 +332,7 @@ TEST_F(ServiceCliTest, AnExportIsCheckedAgainstTheAuditHeadTheNodeReportedToItsH
 
 TEST_F(ServiceCliTest, AnExportWithFieldsOfTheWrongTypeIsRefusedNamingTheLine) {
   MakeAuditEntries(2);
-  const std::string file = (root_ / "audit.jsonl").string();
-  ASSERT_EQ(Akari({"audit", "export", "--data", data_, "--out", file}).exit_code, 0);
-  std::vector<json> lines;
-  {
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  }
+  const std::vector<json> lines = Lines(Export("audit.jsonl"));
   ASSERT_EQ(lines.size(), 3u);
   struct Case {
     std::size_t line;
@@ -344,10 +350,7 @@ TEST_F(ServiceCliTest, AnExportWithFieldsOfTheWrongTypeIsRefusedNamingTheLine) {
   for (const Case& c : cases) {
     std::vector<json> edited = lines;
     edited[c.line][c.key] = c.value;
-    std::string text;
-    for (const json& line : edited) text += line.dump() + "\n";
-    const std::string bad = (root_ / "bad.jsonl").string();
-    ASSERT_TRUE(WriteFileAtomically(bad, AsBytes(text)));
+    const std::string bad = WriteLines("bad.jsonl", edited);
     auto r = RunProgram("akari", {"audit", "verify-export", "--file", bad});
     EXPECT_EQ(r.exit_code, 1) << c.key;
     EXPECT_NE(r.err.find(c.says), std::string::npos) << c.key << ": " << r.err;
