@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json_text.h"
 #include "node/checks/eligibility.h"
 #include "sync/record_json.h"
 #include "sync/risk_class.h"
@@ -47,172 +48,17 @@ sync::Date AddDays(sync::Date d, int days) {
   return sync::DateFromDays(sync::DaysSinceEpoch(d) + days);
 }
 
-// Writes JSON text straight into one string: the summary is the hot path
-// of the service (one per record opened), and building it as a
+// The summary is written as text (base/json_text.h): building it as a
 // nlohmann::json tree first cost about as much as decoding the record.
-// Members are written in byte order of their keys and strings, numbers and
-// literals exactly as nlohmann::json::dump() writes them, so the text is
-// what net::Response::Json would send for the same tree (tests compare
-// text with parse(text).dump()).
-class JsonText {
- public:
-  explicit JsonText(std::string& out) : out_(out) {}
-
-  void BeginObject() { Open('{'); }
-  void EndObject() { Close('}'); }
-  void BeginArray() { Open('['); }
-  void EndArray() { Close(']'); }
-  // Starts a member; keys must come in byte order (as nlohmann sorts them).
-  JsonText& Key(std::string_view key) {
-    Separate();
-    Quoted(key);
-    out_.push_back(':');
-    pending_value_ = true;
-    return *this;
-  }
-  void String(std::string_view v) {
-    Separate();
-    Quoted(v);
-  }
-  void Int(std::int64_t v) {
-    Separate();
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, end);
-  }
-  void Bool(bool v) {
-    Separate();
-    out_.append(v ? "true" : "false");
-  }
-  void Null() {
-    Separate();
-    out_.append("null");
-  }
-  void Double(double v) {
-    Separate();
-    out_.append(json(v).dump());  // nlohmann's shortest round-trip form ("3.0", "0.5")
-  }
-  void Date(sync::Date d) { String(sync::FormatDate(d)); }
-  void DateOrNull(sync::Date d) { d == 0 ? Null() : Date(d); }
-  // A value already serialised by nlohmann (small, rare parts).
-  void Tree(const json& j) {
-    Separate();
-    out_.append(j.dump());
-  }
-
- private:
-  void Open(char c) {
-    Separate();
-    out_.push_back(c);
-    first_.push_back(true);
-  }
-  void Close(char c) {
-    out_.push_back(c);
-    first_.pop_back();
-  }
-  // A comma before every element but the first; nothing after a key.
-  void Separate() {
-    if (pending_value_) {
-      pending_value_ = false;
-      return;
-    }
-    if (first_.empty()) return;
-    if (first_.back()) {
-      first_.back() = false;
-    } else {
-      out_.push_back(',');
-    }
-  }
-  void Quoted(std::string_view v) {
-    const bool ascii = std::all_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (!ascii && !ValidUtf8(v)) {
-      // As net::Response::Json writes it: each invalid sequence becomes U+FFFD.
-      out_.append(json(std::string(v)).dump(-1, ' ', false, json::error_handler_t::replace));
-      return;
-    }
-    out_.push_back('"');
-    std::size_t run = 0;  // start of the characters not yet copied
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const auto c = static_cast<unsigned char>(v[i]);
-      if (c == '"' || c == '\\' || c < 0x20) {
-        out_.append(v.data() + run, i - run);
-        Escape(c);
-        run = i + 1;
-      }
-    }
-    out_.append(v.data() + run, v.size() - run);
-    out_.push_back('"');
-  }
-  void Escape(unsigned char c) {
-    switch (c) {
-      case '"':
-        out_.append("\\\"");
-        return;
-      case '\\':
-        out_.append("\\\\");
-        return;
-      case '\b':
-        out_.append("\\b");
-        return;
-      case '\f':
-        out_.append("\\f");
-        return;
-      case '\n':
-        out_.append("\\n");
-        return;
-      case '\r':
-        out_.append("\\r");
-        return;
-      case '\t':
-        out_.append("\\t");
-        return;
-      default: {
-        constexpr char kHex[] = "0123456789abcdef";
-        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out_.append(u, sizeof u);
-      }
-    }
-  }
-  // Well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, at most U+10FFFF).
-  static bool ValidUtf8(std::string_view v) {
-    for (std::size_t i = 0; i < v.size();) {
-      const auto c = static_cast<unsigned char>(v[i]);
-      std::size_t n = 0;
-      std::uint32_t cp = 0;
-      if (c < 0x80) {
-        ++i;
-        continue;
-      }
-      if ((c & 0xE0) == 0xC0) {
-        n = 1;
-        cp = c & 0x1Fu;
-      } else if ((c & 0xF0) == 0xE0) {
-        n = 2;
-        cp = c & 0x0Fu;
-      } else if ((c & 0xF8) == 0xF0) {
-        n = 3;
-        cp = c & 0x07u;
-      } else {
-        return false;
-      }
-      if (v.size() - i <= n) return false;
-      for (std::size_t k = 1; k <= n; ++k) {
-        const auto cc = static_cast<unsigned char>(v[i + k]);
-        if ((cc & 0xC0) != 0x80) return false;
-        cp = (cp << 6) | (cc & 0x3Fu);
-      }
-      if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-          (cp >= 0xD800 && cp <= 0xDFFF))
-        return false;
-      i += n + 1;
-    }
-    return true;
-  }
-
-  std::string& out_;
-  std::vector<bool> first_;
-  bool pending_value_ = false;
-};
+// Members go in byte order of their keys, so the text is what
+// net::Response::Json would send for the same tree (tests compare text
+// with parse(text).dump()).
+void WriteDate(JsonText& w, sync::Date d) {
+  w.String(sync::FormatDate(d));
+}
+void WriteDateOrNull(JsonText& w, sync::Date d) {
+  d == 0 ? w.Null() : WriteDate(w, d);
+}
 
 // The medicines of one ingredient group, as summarised.
 struct MedicationRow {
@@ -266,9 +112,9 @@ void WriteMedications(JsonText& w, const sync::PersonRecord& record, sync::Date 
     w.Key("drug_names").BeginArray();
     for (std::string_view n : r.names) w.String(n);
     w.EndArray();
-    w.Key("first_date").Date(r.first->date);
+    WriteDate(w.Key("first_date"), r.first->date);
     w.Key("ingredient").String(last.ingredient.empty() ? last.drug_name : last.ingredient);
-    w.Key("last_date").Date(last.date);
+    WriteDate(w.Key("last_date"), last.date);
     w.Key("pharmacy").String(last.pharmacy_name);
     w.Key("prescriber").String(last.prescriber_name);
     w.Key("quantity").Double(last.quantity);
@@ -280,7 +126,7 @@ void WriteMedications(JsonText& w, const sync::PersonRecord& record, sync::Date 
     w.Key("source").String(sync::DispensingSourceName(last.source));
     w.Key("still_supplied").Bool(r.supply_until != 0 && r.supply_until > today);
     w.Key("strength").String(last.strength);
-    w.Key("supply_until").DateOrNull(r.supply_until);
+    WriteDateOrNull(w.Key("supply_until"), r.supply_until);
     w.Key("unit").String(last.unit);
     w.Key("usage").String(last.usage);
     if (last.yj_code.size() >= 7) {
@@ -355,7 +201,7 @@ void WriteCheckups(JsonText& w, const sync::PersonRecord& record) {
   auto write_value = [&](const Value& v) {
     w.BeginObject();
     w.Key("abnormal").Bool(v.item->abnormal);
-    w.Key("date").Date(v.checkup->date);
+    WriteDate(w.Key("date"), v.checkup->date);
     w.Key("value").String(v.item->value);
     w.EndObject();
   };
@@ -391,7 +237,7 @@ void WriteCheckups(JsonText& w, const sync::PersonRecord& record) {
   w.Key("visits").BeginArray();
   for (const sync::Checkup* c : checkups) {
     w.BeginObject();
-    w.Key("date").Date(c->date);
+    WriteDate(w.Key("date"), c->date);
     w.Key("facility").String(c->facility_name);
     w.Key("judgement").String(c->judgement);
     w.EndObject();
@@ -421,8 +267,8 @@ void WriteCoverage(JsonText& w, const sync::PersonRecord& record, sync::Date tod
     w.BeginObject();
     w.Key("current").Bool(d.valid_from <= today && (d.valid_to == 0 || today < d.valid_to));
     w.Key("disease").String(sync::SpecificDiseaseName(d.disease));
-    w.Key("valid_from").DateOrNull(d.valid_from);
-    w.Key("valid_to").DateOrNull(d.valid_to);
+    WriteDateOrNull(w.Key("valid_from"), d.valid_from);
+    WriteDateOrNull(w.Key("valid_to"), d.valid_to);
     w.EndObject();
   }
   w.EndArray();
@@ -459,7 +305,7 @@ void WriteIdentity(JsonText& w, const sync::Person& p, sync::Date today) {
   w.EndObject();
   w.Key("age");
   sync::IsValidDate(p.birth_date) ? w.Int(sync::AgeOn(p.birth_date, today)) : w.Null();
-  w.Key("birth_date").Date(p.birth_date);
+  WriteDate(w.Key("birth_date"), p.birth_date);
   w.Key("id").Int(p.id);
   w.Key("name").String(p.name);
   w.Key("name_kana").String(p.name_kana);
@@ -514,7 +360,7 @@ std::string PersonSummaryText(const sync::PersonRecord& record, sync::Date today
   WriteIdentity(w, record.person, today);
   w.Key("risk_flags");
   WriteRiskFlags(w, record, today);
-  w.Key("today").Date(today);
+  WriteDate(w.Key("today"), today);
   w.EndObject();
   return text;
 }
