@@ -1,4 +1,7 @@
 // Structured logging: one JSON object per line on stderr (or a set sink).
+// Info and debug lines reach stderr within about 100 ms, gathered into one
+// write; warnings and errors at once, after every line logged before them;
+// whatever waits is written when the process exits.
 // Logs carry ids (person id, check id, operator id), never names, kana,
 // birth dates, addresses or insurance numbers. Callers are responsible for
 // that; fields are typed so that free text is the exception.
@@ -29,8 +32,12 @@ struct LogField {
   LogField(std::string_view k, const std::string& v) : key(k), value(std::string_view(v)) {}
 };
 
-// Writes one log line. Thread-safe.
+// Writes one log line: {"t", "level", "event", then `fields` in order}.
+// Field keys must be distinct and not "t", "level" or "event". Thread-safe.
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+
+// Writes the lines still waiting for stderr now. Thread-safe.
+void FlushLog();
 
 // Lines below `level` are dropped (default kInfo).
 void SetLogLevel(LogLevel level);

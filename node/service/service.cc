@@ -319,7 +319,7 @@ ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
 
 void Service::Impl::Audit(AuditEvent event) {
   if (auto s = audit_commit->Append(event); !s) {
-    Log(LogLevel::kError, "audit.append_failed", {{"event", event.event}, {"message", s.error().message}});
+    Log(LogLevel::kError, "audit.append_failed", {{"audit_event", event.event}, {"message", s.error().message}});
   }
 }
 
