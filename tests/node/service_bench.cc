@@ -22,6 +22,7 @@
 // each over all its rounds; --measure picks which of them run (profiling).
 // --threads and --workers are the server's I/O threads and the service's
 // worker threads, each with its store connection (akari serve's defaults).
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -82,10 +83,17 @@ struct Options {
   int rounds = 1;
   int workers = 4;                               // the service's store connections for whole requests, as akari serve
   std::string measure = "ceiling,handler,http";  // which of the three to run
+  // akari serve logs one line per request to stderr; here stderr goes to
+  // this file for the HTTP measurement ("-": no access log).
+  std::string access_log = "-";
 };
 
+// Where the program's own complaints go: stderr, unless the access log
+// took it (--access-log).
+std::FILE* g_stderr = stderr;
+
 [[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "service_bench: %s\n", what.c_str());
+  std::fprintf(g_stderr, "service_bench: %s\n", what.c_str());
   std::exit(1);
 }
 
@@ -567,7 +575,17 @@ int Main(const Options& o) {
 
   net::ServerOptions server_options;
   server_options.threads = o.threads;
-  server_options.access_log = false;
+  server_options.access_log = o.access_log != "-";
+  if (server_options.access_log) {
+    // As akari serve logs, to a file as a service manager would keep it.
+    // Only the server's lines: the setup's own info lines stay quiet.
+    const int fd = ::open(o.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) Die("cannot open " + o.access_log + ": " + std::strerror(errno));
+    g_stderr = ::fdopen(::dup(STDERR_FILENO), "w");
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+    SetLogLevel(LogLevel::kInfo);
+  }
   auto server = net::HttpServer::Start(server_options, (*service)->AsHandler());
   if (!server) Die(server.error().message);
 
@@ -643,6 +661,8 @@ int main(int argc, char** argv) {
       "usage: service_bench [--region DIR] [--persons N] [--clients 16] [--seconds 10] [--rounds 1]\n"
       "                     [--lookup-set 2000] [--threads 4] [--workers 4] [--dir WORKDIR]\n"
       "                     [--no-dictionary 1] [--breakdown 2000] [--measure ceiling,handler,http]\n"
+      "                     [--access-log FILE|-]  (the server's log, one line per request as akari serve\n"
+      "                                             writes it; default -: none)\n"
       "(docs/benchmarks.md, \"Service\", has the documented command)\n";
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
@@ -677,6 +697,8 @@ int main(int argc, char** argv) {
       o.workers = static_cast<int>(akari::ParseInt64(value).value_or(0));
     else if (flag == "--measure")
       o.measure = value;
+    else if (flag == "--access-log")
+      o.access_log = value;
     else if (flag == "--breakdown")
       o.breakdown = static_cast<int>(akari::ParseInt64(value).value_or(2000));
     else
