@@ -40,8 +40,8 @@ const char* LevelName(LogLevel level) {
 }
 
 // Lines for stderr. Writing each line as it came cost a system call and
-// a contended lock per request (the access log: about 12 us of a
-// person-summary answer, docs/benchmarks.md). Info and debug lines wait
+// a contended lock per request (with the access log, 6-14 us of CPU per
+// person-summary answer; docs/benchmarks.md, "Fifth round"). Info and debug lines wait
 // here up to kGather and go out together; a warning or an error goes out
 // at once, with everything before it, so that the lines that explain a
 // failure are never held back. An idle process is never woken: the
@@ -75,7 +75,7 @@ class StderrLines {
 
  private:
   // The flusher is started on first use and never stopped: this object
-  // lives until the process ends, and exit() flushes (see Instance).
+  // lives until the process ends, and exit() flushes (see Lines()).
   bool StartFlusherLocked() {
     if (flusher_started_) return true;
     try {
