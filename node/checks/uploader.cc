@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "node/store/meta_keys.h"
 #include "sync/errors.h"
 
 namespace akari::node {
@@ -128,6 +129,20 @@ Status CheckUploader::RecordAnswers(const std::vector<CheckRecord>& batch, const
   return {};
 }
 
+Result<std::optional<SignedAuditHead>> CheckUploader::DurableSignedHead() {
+  // Record openings commit their entries without a sync (docs/store.md):
+  // a head reported before it is on disk could be lost in a power cut,
+  // and the hub would then see a log that went back. A synced commit
+  // makes every entry before it durable; this one also notes the head
+  // reported, for whoever reads the store later.
+  AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store_.database(), /*durable=*/true));
+  AKARI_ASSIGN_OR_RETURN(auto head, audit_.SignedHead());
+  if (!head) return head;
+  AKARI_TRY(store_.SetMeta(store::meta::kAuditHeadReported, std::to_string(head->seq) + ":" + ToHex(head->hash)));
+  AKARI_TRY(tx.Commit());
+  return head;
+}
+
 Result<UploadSummary> CheckUploader::UploadPending(const std::atomic<bool>* cancel) {
   UploadSummary summary;
   for (;;) {
@@ -141,7 +156,7 @@ Result<UploadSummary> CheckUploader::UploadPending(const std::atomic<bool>* canc
       // The hub keeps the highest head it receives, the record that an
       // audit log cut short later no longer reaches (docs/reconcile.md).
       // Read with each attempt: the hub orders heads by `sent_at`.
-      AKARI_ASSIGN_OR_RETURN(auto head, audit_.SignedHead());
+      AKARI_ASSIGN_OR_RETURN(auto head, DurableSignedHead());
       if (head) {
         request.audit_head = rc::ReportedAuditHead{head->seq, Bytes(head->hash.begin(), head->hash.end()),
                                                    Bytes(head->signature.begin(), head->signature.end())};

@@ -84,6 +84,9 @@ class CheckUploader {
 
  private:
   Result<std::vector<CheckRecord>> NextBatch();
+  // The audit log's signed head, made durable first and noted as meta
+  // audit_head_reported; nullopt for an empty log.
+  Result<std::optional<SignedAuditHead>> DurableSignedHead();
   Status RecordAnswers(const std::vector<CheckRecord>& batch, const sync::reconcile::UploadResponse& response,
                        UploadSummary& summary);
 

@@ -19,5 +19,8 @@ inline constexpr std::string_view kMode = "mode";                      // "norma
 inline constexpr std::string_view kModeReason = "mode_reason";
 // Checks are numbered above this (set by a restore; node/backup.h).
 inline constexpr std::string_view kCheckSeqFloor = "check_seq_floor";
+// "<seq>:<hash hex>" of the audit head last reported to the hub, made
+// durable before it was sent (node/checks/uploader.h).
+inline constexpr std::string_view kAuditHeadReported = "audit_head_reported";
 
 }  // namespace akari::store::meta

@@ -5,6 +5,8 @@
 #include <deque>
 #include <map>
 
+#include "crypto/keys.h"
+#include "node/store/meta_keys.h"
 #include "sync/errors.h"
 #include "tests/testing/temp_dir.h"
 
@@ -26,6 +28,7 @@ class FakeHub : public CheckTransport {
     if (fault == Fault::kUnreachable) return std::unexpected(Failure{{sync::SyncErrc::kUnreachable, "refused"}, true});
     if (fault == Fault::kServerError) return std::unexpected(Failure{{sync::SyncErrc::kHttp, "HTTP 500"}, true});
     if (fault == Fault::kBadRequest) return std::unexpected(Failure{{sync::SyncErrc::kHttp, "HTTP 400"}, false});
+    heads.push_back(batch.audit_head);
     rc::UploadResponse response;
     for (const rc::UploadedCheck& c : batch.checks) {
       auto [it, inserted] = answers.try_emplace(c.id);
@@ -47,6 +50,7 @@ class FakeHub : public CheckTransport {
 
   std::deque<Fault> faults;
   std::map<std::string, rc::CheckAnswer> answers;
+  std::vector<std::optional<rc::ReportedAuditHead>> heads;  // as each batch carried it
   int calls = 0;
   int repeats = 0;
 };
@@ -106,6 +110,26 @@ TEST_F(UploaderTest, UploadsInBatchesAndRecordsEveryAnswerOnce) {
   // Nothing left: a second run sends nothing.
   EXPECT_EQ(Uploader().UploadPending()->uploaded, 0);
   EXPECT_EQ(hub_.calls, 3);
+}
+
+TEST_F(UploaderTest, EachBatchCarriesTheAuditHeadMadeDurableAndNotedFirst) {
+  // Record openings commit without a sync; the head reported must not be
+  // one a power cut could take back.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(audit_->Append({"record.open", "op1", 7 + i, nlohmann::json::object()}));
+  Queue(2);
+  ASSERT_TRUE(audit_->Append({"record.open", "op1", 11, nlohmann::json::object()}));
+  const AuditHead before = *audit_->Head();
+  auto summary = Uploader().UploadPending();
+  ASSERT_TRUE(summary) << summary.error().message;
+  ASSERT_EQ(hub_.heads.size(), 1u);
+  ASSERT_TRUE(hub_.heads[0]);
+  EXPECT_EQ(hub_.heads[0]->seq, before.first);
+  EXPECT_EQ(ToHex(hub_.heads[0]->hash), ToHex(before.second));
+  EXPECT_EQ(*store_->GetMeta(store::meta::kAuditHeadReported),
+            std::to_string(before.first) + ":" + ToHex(before.second));
+  // The signature is the entry's own, which the hub checks.
+  EXPECT_TRUE(crypto::Verify(keys_->public_key, before.second, hub_.heads[0]->signature));
+  EXPECT_TRUE(audit_->Verify()->ok());
 }
 
 TEST_F(UploaderTest, BatchesRespectTheByteLimit) {
