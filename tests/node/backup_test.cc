@@ -133,8 +133,14 @@ TEST_F(BackupTest, ABackupIsTakenWhileTheNodeWritesAndHoldsOneMoment) {
     auto n = OpenNodeDir(node_->dir, testing::Secret("operator-pass"));
     ASSERT_TRUE(n);
     while (!stop) {
-      ASSERT_TRUE(RecordCheck(*n));
+      auto r = RecordCheck(*n);
+      ASSERT_TRUE(r) << r.error().message;
       ++recorded;
+      // A pause between checks, as at a counter: SQLite's write lock is not
+      // a queue, and a writer that takes it again the moment it commits
+      // starved the backup's own write (its audit entry) past the busy
+      // timeout on a loaded machine.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
   while (recorded < 20) std::this_thread::yield();
