@@ -36,14 +36,17 @@ function(akari_executable)
   set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
 endfunction()
 
-# akari_test(NAME name SRCS ... DEPS ... [LABELS ...] [TIMEOUT s] [WHOLE_SUITES suite ...])
+# akari_test(NAME name SRCS ... DEPS ... [LABELS ...] [TIMEOUT s] [COST n] [WHOLE_SUITES suite ...])
 # Tests find the built programs through AKARI_BIN_DIR and the source tree
 # through AKARI_SOURCE_DIR. Every test is its own CTest test, so its own
 # process, except the WHOLE_SUITES: suites whose SetUpTestSuite is costly
 # (generating a region) and shared by their tests run as one CTest test
 # named "Suite.*", so the setup runs once instead of once per test.
+# COST (CTest's property) makes a parallel ctest start the long tests first,
+# so that the many short ones fill the other cores meanwhile instead of the
+# long ones running alone at the end (CI has no timings from an earlier run).
 function(akari_test)
-  cmake_parse_arguments(A "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS;WHOLE_SUITES" ${ARGN})
+  cmake_parse_arguments(A "" "NAME;TIMEOUT;COST" "SRCS;DEPS;LABELS;WHOLE_SUITES" ${ARGN})
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   akari_target_settings(${A_NAME})
@@ -51,6 +54,9 @@ function(akari_test)
     AKARI_BIN_DIR="${PROJECT_BINARY_DIR}/bin" AKARI_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
+  endif()
+  if(NOT A_COST)
+    set(A_COST 0)
   endif()
   set(filter "*")
   if(A_WHOLE_SUITES)
@@ -61,7 +67,7 @@ function(akari_test)
       add_test(NAME ${suite}.* COMMAND ${A_NAME} --gtest_filter=${suite}.*)
       # A suite name that matches nothing must fail, not pass with no test;
       # with a pass expression CTest ignores the exit code, hence both.
-      set_tests_properties(${suite}.* PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}"
+      set_tests_properties(${suite}.* PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}" COST ${A_COST}
         PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [1-9][0-9]* tests?\\."
         FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
     endforeach()
@@ -69,5 +75,5 @@ function(akari_test)
   gtest_discover_tests(${A_NAME}
     TEST_FILTER "${filter}"
     DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}")
+    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}" COST ${A_COST})
 endfunction()
