@@ -581,7 +581,7 @@ int Main(const Options& o) {
     // Only the server's lines: the setup's own info lines stay quiet.
     const int fd = ::open(o.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) Die("cannot open " + o.access_log + ": " + std::strerror(errno));
-    g_stderr = ::fdopen(::dup(STDERR_FILENO), "w");
+    if (std::FILE* own = ::fdopen(::dup(STDERR_FILENO), "w"); own != nullptr) g_stderr = own;
     ::dup2(fd, STDERR_FILENO);
     ::close(fd);
     SetLogLevel(LogLevel::kInfo);
