@@ -67,7 +67,7 @@ function(akari_test)
       add_test(NAME ${suite}.* COMMAND ${A_NAME} --gtest_filter=${suite}.*)
       # A suite name that matches nothing must fail, not pass with no test;
       # with a pass expression CTest ignores the exit code, hence both.
-      set_tests_properties(${suite}.* PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}" COST ${A_COST}
+      set_tests_properties(${suite}.* PROPERTIES TIMEOUT ${A_TIMEOUT} COST ${A_COST} LABELS "${A_LABELS}"
         PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [1-9][0-9]* tests?\\."
         FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
     endforeach()
@@ -75,5 +75,7 @@ function(akari_test)
   gtest_discover_tests(${A_NAME}
     TEST_FILTER "${filter}"
     DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}" COST ${A_COST})
+    # LABELS last: gtest_discover_tests drops an empty value, and the next
+    # property's name would become the label.
+    PROPERTIES TIMEOUT ${A_TIMEOUT} COST ${A_COST} LABELS "${A_LABELS}")
 endfunction()
