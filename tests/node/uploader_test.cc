@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "crypto/keys.h"
 #include "node/store/meta_keys.h"
 #include "sync/errors.h"
+#include "tests/testing/sync_counting_vfs.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
@@ -23,6 +25,7 @@ class FakeHub : public CheckTransport {
 
   std::expected<rc::UploadResponse, Failure> Send(const rc::UploadBatch& batch) override {
     ++calls;
+    if (on_send) on_send();
     const Fault fault = faults.empty() ? Fault::kNone : faults.front();
     if (!faults.empty()) faults.pop_front();
     if (fault == Fault::kUnreachable) return std::unexpected(Failure{{sync::SyncErrc::kUnreachable, "refused"}, true});
@@ -51,6 +54,7 @@ class FakeHub : public CheckTransport {
   std::deque<Fault> faults;
   std::map<std::string, rc::CheckAnswer> answers;
   std::vector<std::optional<rc::ReportedAuditHead>> heads;  // as each batch carried it
+  std::function<void()> on_send;                            // runs as each batch arrives
   int calls = 0;
   int repeats = 0;
 };
@@ -130,6 +134,34 @@ TEST_F(UploaderTest, EachBatchCarriesTheAuditHeadMadeDurableAndNotedFirst) {
   // The signature is the entry's own, which the hub checks.
   EXPECT_TRUE(crypto::Verify(keys_->public_key, before.second, hub_.heads[0]->signature));
   EXPECT_TRUE(audit_->Verify()->ok());
+}
+
+TEST_F(UploaderTest, TheHeadIsSyncedToDiskBeforeItLeaves) {
+  // A second connection to the same store, through a VFS that counts the
+  // syncs of the write-ahead log.
+  testing::SyncCountingVfs vfs;
+  {
+    auto store = store::Store::Open(dir_ / "node.db", Bytes(32, 1), {.create = false});
+    ASSERT_TRUE(store) << store.error().message;
+    CheckQueue queue(*store, "node1", keys_->secret_key, clock_);
+    AuditLog audit(*store, keys_->secret_key, keys_->public_key, clock_);
+    Queue(1);
+    // A record opening's entry is written without a sync.
+    const int before = vfs.wal_syncs();
+    ASSERT_TRUE(audit.Append({"record.open", "op1", 7, nlohmann::json::object()}));
+    EXPECT_EQ(vfs.wal_syncs(), before);
+    const AuditHead head = *audit.Head();
+    int at_send = -1;
+    hub_.on_send = [&] { at_send = vfs.wal_syncs(); };
+    CheckUploader uploader(*store, queue, audit, hub_, clock_, "node1", {}, [](std::chrono::milliseconds) {});
+    auto summary = uploader.UploadPending();
+    ASSERT_TRUE(summary) << summary.error().message;
+    ASSERT_EQ(hub_.heads.size(), 1u);
+    ASSERT_TRUE(hub_.heads[0]);
+    EXPECT_EQ(hub_.heads[0]->seq, head.first);
+    // Between that entry and the batch leaving, the log was synced.
+    EXPECT_GT(at_send, before);
+  }
 }
 
 TEST_F(UploaderTest, BatchesRespectTheByteLimit) {
