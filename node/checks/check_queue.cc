@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "node/store/meta_keys.h"
+#include "sync/db/errors.h"
 
 namespace akari::node {
 namespace {
@@ -168,7 +169,16 @@ Result<std::int64_t> HighestCheckSeq(store::Store& store) {
   AKARI_ASSIGN_OR_RETURN(std::int64_t recorded,
                          store.database().QueryInt("SELECT coalesce(max(seq), 0) FROM check_record"));
   AKARI_ASSIGN_OR_RETURN(auto floor, store.GetMeta(store::meta::kCheckSeqFloor));
-  return std::max(recorded, floor ? ParseInt64(*floor).value_or(0) : 0);
+  if (!floor) return recorded;
+  const auto parsed = ParseInt64(*floor);
+  // Guessing here could give a new check the id of one the hub already
+  // holds from this node: refuse instead.
+  if (!parsed || *parsed < 0) {
+    return MakeError(db::DbErrc::kCorrupt, "the store's check numbering (meta check_seq_floor = \"" + *floor +
+                                               "\") is damaged; no check was recorded. Restore the node from a "
+                                               "backup, or ask for support");
+  }
+  return std::max(recorded, *parsed);
 }
 
 Result<std::int64_t> SkipCheckNumbers(store::Store& store, std::int64_t count) {

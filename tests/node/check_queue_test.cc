@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "node/store/meta_keys.h"
+#include "sync/db/errors.h"
 #include "tests/node/check_input.h"
 #include "tests/testing/temp_dir.h"
 
@@ -43,6 +45,25 @@ TEST_F(CheckQueueTest, RecordsSignedChecksWithSnapshotVersion) {
   auto got = queue_->Get("node1-2");
   ASSERT_TRUE(got && *got);
   EXPECT_EQ((*got)->body, b->body);
+}
+
+TEST_F(CheckQueueTest, NumbersResumeAboveTheFloorAndADamagedFloorRecordsNothing) {
+  ASSERT_TRUE(queue_->Record(Input()));
+  auto next = SkipCheckNumbers(*store_, 100);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, 102);
+  auto c = queue_->Record(Input());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->id, "node1-102");
+  // A guess could reuse an id the hub already holds: refused instead.
+  ASSERT_TRUE(store_->SetMeta(store::meta::kCheckSeqFloor, "12x"));
+  auto refused = queue_->Record(Input());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, db::DbErrc::kCorrupt);
+  EXPECT_NE(refused.error().message.find("check_seq_floor"), std::string::npos) << refused.error().message;
+  auto all = queue_->List(0, 10);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 2u);
 }
 
 TEST_F(CheckQueueTest, PendingExcludesAcknowledged) {
