@@ -9,47 +9,58 @@ namespace akari::node {
 
 void Service::Impl::PersonGet(Call& call, net::Responder responder) {
   auto answer = [&responder](net::Response response) { std::move(responder)(std::move(response)); };
+  // As on every route, an operator removed since login is the first
+  // refusal. It is read in the transaction below; a request refused before
+  // that reads it here, so a removed operator learns nothing else.
+  auto refuse = [&](net::Response refusal) {
+    {
+      std::lock_guard lock(shared->mu);
+      if (auto active = OperatorStillActive(*shared, *call.session); !active) refusal = Refusal(active.error());
+    }
+    answer(std::move(refusal));
+  };
   const std::string& id_text = call.request.params.at("id");
   const auto id = ParseInt64(id_text);
   if (!id || *id <= 0) {
-    return answer(net::Response::Error(400, "invalid_person_id", "a person id is a positive whole number"));
+    return refuse(net::Response::Error(400, "invalid_person_id", "a person id is a positive whole number"));
   }
   const auto grant = sessions.FindGrant(call.session->key, *id);
   if (!grant) {
-    return answer(
+    return refuse(
         net::Response::Error(403, "not_identified",
                              "identify the patient first in this session: read their card, or check the numbers "
                              "on their 資格確認書 (in disaster mode: a disaster search)"));
   }
-  if (grant->basis == AccessGrant::Basis::kDisasterSearch) {
-    auto mode = [&] {
-      std::lock_guard lock(shared->mu);
-      return Mode(shared->store);
-    }();
-    if (!mode) return answer(mode.error().ToResponse());
-    if (!mode->disaster) {
-      return answer(
-          net::Response::Error(403, "disaster_mode_off",
-                               "this record was found by a disaster search, and disaster mode has ended; identify "
-                               "the patient by card or insurance numbers"));
-    }
-  }
   // Read through the shared connection, holding it only for the reads
-  // (service_impl.h says why); decoded outside it. One read transaction, so
-  // that the data version shown is the one the record came from even when
-  // a snapshot apply commits meanwhile.
+  // (service_impl.h says why); decoded outside it. One read transaction:
+  // the operator still active (RouteAsync left that check to this), the
+  // mode for a record found by a disaster search, the record and the data
+  // version it came from, even when a snapshot apply commits meanwhile.
   std::optional<store::Store::EncodedPerson> encoded;
   ApiResult<DataFreshness> fresh = DataFreshness{};
-  {
+  // Set when the answer is a refusal or a failure, sent once `shared` is free.
+  std::optional<net::Response> early = [&]() -> std::optional<net::Response> {
     std::lock_guard lock(shared->mu);
     auto snapshot = store::ReadTransaction::Begin(shared->store.database());
-    if (!snapshot) return answer(StoreFailure(snapshot.error(), "reading the person's record"));
+    if (!snapshot) return StoreFailure(snapshot.error(), "reading the person's record");
+    if (auto active = OperatorStillActive(*shared, *call.session); !active) return Refusal(active.error());
+    if (grant->basis == AccessGrant::Basis::kDisasterSearch) {
+      auto mode = Mode(shared->store);
+      if (!mode) return mode.error().ToResponse();
+      if (!mode->disaster) {
+        return net::Response::Error(403, "disaster_mode_off",
+                                    "this record was found by a disaster search, and disaster mode has ended; "
+                                    "identify the patient by card or insurance numbers");
+      }
+    }
     auto read = shared->store.ReadEncodedPerson(*id);
-    if (!read) return answer(StoreFailure(read.error(), "reading the person's record"));
+    if (!read) return StoreFailure(read.error(), "reading the person's record");
     encoded = std::move(*read);
     if (encoded) fresh = Freshness(shared->store);
-    if (auto s = snapshot->End(); !s) return answer(StoreFailure(s.error(), "reading the person's record"));
-  }
+    if (auto s = snapshot->End(); !s) return StoreFailure(s.error(), "reading the person's record");
+    return std::nullopt;
+  }();
+  if (early) return answer(std::move(*early));
   if (!encoded) {
     return answer(net::Response::Error(404, "person_not_found",
                                        "person " + std::to_string(*id) + " is no longer in this node's data"));

@@ -183,13 +183,13 @@ void Service::Impl::Dispatch(const net::Request& request, net::Responder& respon
 }
 
 ApiResult<std::optional<SessionInfo>> Service::Impl::Admit(const net::Request& request, Permission permission,
-                                                           bool counts_as_use) {
+                                                           bool counts_as_use, OperatorCheck check) {
   // Staff at work, for the hub link's hold on large applies.
   if (counts_as_use) {
     last_use.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   }
   if (permission == Permission::kPublic) return std::optional<SessionInfo>();
-  auto session = Authenticate(request, permission);
+  auto session = Authenticate(request, permission, check);
   if (!session) return std::unexpected(std::move(session.error()));
   return std::optional<SessionInfo>(std::move(*session));
 }
@@ -206,7 +206,7 @@ void Service::Impl::Route(std::string method, std::string pattern, Permission pe
                // request.worker is the pool thread running this (Dispatch).
                Worker* worker = workers[static_cast<std::size_t>(request.worker)].get();
                std::lock_guard worker_lock(worker->mu);
-               auto session = Admit(request, permission, method_fn != &Impl::StatusGet);
+               auto session = Admit(request, permission, method_fn != &Impl::StatusGet, OperatorCheck::kNow);
                if (!session) return Refusal(session.error());
                Call call{request, worker, *session ? &**session : nullptr};
                return (this->*method_fn)(call);
@@ -216,7 +216,7 @@ void Service::Impl::Route(std::string method, std::string pattern, Permission pe
 void Service::Impl::RouteAsync(std::string method, std::string pattern, Permission permission, AsyncMethod method_fn) {
   router.AddAsync(std::move(method), std::move(pattern),
                   [this, permission, method_fn](net::Request& request, net::Responder responder) {
-                    auto session = Admit(request, permission, true);
+                    auto session = Admit(request, permission, true, OperatorCheck::kByRoute);
                     if (!session) return std::move(responder)(Refusal(session.error()));
                     Call call{request, nullptr, *session ? &**session : nullptr};
                     (this->*method_fn)(call, std::move(responder));
@@ -242,7 +242,8 @@ void Service::Impl::AddRoutes() {
   RouteAsync("GET", "/v1/persons/{id}", Permission::kClinical, &Impl::PersonGet);
 }
 
-ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, Permission permission) {
+ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, Permission permission,
+                                                   OperatorCheck check) {
   const std::string token = BearerToken(request);
   if (token.empty()) {
     return Refuse(401, "not_logged_in",
@@ -256,14 +257,11 @@ ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, 
                     "the session has ended (idle too long or past its time limit); log in again");
     return Refuse(401, "invalid_token", "the token is not valid (the node may have restarted); log in again");
   }
-  auto active = [&] {
+  // A removed operator is refused as such before anything else; a route
+  // that reads it itself still gets it here when the role refuses first.
+  if (check == OperatorCheck::kNow || !Allowed(permission, session->role)) {
     std::lock_guard lock(shared->mu);
-    return shared->operators.IsActive(session->operator_id);
-  }();
-  if (!active) return Refuse(503, "store_unavailable", "the node's store could not be read: " + active.error().message);
-  if (!*active) {
-    sessions.RevokeOperator(session->operator_id);
-    return Refuse(401, "operator_removed", "this operator account has been removed; ask an admin");
+    AKARI_TRY(OperatorStillActive(*shared, *session));
   }
   if (!Allowed(permission, session->role)) {
     return Refuse(403, "forbidden_role",
@@ -271,6 +269,16 @@ ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, 
                       std::string(PermissionNeeds(permission)));
   }
   return *session;
+}
+
+ApiResult<std::monostate> Service::Impl::OperatorStillActive(Worker& worker, const SessionInfo& session) {
+  auto active = worker.operators.IsActive(session.operator_id);
+  if (!active) return Refuse(503, "store_unavailable", "the node's store could not be read: " + active.error().message);
+  if (!*active) {
+    sessions.RevokeOperator(session.operator_id);
+    return Refuse(401, "operator_removed", "this operator account has been removed; ask an admin");
+  }
+  return std::monostate{};
 }
 
 net::Response Service::Impl::StoreFailure(const Error& error, std::string_view what) {

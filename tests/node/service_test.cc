@@ -270,17 +270,25 @@ TEST_F(ServiceTest, ARemovedOperatorCannotOpenARecordIdentifiedBefore) {
   ASSERT_EQ(Post("/v1/checks/insurance", NumbersOf(7), doc).status, 200);
   ASSERT_EQ(Send("GET", "/v1/persons/7", "", doc).status, 200);
   const std::string doc2 = Login("doc2");
+  const std::string nurse = Login("nurse1");
+  const std::string clerk = Login("clerk1");
   OperatorStore ops(node_.store, clock_);
-  ASSERT_TRUE(ops.Remove("doc1"));
-  ASSERT_TRUE(ops.Remove("doc2"));
+  for (const char* id : {"doc1", "doc2", "nurse1", "clerk1"}) ASSERT_TRUE(ops.Remove(id));
   Answer a = Send("GET", "/v1/persons/7", "", doc);
   EXPECT_EQ(a.status, 401);
   EXPECT_EQ(a.body["error"]["code"], "operator_removed");
   EXPECT_EQ(a.raw.headers.Get("WWW-Authenticate"), "Bearer realm=\"akari\"");
-  // Not 400 for a bad id, nor 403 for a patient not identified.
+  // Not 400 for a bad id, nor 403 for a patient not identified or a role
+  // that may not see records.
   Answer bad_id = Send("GET", "/v1/persons/x", "", doc2);
   EXPECT_EQ(bad_id.status, 401);
   EXPECT_EQ(bad_id.body["error"]["code"], "operator_removed");
+  Answer not_identified = Send("GET", "/v1/persons/7", "", nurse);
+  EXPECT_EQ(not_identified.status, 401);
+  EXPECT_EQ(not_identified.body["error"]["code"], "operator_removed");
+  Answer wrong_role = Send("GET", "/v1/persons/7", "", clerk);
+  EXPECT_EQ(wrong_role.status, 401);
+  EXPECT_EQ(wrong_role.body["error"]["code"], "operator_removed");
   // The session is gone with the operator.
   EXPECT_EQ(Send("GET", "/v1/session", "", doc).body["error"]["code"], "invalid_token");
   EXPECT_EQ(AuditEvents("record.open").size(), 1u);

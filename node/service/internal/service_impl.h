@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -79,14 +80,28 @@ struct Service::Impl {
   // Runs on the worker pool, holding the worker of its thread.
   void Route(std::string method, std::string pattern, Permission permission, Method method_fn);
   // Always on the shared connection (an asynchronous answer holds no worker).
+  // The session is checked before the handler runs, except whether its
+  // operator is still active: the handler checks that with
+  // OperatorStillActive inside the read transaction it opens anyway, so
+  // that a record opening costs one transaction on `shared`, not two.
   void RouteAsync(std::string method, std::string pattern, Permission permission, AsyncMethod method_fn);
   void AddRoutes();
   // Answers through `responder`, which it moves from unless it throws first.
   void Dispatch(const net::Request& request, net::Responder& responder);
-  ApiResult<SessionInfo> Authenticate(const net::Request& request, Permission permission);
+  // Who may check that a session's operator has not been removed meanwhile.
+  enum class OperatorCheck {
+    kNow,      // Authenticate reads it (on `shared`)
+    kByRoute,  // the route calls OperatorStillActive in its own read transaction
+  };
+  ApiResult<SessionInfo> Authenticate(const net::Request& request, Permission permission, OperatorCheck check);
+  // Refuses (401 operator_removed, ending the operator's sessions) when the
+  // session's operator has been removed since login, e.g. by `akari
+  // operator remove` from another process. `worker.mu` must be held.
+  ApiResult<std::monostate> OperatorStillActive(Worker& worker, const SessionInfo& session);
   // What every route does first: notes staff use (`counts_as_use`) and, on
   // routes that need a login, authenticates (nullopt on public routes).
-  ApiResult<std::optional<SessionInfo>> Admit(const net::Request& request, Permission permission, bool counts_as_use);
+  ApiResult<std::optional<SessionInfo>> Admit(const net::Request& request, Permission permission, bool counts_as_use,
+                                              OperatorCheck check);
   // A refusal as an answer (401s with their WWW-Authenticate).
   static net::Response Refusal(const ApiError& error);
 
