@@ -180,6 +180,14 @@ struct Stats {
   // getrusage), and of that the load generator's thread (HTTP only).
   double process_cpu_s = 0;
   double generator_cpu_s = 0;
+  // Context switches of the whole process meanwhile (voluntary: a thread
+  // waited, on a lock, a condition or a socket; involuntary: preempted).
+  // Unlike times on a shared machine, these counts hardly vary between
+  // runs: they show what a change does to the hand-offs between threads.
+  std::int64_t context_switches = 0;
+  // The throughput of each round, in order (to pair rounds of two
+  // measurements taken one after the other).
+  std::vector<double> round_throughputs;
   double Percentile(double p) {
     if (latencies_us.empty()) return 0;
     std::sort(latencies_us.begin(), latencies_us.end());
@@ -193,16 +201,26 @@ struct Stats {
     seconds += other.seconds;
     process_cpu_s += other.process_cpu_s;
     generator_cpu_s += other.generator_cpu_s;
+    context_switches += other.context_switches;
+    round_throughputs.push_back(other.Throughput());
   }
   double CpuPerAnswerUs() const { return requests > 0 ? 1e6 * process_cpu_s / static_cast<double>(requests) : 0; }
+  double SwitchesPerAnswer() const {
+    return requests > 0 ? static_cast<double>(context_switches) / static_cast<double>(requests) : 0;
+  }
 };
 
-// User + system CPU time of the whole process so far.
-double ProcessCpuSeconds() {
+// User + system CPU time of the whole process so far, and its context
+// switches.
+struct ProcessUsage {
+  double cpu_s = 0;
+  std::int64_t context_switches = 0;
+};
+ProcessUsage ProcessUsageNow() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
+  return {s(u.ru_utime) + s(u.ru_stime), static_cast<std::int64_t>(u.ru_nvcsw) + u.ru_nivcsw};
 }
 
 // CPU time of the calling thread so far (its system calls included).
@@ -215,9 +233,11 @@ double ThreadCpuSeconds() {
 // Runs `measure` and adds to its Stats the process's CPU time meanwhile.
 template <typename F>
 Stats WithCpu(F measure) {
-  const double before = ProcessCpuSeconds();
+  const ProcessUsage before = ProcessUsageNow();
   Stats s = measure();
-  s.process_cpu_s = ProcessCpuSeconds() - before;
+  const ProcessUsage after = ProcessUsageNow();
+  s.process_cpu_s = after.cpu_s - before.cpu_s;
+  s.context_switches = after.context_switches - before.context_switches;
   return s;
 }
 
@@ -643,12 +663,22 @@ int Main(const Options& o) {
   if (http.requests > 0)
     std::printf(" (of which the load generator's thread %.0f us)",
                 1e6 * http.generator_cpu_s / static_cast<double>(http.requests));
+  std::printf("\ncontext switches per answer (process): ceiling %.2f, handler %.2f, http %.2f",
+              ceiling.SwitchesPerAnswer(), handler.SwitchesPerAnswer(), http.SwitchesPerAnswer());
   std::printf("\nCPU used: ceiling %.2f, handler %.2f, http %.2f cores\n",
               ceiling.seconds > 0 ? ceiling.process_cpu_s / ceiling.seconds : 0.0,
               handler.seconds > 0 ? handler.process_cpu_s / handler.seconds : 0.0,
               http.seconds > 0 ? http.process_cpu_s / http.seconds : 0.0);
   std::printf("http / ceiling throughput: %s   http / handler: %s   failed http answers: %lld\n",
               percent(http, ceiling).c_str(), percent(http, handler).c_str(), static_cast<long long>(bad.load()));
+  // Each round's http beside the ceiling measured just before it: a change
+  // in the machine's load between rounds moves both.
+  if (http.round_throughputs.size() == ceiling.round_throughputs.size() && !http.round_throughputs.empty()) {
+    std::printf("http / ceiling by round:");
+    for (std::size_t r = 0; r < http.round_throughputs.size(); ++r)
+      std::printf(" %.0f%%", 100.0 * http.round_throughputs[r] / ceiling.round_throughputs[r]);
+    std::printf("\n");
+  }
   return bad == 0 ? 0 : 1;
 }
 
