@@ -134,11 +134,14 @@ Result<std::optional<SignedAuditHead>> CheckUploader::DurableSignedHead() {
   // a head reported before it is on disk could be lost in a power cut,
   // and the hub would then see a log that went back. A synced commit
   // makes every entry before it durable; this one also notes the head
-  // reported, for whoever reads the store later.
+  // reported, for whoever reads the store later. A head already noted
+  // was durable then: retries while the hub is down write nothing.
   AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store_.database(), /*durable=*/true));
   AKARI_ASSIGN_OR_RETURN(auto head, audit_.SignedHead());
   if (!head) return head;
-  AKARI_TRY(store_.SetMeta(store::meta::kAuditHeadReported, std::to_string(head->seq) + ":" + ToHex(head->hash)));
+  const std::string noted = std::to_string(head->seq) + ":" + ToHex(head->hash);
+  AKARI_ASSIGN_OR_RETURN(auto reported, store_.GetMeta(store::meta::kAuditHeadReported));
+  if (reported != noted) AKARI_TRY(store_.SetMeta(store::meta::kAuditHeadReported, noted));
   AKARI_TRY(tx.Commit());
   return head;
 }

@@ -161,6 +161,17 @@ TEST_F(UploaderTest, TheHeadIsSyncedToDiskBeforeItLeaves) {
     EXPECT_EQ(hub_.heads[0]->seq, head.first);
     // Between that entry and the batch leaving, the log was synced.
     EXPECT_GT(at_send, before);
+
+    // While the hub is down, retries with the same head sync nothing more.
+    Queue(1);
+    ASSERT_TRUE(audit.Append({"record.open", "op1", 8, nlohmann::json::object()}));
+    hub_.faults = {FakeHub::Fault::kUnreachable, FakeHub::Fault::kUnreachable, FakeHub::Fault::kUnreachable};
+    std::vector<int> syncs_at_send;
+    hub_.on_send = [&] { syncs_at_send.push_back(vfs.wal_syncs()); };
+    ASSERT_TRUE(uploader.UploadPending()) << "the fourth attempt reaches the hub";
+    ASSERT_EQ(syncs_at_send.size(), 4u);
+    EXPECT_GT(syncs_at_send[0], at_send);  // the new head was made durable once
+    EXPECT_EQ(syncs_at_send[3], syncs_at_send[0]);
   }
 }
 
