@@ -7,7 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  build-essential cmake ninja-build pkg-config git clang-format clang-tidy lld
   # libraries (the project's fixed dependencies)
   libsqlcipher-dev libsodium-dev libboost-dev nlohmann-json3-dev libpcsclite-dev
   libgtest-dev libgmock-dev googletest
