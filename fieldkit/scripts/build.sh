@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Configures and builds Akari. Usage: build.sh [--sanitize]
-#   default:     build/       (RelWithDebInfo)
-#   --sanitize:  build-asan/  (AddressSanitizer + UndefinedBehaviorSanitizer,
-#                unity build: docs/development.md says why)
+# Configures and builds Akari. Usage: build.sh [--sanitize] [--unity]
+#   default:     build/       (RelWithDebInfo, every source file compiled on its own)
+#   --sanitize:  build-asan/  (AddressSanitizer + UndefinedBehaviorSanitizer at -Og;
+#                always a unity build)
+#   --unity:     a unity build (8 source files per translation unit): about
+#                half the time from scratch; test.sh and demo.sh use it.
+#                docs/development.md says what each kind of build checks.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dir=build
+sanitize=0
+unity=OFF
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=1 ;;
+    --unity) unity=ON ;;
+    *) echo "build.sh: unknown option $arg (usage: build.sh [--sanitize] [--unity])" >&2; exit 2 ;;
+  esac
+done
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
-if [ "${1:-}" = "--sanitize" ]; then
+if [ "$sanitize" = 1 ]; then
   dir=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DAKARI_SANITIZE=ON -DAKARI_BENCHMARKS=OFF -DCMAKE_UNITY_BUILD=ON
-    -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
+  unity=ON
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DAKARI_SANITIZE=ON -DAKARI_BENCHMARKS=OFF)
 fi
+# Always said, so that a directory configured one way is switched back.
+flags+=(-DCMAKE_UNITY_BUILD=$unity -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "$(nproc)"
 echo "$dir"

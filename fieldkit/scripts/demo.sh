@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-dir=$(fieldkit/scripts/build.sh | tail -n 1)
+dir=$(fieldkit/scripts/build.sh --unity | tail -n 1)
 exec fieldkit/scripts/drill.sh --bin "$dir/bin" "$@"
