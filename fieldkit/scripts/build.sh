@@ -26,7 +26,7 @@ if [ "$sanitize" = 1 ]; then
   flags=(-DCMAKE_BUILD_TYPE=Debug -DAKARI_SANITIZE=ON -DAKARI_BENCHMARKS=OFF)
 fi
 # Always said, so that a directory configured one way is switched back.
-flags+=(-DCMAKE_UNITY_BUILD=$unity -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
+flags+=("-DCMAKE_UNITY_BUILD=$unity" -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "$(nproc)"
 echo "$dir"
