@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds Akari. Usage: build.sh [--sanitize] [--unity]
+# Configures and builds Akari; prints the build directory last, on stdout.
+# Usage: build.sh [--sanitize] [--unity]
 #   default:     build/       (RelWithDebInfo, every source file compiled on its own)
 #   --sanitize:  build-asan/  (AddressSanitizer + UndefinedBehaviorSanitizer at -Og;
 #                always a unity build)
@@ -27,6 +28,8 @@ if [ "$sanitize" = 1 ]; then
 fi
 # Always said, so that a directory configured one way is switched back.
 flags+=("-DCMAKE_UNITY_BUILD=$unity" -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
+# Progress and compiler messages go to stderr, so that a caller that takes the
+# directory from stdout (test.sh, demo.sh) still shows why a build failed.
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
-cmake --build "$dir" -j "$(nproc)"
+cmake --build "$dir" -j "$(nproc)" >&2
 echo "$dir"

@@ -8,9 +8,15 @@ cd "$(dirname "$0")/../.."
 .ci/check-layering
 # A unity build: both of CI's builds from scratch fit its time budget only so
 # (docs/development.md). build.sh without --unity is the per-file build.
+start=$SECONDS
 dir=$(fieldkit/scripts/build.sh --unity "$@" | tail -n 1)
+built=$SECONDS
 if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
-ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 600
+status=0
+ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 600 || status=$?
+# Where CI's time went (its budget: docs/development.md).
+echo "test.sh: $dir: build $((built - start)) s, tests $((SECONDS - built)) s"
+exit "$status"
