@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 .ci/check-layering
-# A unity build: both of CI's builds from scratch fit its time budget only so
+# A unity build keeps CI's two builds from scratch within its time budget
 # (docs/development.md). build.sh without --unity is the per-file build.
 start=$SECONDS
 dir=$(fieldkit/scripts/build.sh --unity "$@" | tail -n 1)
