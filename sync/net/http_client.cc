@@ -130,6 +130,9 @@ class HttpClient::Impl {
     if (auto* plain = std::get_if<PlainStream>(&stream_)) plain->socket().close(ignored);
     if (auto* tls = std::get_if<TlsStream>(&stream_)) beast::get_lowest_layer(*tls).socket().close(ignored);
     stream_.emplace<std::monostate>();
+    // Bytes read from the old connection but not parsed (a half header, or
+    // whatever a server sent after its answer) belong to it alone.
+    buffer_.consume(buffer_.size());
     connected_ = false;
     ioc_.restart();
   }
@@ -204,7 +207,12 @@ class HttpClient::Impl {
       done = true;
     });
     RunUntil(s, done);
-    if (ec) return Transport(ec, "sending to", url.Origin());
+    // A connection that failed part-way through an exchange is in no state
+    // for the next one: it is dropped, and the next request connects anew.
+    if (ec) {
+      Disconnect();
+      return Transport(ec, "sending to", url.Origin());
+    }
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
     parser.header_limit(64 * 1024);
@@ -219,7 +227,10 @@ class HttpClient::Impl {
       Disconnect();
       return MakeError(sync::SyncErrc::kHttp, "response from " + url.Origin() + " is larger than allowed");
     }
-    if (ec) return Transport(ec, "reading from", url.Origin());
+    if (ec) {
+      Disconnect();
+      return Transport(ec, "reading from", url.Origin());
+    }
     auto res = parser.release();
     ClientResponse out;
     out.status = static_cast<int>(res.result_int());

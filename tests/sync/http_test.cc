@@ -8,6 +8,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
 #include "crypto/tls_certificate.h"
@@ -416,6 +418,51 @@ TEST(HttpClientTest, RefusedConnectionIsUnreachable) {
   auto r = client.Get("http://127.0.0.1:" + std::to_string(port) + "/");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, sync::SyncErrc::kUnreachable);
+}
+
+// A connection that fails part-way through an answer must not spoil the
+// next ones: bytes already read from it (a half header, or bytes a server
+// sent after its answer) are dropped with it, so a retry on a fresh
+// connection reads only its own answer.
+TEST(HttpClientTest, BytesLeftByAFailedConnectionDoNotSpoilTheNextAnswer) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::thread server([&] {
+    auto next_request = [](asio::ip::tcp::socket& socket) {
+      asio::streambuf request;
+      boost::system::error_code ec;
+      asio::read_until(socket, request, "\r\n\r\n", ec);
+    };
+    asio::ip::tcp::socket first(ioc);
+    acceptor.accept(first);
+    next_request(first);
+    asio::write(first, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Le")));
+    first.close();
+    asio::ip::tcp::socket second(ioc);
+    acceptor.accept(second);
+    next_request(second);
+    asio::write(second, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE")));
+    asio::ip::tcp::socket third(ioc);
+    acceptor.accept(third);
+    next_request(third);
+    asio::write(third, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain")));
+    next_request(third);
+  });
+  HttpClient client(WithTimeout(std::chrono::seconds(10)));
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  // Every request is made whatever the one before gave, so that the server
+  // thread sees its three connections and ends.
+  EXPECT_FALSE(client.Get(url));  // the half header
+  auto ok = client.Get(url);      // a fresh connection
+  EXPECT_TRUE(ok && ok->status == 200 && ok->body == "ok") << (ok ? ok->body : ok.error().message);
+  // The kept-alive second connection starts with the server's stray bytes:
+  // the client gives it up and asks again on a fresh one.
+  auto again = client.Get(url);
+  EXPECT_TRUE(again && again->status == 200 && again->body == "again") << (again ? again->body : again.error().message);
+  client.Disconnect();
+  server.join();
 }
 
 }  // namespace
