@@ -1,6 +1,7 @@
 #include "node/service/json_input.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace akari::node {
 namespace {
@@ -87,13 +88,17 @@ ApiResult<nlohmann::json> ParseJsonBody(const net::Request& request, std::span<c
     return Refuse(400, "malformed_json", "the body is not valid JSON (or not valid UTF-8); check quotes and commas");
   }
   if (!body.is_object()) return Refuse(400, "not_an_object", "the body must be a JSON object {...}");
+  std::vector<std::string> nulls;
   for (const auto& [key, value] : body.items()) {
     const auto spec = std::find_if(fields.begin(), fields.end(), [&](const FieldSpec& f) { return f.name == key; });
     if (spec == fields.end()) {
       return Refuse(400, "unknown_field",
                     "unknown field \"" + key.substr(0, 64) + "\"; this endpoint accepts: " + AllowedList(fields));
     }
-    if (value.is_null() && !spec->required) continue;
+    if (value.is_null() && !spec->required) {
+      nulls.push_back(key);
+      continue;
+    }
     if (!HasType(value, spec->type)) {
       return Refuse(400, "wrong_type", "field \"" + key + "\" must be " + std::string(TypeName(spec->type)));
     }
@@ -112,6 +117,9 @@ ApiResult<nlohmann::json> ParseJsonBody(const net::Request& request, std::span<c
     if (f.required && (!body.contains(f.name) || body[std::string(f.name)].is_null()))
       return Refuse(400, "missing_field", "field \"" + std::string(f.name) + "\" is required");
   }
+  // An optional field sent as null is a field not sent: handlers read their
+  // defaults with json::value(), which throws on a null of another type.
+  for (const std::string& key : nulls) body.erase(key);
   return body;
 }
 

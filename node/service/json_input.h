@@ -45,7 +45,8 @@ struct FieldSpec {
 // `fields`. Refusals: 415 unsupported_media_type (Content-Type is not
 // application/json), 400 empty_body, too_deep (nesting deeper than 16),
 // malformed_json, not_an_object, unknown_field, missing_field, wrong_type,
-// too_long, invalid_text (control characters in a string).
+// too_long, invalid_text (control characters in a string). An optional
+// field sent as null is treated as absent: it is not in the returned object.
 ApiResult<nlohmann::json> ParseJsonBody(const net::Request& request, std::span<const FieldSpec> fields);
 
 // A string field, or `fallback` when absent or null.

@@ -131,6 +131,14 @@ TEST_F(ServiceCardTest, CardBodiesAreValidated) {
   auto [s3, a3] = Send("POST", "/v1/cards/probe", {{"reader", "No Such Reader"}});
   EXPECT_EQ(s3, 409);
   EXPECT_EQ(a3["error"]["code"], "card_not_ready");
+  // An optional field sent as null is a field not sent (it once reached
+  // json::value() and answered 500).
+  auto [s4, a4] = Send("POST", "/v1/cards/verify", {{"face_checked", nullptr}});
+  EXPECT_EQ(s4, 422) << a4.dump();
+  EXPECT_EQ(a4["error"]["code"], "face_check_required");
+  auto [s5, a5] =
+      Send("POST", "/v1/cards/verify", {{"reader", "No Such Reader"}, {"pin", "1234"}, {"confirm_last_try", nullptr}});
+  EXPECT_LT(s5, 500) << a5.dump();
 }
 
 TEST_F(ServiceCardTest, WithoutCardAccessTheCardEndpointsSaySo) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -753,6 +754,82 @@ TEST_F(ServiceTest, RandomBodiesNeverCrashOrFailInternally) {
     EXPECT_LT(a.status, 500) << body << " -> " << a.raw.body;
     EXPECT_TRUE(a.body.is_object()) << a.raw.body;
   }
+}
+
+// Every field of every body-taking route, sent as every kind of JSON value
+// (and left out): each answer is a JSON object below 500. A null for an
+// optional boolean once reached json::value() and answered 500.
+TEST_F(ServiceTest, EveryFieldSentAsAnyKindOfValueIsAnsweredWithoutAnInternalError) {
+  DeclareDisaster();
+  const std::string doc = Login("doc1");
+  const std::string admin = Login("admin1");
+  struct Route {
+    std::string method, path;
+    json seed;
+    const std::string* token;
+  };
+  // Mode changes and logins last: they may end disaster mode or rate-limit.
+  const std::vector<Route> routes = {
+      {"POST", "/v1/checks/insurance", NumbersOf(3), &doc},
+      {"POST",
+       "/v1/checks/self-reported",
+       {{"name", "能登　花子"},
+        {"name_kana", "ノト ハナコ"},
+        {"birth_date", "1952-03-04"},
+        {"sex", "female"},
+        {"address", "富山県高岡市"},
+        {"insurer", "高岡市国保"},
+        {"contact", "090-0000-0000"}},
+       &doc},
+      {"POST", "/v1/disaster/search", {{"kana_name", "ヤマダ"}, {"birth_date", "1950-01-01"}, {"reason", "r"}}, &doc},
+      {"POST", "/v1/disaster/select", {{"search_id", "00"}, {"person_id", 1}}, &doc},
+      {"PUT", "/v1/mode", {{"mode", "disaster"}, {"reason", "drill"}}, &admin},
+      {"POST", "/v1/login", {{"operator_id", "nobody"}, {"pin", "0000"}}, &doc},
+  };
+  const std::vector<json> values = {nullptr,
+                                    true,
+                                    false,
+                                    0,
+                                    -1,
+                                    std::numeric_limits<std::int64_t>::max(),
+                                    std::numeric_limits<std::int64_t>::min(),
+                                    std::numeric_limits<std::uint64_t>::max(),
+                                    1.5,
+                                    1e308,
+                                    "",
+                                    " ",
+                                    std::string(300, 'x'),
+                                    "ア",
+                                    json::array(),
+                                    json::array({1, "a"}),
+                                    json::object(),
+                                    json{{"a", 1}}};
+  int sent = 0;
+  for (const Route& route : routes) {
+    for (const auto& [field, unused] : route.seed.items()) {
+      std::vector<json> bodies;
+      json without = route.seed;
+      without.erase(field);
+      bodies.push_back(without);
+      for (const json& v : values) {
+        json body = route.seed;
+        body[field] = v;
+        bodies.push_back(body);
+      }
+      for (const json& body : bodies) {
+        Answer a = Send(route.method, route.path, body.dump(), *route.token);
+        ++sent;
+        EXPECT_GE(a.status, 200);
+        EXPECT_LT(a.status, 500) << route.path << " " << body.dump() << " -> " << a.raw.body;
+        EXPECT_TRUE(a.body.is_object()) << route.path << " " << body.dump() << " -> " << a.raw.body;
+        // The bodies, not the sessions, are what is under test.
+        if (route.path != "/v1/login") {
+          EXPECT_NE(a.status, 401) << route.path << " -> " << a.raw.body;
+        }
+      }
+    }
+  }
+  EXPECT_GT(sent, 300);
 }
 
 TEST_F(ServiceTest, TheWholeWorkflowLeavesAVerifiableAuditLog) {
