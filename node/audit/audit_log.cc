@@ -1,5 +1,7 @@
 #include "node/audit/audit_log.h"
 
+#include <algorithm>
+
 #include "crypto/hash.h"
 #include "sync/db/errors.h"
 
@@ -11,6 +13,45 @@ crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body) {
   h.Update(prev_hash);
   h.Update(AsBytes(body));
   return h.Finish();
+}
+
+std::optional<AuditSignatureCoverage::Problem> AuditSignatureCoverage::Add(std::int64_t seq, const nlohmann::json& body,
+                                                                           const crypto::Hash32& hash,
+                                                                           ByteSpan signature) {
+  if (signature.empty()) {
+    if (unsigned_from_ == 0) unsigned_from_ = seq;
+    return std::nullopt;
+  }
+  if (!crypto::Verify(key_, hash, signature)) {
+    if (unsigned_from_ == 0) return Problem{seq, "entry " + std::to_string(seq) + " " + bad_signature_};
+    return Problem{unsigned_from_, "entries " + std::to_string(unsigned_from_) + " to " + std::to_string(seq) +
+                                       " are not vouched for: the signature of entry " + std::to_string(seq) +
+                                       ", which covers them, is not by the node key (one of them was changed and "
+                                       "the hashes after it recomputed, or the signature was replaced)"};
+  }
+  // A valid signature: what it vouches for is named in the signed body.
+  const auto from = body.find("signed_from");
+  if (unsigned_from_ != 0 && from != body.end()) {
+    const std::int64_t first = from->is_number_integer() ? from->get<std::int64_t>() : seq + 1;
+    if (unsigned_from_ < first || first > seq) {
+      const std::int64_t last = std::min(first, seq) - 1;
+      return Problem{unsigned_from_, "entries " + std::to_string(unsigned_from_) + " to " + std::to_string(last) +
+                                         " are not signed, and the signature of entry " + std::to_string(seq) +
+                                         " vouches only for its own write (from entry " + std::to_string(first) +
+                                         "): they were added or rewritten without the node's key"};
+    }
+  }
+  unsigned_from_ = 0;
+  return std::nullopt;
+}
+
+std::optional<AuditSignatureCoverage::Problem> AuditSignatureCoverage::Finish(std::int64_t last_seq,
+                                                                              std::string_view what) const {
+  if (unsigned_from_ == 0) return std::nullopt;
+  return Problem{unsigned_from_, "entries " + std::to_string(unsigned_from_) + " to " + std::to_string(last_seq) +
+                                     " are not signed, but the newest entry of " + std::string(what) +
+                                     " always is: entries were added without the node's key, or signed ones cut "
+                                     "off the end"};
 }
 
 Result<std::optional<SignedAuditHead>> AuditLog::SignedHead() {
@@ -60,12 +101,16 @@ SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const
   batch.entries.reserve(events.size());
   const std::string at_text = FormatUtc(batch.at);
   std::int64_t seq = head.first;
+  const std::int64_t last = head.first + static_cast<std::int64_t>(events.size());
   crypto::Hash32 prev = head.second;
   for (const AuditEvent* event : events) {
     ++seq;
     nlohmann::json body = {
         {"seq", seq}, {"at", at_text}, {"event", event->event}, {"actor", event->actor}, {"detail", event->detail}};
     body["person_id"] = event->person_id ? nlohmann::json(*event->person_id) : nlohmann::json(nullptr);
+    // The signed entry names the first entry of its write: its signature
+    // vouches for those entries and no earlier unsigned ones.
+    if (seq == last) body["signed_from"] = head.first + 1;
     SealedAuditBatch::Entry& entry = batch.entries.emplace_back();
     // Object keys are sorted: canonical. Invalid UTF-8 (never expected: the
     // fields come from parsed JSON and from ids) is replaced, not thrown.
@@ -126,7 +171,7 @@ Result<AuditVerifyReport> AuditLog::Verify() {
   AuditVerifyReport report;
   crypto::Hash32 expected_prev{};
   std::int64_t expected_seq = 1;
-  std::int64_t unsigned_from = 0;  // the first entry after the last signed one; 0: none
+  AuditSignatureCoverage coverage(public_key_, "has a signature that is not this node's");
   auto fail = [&](std::int64_t seq, std::string problem) {
     report.first_bad_seq = seq;
     report.problem = std::move(problem);
@@ -160,29 +205,16 @@ Result<AuditVerifyReport> AuditLog::Verify() {
       fail(seq, "entry " + std::to_string(seq) + " was edited: its content does not match its hash");
       break;
     }
-    if (sig.empty()) {
-      if (unsigned_from == 0) unsigned_from = seq;
-    } else if (!crypto::Verify(public_key_, computed, sig)) {
-      if (unsigned_from == 0) {
-        fail(seq, "entry " + std::to_string(seq) + " has a signature that is not this node's");
-      } else {
-        fail(unsigned_from, "entries " + std::to_string(unsigned_from) + " to " + std::to_string(seq) +
-                                " are not vouched for: the signature of entry " + std::to_string(seq) +
-                                ", which covers them, is not this node's (one of them was changed and the hashes "
-                                "after it recomputed, or the signature was replaced)");
-      }
+    if (auto problem = coverage.Add(seq, parsed, computed, sig)) {
+      fail(problem->seq, std::move(problem->message));
       break;
-    } else {
-      unsigned_from = 0;
     }
     expected_prev = computed;
     ++expected_seq;
   }
   s.Reset();
-  if (report.ok() && unsigned_from != 0) {
-    fail(unsigned_from, "entries " + std::to_string(unsigned_from) + " to " + std::to_string(expected_seq - 1) +
-                            " are not signed, but the newest entry of a log always is: entries were added without "
-                            "the node's key, or signed ones cut off the end");
+  if (report.ok()) {
+    if (auto problem = coverage.Finish(expected_seq - 1, "a log")) fail(problem->seq, std::move(problem->message));
   }
   return report;
 }

@@ -9,7 +9,11 @@
 // stores an Ed25519 signature of its hash_n; the others store none. As
 // hash_n covers every entry before it, that one signature vouches for the
 // whole batch (the signature blocks of RFC 5848, signed syslog), and the
-// newest entry of a log is always signed. Verify() recomputes the chain,
+// newest entry of a log is always signed. The signed entry's body names
+// the first entry of its write ("signed_from"), so that a signature
+// vouches for its own write only: unsigned entries before that (written
+// without the node key) stay unvouched however many writes follow them.
+// Verify() recomputes the chain,
 // so an edited, deleted, inserted or reordered entry breaks it at a named
 // sequence number; an entry edited with its hashes recomputed is caught by
 // the signature that covers it, which names its batch. Logs written before
@@ -24,6 +28,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,6 +41,40 @@
 #include "node/store/store.h"
 
 namespace akari::node {
+
+// The rule for signatures, shared by AuditLog::Verify() and the check of an
+// export (akari audit verify-export): entries are fed in order, after the
+// caller has checked their sequence and chain. A signed entry must carry a
+// valid signature of its hash by the node key and vouches for the unsigned
+// entries before it back to its body's "signed_from" (entries sealed before
+// 2026-11-27 have none and vouch for every unsigned entry before them, as
+// they were verified then); unsigned entries it does not reach, and an
+// unsigned newest entry, are refused.
+class AuditSignatureCoverage {
+ public:
+  struct Problem {
+    std::int64_t seq = 0;  // the first entry concerned
+    std::string message;
+  };
+  // `bad_signature` completes "entry N " for a signed entry whose signature
+  // does not verify and that covers no unsigned entry ("has a signature
+  // that is not this node's").
+  AuditSignatureCoverage(const crypto::Ed25519PublicKey& key, std::string bad_signature)
+      : key_(key), bad_signature_(std::move(bad_signature)) {}
+
+  // Entry `seq` with its parsed body, its (verified) hash and its signature
+  // (empty when it has none).
+  std::optional<Problem> Add(std::int64_t seq, const nlohmann::json& body, const crypto::Hash32& hash,
+                             ByteSpan signature);
+  // After the last entry (`last_seq`): an unsigned tail. `what` names the
+  // whole ("a log", "an export").
+  std::optional<Problem> Finish(std::int64_t last_seq, std::string_view what) const;
+
+ private:
+  crypto::Ed25519PublicKey key_;
+  std::string bad_signature_;
+  std::int64_t unsigned_from_ = 0;  // the first entry after the last signed one; 0: none
+};
 
 // What happened. Fields carry ids and codes, never names or other
 // personal data (the person's id is enough to find the record).

@@ -177,7 +177,7 @@ Status VerifyExport(const std::string& path, const std::string& expected_key, co
   std::copy(key_bytes->begin(), key_bytes->end(), key.begin());
   Bytes prev(32, 0);
   std::int64_t seq = 0;
-  std::int64_t unsigned_from = 0;  // the first entry after the last signed one; 0: none
+  node::AuditSignatureCoverage coverage(key, "is not signed by the node key in the header");
   while (std::getline(in, text)) {
     ++seq;
     const nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
@@ -199,28 +199,20 @@ Status VerifyExport(const std::string& path, const std::string& expected_key, co
                            " is not the entry the node reported to its hub under this number: the log was "
                            "rewritten from there on (or the node was restored from a backup and went on)");
     }
-    if (!line.contains("signature")) {
-      if (unsigned_from == 0) unsigned_from = seq;
-    } else {
-      const auto sig = FromHex(TextField(line, "signature"));
-      if (!sig || !crypto::Verify(key, hash, *sig)) {
-        if (unsigned_from == 0)
-          return MakeError(BaseErrc::kInvalidInput, where + " is not signed by the node key in the header");
-        return MakeError(BaseErrc::kInvalidInput,
-                         "entries " + std::to_string(unsigned_from) + " to " + std::to_string(seq) +
-                             " are not vouched for: the signature of entry " + std::to_string(seq) +
-                             ", which covers them, is not by the node key in the header (one of them was changed "
-                             "and the hashes after it recomputed, or the signature was replaced)");
-      }
-      unsigned_from = 0;
+    // An export line's "signature" that is present but not hex (or not a
+    // string) is a signature that does not verify, not a missing one.
+    Bytes signature;
+    if (line.contains("signature")) {
+      signature = FromHex(TextField(line, "signature")).value_or(Bytes{});
+      if (signature.empty()) signature.push_back(0);
+    }
+    if (auto problem = coverage.Add(seq, line, hash, signature)) {
+      return MakeError(BaseErrc::kInvalidInput, problem->message + " (line " + std::to_string(problem->seq + 1) + ")");
     }
     prev.assign(hash.begin(), hash.end());
   }
-  if (unsigned_from != 0) {
-    return MakeError(BaseErrc::kInvalidInput,
-                     "entries " + std::to_string(unsigned_from) + " to " + std::to_string(seq) +
-                         " are not signed, but the last entry of an export always is: entries were added without the "
-                         "node's key, or signed ones cut off the end");
+  if (auto problem = coverage.Finish(seq, "an export")) {
+    return MakeError(BaseErrc::kInvalidInput, problem->message);
   }
   if (seq != IntField(header, "entries") || ToHex(prev) != TextField(header, "head_hash")) {
     return MakeError(BaseErrc::kInvalidInput,

@@ -200,6 +200,85 @@ TEST_F(AuditLogTest, AnUnsignedNewestEntryIsRefused) {
   EXPECT_EQ(r->first_bad_seq, 5);
 }
 
+// Someone with the database but not the node key rewrites entry 3 and
+// every entry after it with their hashes recomputed and no signatures (as
+// if they were the unsigned entries of a batch). The node's next write is
+// signed and chains to the forged head, but vouches only for its own
+// write: the forged entries stay refused.
+TEST_F(AuditLogTest, EntriesRewrittenWithoutTheKeyStayRefusedAfterTheNodesNextWrite) {
+  auto read = store_->database().Prepare("SELECT body, prev_hash FROM audit_log WHERE seq = ?");
+  auto write = store_->database().Prepare(
+      "UPDATE audit_log SET body = ?, prev_hash = ?, hash = ?, signature = x'' WHERE seq = ?");
+  ASSERT_TRUE(read && write);
+  crypto::Hash32 prev{};
+  for (std::int64_t seq = 3; seq <= 5; ++seq) {
+    read->Bind(1, seq);
+    ASSERT_TRUE(*read->Step());
+    std::string body = ToString(read->ColumnBlob(0));
+    if (seq == 3) {
+      const ByteSpan p = read->ColumnBlob(1);
+      std::copy(p.begin(), p.end(), prev.begin());
+      body.replace(body.find("op3"), 3, "op9");
+    }
+    read->Reset();
+    const crypto::Hash32 hash = AuditEntryHash(prev, body);
+    ASSERT_TRUE(write->BindBlob(1, AsBytes(body)).BindBlob(2, prev).BindBlob(3, hash).Bind(4, seq).Run());
+    prev = hash;
+  }
+  auto before = log_->Verify();
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->first_bad_seq, 3) << before->problem;
+
+  AppendThree(*log_);  // the node's next write: entries 6 to 8, signed
+  auto after = log_->Verify();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->first_bad_seq, 3) << after->problem;
+  EXPECT_NE(after->problem.find("entries 3 to 5 are not signed"), std::string::npos) << after->problem;
+  EXPECT_NE(after->problem.find("without the node's key"), std::string::npos) << after->problem;
+}
+
+// Logs written before signed entries named the first entry of their write:
+// a signed entry without "signed_from" vouches for the unsigned entries
+// before it, as it did when it was written.
+TEST_F(AuditLogTest, BatchesSignedBeforeSignedFromExistedStillVerify) {
+  const AuditHead head = *log_->Head();
+  const std::string body6 = R"({"actor":"op6","at":"2025-11-24T16:00:00Z","detail":{},"event":"record.open",)"
+                            R"("person_id":6,"seq":6})";
+  const std::string body7 = R"({"actor":"op7","at":"2025-11-24T16:00:00Z","detail":{},"event":"record.open",)"
+                            R"("person_id":7,"seq":7})";
+  const crypto::Hash32 hash6 = AuditEntryHash(head.second, body6);
+  const crypto::Hash32 hash7 = AuditEntryHash(hash6, body7);
+  const crypto::Ed25519Signature sig7 = crypto::Sign(keys_->secret_key, hash7);
+  auto insert = store_->database().Prepare(
+      "INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) VALUES (?, 0, 'record.open', ?, ?, ?, "
+      "?)");
+  ASSERT_TRUE(insert);
+  ASSERT_TRUE(insert->Bind(1, std::int64_t{6})
+                  .BindBlob(2, AsBytes(body6))
+                  .BindBlob(3, head.second)
+                  .BindBlob(4, hash6)
+                  .BindBlob(5, ByteSpan())
+                  .Run());
+  ASSERT_TRUE(insert->Bind(1, std::int64_t{7})
+                  .BindBlob(2, AsBytes(body7))
+                  .BindBlob(3, hash6)
+                  .BindBlob(4, hash7)
+                  .BindBlob(5, sig7)
+                  .Run());
+  ExpectIntact(7);
+}
+
+TEST_F(AuditLogTest, ASignedEntryNamesTheFirstEntryOfItsWrite) {
+  AppendThree(*log_);
+  auto s = store_->database().Prepare("SELECT body FROM audit_log WHERE length(signature) > 0 ORDER BY seq");
+  ASSERT_TRUE(s);
+  std::vector<std::int64_t> from;
+  while (*s->Step()) from.push_back(nlohmann::json::parse(ToString(s->ColumnBlob(0)))["signed_from"]);
+  // Five writes of one entry each, then one batch of 6 to 8.
+  EXPECT_EQ(from, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  ExpectIntact(8);
+}
+
 TEST_F(AuditLogTest, ExportCarriesEveryEntryWithItsHashes) {
   std::ostringstream out;
   ASSERT_TRUE(log_->ExportJsonLines(out));

@@ -291,6 +291,46 @@ TEST_F(ServiceCliTest, AnExportedBatchIsVouchedForByItsLastSignatureAndNeedsIt) 
   EXPECT_NE(bad.err.find("not signed"), std::string::npos) << bad.err;
 }
 
+// Entries rewritten in the store without the node key (hashes recomputed,
+// signatures dropped) are not laundered by the node's next signed write:
+// akari audit verify and verify-export both still refuse them.
+TEST_F(ServiceCliTest, EntriesRewrittenWithoutTheKeyAreRefusedAfterTheNodeWritesAgain) {
+  MakeAuditEntries(4);  // disaster mode on, off, on, off
+  {
+    node::OpenNode node = Open();
+    store::Database& db = node.store.database();
+    auto head = db.Prepare("SELECT max(seq) FROM audit_log");
+    ASSERT_TRUE(head && *head->Step());
+    const std::int64_t last = head->ColumnInt(0);
+    ASSERT_GE(last, 3);
+    auto read = db.Prepare("SELECT body, prev_hash FROM audit_log WHERE seq = ?");
+    auto write = db.Prepare("UPDATE audit_log SET body = ?, prev_hash = ?, hash = ?, signature = x'' WHERE seq = ?");
+    ASSERT_TRUE(read && write);
+    crypto::Hash32 prev{};
+    for (std::int64_t seq = last - 1; seq <= last; ++seq) {
+      read->Bind(1, seq);
+      ASSERT_TRUE(*read->Step());
+      std::string body = ToString(read->ColumnBlob(0));
+      if (seq == last - 1) {
+        const ByteSpan p = read->ColumnBlob(1);
+        std::copy(p.begin(), p.end(), prev.begin());
+        body.replace(body.find("drill"), 5, "other");
+      }
+      read->Reset();
+      const crypto::Hash32 hash = node::AuditEntryHash(prev, body);
+      ASSERT_TRUE(write->BindBlob(1, AsBytes(body)).BindBlob(2, prev).BindBlob(3, hash).Bind(4, seq).Run());
+      prev = hash;
+    }
+  }
+  MakeAuditEntries(1);  // the node writes again, signed, chained to the forged head
+  auto verify = Akari({"audit", "verify", "--data", data_});
+  EXPECT_NE(verify.exit_code, 0);
+  EXPECT_NE((verify.out + verify.err).find("without the node's key"), std::string::npos) << verify.out << verify.err;
+  auto exported = RunProgram("akari", {"audit", "verify-export", "--file", Export("audit.jsonl")});
+  EXPECT_EQ(exported.exit_code, 1);
+  EXPECT_NE(exported.err.find("without the node's key"), std::string::npos) << exported.err;
+}
+
 // The regional office checks an export against the audit head the node
 // last reported to its hub (akari-hub node list): an export that ends
 // before it was cut short, one whose entry there differs was rewritten.
