@@ -47,8 +47,8 @@ namespace akari::node {
 // caller has checked their sequence and chain. A signed entry must carry a
 // valid signature of its hash by the node key and vouches for the unsigned
 // entries before it back to its body's "signed_from" (entries sealed before
-// 2026-11-27 have none and vouch for every unsigned entry before them, as
-// they were verified then); unsigned entries it does not reach, and an
+// signed_from existed have none and vouch for every unsigned entry before
+// them, as they were verified then); unsigned entries it does not reach, and an
 // unsigned newest entry, are refused.
 class AuditSignatureCoverage {
  public:
