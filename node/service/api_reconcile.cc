@@ -81,10 +81,15 @@ net::Response Service::Impl::ReconciliationReportGet(Call& call) {
   }
   auto report = BuildReconciliationReport(call.worker->store, since);
   if (!report) return StoreFailure(report.error(), "building the reconciliation report");
-  Audit({"report.reconciliation",
-         call.session->operator_id,
-         std::nullopt,
-         {{"changed", report->changed}, {"pending", report->pending}}});
+  // The report names patients: like a record, it is shown only once its
+  // showing is in the audit log.
+  if (auto audited = AuditOrFail({"report.reconciliation",
+                                  call.session->operator_id,
+                                  std::nullopt,
+                                  {{"changed", report->changed}, {"pending", report->pending}}});
+      !audited) {
+    return StoreFailure(audited.error(), "writing the report's showing to the audit log");
+  }
   return net::Response::Json(200, ReportToJson(*report));
 }
 

@@ -924,6 +924,13 @@ TEST_F(ServiceTest, ReconciliationReportListsChecksWhoseClaimMustChange) {
   EXPECT_EQ(Send("GET", "/v1/checks/report?since=2026-12-01", "", clerk).body["total"], 0);
   EXPECT_EQ(Send("GET", "/v1/checks/report?since=yesterday", "", clerk).status, 400);
   EXPECT_EQ(Send("GET", "/v1/checks/report").status, 401);
+  // Nothing that names patients is shown unless its showing is in the audit
+  // log: with the log refusing entries, neither the report nor a record.
+  ASSERT_TRUE(node_.store.database().Exec(
+      "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'refused'); END"));
+  Answer unaudited = Send("GET", "/v1/checks/report?since=2026-10-01", "", clerk);
+  EXPECT_GE(unaudited.status, 500) << unaudited.raw.body;
+  EXPECT_EQ(unaudited.raw.body.find(testing::SamplePerson(4).person.name), std::string::npos) << unaudited.raw.body;
 }
 
 }  // namespace
