@@ -167,34 +167,86 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
   return result;
 }
 
+namespace {
+
+// A restore builds the node in kRestoreStagingDir inside `dir` and moves
+// its files into `dir` only once the copy is checked and its restore
+// transaction committed: the store first, the keystore last. Until the
+// keystore is in place `dir` is not a node (OpenNodeDir says the restore
+// did not finish), so a restore killed at any point never leaves a node
+// that opens without the check-number floor and its node.restore entry.
+// The staging directory is inside `dir`, not beside it, so that the moves
+// stay on one file system even when `dir` is a mount point.
+bool IsUnfinishedRestore(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir / kRestoreStagingDir, ec) && !fs::exists(dir / kKeystoreFile, ec);
+}
+
+// Removes what an unfinished restore left in `dir` (IsUnfinishedRestore):
+// the staging directory and a store already moved out of it, which no
+// keystore opens.
+Status ClearUnfinishedRestore(const fs::path& dir) {
+  std::error_code ec;
+  for (const std::string& name : {std::string(kDatabaseFile), std::string(kDatabaseFile) + "-wal",
+                                  std::string(kDatabaseFile) + "-shm", std::string(kRestoreStagingDir)}) {
+    fs::remove_all(dir / name, ec);
+    if (ec) return MakeError(BaseErrc::kIo, "cannot remove " + (dir / name).string() + ": " + ec.message());
+  }
+  if (!fs::is_empty(dir, ec)) {
+    return MakeError(BaseErrc::kExists, dir.string() +
+                                            " holds an unfinished restore and other files; restore into a new or "
+                                            "empty directory");
+  }
+  return {};
+}
+
+Status MoveIntoPlace(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec) return MakeError(BaseErrc::kIo, "cannot move " + from.string() + " to " + to.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace
+
 Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const crypto::SecretBuffer& passphrase,
-                               const Clock& clock) {
+                               const Clock& clock, const std::function<void(std::string_view)>& stop_at) {
+  auto reached = [&](std::string_view point) {
+    if (stop_at) stop_at(point);
+  };
   auto bytes = ReadFileBytes(from / kBackupManifestFile, 1 << 20);
   if (!bytes) {
     return MakeError(BaseErrc::kNotFound, from.string() + " holds no " + kBackupManifestFile +
                                               ": it is not an Akari backup, or the backup did not finish");
   }
   AKARI_ASSIGN_OR_RETURN(const BackupManifest manifest, ParseManifest(*bytes, from / kBackupManifestFile));
-  if (!IsEmptyOrMissing(dir)) {
+  if (IsUnfinishedRestore(dir)) {
+    AKARI_TRY(ClearUnfinishedRestore(dir));
+  } else if (!IsEmptyOrMissing(dir)) {
     return MakeError(BaseErrc::kExists, dir.string() + " is not empty; restore into a new or empty directory");
   }
   const bool created = !fs::exists(dir);
+  const fs::path staging = dir / kRestoreStagingDir;
   auto result = [&]() -> Result<BackupInfo> {
     AKARI_TRY(CreatePrivateDirectory(dir));
+    AKARI_TRY(CreatePrivateDirectory(staging));
+    AKARI_TRY(SyncDirectory(dir));
     // Copied first, then the copies hashed: one read of the medium, and
     // what is checked is what the node will open.
     for (const ManifestFile& f : manifest.files) {
-      AKARI_TRY(CopyFileDurably(from / f.name, dir / f.name));
-      AKARI_ASSIGN_OR_RETURN(crypto::FileDigest hashed, crypto::HashFile(dir / f.name));
+      AKARI_TRY(CopyFileDurably(from / f.name, staging / f.name));
+      AKARI_ASSIGN_OR_RETURN(crypto::FileDigest hashed, crypto::HashFile(staging / f.name));
       if (ToHex(hashed.hash) != f.blake2b || hashed.bytes != f.bytes) {
         return MakeError(BaseErrc::kInvalidInput, (from / f.name).string() +
                                                       " does not match the backup's manifest: the backup is damaged. "
                                                       "Nothing was restored; use another copy");
       }
     }
-    AKARI_TRY(SyncDirectory(dir));
-    AKARI_ASSIGN_OR_RETURN(OpenNode node, OpenNodeDir(dir, passphrase));
-    AKARI_ASSIGN_OR_RETURN(BackupInfo info, ReadCopy(dir, node.store));
+    AKARI_TRY(SyncDirectory(staging));
+    reached("copied");
+    AKARI_ASSIGN_OR_RETURN(OpenNode node, OpenNodeDir(staging, passphrase));
+    AKARI_ASSIGN_OR_RETURN(BackupInfo info, ReadCopy(staging, node.store));
+    info.dir = dir;
     info.node_id = node.keystore.node_id();
     if (info.node_id != manifest.node_id) {
       return MakeError(BaseErrc::kInvalidInput, "the backup's keystore belongs to node " + info.node_id +
@@ -216,8 +268,27 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
                              {"backup_created_at", manifest.created_at},
                              {"next_check_seq", *info.next_check_seq}}}));
     AKARI_TRY(tx.Commit());
-    return info;
+    return info;  // the node is closed here: its WAL checkpointed into the store
   }();
+  if (result) {
+    reached("committed");
+    result = [&]() -> Result<BackupInfo> {
+      std::error_code ec;
+      fs::remove(staging / (std::string(kDatabaseFile) + "-shm"), ec);
+      if (fs::exists(staging / (std::string(kDatabaseFile) + "-wal"), ec)) {
+        AKARI_TRY(MoveIntoPlace(staging / (std::string(kDatabaseFile) + "-wal"),
+                                dir / (std::string(kDatabaseFile) + "-wal")));
+      }
+      AKARI_TRY(MoveIntoPlace(staging / kDatabaseFile, dir / kDatabaseFile));
+      AKARI_TRY(SyncDirectory(dir));
+      reached("store-moved");
+      // The restore's last step: from here on `dir` is the node.
+      AKARI_TRY(MoveIntoPlace(staging / kKeystoreFile, dir / kKeystoreFile));
+      AKARI_TRY(SyncDirectory(dir));
+      fs::remove_all(staging, ec);
+      return std::move(*result);
+    }();
+  }
   if (!result) RemoveWhatWasWritten(dir, created);
   return result;
 }

@@ -21,8 +21,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -64,10 +66,15 @@ inline constexpr std::int64_t kRestoreSkippedCheckNumbers = 1'000'000;
 // unlocks it with `passphrase` (any of its key slots) to prove the copy
 // opens; numbers the node's next checks above any its original may have
 // made since (SkipCheckNumbers) and writes a "node.restore" audit entry. On
-// any error nothing is left
-// in `dir`. Errors: BaseErrc::kExists, kNotFound, kInvalidInput (not a
-// backup, or damaged: a hash differs), crypto errors (wrong passphrase).
+// any error nothing is left in `dir`. The node is built in a staging
+// directory inside `dir` and its keystore moved into place last, so a
+// restore killed at any point leaves a `dir` that does not open as a node
+// (OpenNodeDir says why) and that a new restore starts over in. Errors:
+// BaseErrc::kExists, kNotFound, kInvalidInput (not a backup, or damaged: a
+// hash differs), crypto errors (wrong passphrase). `stop_at`, for crash
+// tests, is called at "copied", "committed" and "store-moved".
 [[nodiscard]] Result<BackupInfo> RestoreNode(const std::filesystem::path& from, const std::filesystem::path& dir,
-                                             const crypto::SecretBuffer& passphrase, const Clock& clock);
+                                             const crypto::SecretBuffer& passphrase, const Clock& clock,
+                                             const std::function<void(std::string_view)>& stop_at = {});
 
 }  // namespace akari::node

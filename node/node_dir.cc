@@ -41,6 +41,12 @@ Result<OpenNode> CreateNode(const std::filesystem::path& dir, const crypto::Secr
 }
 
 Result<OpenNode> OpenNodeDir(const std::filesystem::path& dir, const crypto::SecretBuffer& passphrase) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir / kRestoreStagingDir, ec) && !std::filesystem::exists(dir / kKeystoreFile, ec)) {
+    return MakeError(BaseErrc::kInvalidInput, "a restore into " + dir.string() +
+                                                  " did not finish, so it holds no node; run akari restore into it "
+                                                  "again (it starts over)");
+  }
   AKARI_ASSIGN_OR_RETURN(crypto::Keystore keystore, crypto::Keystore::Unlock(dir / kKeystoreFile, passphrase));
   AKARI_ASSIGN_OR_RETURN(store::Store store,
                          store::Store::Open(dir / kDatabaseFile, keystore.database_key().span(), {.create = false}));

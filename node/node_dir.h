@@ -17,6 +17,9 @@ namespace akari::node {
 
 inline constexpr const char* kKeystoreFile = "keystore.json";
 inline constexpr const char* kDatabaseFile = "node.db";
+// Where akari restore builds a node inside its directory before moving it
+// into place (node/backup.h).
+inline constexpr const char* kRestoreStagingDir = ".restore-unfinished";
 inline constexpr const char* kStagingDir = "staging";
 
 // An unlocked node: keys in locked memory and an open store.
@@ -34,6 +37,7 @@ struct OpenNode {
                                           std::string_view slot_label, const crypto::Argon2idParams& kdf);
 
 // Unlocks the keystore in `dir` and opens its store (running migrations).
+// Refuses (BaseErrc::kInvalidInput) a directory a restore did not finish in.
 [[nodiscard]] Result<OpenNode> OpenNodeDir(const std::filesystem::path& dir, const crypto::SecretBuffer& passphrase);
 
 // Opens another connection to an unlocked node's store (for other threads).

@@ -5,6 +5,9 @@
 #include "node/backup.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -226,6 +229,42 @@ TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABacku
   ASSERT_FALSE(unfinished);
   EXPECT_EQ(unfinished.error().code, BaseErrc::kNotFound);
   EXPECT_NE(unfinished.error().message.find("did not finish"), std::string::npos);
+}
+
+// A restore killed at any step (a child process, SIGKILL at each named
+// point) leaves a directory that does not open as a node, and a second
+// restore into it starts over and makes the node with its check-number
+// floor. Before, the store and keystore were in place before the restore
+// transaction committed: a killed restore left a node that opened and would
+// number its checks as the lost machine may already have.
+TEST_F(BackupTest, ARestoreKilledAtAnyStepLeavesNoNodeAndRestoresCleanlyAgain) {
+  ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
+  for (const std::string point : {"copied", "committed", "store-moved"}) {
+    SCOPED_TRACE(point);
+    const std::filesystem::path dir = root_ / ("into-" + point);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      (void)RestoreNode(root_ / "b", dir, testing::Secret("operator-pass"), clock_, [&](std::string_view at) {
+        if (at == point) ::kill(::getpid(), SIGKILL);
+      });
+      ::_exit(3);  // the point was never reached
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    auto half = OpenNodeDir(dir, testing::Secret("operator-pass"));
+    ASSERT_FALSE(half);
+    EXPECT_NE(half.error().message.find("did not finish"), std::string::npos) << half.error().message;
+
+    auto again = RestoreNode(root_ / "b", dir, testing::Secret("operator-pass"), clock_);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->next_check_seq, kRestoreSkippedCheckNumbers + 6);
+    auto node = OpenNodeDir(dir, testing::Secret("operator-pass"));
+    ASSERT_TRUE(node) << node.error().message;
+    EXPECT_EQ(Events(*node).back(), "node.restore");
+    EXPECT_FALSE(std::filesystem::exists(dir / kRestoreStagingDir));
+  }
 }
 
 TEST(BackupCliTest, BackupAndRestoreFromTheCommandLine) {
