@@ -88,7 +88,9 @@ bool CrlCovers(const X509_CRL& crl, const X509& cert) {
   std::unique_ptr<ISSUING_DIST_POINT, IdpFree> idp(
       static_cast<ISSUING_DIST_POINT*>(X509_CRL_get_ext_d2i(&crl, NID_issuing_distribution_point, &critical, nullptr)));
   if (!idp) return critical == -1;  // -1: absent; otherwise present but unreadable
-  if (idp->onlyCA > 0 || idp->onlyattr > 0 || idp->onlysomereasons != nullptr) return false;
+  // Lists that hold only some reasons, or (indirect) other issuers'
+  // certificates, are not complete for this certificate.
+  if (idp->onlyCA > 0 || idp->onlyattr > 0 || idp->onlysomereasons != nullptr || idp->indirectCRL > 0) return false;
   if (idp->distpoint == nullptr) return true;
   std::unique_ptr<STACK_OF(DIST_POINT), DistPointsFree> dps(
       static_cast<STACK_OF(DIST_POINT)*>(X509_get_ext_d2i(&cert, NID_crl_distribution_points, nullptr, nullptr)));
@@ -98,6 +100,38 @@ bool CrlCovers(const X509_CRL& crl, const X509& cert) {
     if (dp->distpoint != nullptr && DistPointNamesMatch(*dp->distpoint, *idp->distpoint)) return true;
   }
   return false;
+}
+
+// Why a CRL cannot be relied on as a complete list, or "" when it can.
+// RFC 5280 (5.2, 5.3): a CRL with a critical extension the relying party
+// does not process must not be used, whether on the list or on an entry (a
+// critical certificateIssuer makes an indirect CRL). A delta CRL lists only
+// the changes since a full one: taken as the newest list, it would hide
+// every revocation in its base. OpenSSL itself ignores deltas unless told
+// to use them; this node uses full lists only.
+std::string UnusableCrlReason(const X509_CRL& crl) {
+  if (X509_CRL_get_ext_by_NID(&crl, NID_delta_crl, -1) >= 0) {
+    return "is a delta list (only the changes since a full list); this node uses full lists only";
+  }
+  auto unknown_critical = [](const X509_EXTENSION* ext) {
+    if (X509_EXTENSION_get_critical(ext) == 0) return false;
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(const_cast<X509_EXTENSION*>(ext)));
+    return nid != NID_issuing_distribution_point && nid != NID_crl_number && nid != NID_authority_key_identifier &&
+           nid != NID_crl_reason && nid != NID_invalidity_date;
+  };
+  for (int i = 0; i < X509_CRL_get_ext_count(&crl); ++i) {
+    if (unknown_critical(X509_CRL_get_ext(&crl, i))) return "has a critical extension this node does not process";
+  }
+  const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(const_cast<X509_CRL*>(&crl));
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    const X509_REVOKED* entry = sk_X509_REVOKED_value(revoked, i);
+    for (int j = 0; j < X509_REVOKED_get_ext_count(entry); ++j) {
+      if (unknown_critical(X509_REVOKED_get_ext(entry, j))) {
+        return "has an entry with a critical extension this node does not process (an indirect list)";
+      }
+    }
+  }
+  return "";
 }
 
 std::optional<std::int64_t> CrlNumber(const X509_CRL& crl) {
@@ -138,11 +172,19 @@ std::unexpected<Error> PathError(int code, int depth, const X509* failing) {
   }
 }
 
-// The newest verified CRL from `ca_index` covering `cert`, or nullptr.
-const TrustAnchors::Crl* CoveringCrl(const TrustAnchors& anchors, std::size_t ca_index, const X509& cert) {
+// The newest verified CRL of `issuer` covering `cert`, or nullptr. A CRL
+// is the issuer's when the CA certificate whose key verified it has the
+// issuer's name and key: a CA certificate re-issued with new dates (same
+// name, same key) is the same issuer, whichever of its certificates the
+// path went through and whichever verified the CRL.
+const TrustAnchors::Crl* CoveringCrl(const TrustAnchors& anchors, const X509& issuer, const X509& cert) {
   const TrustAnchors::Crl* best = nullptr;
   for (const TrustAnchors::Crl& c : anchors.crls()) {
-    if (c.ca_index != ca_index || !CrlCovers(*c.crl, cert)) continue;
+    const X509& signer = *anchors.ca_certificates()[c.ca_index];
+    if (X509_NAME_cmp(X509_get_subject_name(&signer), X509_get_subject_name(&issuer)) != 0 ||
+        EVP_PKEY_eq(X509_get0_pubkey(&signer), X509_get0_pubkey(&issuer)) != 1 || !CrlCovers(*c.crl, cert)) {
+      continue;
+    }
     if (best == nullptr || c.this_update > best->this_update) best = &c;
   }
   return best;
@@ -151,11 +193,7 @@ const TrustAnchors::Crl* CoveringCrl(const TrustAnchors& anchors, std::size_t ca
 Result<RevocationReport> CheckRevocation(const X509& cert, const TrustAnchors& anchors, const X509* issuer,
                                          TimePoint now) {
   RevocationReport report;
-  std::optional<std::size_t> ca_index;
-  for (std::size_t i = 0; issuer != nullptr && i < anchors.ca_certificates().size(); ++i) {
-    if (X509_cmp(anchors.ca_certificates()[i].get(), issuer) == 0) ca_index = i;
-  }
-  const TrustAnchors::Crl* crl = ca_index ? CoveringCrl(anchors, *ca_index, cert) : nullptr;
+  const TrustAnchors::Crl* crl = issuer != nullptr ? CoveringCrl(anchors, *issuer, cert) : nullptr;
   if (crl == nullptr) return report;
   X509_REVOKED* entry = nullptr;
   // X509_CRL_get0_by_serial takes a non-const CRL only to sort it lazily
@@ -222,10 +260,24 @@ Result<TrustAnchors> TrustAnchors::Build(std::span<const Bytes> ca_certificates,
                               ") is not signed by a CA of the trust material and is ignored");
       continue;
     }
+    if (const std::string why = UnusableCrlReason(**crl); !why.empty()) {
+      out.problems_.push_back("revocation list " + std::to_string(n + 1) + " (issuer " +
+                              NameText(X509_CRL_get_issuer(crl->get())) + ") " + why + " and is ignored");
+      continue;
+    }
     Crl entry;
     entry.ca_index = *verified_by;
     entry.this_update = *this_update;
     entry.next_update = ToTimePoint(X509_CRL_get0_nextUpdate(crl->get()));
+    if (!entry.next_update) {
+      // RFC 5280 requires nextUpdate. Without it nothing says how long the
+      // list stays current: it is used (a serial on it is revoked), but
+      // reported as stale from its own date on, never as current.
+      entry.next_update = entry.this_update;
+      out.problems_.push_back("revocation list " + std::to_string(n + 1) + " (issuer " +
+                              NameText(X509_CRL_get_issuer(crl->get())) +
+                              ") has no next-update date; it is used, but reported as stale");
+    }
     entry.crl_number = CrlNumber(**crl);
     entry.crl = std::move(*crl);
     out.crls_.push_back(std::move(entry));

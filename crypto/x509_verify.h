@@ -59,14 +59,17 @@ struct RevocationReport {
 };
 
 // Parsed trust material: CA certificates (each one a trust anchor) and the
-// CRLs whose signature verified with one of them. CRLs that do not verify or
-// do not parse are set aside and described in problems().
+// CRLs whose signature verified with one of them. CRLs that do not parse or
+// verify, delta CRLs and CRLs with a critical extension this node does not
+// process are set aside and described in problems(); a CRL without a
+// nextUpdate is kept (what it lists is revoked) with its nextUpdate taken
+// as its thisUpdate, so it is never reported current, and described too.
 // Threading: immutable after Build(); may be shared read-only between threads.
 class TrustAnchors {
  public:
   struct Crl {
     X509CrlPtr crl;
-    std::size_t ca_index = 0;  // the CA whose key verified it
+    std::size_t ca_index = 0;  // the CA whose key verified it (a CRL serves every CA with its name and key)
     TimePoint this_update;
     std::optional<TimePoint> next_update;
     std::optional<std::int64_t> crl_number;

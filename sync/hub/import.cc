@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "crypto/hash.h"
 #include "crypto/openssl.h"
+#include "crypto/x509_verify.h"
 #include "sync/document_dictionary.h"
 #include "sync/errors.h"
 #include "sync/hub/documents.h"
@@ -71,6 +73,16 @@ Result<std::vector<TrustFile>> ReadTrust(const std::filesystem::path& dir) {
   if (std::none_of(out.begin(), out.end(), [](const TrustFile& t) { return t.kind == "ca_certificate"; })) {
     return MakeError(SyncErrc::kCorruptDocument,
                      (dir / "trust").string() + " holds no CA certificate (ca.der); card checks would be impossible");
+  }
+  // The nodes set aside a list they cannot rely on (not signed by these
+  // CAs, a delta list, an unprocessed critical extension) and treat one
+  // without nextUpdate as stale: say so here, where it can be fixed.
+  std::vector<Bytes> cas, crls;
+  for (const TrustFile& t : out) (t.kind == "crl" ? crls : cas).push_back(t.der);
+  if (auto anchors = crypto::TrustAnchors::Build(cas, crls)) {
+    for (const std::string& problem : anchors->problems()) {
+      Log(LogLevel::kWarn, "hub.trust_problem", {{"trust_dir", (dir / "trust").string()}, {"problem", problem}});
+    }
   }
   return out;
 }

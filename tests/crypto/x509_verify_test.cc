@@ -194,6 +194,96 @@ TEST_F(X509VerifyTest, DamagedCaCertificateFailsToBuild) {
   EXPECT_EQ(anchors.error().code, CertErrc::kMalformed);
 }
 
+// A CRL of `ca` listing `serial`, with `extension` (critical) added and
+// signed again.
+Bytes CrlWithCriticalExtension(const fieldkit::TestCa& ca, std::vector<fieldkit::RevokedCertificate> revoked,
+                               TimePoint this_update, TimePoint next_update, int nid_or_zero) {
+  auto crl = fieldkit::IssueCrl(ca, revoked, this_update, next_update, 11);
+  EXPECT_TRUE(crl);
+  if (nid_or_zero == NID_delta_crl) {
+    Asn1IntegerPtr base(ASN1_INTEGER_new());
+    ASN1_INTEGER_set(base.get(), 10);
+    EXPECT_EQ(X509_CRL_add1_ext_i2d(crl->get(), NID_delta_crl, base.get(), 1, 0), 1);
+  } else {
+    // An extension no one processes: a private OID, marked critical.
+    ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1);
+    ASN1_OCTET_STRING* value = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(value, reinterpret_cast<const unsigned char*>("\x05\x00"), 2);
+    X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, oid, 1, value);
+    EXPECT_NE(ext, nullptr);
+    EXPECT_EQ(X509_CRL_add_ext(crl->get(), ext, -1), 1);
+    X509_EXTENSION_free(ext);
+    ASN1_OCTET_STRING_free(value);
+    ASN1_OBJECT_free(oid);
+  }
+  EXPECT_GT(X509_CRL_sign(crl->get(), ca.key.get(), EVP_sha256()), 0);
+  return CrlDer(**crl);
+}
+
+// A delta CRL lists only changes since its base: as the newest list it
+// would hide the base's revocations. It is set aside, as is any CRL with a
+// critical extension the node does not process (RFC 5280 5.2).
+TEST_F(X509VerifyTest, DeltaCrlsAndUnknownCriticalExtensionsDoNotHideARevocation) {
+  const X509Ptr cert = Issue(*ca_, {0x0d});
+  const Bytes base = Crl(*ca_, {{{0x0d}, Utc(2026, 10, 1)}}, Utc(2026, 11, 1), Utc(2026, 12, 1), 10);
+  for (const int nid : {NID_delta_crl, 0}) {
+    SCOPED_TRACE(nid);
+    const Bytes newer = CrlWithCriticalExtension(*ca_, {}, Utc(2026, 11, 20), Utc(2026, 11, 27), nid);
+    const TrustAnchors anchors = Anchors({base, newer});
+    auto r = VerifyUserAuthCertificate(*cert, anchors, now_);
+    ASSERT_FALSE(r) << RevocationStatusName(r->status);
+    EXPECT_EQ(r.error().code, CertErrc::kRevoked);
+    ASSERT_EQ(anchors.problems().size(), 1u);
+    EXPECT_NE(anchors.problems()[0].find(nid == NID_delta_crl ? "delta list" : "critical extension"), std::string::npos)
+        << anchors.problems()[0];
+  }
+}
+
+// A CA certificate re-issued with new dates (same name, same key): the path
+// runs through the one valid now, whichever is listed first, and the CRL
+// that either verifies is that issuer's.
+TEST_F(X509VerifyTest, TheCrlOfAReissuedCaCertificateIsItsIssuersWhicheverCertificateIsListedFirst) {
+  auto expired = fieldkit::CreateTestCa(SeedOf(1), Utc(2015, 1, 1), Utc(2025, 1, 1));  // ca_'s name and key
+  ASSERT_TRUE(expired);
+  const X509Ptr cert = Issue(*ca_, {0x0e});
+  auto anchors = TrustAnchors::Build(
+      std::vector<Bytes>{CertificateDer(*expired->cert), CertificateDer(*ca_->cert)},
+      std::vector<Bytes>{Crl(*ca_, {{{0x0e}, Utc(2026, 10, 1)}}, Utc(2026, 11, 20), Utc(2026, 12, 20))});
+  ASSERT_TRUE(anchors) << anchors.error().message;
+  auto r = VerifyUserAuthCertificate(*cert, *anchors, now_);
+  ASSERT_FALSE(r) << RevocationStatusName(r->status);
+  EXPECT_EQ(r.error().code, CertErrc::kRevoked);
+}
+
+// RFC 5280 requires nextUpdate; a CRL without one still revokes what it
+// lists, but nothing says how long it stays current: reported as stale
+// from its own date on.
+TEST_F(X509VerifyTest, ACrlWithoutANextUpdateRevokesButIsNeverCurrent) {
+  X509CrlPtr crl(X509_CRL_new());
+  Asn1TimePtr last(ASN1_TIME_set(nullptr, static_cast<time_t>(ToUnixSeconds(Utc(2026, 11, 20)))));
+  ASSERT_TRUE(crl && last);
+  ASSERT_EQ(X509_CRL_set_version(crl.get(), 1), 1);
+  ASSERT_EQ(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_->cert.get())), 1);
+  ASSERT_EQ(X509_CRL_set1_lastUpdate(crl.get(), last.get()), 1);
+  X509_REVOKED* entry = X509_REVOKED_new();
+  Asn1IntegerPtr serial(ASN1_INTEGER_new());
+  ASN1_INTEGER_set(serial.get(), 0x0f);
+  ASSERT_EQ(X509_REVOKED_set_serialNumber(entry, serial.get()), 1);
+  ASSERT_EQ(X509_REVOKED_set_revocationDate(entry, last.get()), 1);
+  ASSERT_EQ(X509_CRL_add0_revoked(crl.get(), entry), 1);
+  ASSERT_GT(X509_CRL_sign(crl.get(), ca_->key.get(), EVP_sha256()), 0);
+  const TrustAnchors anchors = Anchors({CrlDer(*crl)});
+  ASSERT_EQ(anchors.problems().size(), 1u);
+  EXPECT_NE(anchors.problems()[0].find("no next-update date"), std::string::npos) << anchors.problems()[0];
+  auto revoked = VerifyUserAuthCertificate(*Issue(*ca_, {0x0f}), anchors, now_);
+  ASSERT_FALSE(revoked);
+  EXPECT_EQ(revoked.error().code, CertErrc::kRevoked);
+  auto other = VerifyUserAuthCertificate(*Issue(*ca_, {0x10}), anchors, now_);
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_EQ(other->status, RevocationStatus::kStale);
+  EXPECT_EQ(other->next_update, Utc(2026, 11, 20));
+}
+
 TEST_F(X509VerifyTest, RequiresDigitalSignatureKeyUsage) {
   const X509Ptr cert = Issue(*ca_, {0x08});
   const X509Ptr no_sign = WithExtension(*cert, *ca_, NID_key_usage, "critical,keyEncipherment", true);
