@@ -115,7 +115,7 @@ net::Response Service::Impl::DisasterSearch(Call& call) {
                     {"person_ids", found},
                     {"truncated", truncated}}};
   if (auto s = AuditOrFail(event); !s) return StoreFailure(s.error(), "writing the search to the audit log");
-  sessions.RememberSearch(call.session->key, search_id, reason, found);
+  sessions.RememberSearch(call.session->key, search_id, reason, found, mode->change_seq);
   return net::Response::Json(
       200, {{"search_id", search_id}, {"results", std::move(results)}, {"truncated", truncated}, {"reason", reason}});
 }
@@ -131,7 +131,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
   if (!body) return body.error().ToResponse();
   const std::string search_id = StringField(*body, "search_id");
   const std::int64_t person_id = body->at("person_id").get<std::int64_t>();
-  const auto reason = sessions.SearchCandidate(call.session->key, search_id, person_id);
+  const auto reason = sessions.SearchCandidate(call.session->key, search_id, person_id, mode->change_seq);
   if (!reason) {
     return net::Response::Error(404, "not_a_candidate",
                                 "person " + std::to_string(person_id) + " was not a result of search \"" +
@@ -157,7 +157,8 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
   input.answer = EligibilityOn(r, TodayInJapan(clock));
   auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
-  sessions.Grant(call.session->key, person_id, {AccessGrant::Basis::kDisasterSearch, record->id, *reason, clock.Now()});
+  sessions.Grant(call.session->key, person_id,
+                 {AccessGrant::Basis::kDisasterSearch, record->id, *reason, clock.Now(), mode->change_seq});
   return net::Response::Json(200, CheckAnswerJson(*record, input.answer, &r, *call.session));
 }
 

@@ -47,10 +47,12 @@ void Service::Impl::PersonGet(Call& call, net::Responder responder) {
     if (grant->basis == AccessGrant::Basis::kDisasterSearch) {
       auto mode = Mode(shared->store);
       if (!mode) return mode.error().ToResponse();
-      if (!mode->disaster) {
+      // The grant ends with the declaration it was made under, even when
+      // disaster mode has been declared again since.
+      if (!mode->disaster || mode->change_seq != grant->mode_change_seq) {
         return net::Response::Error(403, "disaster_mode_off",
-                                    "this record was found by a disaster search, and disaster mode has ended; "
-                                    "identify the patient by card or insurance numbers");
+                                    "this record was found by a disaster search, and that disaster mode has ended; "
+                                    "identify the patient by card or insurance numbers (or search again)");
       }
     }
     auto read = shared->store.ReadEncodedPerson(*id);

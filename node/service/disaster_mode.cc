@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "node/service/errors.h"
 #include "node/service/json_input.h"
 #include "node/store/meta_keys.h"
@@ -11,7 +12,9 @@ namespace akari::node {
 Result<NodeMode> ReadNodeMode(store::Store& store) {
   AKARI_ASSIGN_OR_RETURN(auto mode, store.GetMeta(store::meta::kMode));
   AKARI_ASSIGN_OR_RETURN(auto reason, store.GetMeta(store::meta::kModeReason));
-  return NodeMode{mode.value_or("normal") == "disaster", reason.value_or("")};
+  AKARI_ASSIGN_OR_RETURN(auto change_seq, store.GetMeta(store::meta::kModeChangeSeq));
+  return NodeMode{mode.value_or("normal") == "disaster", reason.value_or(""),
+                  change_seq ? ParseInt64(*change_seq).value_or(0) : 0};
 }
 
 std::string ReasonProblem(std::string_view reason) {
@@ -45,7 +48,8 @@ Status SetNodeMode(store::Store& store, AuditLog& audit, bool disaster, std::str
   event.detail = {{"from", current.disaster ? "disaster" : "normal"},
                   {"to", disaster ? "disaster" : "normal"},
                   {"reason", std::string(reason)}};
-  AKARI_TRY(audit.Append(event));
+  AKARI_ASSIGN_OR_RETURN(const std::int64_t seq, audit.Append(event));
+  AKARI_TRY(store.SetMeta(store::meta::kModeChangeSeq, std::to_string(seq)));
   return tx.Commit();
 }
 

@@ -5,6 +5,7 @@
 // same transaction.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ inline constexpr std::size_t kMaxReasonChars = 200;
 struct NodeMode {
   bool disaster = false;
   std::string reason;  // why it was declared (or ended)
+  // The audit entry of the change that set this mode (0: set before this
+  // was recorded). Two declarations of disaster mode differ in it.
+  std::int64_t change_seq = 0;
 };
 
 [[nodiscard]] Result<NodeMode> ReadNodeMode(store::Store& store);

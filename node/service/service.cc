@@ -308,7 +308,7 @@ net::Response Service::Impl::StoreFailure(const Error& error, std::string_view w
 ApiResult<ModeState> Service::Impl::Mode(store::Store& store) {
   auto mode = ReadNodeMode(store);
   if (!mode) return Refuse(500, "store_error", "reading the node's mode failed: " + mode.error().message);
-  return ModeState{mode->disaster, mode->reason};
+  return ModeState{mode->disaster, mode->reason, mode->change_seq};
 }
 
 ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {

@@ -127,22 +127,23 @@ std::optional<AccessGrant> SessionRegistry::FindGrant(std::string_view session_k
 }
 
 void SessionRegistry::RememberSearch(std::string_view session_key, std::string search_id, std::string reason,
-                                     std::vector<std::int64_t> person_ids) {
+                                     std::vector<std::int64_t> person_ids, std::int64_t mode_change_seq) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(std::string(session_key));
   if (it == sessions_.end()) return;
   auto& searches = it->second.searches;
   if (searches.size() >= limits_.max_searches_per_session) searches.pop_front();
-  searches.push_back({std::move(search_id), std::move(reason), std::move(person_ids)});
+  searches.push_back({std::move(search_id), std::move(reason), std::move(person_ids), mode_change_seq});
 }
 
 std::optional<std::string> SessionRegistry::SearchCandidate(std::string_view session_key, std::string_view search_id,
-                                                            std::int64_t person_id) {
+                                                            std::int64_t person_id, std::int64_t mode_change_seq) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(std::string(session_key));
   if (it == sessions_.end()) return std::nullopt;
   for (const Search& s : it->second.searches) {
     if (s.id != search_id) continue;
+    if (s.mode_change_seq != mode_change_seq) return std::nullopt;
     if (std::find(s.person_ids.begin(), s.person_ids.end(), person_id) == s.person_ids.end()) return std::nullopt;
     return s.reason;
   }

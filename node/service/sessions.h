@@ -39,6 +39,9 @@ struct AccessGrant {
   std::string check_id;
   std::string reason;  // the disaster-search reason; "" otherwise
   TimePoint granted_at;
+  // For a disaster search: the declaration of disaster mode it was made
+  // under (NodeMode::change_seq); the grant ends with that declaration.
+  std::int64_t mode_change_seq = 0;
 };
 
 std::string_view GrantBasisName(AccessGrant::Basis basis);
@@ -75,12 +78,14 @@ class SessionRegistry {
   void Grant(std::string_view session_key, std::int64_t person_id, AccessGrant grant);
   std::optional<AccessGrant> FindGrant(std::string_view session_key, std::int64_t person_id);
 
-  // A disaster search's candidates, so that only they can be selected.
+  // A disaster search's candidates, so that only they can be selected,
+  // and only under the declaration of disaster mode it was made under.
   void RememberSearch(std::string_view session_key, std::string search_id, std::string reason,
-                      std::vector<std::int64_t> person_ids);
-  // The search's reason when `person_id` was one of its candidates.
+                      std::vector<std::int64_t> person_ids, std::int64_t mode_change_seq);
+  // The search's reason when `person_id` was one of its candidates and
+  // disaster mode is still the one it was made under (`mode_change_seq`).
   std::optional<std::string> SearchCandidate(std::string_view session_key, std::string_view search_id,
-                                             std::int64_t person_id);
+                                             std::int64_t person_id, std::int64_t mode_change_seq);
 
   std::size_t size();
   const SessionLimits& limits() const { return limits_; }
@@ -90,6 +95,7 @@ class SessionRegistry {
     std::string id;
     std::string reason;
     std::vector<std::int64_t> person_ids;
+    std::int64_t mode_change_seq = 0;
   };
   struct Session {
     SessionInfo info;

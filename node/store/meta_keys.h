@@ -17,6 +17,10 @@ inline constexpr std::string_view kSyncedAt = "synced_at";             // local 
 inline constexpr std::string_view kTrustedTime = "trusted_time";       // newest signed time ever seen
 inline constexpr std::string_view kMode = "mode";                      // "normal" or "disaster"
 inline constexpr std::string_view kModeReason = "mode_reason";
+// The audit seq of the mode.change entry that set the current mode: names
+// one declaration of disaster mode, so that what a disaster search allowed
+// ends with it (absent on nodes whose mode last changed before it existed).
+inline constexpr std::string_view kModeChangeSeq = "mode_change_seq";
 // Checks are numbered above this (set by a restore; node/backup.h).
 inline constexpr std::string_view kCheckSeqFloor = "check_seq_floor";
 // "<seq>:<hash hex>" of the audit head last reported to the hub, made

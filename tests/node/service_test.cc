@@ -654,6 +654,20 @@ TEST_F(ServiceTest, DisasterSearchFindsSelectsAndOpensWithTheReasonAudited) {
   Answer closed = Send("GET", "/v1/persons/15", "", doc);
   EXPECT_EQ(closed.status, 403);
   EXPECT_EQ(closed.body["error"]["code"], "disaster_mode_off");
+  // They stay closed when disaster mode is declared again (another reason,
+  // another time): neither the record nor the old search's candidates come
+  // back without a new search under the new declaration.
+  DeclareDisaster();
+  Answer still_closed = Send("GET", "/v1/persons/15", "", doc);
+  EXPECT_EQ(still_closed.status, 403) << still_closed.raw.body;
+  EXPECT_EQ(still_closed.body["error"]["code"], "disaster_mode_off");
+  EXPECT_EQ(Post("/v1/disaster/select", {{"search_id", found.body["search_id"]}, {"person_id", 15}}, doc).status, 404);
+  search["address"] = "輪島市";
+  Answer refound = Post("/v1/disaster/search", search, doc);
+  ASSERT_EQ(refound.status, 200) << refound.raw.body;
+  ASSERT_EQ(Post("/v1/disaster/select", {{"search_id", refound.body["search_id"]}, {"person_id", 15}}, doc).status,
+            200);
+  EXPECT_EQ(Send("GET", "/v1/persons/15", "", doc).status, 200);
 }
 
 TEST_F(ServiceTest, DisasterSearchValidatesKanaAndSex) {

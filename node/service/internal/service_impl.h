@@ -63,6 +63,7 @@ struct Call {
 struct ModeState {
   bool disaster = false;
   std::string reason;
+  std::int64_t change_seq = 0;  // NodeMode::change_seq: which declaration
 };
 
 struct Service::Impl {
