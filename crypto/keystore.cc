@@ -382,11 +382,12 @@ Status Keystore::RemoveSlot(int id) {
 
 Result<SecretBuffer> ReadSecretFile(const std::filesystem::path& file) {
   constexpr std::size_t kMax = 4096;
+  // Allocated before the file is opened, so that no return leaves it open.
+  AKARI_ASSIGN_OR_RETURN(SecretBuffer buf, SecretBuffer::Allocate(kMax + 1));
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return MakeError(CryptoErrc::kIo, "cannot open " + file.string() + ": " + std::strerror(errno));
   }
-  AKARI_ASSIGN_OR_RETURN(SecretBuffer buf, SecretBuffer::Allocate(kMax + 1));
   std::size_t len = 0;
   for (;;) {
     const ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
@@ -404,8 +405,11 @@ Result<SecretBuffer> ReadSecretFile(const std::filesystem::path& file) {
     }
   }
   ::close(fd);
-  if (len > 0 && buf.data()[len - 1] == '\n') --len;
-  if (len > 0 && buf.data()[len - 1] == '\r') --len;
+  // One line ending, "\n" or "\r\n"; a lone "\r" is part of the secret.
+  if (len > 0 && buf.data()[len - 1] == '\n') {
+    --len;
+    if (len > 0 && buf.data()[len - 1] == '\r') --len;
+  }
   if (len == 0) return MakeError(CryptoErrc::kInvalidArgument, file.string() + " is empty");
   buf.Truncate(len);
   return buf;

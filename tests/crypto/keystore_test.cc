@@ -156,6 +156,13 @@ TEST(SecretFileTest, ReadsPassphraseWithoutTrailingNewline) {
   auto e = ReadSecretFile(dir / "empty");
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, CryptoErrc::kInvalidArgument);
+  // Only a line ending is dropped: a lone "\r" belongs to the passphrase.
+  ASSERT_TRUE(WriteFileAtomically(dir / "cr", AsBytes("secret phrase\r")));
+  auto cr = ReadSecretFile(dir / "cr");
+  ASSERT_TRUE(cr);
+  EXPECT_EQ(cr->view(), "secret phrase\r");
+  ASSERT_TRUE(WriteFileAtomically(dir / "lf", AsBytes("secret phrase\n")));
+  EXPECT_EQ(ReadSecretFile(dir / "lf")->view(), "secret phrase");
 }
 
 }  // namespace
