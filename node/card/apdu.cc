@@ -65,8 +65,11 @@ Bytes EncodeApdu(const CommandApdu& command) {
 
 Result<ResponseApdu> Transceive(CardChannel& channel, const CommandApdu& command) {
   AKARI_ASSIGN_OR_RETURN(ResponseApdu r, SendOnce(channel, command));
-  if (r.sw1() == 0x6C) {
+  if (r.sw1() == 0x6C && command.le) {
     // Wrong Le: the card says how many bytes it has; ask again with that.
+    // Only a command that asked for data is sent again: a 6Cxx to one that
+    // did not (VERIFY) is an answer of an odd card, and sending a PIN twice
+    // could spend two tries.
     CommandApdu again = command;
     again.le = r.sw2() == 0 ? 256 : r.sw2();
     AKARI_ASSIGN_OR_RETURN(r, SendOnce(channel, again));

@@ -91,6 +91,15 @@ TEST(ApduTest, ResendsWithTheLeTheCardAsksFor) {
   EXPECT_EQ(ch.sent[1], H("00b0010020"));
 }
 
+TEST(ApduTest, ACommandThatAskedForNoDataIsNeverSentAgainOn6Cxx) {
+  ScriptedChannel ch({"6c00", "63c1"});
+  const Bytes pin = H("31323334");
+  auto r = Transceive(ch, {.ins = 0x20, .p2 = 0x80, .data = pin});  // VERIFY: no Le
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->sw, 0x6C00);
+  EXPECT_EQ(ch.sent.size(), 1u);  // the PIN went out once
+}
+
 TEST(ApduTest, AnswerShorterThanAStatusWordIsBadResponse) {
   ScriptedChannel ch({"90"});
   auto r = Transceive(ch, {.ins = 0xA4});
