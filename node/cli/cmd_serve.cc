@@ -119,6 +119,7 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     server.threads = opts->threads;
     server.max_connections = static_cast<std::size_t>(opts->max_connections);
     server.server_name = "akari-node";
+    server.headers = node::SecurityHeaders();
     node::ServiceOptions service_options;
     service_options.facility = opts->facility;
     service_options.default_reader = opts->reader;

@@ -19,6 +19,12 @@ void Service::Impl::PersonGet(Call& call, net::Responder responder) {
     }
     answer(std::move(refusal));
   };
+  // HEAD would be audited as an opening that showed nothing: only GET.
+  if (call.request.method == "HEAD") {
+    net::Response r = net::Response::Error(405, "method_not_allowed", "a record is opened with GET");
+    r.headers.Set("Allow", "GET");
+    return refuse(std::move(r));
+  }
   const std::string& id_text = call.request.params.at("id");
   const auto id = ParseInt64(id_text);
   if (!id || *id <= 0) {

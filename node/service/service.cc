@@ -14,6 +14,7 @@
 #include "sync/db/errors.h"
 
 namespace akari::node {
+
 namespace {
 
 // Only this origin's own files; nothing inline, nothing from elsewhere.
@@ -22,12 +23,7 @@ constexpr std::string_view kContentSecurityPolicy =
     "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 void AddSecurityHeaders(net::Response& response) {
-  response.headers.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
-  response.headers.Set("X-Frame-Options", "DENY");
-  response.headers.Set("Referrer-Policy", "no-referrer");
-  response.headers.Set("Cross-Origin-Opener-Policy", "same-origin");
-  response.headers.Set("Cross-Origin-Resource-Policy", "same-origin");
-  response.headers.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), usb=(), payment=()");
+  for (const auto& [name, value] : SecurityHeaders().all()) response.headers.Set(name, value);
 }
 
 std::string_view PermissionNeeds(Permission p) {
@@ -70,6 +66,20 @@ std::string BearerToken(const net::Request& request) {
 }
 
 }  // namespace
+
+const net::Headers& SecurityHeaders() {
+  static const net::Headers headers = [] {
+    net::Headers h;
+    h.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
+    h.Set("X-Frame-Options", "DENY");
+    h.Set("Referrer-Policy", "no-referrer");
+    h.Set("Cross-Origin-Opener-Policy", "same-origin");
+    h.Set("Cross-Origin-Resource-Policy", "same-origin");
+    h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), usb=(), payment=()");
+    return h;
+  }();
+  return headers;
+}
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() = default;

@@ -54,6 +54,12 @@ struct ServiceOptions {
   card::CardAccess* cards = nullptr;           // card readers (not owned); none: card endpoints answer 503
 };
 
+// The security headers of every answer of the local service (a strict
+// Content-Security-Policy, no framing, no referrer, …). akari serve also
+// gives them to net::HttpServer (ServerOptions::headers), so that the
+// server's own refusals (400, 413, 431, 503) carry them too.
+const net::Headers& SecurityHeaders();
+
 class Service {
  public:
   // Opens `workers` store connections to `node` for most routes, each used

@@ -149,6 +149,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // An answer given while the handler was still running on this thread.
   std::optional<Response> inline_answer_;
   bool busy_ = false;
+  bool served_ = false;  // a request was answered: the connection is kept alive
 };
 
 class ServerImpl final : public HttpServer {
@@ -277,7 +278,10 @@ void Session<Stream>::DoRead() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
   parser_->body_limit(server_.options().max_body_bytes);
-  Lowest().expires_after(server_.options().read_timeout);
+  // The first request must arrive within read_timeout of connecting; on a
+  // kept-alive connection the wait for the next one (and its reading) may
+  // last idle_timeout.
+  Lowest().expires_after(served_ ? server_.options().idle_timeout : server_.options().read_timeout);
   busy_ = false;
   http::async_read(stream_, buffer_, *parser_,
                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
@@ -358,7 +362,9 @@ Responder Session<Stream>::MakeResponder() {
           });
         }
         // Last: the server waits for this count before it destroys the
-        // io_context the answer was posted to.
+        // io_context the answer was posted to, so nothing that refers to
+        // it (the work guard, the strand it holds) may outlive the count.
+        work.reset();
         --server.owed();
       });
 }
@@ -402,6 +408,9 @@ void Session<Stream>::Respond(Response response, bool keep_alive) {
   }
   res->result(static_cast<unsigned>(response.status));
   for (const auto& [name, value] : response.headers.all()) res->set(name, value);
+  for (const auto& [name, value] : server_.options().headers.all()) {
+    if (res->count(name) == 0) res->set(name, value);
+  }
   res->set(http::field::server, server_.options().server_name);
   if (!res->count(http::field::cache_control)) res->set(http::field::cache_control, "no-store");
   res->set("X-Content-Type-Options", "nosniff");
@@ -430,6 +439,7 @@ void Session<Stream>::OnWrite(beast::error_code ec, bool keep_alive) {
   response_.reset();
   busy_ = false;
   if (ec || !keep_alive) return Close();
+  served_ = true;
   DoRead();
 }
 
@@ -508,9 +518,11 @@ void ServerImpl::DoAccept() {
 // broken connection instead of the answer.
 class BusyReply : public std::enable_shared_from_this<BusyReply> {
  public:
-  explicit BusyReply(tcp::socket socket) : stream_(std::move(socket)) {
+  BusyReply(tcp::socket socket, const Headers& headers) : stream_(std::move(socket)) {
     response_.result(http::status::service_unavailable);
     response_.version(11);
+    for (const auto& [name, value] : headers.all()) response_.set(name, value);
+    response_.set("X-Content-Type-Options", "nosniff");
     response_.set(http::field::content_type, "application/json; charset=utf-8");
     response_.set(http::field::retry_after, "1");
     response_.body() =
@@ -544,7 +556,7 @@ class BusyReply : public std::enable_shared_from_this<BusyReply> {
 };
 
 void ServerImpl::RejectBusy(tcp::socket socket) {
-  std::make_shared<BusyReply>(std::move(socket))->Start();
+  std::make_shared<BusyReply>(std::move(socket), options_.headers)->Start();
 }
 
 void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {

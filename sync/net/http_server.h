@@ -37,11 +37,15 @@ struct ServerOptions {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_file_response_bytes = std::size_t{64} << 20;  // a Range lets clients fetch less
   std::size_t max_connections = 512;
-  std::chrono::seconds read_timeout{30};   // to receive a whole request
+  std::chrono::seconds read_timeout{30};   // to receive a connection's first request
   std::chrono::seconds write_timeout{60};  // to send a whole response
-  std::chrono::seconds idle_timeout{60};   // keep-alive between requests
+  std::chrono::seconds idle_timeout{60};   // to wait for and receive the next request on a kept-alive connection
   std::optional<TlsFiles> tls;
   std::string server_name = "akari";
+  // Set on every answer the server sends, its own refusals (400, 413, 431,
+  // 503) included, unless the answer sets them itself: a service's
+  // security headers.
+  Headers headers;
   bool access_log = true;  // one structured line per request: method, path (no query), status, ms
 };
 

@@ -41,6 +41,7 @@ class ServiceHttpTest : public ::testing::Test {
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     options.access_log = false;
+    options.headers = SecurityHeaders();  // as akari serve sets them
     auto server = net::HttpServer::Start(options, service_->AsHandler());
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
@@ -192,6 +193,10 @@ TEST_F(ServiceHttpTest, OversizeBodiesAre413AndTheServerGoesOn) {
   ASSERT_TRUE(big) << big.error().message;
   EXPECT_EQ(big->status, 413);
   EXPECT_EQ(json::parse(big->body)["error"]["code"], "body_too_large");
+  // The server's own refusals carry the service's security headers too.
+  EXPECT_TRUE(big->headers.Get("Content-Security-Policy").starts_with("default-src 'none'"))
+      << big->headers.Get("Content-Security-Policy");
+  EXPECT_EQ(big->headers.Get("X-Frame-Options"), "DENY");
   net::HttpClient fresh;
   auto status = fresh.Get(base_ + "/v1/status");
   ASSERT_TRUE(status);

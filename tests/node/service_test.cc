@@ -498,6 +498,11 @@ TEST_F(ServiceTest, SummaryGroupsMedicationsAndFlagsInsulin) {
   EXPECT_EQ(a.body["checkups"]["items"][0]["name"], "収縮期血圧");
   EXPECT_EQ(a.body["data"]["version"], 7);
   EXPECT_EQ(a.body["person"]["age"], sync::AgeOn(testing::SamplePerson(9).person.birth_date, 20261101));
+  // HEAD shows nothing, so it is not an opening to audit: refused.
+  const std::size_t opened = AuditEvents("record.open").size();
+  Answer head = Send("HEAD", "/v1/persons/9", "", nurse);
+  EXPECT_EQ(head.status, 405);
+  EXPECT_EQ(AuditEvents("record.open").size(), opened);
 }
 
 TEST_F(ServiceTest, CheckupTrendsCompareTheLastTwoValues) {

@@ -379,6 +379,40 @@ TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   EXPECT_EQ(refused.error().code, sync::SyncErrc::kUnreachable);
 }
 
+// A connection's first request must come within read_timeout; between
+// requests a kept-alive connection may wait idle_timeout.
+TEST_F(ServerTest, AKeptAliveConnectionWaitsTheIdleTimeoutForItsNextRequest) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::seconds(1);
+  options.idle_timeout = std::chrono::seconds(4);
+  StartServer(options);
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  auto exchange = [](asio::ip::tcp::socket& sock) {
+    const std::string_view request = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::system::error_code ec;
+    asio::write(sock, asio::buffer(request), ec);
+    if (ec) return std::string("write: " + ec.message());
+    char buf[4096];
+    const std::size_t n = sock.read_some(asio::buffer(buf), ec);
+    return ec ? "read: " + ec.message() : std::string(buf, n);
+  };
+  asio::ip::tcp::socket kept(ioc);
+  kept.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  EXPECT_TRUE(exchange(kept).starts_with("HTTP/1.1 200"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // past read_timeout, within idle_timeout
+  const std::string second = exchange(kept);
+  EXPECT_TRUE(second.starts_with("HTTP/1.1 200")) << second;
+  // A fresh connection that sends nothing is closed after read_timeout.
+  asio::ip::tcp::socket silent(ioc);
+  silent.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  char byte;
+  boost::system::error_code ec;
+  silent.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+}
+
 TEST_F(ServerTest, ClientTimesOutOnASlowServer) {
   StartServer();
   HttpClient client(WithTimeout(std::chrono::milliseconds(100)));
