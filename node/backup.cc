@@ -200,6 +200,37 @@ Status ClearUnfinishedRestore(const fs::path& dir) {
   return {};
 }
 
+// When the store in `node` (a backup's copy) was backed up, from its own
+// verified audit log; refuses a log that does not verify and a manifest
+// time (`manifest_at`) more than a few minutes from it.
+Result<TimePoint> BackupTimeInCopy(OpenNode& node, const Clock& clock, const std::string& manifest_at) {
+  AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
+  AKARI_ASSIGN_OR_RETURN(const AuditVerifyReport report, audit.Verify());
+  if (!report.ok()) {
+    return MakeError(BaseErrc::kInvalidInput, "the backup's audit log does not verify (" + report.problem +
+                                                  "): the backup was altered or damaged. Nothing was restored; use "
+                                                  "another copy");
+  }
+  AKARI_ASSIGN_OR_RETURN(
+      store::Statement s,
+      node.store.database().Prepare("SELECT at FROM audit_log WHERE event = 'node.backup' ORDER BY seq DESC LIMIT 1"));
+  AKARI_ASSIGN_OR_RETURN(const bool found, s.Step());
+  if (!found) {
+    return MakeError(BaseErrc::kInvalidInput,
+                     "the store in the backup records no backup (node.backup): it is not a copy made by akari "
+                     "backup. Nothing was restored; use another copy");
+  }
+  const TimePoint logged = FromUnixSeconds(s.ColumnInt(0));
+  TimePoint stated;
+  if (!ParseUtc(manifest_at, stated) || std::chrono::abs(stated - logged) > std::chrono::minutes(5)) {
+    return MakeError(BaseErrc::kInvalidInput, "backup.json says the backup was made at " + manifest_at +
+                                                  ", but the store in it was backed up at " + FormatUtc(logged) +
+                                                  ": the manifest does not belong to this store. Nothing was "
+                                                  "restored; use another copy");
+  }
+  return logged;
+}
+
 Status MoveIntoPlace(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::rename(from, to, ec);
@@ -252,7 +283,11 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
       return MakeError(BaseErrc::kInvalidInput, "the backup's keystore belongs to node " + info.node_id +
                                                     ", its manifest names another; nothing was restored");
     }
-    ParseUtc(manifest.created_at, info.created_at);
+    // backup.json is not signed: someone could put an older store of this
+    // node beside a manifest rewritten to match it. The copy's own audit
+    // log is signed by the node: verified, its newest node.backup entry
+    // says when this store was backed up, and the manifest must agree.
+    AKARI_ASSIGN_OR_RETURN(info.created_at, BackupTimeInCopy(node, clock, manifest.created_at));
     // The machine the backup came from may have gone on recording checks
     // after it, and uploading them: numbering on from the backup would give
     // the next check here the id of one of those, and the hub would refuse

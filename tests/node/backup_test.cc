@@ -16,6 +16,7 @@
 
 #include "base/errors.h"
 #include "base/file.h"
+#include "crypto/hash.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "tests/node/check_input.h"
@@ -201,6 +202,33 @@ TEST_F(BackupTest, AManifestOfTheWrongShapeIsRefusedNotThrown) {
     EXPECT_NE(r.error().message.find("manifest"), std::string::npos) << r.error().message;
     EXPECT_FALSE(std::filesystem::exists(root_ / "new")) << pointer;
   }
+}
+
+// backup.json is not signed: an older store of the same node put beside a
+// manifest rewritten to match it (hashes and sizes) would restore as the
+// newer backup. The copy's own signed audit log says when it was backed up.
+TEST_F(BackupTest, AnOlderStoreUnderANewerBackupsManifestIsRefused) {
+  ASSERT_TRUE(BackupNode(*node_, root_ / "old", clock_));
+  clock_.Advance(std::chrono::hours(24 * 3));
+  ASSERT_TRUE(RecordCheck(*node_));
+  ASSERT_TRUE(BackupNode(*node_, root_ / "new", clock_));
+  std::filesystem::copy_file(root_ / "old" / kDatabaseFile, root_ / "new" / kDatabaseFile,
+                             std::filesystem::copy_options::overwrite_existing);
+  const auto manifest = root_ / "new" / kBackupManifestFile;
+  auto edited = nlohmann::json::parse(ToString(*ReadFileBytes(manifest)));
+  auto digest = crypto::HashFile(root_ / "new" / kDatabaseFile);
+  ASSERT_TRUE(digest);
+  edited["files"][kDatabaseFile] = {{"bytes", digest->bytes}, {"blake2b", ToHex(digest->hash)}};
+  ASSERT_TRUE(WriteFileAtomically(manifest, AsBytes(edited.dump())));
+  auto r = RestoreNode(root_ / "new", root_ / "into", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, BaseErrc::kInvalidInput);
+  EXPECT_NE(r.error().message.find("does not belong to this store"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "into"));
+  // The old backup itself, with its own manifest, restores as what it is.
+  auto old = RestoreNode(root_ / "old", root_ / "into", testing::Secret("operator-pass"), clock_);
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_EQ(old->created_at, clock_.Now() - std::chrono::hours(24 * 3));
 }
 
 TEST_F(BackupTest, AWrongPassphraseRestoresNothing) {
