@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "crypto/hash.h"
+#include "node/store/meta_keys.h"
 #include "sync/db/errors.h"
 
 namespace akari::node {
@@ -172,6 +174,21 @@ Result<AuditVerifyReport> AuditLog::Verify() {
   crypto::Hash32 expected_prev{};
   std::int64_t expected_seq = 1;
   AuditSignatureCoverage coverage(public_key_, "has a signature that is not this node's");
+  // The head last reported to the hub ("seq:hash", noted before it was
+  // sent): the log must still hold that entry, unchanged. This catches a
+  // log cut short or rewritten by someone who did not also edit the note;
+  // the hub's own copy of the head is the check that needs no such luck.
+  AKARI_ASSIGN_OR_RETURN(const std::optional<std::string> reported_text,
+                         store_.GetMeta(store::meta::kAuditHeadReported));
+  std::int64_t reported_seq = 0;
+  std::string reported_hash;
+  if (reported_text) {
+    const std::size_t colon = reported_text->find(':');
+    if (colon != std::string::npos) {
+      reported_seq = ParseInt64(std::string_view(*reported_text).substr(0, colon)).value_or(0);
+      reported_hash = reported_text->substr(colon + 1);
+    }
+  }
   auto fail = [&](std::int64_t seq, std::string problem) {
     report.first_bad_seq = seq;
     report.problem = std::move(problem);
@@ -209,12 +226,22 @@ Result<AuditVerifyReport> AuditLog::Verify() {
       fail(problem->seq, std::move(problem->message));
       break;
     }
+    if (seq == reported_seq && ToHex(computed) != reported_hash) {
+      fail(seq, "entry " + std::to_string(seq) +
+                    " is not the entry this node reported to its hub under that number: the log was rewritten "
+                    "from there on");
+      break;
+    }
     expected_prev = computed;
     ++expected_seq;
   }
   s.Reset();
   if (report.ok()) {
     if (auto problem = coverage.Finish(expected_seq - 1, "a log")) fail(problem->seq, std::move(problem->message));
+  }
+  if (report.ok() && reported_seq > expected_seq - 1) {
+    fail(expected_seq, "the log ends at entry " + std::to_string(expected_seq - 1) + ", but this node reported entry " +
+                           std::to_string(reported_seq) + " to its hub: entries were cut off the end");
   }
   return report;
 }

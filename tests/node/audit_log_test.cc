@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "crypto/keys.h"
+#include "node/store/meta_keys.h"
 #include "tests/testing/temp_dir.h"
 
 namespace akari::node {
@@ -277,6 +278,27 @@ TEST_F(AuditLogTest, ASignedEntryNamesTheFirstEntryOfItsWrite) {
   // Five writes of one entry each, then one batch of 6 to 8.
   EXPECT_EQ(from, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
   ExpectIntact(8);
+}
+
+// The head the node noted it reported to its hub must still be in the
+// log, unchanged: a log cut short (whole writes, so that the chain and the
+// signatures hold) or rewritten from there is named.
+TEST_F(AuditLogTest, TheHeadReportedToTheHubMustStillBeInTheLog) {
+  const AuditHead head = *log_->Head();
+  ASSERT_EQ(head.first, 5);
+  ASSERT_TRUE(store_->SetMeta(store::meta::kAuditHeadReported, "5:" + ToHex(head.second)));
+  ExpectIntact(5);
+  ASSERT_TRUE(store_->SetMeta(store::meta::kAuditHeadReported, "5:" + std::string(64, '0')));
+  auto other = log_->Verify();
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->first_bad_seq, 5);
+  EXPECT_NE(other->problem.find("reported to its hub"), std::string::npos) << other->problem;
+  ASSERT_TRUE(store_->SetMeta(store::meta::kAuditHeadReported, "5:" + ToHex(head.second)));
+  ASSERT_TRUE(Exec("DELETE FROM audit_log WHERE seq = 5"));
+  auto cut = log_->Verify();
+  ASSERT_TRUE(cut);
+  EXPECT_FALSE(cut->ok());
+  EXPECT_NE(cut->problem.find("cut off the end"), std::string::npos) << cut->problem;
 }
 
 TEST_F(AuditLogTest, ExportCarriesEveryEntryWithItsHashes) {
