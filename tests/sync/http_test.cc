@@ -477,13 +477,16 @@ TEST(HttpClientTest, BytesLeftByAFailedConnectionDoNotSpoilTheNextAnswer) {
     asio::ip::tcp::socket second(ioc);
     acceptor.accept(second);
     next_request(second);
-    asio::write(second, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE")));
+    asio::write(second,
+                asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE\r\n\r\n")));
     asio::ip::tcp::socket third(ioc);
     acceptor.accept(third);
     next_request(third);
     asio::write(third, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain")));
     next_request(third);
   });
+  // Nothing here waits for a timeout: a slow run means the client waited
+  // on a connection it should have given up.
   HttpClient client(WithTimeout(std::chrono::seconds(10)));
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
   // Every request is made whatever the one before gave, so that the server
