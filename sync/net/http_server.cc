@@ -626,7 +626,13 @@ void ServerImpl::RunUntilSignalled() {
   }
   signals_->async_wait([this](beast::error_code ec, int signal) {
     if (ec) return;
-    Log(LogLevel::kInfo, "http.signal", {{"signal", signal}});
+    // The first signal starts a graceful stop, which waits for answers
+    // still owed. A second one has the default action and ends the process
+    // at once: the store is safe when killed, and staff must not need
+    // SIGKILL when an answer never comes.
+    beast::error_code ignored;
+    signals_->clear(ignored);
+    Log(LogLevel::kInfo, "http.signal", {{"signal", signal}, {"note", "a second signal stops at once"}});
     std::lock_guard lock(stop_mu_);
     signalled_ = true;
     stop_cv_.notify_all();

@@ -71,7 +71,10 @@ class HttpServer {
   virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
 
   // Blocks until SIGINT or SIGTERM arrives (or Stop() is called), then
-  // stops gracefully. For the `serve` commands.
+  // stops gracefully. From the first signal on, the next SIGINT or SIGTERM
+  // has its default action (the process ends at once), so a stop waiting
+  // for an answer that never comes can still be ended. For the `serve`
+  // commands.
   virtual void RunUntilSignalled() = 0;
 };
 

@@ -1,10 +1,16 @@
 #include "sync/net/http.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -441,6 +447,67 @@ TEST_F(ServerTest, TlsWithPinnedCertificate) {
   HttpClient plain;  // plain HTTP to a TLS port gets nothing useful
   auto p = plain.Get("http://127.0.0.1:" + std::to_string(server_->port()) + "/hello");
   EXPECT_TRUE(!p || p->status != 200);
+}
+
+// The first SIGTERM starts a graceful stop, which waits for an answer still
+// owed; one that never comes (a hung handler) must not leave SIGKILL as the
+// only way out: the second SIGTERM ends the process at once.
+TEST(SignalTest, ASecondSignalEndsAStopThatWaitsForAnAnswerNeverGiven) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    ServerOptions options;
+    options.access_log = false;
+    std::mutex mu;
+    std::vector<Responder> held;
+    auto server = HttpServer::Start(options, [&](Request&, Responder responder) {
+      std::lock_guard lock(mu);
+      held.push_back(std::move(responder));  // never answered
+      const char byte = 1;
+      (void)::write(ready[1], &byte, 1);
+    });
+    if (!server) ::_exit(3);
+    const auto port = (*server)->port();
+    std::thread client([port] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // RunUntilSignalled is waiting by then
+      boost::asio::io_context ioc;
+      boost::asio::ip::tcp::socket sock(ioc);
+      boost::system::error_code ec;
+      sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+      boost::asio::write(sock, boost::asio::buffer(std::string_view("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
+      char byte;
+      sock.read_some(boost::asio::buffer(&byte, 1), ec);
+    });
+    client.detach();
+    (*server)->RunUntilSignalled();
+    server->reset();  // waits for the held answer
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  pollfd p{ready[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1) << "the child never got its request";
+  ::close(ready[0]);
+  auto ended = [&](std::chrono::milliseconds within, int& status) {
+    for (auto waited = std::chrono::milliseconds(0); waited < within; waited += std::chrono::milliseconds(20)) {
+      if (::waitpid(child, &status, WNOHANG) == child) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  int status = 0;
+  ::kill(child, SIGTERM);
+  EXPECT_FALSE(ended(std::chrono::milliseconds(500), status)) << "the first signal should start a graceful stop";
+  ::kill(child, SIGTERM);
+  const bool stopped = ended(std::chrono::milliseconds(5000), status);
+  if (!stopped) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  ASSERT_TRUE(stopped) << "the second signal did not end the process";
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
 }
 
 TEST(HttpClientTest, RefusedConnectionIsUnreachable) {
