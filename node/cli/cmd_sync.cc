@@ -185,7 +185,13 @@ void RegisterSyncCommands(CLI::App& app, CommandTable& table) {
                    "trusted for expiry checks. Fix the clock\n",
                    FormatUtc(summary->trusted_time).c_str());
     }
-    if (summary->accepted_expired) {
+    if (summary->accepted_expired_root) {
+      std::fprintf(stderr,
+                   "akari: warning: used the hub's root metadata although it expired at %s (recorded in the audit "
+                   "log)\n",
+                   FormatUtc(*summary->accepted_expired_root).c_str());
+    }
+    if (summary->accepted_expired_manifest) {
       std::fprintf(stderr,
                    "akari: warning: applied version %lld although it expired at %s (recorded in the audit log)\n",
                    static_cast<long long>(summary->to_version), FormatUtc(summary->data_expires_at).c_str());

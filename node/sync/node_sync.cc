@@ -407,12 +407,23 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
   summary.new_root_versions = static_cast<int>(update->new_roots.size());
   const TimePoint now = clock.Now();
   const TimePoint effective_now = std::max(now, state.trusted_time.value_or(now));
-  if (update->root.expires <= effective_now && !options.accept_expired) {
-    return refuse(Error{make_error_code(SyncErrc::kExpired),
-                        "the hub's root metadata (version " + std::to_string(update->root.version) + ") expired at " +
-                            FormatUtc(update->root.expires) +
-                            "; the hub must sign a new root version (akari-hub keys rotate). The node keeps serving "
-                            "its current data"});
+  if (update->root.expires <= effective_now) {
+    if (!options.accept_expired) {
+      return refuse(Error{make_error_code(SyncErrc::kExpired),
+                          "the hub's root metadata (version " + std::to_string(update->root.version) + ") expired at " +
+                              FormatUtc(update->root.expires) +
+                              "; the hub must sign a new root version (akari-hub keys rotate). The node keeps "
+                              "serving its current data"});
+    }
+    // An administrator accepted it: recorded now, whatever the rest of
+    // the sync finds (the manifest's own expiry is recorded with the apply).
+    AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
+    AKARI_TRY(audit.Append(
+        {"sync.accept_expired",
+         "cli",
+         std::nullopt,
+         {{"what", "root"}, {"root_version", update->root.version}, {"expired_at", FormatUtc(update->root.expires)}}}));
+    summary.accepted_expired_root = update->root.expires;
   }
 
   const cl::NodeBoxKeys keys{node.keystore.box_public_key(), &node.keystore.box_secret_key()};
@@ -432,7 +443,8 @@ Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source
   summary.data_created_at = m.created;
   summary.data_expires_at = m.expires;
   summary.trusted_time = verified->new_trusted_time;
-  summary.accepted_expired = verified->expired;
+  summary.accepted_expired_manifest = verified->expired;
+  summary.accepted_expired = verified->expired || summary.accepted_expired_root.has_value();
   if (options.checkpoint) options.checkpoint("manifest-verified");
   if (verified->clock_behind) {
     AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
@@ -521,6 +533,8 @@ nlohmann::json SyncSummaryToJson(const SyncSummary& s) {
           {"apply_seconds", s.apply_seconds},
           {"persons_per_second", s.persons_per_second},
           {"accepted_expired", s.accepted_expired},
+          {"accepted_expired_root",
+           s.accepted_expired_root ? nlohmann::json(FormatUtc(*s.accepted_expired_root)) : nlohmann::json(nullptr)},
           {"clock_behind", s.clock_behind},
           {"data_created_at", FormatUtc(s.data_created_at)},
           {"data_expires_at", FormatUtc(s.data_expires_at)},

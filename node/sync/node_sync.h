@@ -74,7 +74,11 @@ struct SyncSummary {
   std::int64_t persons_held = 0;  // "full-held": the persons the held apply would write
   double apply_seconds = 0;
   double persons_per_second = 0;
-  bool accepted_expired = false;
+  bool accepted_expired = false;           // an expired manifest or root applied with accept_expired
+  bool accepted_expired_manifest = false;  // the manifest had expired
+  // When the hub's root metadata had expired and accept_expired took it:
+  // its expiry (recorded in the audit log as sync.accept_expired, "root").
+  std::optional<TimePoint> accepted_expired_root;
   bool clock_behind = false;  // local clock behind the newest signed time (reported, not trusted)
   TimePoint data_created_at;
   TimePoint data_expires_at;

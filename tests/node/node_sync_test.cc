@@ -460,6 +460,29 @@ TEST_F(NodeSyncTest, AnExpiredManifestIsRefusedServedDataStaysAndAdminMayAcceptI
   EXPECT_TRUE(verified->ok()) << verified->problem;
 }
 
+// The hub's root metadata past its expiry (its keys were not renewed in
+// time) is refused; an administrator's override applies the update and is
+// recorded in the audit log and in the summary, like an expired manifest.
+TEST_F(NodeSyncTest, AnExpiredRootIsRefusedAndAnAcceptedOneIsRecorded) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  ASSERT_TRUE(hub::RotateKeys(hub_->store, {.validity = std::chrono::hours(24)}, clock_));
+  clock_.Advance(std::chrono::hours(48));
+  testing::AddDispensing(persons_[1], 20261102, 11);
+  Import(20261101);
+  Publish();  // the manifest itself is fresh
+  ExpectRefused(Sync(), SyncErrc::kExpired, 1, 40);
+  EXPECT_EQ(AuditEvents("sync.accept_expired"), 0);
+
+  auto accepted = Sync(/*accept_expired=*/true);
+  ASSERT_TRUE(accepted) << accepted.error().message;
+  EXPECT_TRUE(accepted->accepted_expired);
+  EXPECT_FALSE(accepted->accepted_expired_manifest);
+  ASSERT_TRUE(accepted->accepted_expired_root);
+  EXPECT_EQ(DataVersion(), 2);
+  EXPECT_EQ(AuditEvents("sync.accept_expired"), 1);
+}
+
 TEST_F(NodeSyncTest, AClockSetBackIsReportedAndNotTrustedForExpiry) {
   Publish();
   ASSERT_TRUE(Sync());
