@@ -172,6 +172,29 @@ await scenario("print view in A4 and on an 80 mm receipt", async () => {
   await page.emulateMedia({ media: "screen" });
 });
 
+await scenario("the confirmation to spend a card's last PIN try is asked afresh for each card", async () => {
+  // A card with one try left: the real probe answer, amended in flight.
+  await page.route("**/v1/cards/probe", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.pin = { ...body.pin, tries_left: 1, blocked: false };
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    await page.click("#nav-home");
+    await page.click("#go-card");
+    await page.click("#card-probe");
+    await page.waitForSelector("#card-last-try:not([hidden])");
+    await page.check("#card-confirm-last");
+    await page.click("#card-probe");  // the next patient's card
+    await page.waitForSelector("#card-last-try:not([hidden])");
+    check(!(await page.isChecked("#card-confirm-last")), "the last-try confirmation carried over to the next card");
+  } finally {
+    await page.unroute("**/v1/cards/probe");
+  }
+  await page.click("#nav-home");
+});
+
 await scenario("English can be switched on and off", async () => {
   await page.click("#lang-toggle");
   check((await page.textContent("#logout")) === "Log out", "logout button not in English");
@@ -313,6 +336,21 @@ await scenario("a nearly full disk is shown to everyone in the top bar", async (
   await page.reload();
   await page.waitForSelector("#data-age:not(:empty)");
   check(await page.isHidden("#disk-state"), "the low-disk warning stayed after the disk had room again");
+});
+
+await scenario("a node that stops answering is shown, not a frozen data age", async () => {
+  // The network between tablet and node goes down: the status poll fails.
+  await page.waitForSelector("#data-age:not(:empty)");
+  try {
+    await context.setOffline(true);
+    await page.waitForFunction(() => document.querySelector("#data-age").textContent.includes("応答がありません"));
+    const age = await page.textContent("#data-age");
+    check(age.includes("データ時点"), `the last data age not kept beside the warning: "${age}"`);
+    check(await page.isVisible("#data-age.stale"), "an unreachable node not marked as stale");
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.waitForFunction(() => !document.querySelector("#data-age").textContent.includes("応答がありません"));
 });
 
 await scenario("the admin page spells out why the hub link fails (no tooltip on a tablet)", async () => {

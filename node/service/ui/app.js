@@ -146,7 +146,9 @@
     const age = $("#data-age");
     age.classList.remove("stale");
     if (!s) {
-      age.textContent = "";
+      // Never reached the node: say so rather than show no data age at all.
+      age.textContent = state.statusFailedAt ? t("data.unreachable") : "";
+      if (state.statusFailedAt) age.classList.add("stale");
     } else if (!s.data || !s.data.as_of) {
       age.textContent = t("data.none");
       age.classList.add("stale");
@@ -158,6 +160,11 @@
     } else {
       age.textContent =
         t("data.asof") + " " + formatTime(s.data.as_of) + " (" + formatAge(s.data.age_seconds) + t("data.age") + ")";
+    }
+    // The node stopped answering: what is shown is as of the last answer.
+    if (s && state.statusFailedAt) {
+      age.textContent += " / " + t("data.unreachable_since").replace("{time}", formatTime(state.statusFailedAt));
+      age.classList.add("stale");
     }
     // The background sync with the hub, when it keeps failing (a node the
     // hub no longer knows, a hub down after the outage); details in its title.
@@ -210,8 +217,11 @@
     const r = await api("GET", "/v1/status");
     if (r.status === 200) {
       state.status = r.body;
-      renderTopbar();
+      state.statusFailedAt = null;
+    } else if (!state.statusFailedAt) {
+      state.statusFailedAt = new Date().toISOString();
     }
+    renderTopbar();
   }
 
   // ---------- PIN pad ----------
@@ -404,6 +414,10 @@
         tries.textContent = t("card.tries") + ": " + pin.tries_left;
         tries.classList.toggle("low", pin.tries_left <= 1);
       }
+      // The confirmation to spend the last try is asked afresh every time
+      // the card's state is shown: a tick given for one patient or one
+      // moment must not carry over to the next card.
+      $("#card-confirm-last", view).checked = false;
       $("#card-last-try", view).hidden = !(pin.tries_left === 1 && !pin.blocked);
       $("#card-blocked", view).hidden = !pin.blocked;
       $("#card-pin-area", view).hidden = !!pin.blocked;
@@ -428,7 +442,7 @@
       const body = { reader: select.value };
       if (withPin) {
         body.pin = pad.value();
-        body.confirm_last_try = $("#card-confirm-last", view).checked;
+        body.confirm_last_try = !$("#card-last-try", view).hidden && $("#card-confirm-last", view).checked;
       } else {
         body.face_checked = $("#card-face-checked", view).checked;
       }
@@ -909,6 +923,10 @@
     renderTopbar();
     route_();
     window.setInterval(refreshStatus, 30000);
+    // The tablet's network going or coming back: the top bar says so now,
+    // not at the next poll.
+    window.addEventListener("offline", refreshStatus);
+    window.addEventListener("online", refreshStatus);
   }
 
   document.addEventListener("DOMContentLoaded", start);
