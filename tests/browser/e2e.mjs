@@ -125,6 +125,13 @@ await scenario("read card with the PIN pad and see medications with the insulin 
   await page.waitForSelector("#card-tries:not([hidden])");
   const tries = await page.textContent("#card-tries");
   check(/3/.test(tries), `tries left not shown: "${tries}"`);
+  // A wrong PIN first: the tries left, in Japanese (the correct PIN after
+  // it gives the card its tries back).
+  await pressPin("#card-pad", env.AKARI_CARD_PIN === "0000" ? "1111" : "0000");
+  await page.click("#card-verify");
+  await page.waitForFunction(() => document.querySelector("#message").textContent.includes("暗証番号が違います"));
+  const wrong = await page.textContent("#message");
+  check(wrong.includes("残り 2 回"), `tries left not said in Japanese after a wrong PIN: "${wrong}"`);
   await pressPin("#card-pad", env.AKARI_CARD_PIN);
   check((await page.textContent("#card-pin-dots")) === "●●●●", "PIN dots do not show 4 digits");
   await page.click("#card-verify");
@@ -132,6 +139,9 @@ await scenario("read card with the PIN pad and see medications with the insulin 
   check((await page.textContent("#r-status")).includes("資格あり"), "not shown as covered");
   const check_facts = await page.textContent("#r-check");
   check(check_facts.includes("カード+PIN"), `assurance not shown: "${check_facts}"`);
+  // The node words card outcomes in English; the Japanese UI says them itself.
+  const detail = await page.textContent("#r-detail");
+  check(detail.includes("本人確認済み") && !/[A-Za-z]{4}/.test(detail), `card outcome not in Japanese: "${detail}"`);
   await page.click("#r-open");
   await page.waitForSelector("#summary");
   check(await page.isVisible('#p-risk li[data-risk="insulin"]'), "no insulin flag in the risk list");

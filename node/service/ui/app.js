@@ -134,6 +134,15 @@
     if (hours > 0) return ja ? hours + "時間" + minutes + "分" : hours + " h " + minutes + " min";
     return ja ? minutes + "分" : minutes + " min";
   }
+  // A card outcome for staff: in Japanese the UI's own text for its code
+  // (with the tries left), else the node's English message.
+  function cardMessage(card) {
+    if (!card) return "";
+    const key = "card.code." + card.code;
+    if (!card.code || !I.has(key)) return card.message || "";
+    const tries = card.pin && card.pin.tries_left;
+    return t(key).replace("{tries}", tries === null || tries === undefined ? "?" : String(tries));
+  }
   function formatDate(date) {
     return date || "";
   }
@@ -457,7 +466,7 @@
       const card = r.body.card;
       showPin(card.pin);
       if (card.status === "incomplete") {
-        showMessage(card.message);
+        showMessage(cardMessage(card));
         return;
       }
       showMessage("");
@@ -580,7 +589,7 @@
     const banner = $("#r-status", view);
     banner.textContent = t("result." + status);
     banner.classList.add(status);
-    $("#r-detail", view).textContent = (a.card && a.card.message) || answer.detail || "";
+    $("#r-detail", view).textContent = (a.card && cardMessage(a.card)) || answer.detail || "";
     if (a.person) personFacts($("#r-person", view), a.person);
     if (answer.coverage) $("#r-coverage", view).appendChild(coverageBlock(answer.coverage, "coverage.current"));
     const check = a.check;

@@ -47,6 +47,34 @@ window.AkariI18n = (function () {
       "card.probe": "カードを確認",
       "card.pin": "利用者証明用暗証番号 (4桁)",
       "card.tries": "PINの残り回数",
+      // Card outcomes by code (GET /v1/cards/verify: card.code); the node
+      // words them in English, which the English UI shows as they are.
+      "card.code.covered": "本人確認済み。本日有効な資格があります。",
+      "card.code.not_covered": "本人確認済みですが、本日有効な資格はありません。",
+      "card.code.unknown_person": "本人確認済みですが、このノードのデータにこの方の記録がありません（他地域の方、またはデータが古い可能性があります）。資格確認書の番号でもお試しください。",
+      "card.code.certificate_untrusted": "このカードの証明書は信頼できる発行元のものではありません。本人確認できません。このカードに頼らないでください。",
+      "card.code.certificate_expired": "カードの証明書の有効期限が切れています。本人確認できません（更新は市区町村の窓口で行います）。",
+      "card.code.certificate_not_yet_valid": "カードの証明書がまだ有効になっていません。この端末の時計が正しいか確認してください。",
+      "card.code.certificate_revoked": "このカードの証明書は失効しています。本人確認に使えません。",
+      "card.code.certificate_invalid": "カードの証明書を検証できませんでした。本人確認できません。",
+      "card.code.signature_invalid": "カードの署名が証明書と一致しません（複製・偽造カードの可能性があります）。本人確認できません。",
+      "card.code.pin_wrong": "暗証番号が違います。残り {tries} 回です。",
+      "card.code.pin_blocked": "暗証番号がロックされています（解除は市区町村の窓口）。写真で本人と照合すれば、証明書のみで確認できます。",
+      "card.code.pin_last_try": "暗証番号の残りは1回です。使う場合は確認欄にチェックしてから入力してください。",
+      "card.code.pin_format": "暗証番号は数字4桁です。カードには何も送っていません。",
+      "card.code.no_trust_material": "このノードに認証局の証明書がありません。オンラインのときに同期してください。",
+      "card.code.no_card": "読み取り機にカードがありません。カードを置いてください。",
+      "card.code.several_cards": "読み取り機にカードが複数あります。1枚だけにしてください。",
+      "card.code.no_reader": "カード読み取り機が接続されていません。",
+      "card.code.reader_not_found": "指定の読み取り機が見つかりません。",
+      "card.code.reader_gone": "読み取り機が外れました。接続を確認してください。",
+      "card.code.card_removed": "読み取り中にカードが外されました。もう一度置いてください。",
+      "card.code.card_busy": "カードは別の処理で使用中です。少し待ってからもう一度お試しください。",
+      "card.code.card_unresponsive": "カードが応答しません。置き直してください。",
+      "card.code.not_identity_card": "マイナンバーカードではありません（公的個人認証の機能が見つかりません）。",
+      "card.code.card_error": "カードの読み取りでエラーが起きました。置き直してもう一度お試しください。",
+      "card.code.service_unavailable": "カード読み取りの仕組み（pcscd）が動いていません。管理者に連絡してください。",
+      "card.code.timeout": "カードの読み取りが時間切れになりました。置き直してもう一度お試しください。",
       "card.tries.warn": "PINの残り回数が1回です。間違えるとロックされます。患者さんに確認してから続けてください。",
       "card.confirm_last": "患者さんに確認しました（最後の1回を使う）",
       "card.blocked": "PINがロックされています。解除は市区町村の窓口で行います。",
@@ -480,5 +508,10 @@ window.AkariI18n = (function () {
     }
   }
 
-  return { t: t, apply: apply, setLang: setLang, lang: function () { return lang; } };
+  // Whether the current language has its own text for `key`.
+  function has(key) {
+    return !!(dict[lang] && dict[lang][key]);
+  }
+
+  return { t: t, has: has, apply: apply, setLang: setLang, lang: function () { return lang; } };
 })();
