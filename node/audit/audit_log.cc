@@ -19,12 +19,12 @@ crypto::Hash32 AuditEntryHash(ByteSpan prev_hash, std::string_view body) {
 
 std::optional<AuditSignatureCoverage::Problem> AuditSignatureCoverage::Add(std::int64_t seq, const nlohmann::json& body,
                                                                            const crypto::Hash32& hash,
-                                                                           ByteSpan signature) {
-  if (signature.empty()) {
+                                                                           std::optional<ByteSpan> signature) {
+  if (!signature) {
     if (unsigned_from_ == 0) unsigned_from_ = seq;
     return std::nullopt;
   }
-  if (!crypto::Verify(key_, hash, signature)) {
+  if (!crypto::Verify(key_, hash, *signature)) {
     if (unsigned_from_ == 0) return Problem{seq, "entry " + std::to_string(seq) + " " + bad_signature_};
     return Problem{unsigned_from_, "entries " + std::to_string(unsigned_from_) + " to " + std::to_string(seq) +
                                        " are not vouched for: the signature of entry " + std::to_string(seq) +
@@ -222,7 +222,8 @@ Result<AuditVerifyReport> AuditLog::Verify() {
       fail(seq, "entry " + std::to_string(seq) + " was edited: its content does not match its hash");
       break;
     }
-    if (auto problem = coverage.Add(seq, parsed, computed, sig)) {
+    // The store keeps an empty blob for an entry without a signature.
+    if (auto problem = coverage.Add(seq, parsed, computed, sig.empty() ? std::nullopt : std::optional(sig))) {
       fail(problem->seq, std::move(problem->message));
       break;
     }

@@ -63,9 +63,10 @@ class AuditSignatureCoverage {
       : key_(key), bad_signature_(std::move(bad_signature)) {}
 
   // Entry `seq` with its parsed body, its (verified) hash and its signature
-  // (empty when it has none).
+  // (nullopt when it has none; a signature that is present but empty or
+  // unreadable is one that does not verify).
   std::optional<Problem> Add(std::int64_t seq, const nlohmann::json& body, const crypto::Hash32& hash,
-                             ByteSpan signature);
+                             std::optional<ByteSpan> signature);
   // After the last entry (`last_seq`): an unsigned tail. `what` names the
   // whole ("a log", "an export").
   std::optional<Problem> Finish(std::int64_t last_seq, std::string_view what) const;

@@ -201,12 +201,9 @@ Status VerifyExport(const std::string& path, const std::string& expected_key, co
     }
     // An export line's "signature" that is present but not hex (or not a
     // string) is a signature that does not verify, not a missing one.
-    Bytes signature;
-    if (line.contains("signature")) {
-      signature = FromHex(TextField(line, "signature")).value_or(Bytes{});
-      if (signature.empty()) signature.push_back(0);
-    }
-    if (auto problem = coverage.Add(seq, line, hash, signature)) {
+    std::optional<Bytes> signature;
+    if (line.contains("signature")) signature = FromHex(TextField(line, "signature")).value_or(Bytes{});
+    if (auto problem = coverage.Add(seq, line, hash, signature ? std::optional<ByteSpan>(*signature) : std::nullopt)) {
       return MakeError(BaseErrc::kInvalidInput, problem->message + " (line " + std::to_string(problem->seq + 1) + ")");
     }
     prev.assign(hash.begin(), hash.end());
