@@ -366,6 +366,7 @@ class Verification {
     if (!person) {
       out_.detail = ids.empty() ? "no person in this region's data is linked to this card"
                                 : "this card is linked to " + std::to_string(ids.size()) + " persons";
+      out_.detail_code = ids.empty() ? "card_not_linked" : "card_linked_to_several";
       Stop(Code::kUnknownPerson,
            how + " The card is valid, but " + out_.detail +
                " (moved from another region, or linked after the last sync). The check is queued and the hub "
@@ -376,6 +377,7 @@ class Verification {
     const node::LocalAnswer answer = node::EligibilityOn(*person, node::TodayInJapan(context_.clock));
     out_.coverage = answer.coverage;
     out_.detail = answer.detail;
+    out_.detail_code = answer.detail_code;
     if (answer.status == "covered") {
       Stop(Code::kCovered, how + " Coverage in force today.");
     } else {
@@ -442,8 +444,9 @@ class Verification {
                              ? "identity_not_confirmed"
                              : std::string(StatusName(out_.status));
       in.answer.coverage = out_.coverage;
-      in.answer.detail =
-          out_.status == VerificationStatus::kIdentityNotConfirmed ? std::string(CodeName(out_.code)) : out_.detail;
+      const bool unconfirmed = out_.status == VerificationStatus::kIdentityNotConfirmed;
+      in.answer.detail = unconfirmed ? std::string(CodeName(out_.code)) : out_.detail;
+      in.answer.detail_code = unconfirmed ? std::string(CodeName(out_.code)) : out_.detail_code;
       AKARI_ASSIGN_OR_RETURN(node::CheckRecord check, context_.queue.Record(in));
       out_.check_id = check.id;
     }
@@ -514,6 +517,7 @@ nlohmann::json ToJson(const VerificationOutcome& o) {
       {"person_id", o.person_id ? nlohmann::json(*o.person_id) : nlohmann::json(nullptr)},
       {"coverage", o.coverage},
       {"detail", o.detail},
+      {"detail_code", o.detail_code},
       {"check_id", o.check_id ? nlohmann::json(*o.check_id) : nlohmann::json(nullptr)},
       {"audit_seq", o.audit_seq ? nlohmann::json(*o.audit_seq) : nlohmann::json(nullptr)},
       {"timing",

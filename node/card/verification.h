@@ -148,6 +148,7 @@ struct VerificationOutcome {
   std::optional<std::int64_t> person_id;
   nlohmann::json coverage = nullptr;  // the coverage relied on (LocalAnswer::coverage)
   std::string detail;                 // LocalAnswer::detail
+  std::string detail_code;            // LocalAnswer::detail_code
   std::optional<std::string> check_id;
   std::optional<std::int64_t> audit_seq;
   std::optional<CertificateReport> certificate;

@@ -117,7 +117,10 @@ Result<CheckRecord> CheckQueue::Record(const CheckInput& input) {
       {"person_id", input.person_id ? nlohmann::json(*input.person_id) : nlohmann::json(nullptr)},
       {"data_version", r.data_version},
       {"local_answer",
-       {{"status", input.answer.status}, {"coverage", input.answer.coverage}, {"detail", input.answer.detail}}},
+       {{"status", input.answer.status},
+        {"coverage", input.answer.coverage},
+        {"detail", input.answer.detail},
+        {"detail_code", input.answer.detail_code}}},
   };
   r.body = body.dump();
   const crypto::Ed25519Signature sig = crypto::Sign(signing_key_, CheckSigningInput(r.body));

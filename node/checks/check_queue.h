@@ -49,7 +49,10 @@ struct LocalAnswer {
   std::string status;
   nlohmann::json coverage =
       nullptr;  // the coverage relied on (insurer_number, symbol, number, branch, copay_percent, valid_from, valid_to)
-  std::string detail;  // a short reason, no personal data
+  std::string detail;  // a short reason in English, no personal data
+  // Names `detail` for clients that word it themselves (the staff UI in
+  // Japanese); empty exactly when `detail` is. Stable: see docs/api.md.
+  std::string detail_code;
 };
 
 struct CheckInput {

@@ -40,17 +40,17 @@ nlohmann::json CoverageJson(const sync::Coverage& c) {
 
 LocalAnswer EligibilityOn(const sync::PersonRecord& record, sync::Date on) {
   if (const sync::Coverage* c = sync::CoverageOn(record, on)) {
-    return {"covered", CoverageJson(*c), ""};
+    return {"covered", CoverageJson(*c), "", ""};
   }
   const sync::Coverage* last = nullptr;
   for (const sync::Coverage& c : record.coverages) {
     if (c.valid_from <= on && (last == nullptr || c.valid_from > last->valid_from)) last = &c;
   }
-  if (last == nullptr) return {"not_covered", nullptr, "no coverage on record for this date"};
+  if (last == nullptr) return {"not_covered", nullptr, "no coverage on record for this date", "no_coverage_on_date"};
   std::string detail = "coverage ended on " + sync::FormatDate(last->valid_to);
   if (last->loss_reason != sync::LossReason::kNone)
     detail += " (" + std::string(LossReasonText(last->loss_reason)) + ")";
-  return {"not_covered", CoverageJson(*last), detail};
+  return {"not_covered", CoverageJson(*last), detail, "coverage_ended"};
 }
 
 sync::Date TodayInJapan(const Clock& clock) {

@@ -90,9 +90,11 @@ net::Response Service::Impl::CardVerify(Call& call) {
       {"person", nullptr},
       {"can_open_record", false}};
   if (outcome->status == card::VerificationStatus::kIncomplete) return net::Response::Json(200, j);
-  j["answer"] = {{"status", card::StatusName(outcome->status)},
-                 {"coverage", outcome->coverage},
-                 {"detail", outcome->detail.empty() ? outcome->message : outcome->detail}};
+  j["answer"] = {
+      {"status", card::StatusName(outcome->status)},
+      {"coverage", outcome->coverage},
+      {"detail", outcome->detail.empty() ? outcome->message : outcome->detail},
+      {"detail_code", outcome->detail.empty() ? std::string(card::CodeName(outcome->code)) : outcome->detail_code}};
   if (outcome->check_id) {
     auto check = call.worker->checks.Get(*outcome->check_id);
     if (!check) return StoreFailure(check.error(), "reading the recorded check");

@@ -60,7 +60,11 @@ nlohmann::json Service::Impl::CheckAnswerJson(const CheckRecord& check, const Lo
             {"method", CheckMethodName(check.method)},
             {"assurance", AssuranceName(check.assurance)},
             {"data_version", check.data_version}}},
-          {"answer", {{"status", answer.status}, {"coverage", answer.coverage}, {"detail", answer.detail}}},
+          {"answer",
+           {{"status", answer.status},
+            {"coverage", answer.coverage},
+            {"detail", answer.detail},
+            {"detail_code", answer.detail_code}}},
           {"person", record ? PersonIdentityJson(record->person, today) : nlohmann::json(nullptr)},
           {"can_open_record", record != nullptr && IsClinical(session.role)}};
 }
@@ -121,14 +125,18 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
     if (presented != current && input.answer.status == "covered") {
       input.answer.detail = "the numbers presented belong to a coverage that ended on " +
                             sync::FormatDate(presented->valid_to) + "; the person is now covered by another insurer";
+      input.answer.detail_code = "presented_coverage_ended";
     }
   } else if (matches.size() > 1) {
-    input.answer = {"identity_not_confirmed", nullptr, "several persons match these numbers; enter the 枝番 (branch)"};
+    input.answer = {"identity_not_confirmed", nullptr, "several persons match these numbers; enter the 枝番 (branch)",
+                    "several_persons_match"};
   } else if (!ids->empty()) {
     input.answer = {"identity_not_confirmed", nullptr,
-                    "these numbers are on record, but not with this birth date and 枝番; check both"};
+                    "these numbers are on record, but not with this birth date and 枝番; check both",
+                    "birth_date_or_branch_differs"};
   } else {
-    input.answer = {"unknown_person", nullptr, "no person with these insurance numbers in this region's data"};
+    input.answer = {"unknown_person", nullptr, "no person with these insurance numbers in this region's data",
+                    "no_such_numbers"};
   }
   auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");

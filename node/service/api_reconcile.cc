@@ -65,7 +65,8 @@ net::Response Service::Impl::SelfReportedCheck(Call& call) {
                  {"contact", StringField(*body, "contact")}};
   input.answer = {"unknown_person", nullptr,
                   "not in this node's records; recorded as the patient stated. The hub will find their insurer when "
-                  "it is reachable again (akari checks report)"};
+                  "it is reachable again (akari checks report)",
+                  "self_reported"};
   auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
   nlohmann::json j = CheckAnswerJson(*record, input.answer, nullptr, *call.session);

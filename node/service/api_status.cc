@@ -165,6 +165,7 @@ net::Response Service::Impl::ChecksList(Call& call) {
                      {"operator_id", body.is_object() ? body.value("operator_id", "") : ""},
                      {"status", answer.value("status", "")},
                      {"detail", answer.value("detail", "")},
+                     {"detail_code", answer.value("detail_code", "")},
                      {"data_version", r.data_version},
                      {"acknowledged", r.acknowledged}});
     last = r.seq;

@@ -159,7 +159,9 @@ TEST_F(CardVerificationTest, CoverageThatEndedIsNotCovered) {
   EXPECT_EQ(o.status, VerificationStatus::kNotCovered);
   EXPECT_EQ(o.person_id, 43);
   EXPECT_NE(o.detail.find("2026-04-01"), std::string::npos) << o.detail;
+  EXPECT_EQ(o.detail_code, "coverage_ended");
   EXPECT_EQ(nlohmann::json::parse(Checks().at(0).body)["local_answer"]["status"], "not_covered");
+  EXPECT_EQ(nlohmann::json::parse(Checks().at(0).body)["local_answer"]["detail_code"], "coverage_ended");
 }
 
 TEST_F(CardVerificationTest, ValidCardLinkedToNobodyIsQueuedAsUnknownPerson) {
@@ -174,6 +176,7 @@ TEST_F(CardVerificationTest, ValidCardLinkedToNobodyIsQueuedAsUnknownPerson) {
   EXPECT_FALSE(checks[0].person_id);
   const auto body = nlohmann::json::parse(checks[0].body);
   EXPECT_EQ(body["local_answer"]["status"], "unknown_person");
+  EXPECT_EQ(body["local_answer"]["detail_code"], "card_not_linked");
   // The hub resolves the card through its own (possibly newer) card links.
   const Bytes issuer = crypto::NameDer(*X509_get_subject_name(cardtest::TrustedCa().cert.get()));
   EXPECT_EQ(body["claim"]["card_key"], ToHex(sync::CardLinkKey(issuer, Bytes{0x07, 0x05, 0xd9, 0x92})));
@@ -191,6 +194,7 @@ TEST_F(CardVerificationTest, ClonedCardIsRefusedRecordedAndAuditedWithTheReason)
   const auto body = nlohmann::json::parse(checks[0].body);
   EXPECT_EQ(body["local_answer"]["status"], "identity_not_confirmed");
   EXPECT_EQ(body["local_answer"]["detail"], "signature_invalid");
+  EXPECT_EQ(body["local_answer"]["detail_code"], "signature_invalid");
   const auto audit = LastAudit();
   EXPECT_EQ(audit["detail"]["code"], "signature_invalid");
   EXPECT_EQ(audit["detail"]["status"], "identity_not_confirmed");

@@ -17,7 +17,7 @@ inline node::CheckInput NumbersCheckInput(std::int64_t person_id = 42) {
   in.facility = "1710000001";
   in.claim = {{"insurer_number", "01170016"}};
   in.person_id = person_id;
-  in.answer = {"covered", {{"insurer_number", "01170016"}}, ""};
+  in.answer = {"covered", {{"insurer_number", "01170016"}}, "", ""};
   return in;
 }
 

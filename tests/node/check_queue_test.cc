@@ -120,6 +120,18 @@ TEST(EligibilityTest, EndedCoverageIsNotCoveredWithItsEndDate) {
   EXPECT_EQ(a.status, "not_covered");
   EXPECT_NE(a.detail.find("2023-04-01"), std::string::npos) << a.detail;
   EXPECT_NE(a.detail.find("another insurer"), std::string::npos) << a.detail;
+  EXPECT_EQ(a.detail_code, "coverage_ended");
+}
+
+TEST(EligibilityTest, NoCoverageAtAllHasItsOwnCode) {
+  sync::PersonRecord r = testing::SamplePerson(3);
+  r.coverages.clear();
+  const LocalAnswer a = EligibilityOn(r, 20261125);
+  EXPECT_EQ(a.status, "not_covered");
+  EXPECT_EQ(a.detail_code, "no_coverage_on_date");
+  const LocalAnswer covered = EligibilityOn(testing::SamplePerson(3), 20261125);
+  EXPECT_EQ(covered.detail, "");
+  EXPECT_EQ(covered.detail_code, "");  // empty exactly when the detail is
 }
 
 TEST(EligibilityTest, TodayUsesJapanTime) {

@@ -78,6 +78,7 @@ class NodeReconcileTest : public ::testing::Test {
     in.answer = {
         "covered",
         {{"insurer_number", c.insurer_number}, {"symbol", c.symbol}, {"number", c.number}, {"branch", c.branch}},
+        "",
         ""};
     auto r = queue_->Record(in);
     EXPECT_TRUE(r) << r.error().message;
@@ -88,7 +89,7 @@ class NodeReconcileTest : public ::testing::Test {
     in.method = node::CheckMethod::kInsuranceNumbers;
     in.assurance = node::Assurance::kNumbers;
     in.claim = {{"insurer_number", "06139992"}, {"symbol", "1"}, {"number", "999"}, {"branch", "00"}};
-    in.answer = {"unknown_person", nullptr, ""};
+    in.answer = {"unknown_person", nullptr, "", ""};
     auto r = queue_->Record(in);
     EXPECT_TRUE(r) << r.error().message;
     return *r;
@@ -372,7 +373,7 @@ TEST_F(NodeReconcileTest, AnEvacueeFromAnotherRegionIsResolvedFromReferenceRecor
                   {"birth_date", sync::FormatDate(visitor.person.birth_date)},
                   {"sex", static_cast<int>(visitor.person.sex)},
                   {"address", "富山県"}};
-  stated.answer = {"unknown_person", nullptr, ""};
+  stated.answer = {"unknown_person", nullptr, "", ""};
   auto self_reported = queue_->Record(stated);
   ASSERT_TRUE(self_reported);
 
@@ -382,7 +383,7 @@ TEST_F(NodeReconcileTest, AnEvacueeFromAnotherRegionIsResolvedFromReferenceRecor
   card.method = node::CheckMethod::kCard;
   card.assurance = node::Assurance::kSignature;
   card.claim = {{"card_key", ToHex(sync::CardLinkKey(*FromHex(link.issuer_der_hex), *FromHex(link.serial_hex)))}};
-  card.answer = {"unknown_person", nullptr, ""};
+  card.answer = {"unknown_person", nullptr, "", ""};
   auto card_check = queue_->Record(card);
   ASSERT_TRUE(card_check);
 

@@ -35,7 +35,8 @@ class ReportTest : public ::testing::Test {
     in.claim = std::move(claim);
     if (person > 0) in.person_id = person;
     const auto r = testing::SamplePerson(person > 0 ? person : 1);
-    in.answer = {local_status, local_status == "covered" ? CoverageJson(r.coverages[0]) : nlohmann::json(nullptr), ""};
+    in.answer = {local_status, local_status == "covered" ? CoverageJson(r.coverages[0]) : nlohmann::json(nullptr), "",
+                 ""};
     auto rec = queue_->Record(in);
     EXPECT_TRUE(rec);
     clock_.Advance(std::chrono::minutes(1));

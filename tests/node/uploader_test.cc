@@ -76,7 +76,7 @@ class UploaderTest : public ::testing::Test {
       in.assurance = Assurance::kNumbers;
       in.claim = {{"insurer_number", "01170016"}};
       in.person_id = 1 + i;
-      in.answer = {"covered", nullptr, ""};
+      in.answer = {"covered", nullptr, "", ""};
       ASSERT_TRUE(queue_->Record(in));
     }
     ASSERT_TRUE(tx->Commit());

@@ -71,12 +71,12 @@ class HubChecksCliTest : public ::testing::Test {
                      {"number", "99999999"},
                      {"branch", "00"},
                      {"birth_date", "1970-01-01"}};
-    numbers.answer = {"unknown_person", nullptr, "no such numbers"};
+    numbers.answer = {"unknown_person", nullptr, "no such numbers", "no_such_numbers"};
     node::CheckInput card;
     card.method = node::CheckMethod::kCard;
     card.assurance = node::Assurance::kSignature;
     card.claim = {{"card_key", std::string(32, '0')}};
-    card.answer = {"identity_not_confirmed", nullptr, "signature_invalid"};
+    card.answer = {"identity_not_confirmed", nullptr, "signature_invalid", "signature_invalid"};
     node::CheckInput stated;
     stated.method = node::CheckMethod::kSelfReported;
     stated.assurance = node::Assurance::kSelfReported;
@@ -87,7 +87,7 @@ class HubChecksCliTest : public ::testing::Test {
                     {"address", ""},
                     {"insurer", ""},
                     {"contact", ""}};
-    stated.answer = {"unknown_person", nullptr, "not in this node's records"};
+    stated.answer = {"unknown_person", nullptr, "not in this node's records", "self_reported"};
     for (const node::CheckInput* in : {&numbers, &card, &stated}) {
       auto recorded = queue.Record(*in);
       EXPECT_TRUE(recorded) << recorded.error().message;

@@ -151,7 +151,7 @@ void RecordChecks(node::OpenNode& node, const std::vector<sync::PersonRecord>& p
                 {"branch", c.branch},
                 {"birth_date", sync::FormatDate(p.person.birth_date)}};
     if (unknown) {
-      in.answer = {"unknown_person", nullptr, "no person holds these numbers"};
+      in.answer = {"unknown_person", nullptr, "no person holds these numbers", "no_such_numbers"};
     } else {
       in.person_id = p.person.id;
       in.answer = node::EligibilityOn(p, today);

@@ -104,7 +104,7 @@ class ReconcileFaultsTest : public ::testing::Test {
                 {"branch", presented.branch},
                 {"birth_date", sync::FormatDate(p.person.birth_date)}};
     if (unknown) {
-      in.answer = {"unknown_person", nullptr, "no person holds these numbers"};
+      in.answer = {"unknown_person", nullptr, "no person holds these numbers", "no_such_numbers"};
     } else {
       in.person_id = p.person.id;
       in.answer = node::EligibilityOn(p, on);
