@@ -189,6 +189,10 @@ Result<std::string> OperatorStore::PinHash(std::string_view id) {
   return hash;
 }
 
+int OperatorStore::TriesBeforeLockout(const Operator& op) const {
+  return policy_.max_failures - op.failed_logins % policy_.max_failures;
+}
+
 Result<Operator> OperatorStore::Authenticate(std::string_view id, const crypto::SecretBuffer& pin) {
   AKARI_ASSIGN_OR_RETURN(std::optional<Operator> op, Get(id));
   if (!op || op->removed_at) {
@@ -212,7 +216,7 @@ Result<Operator> OperatorStore::Authenticate(std::string_view id, const crypto::
                                                   "\" is locked until " + FormatUtc(*updated.locked_until) +
                                                   "; wait, or ask an admin to run akari operator unlock");
     }
-    const int left = policy_.max_failures - updated.failed_logins % policy_.max_failures;
+    const int left = TriesBeforeLockout(updated);
     return MakeError(OperatorErrc::kWrongPin, "the operator id or PIN is wrong; " + std::to_string(left) +
                                                   (left == 1 ? " try" : " tries") + " left before a lockout");
   }

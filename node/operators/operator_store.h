@@ -91,6 +91,10 @@ class OperatorStore {
   // this failure caused one), kInvalidArgument (PIN malformed: not counted).
   [[nodiscard]] Result<Operator> Authenticate(std::string_view id, const crypto::SecretBuffer& pin);
 
+  // Wrong PINs `op` may still enter before the next one locks it (1 to
+  // max_failures), as Authenticate's kWrongPin message counts them.
+  int TriesBeforeLockout(const Operator& op) const;
+
  private:
   Result<std::string> PinHash(std::string_view id);
   Result<Operator> RecordFailure(const Operator& op);

@@ -32,6 +32,23 @@ void Wipe(nlohmann::json& value) {
   s.clear();
 }
 
+// A refused login with one fact beside the message (tries left, locked
+// until, seconds to wait), for a client that words the refusal itself: the
+// staff UI in Japanese.
+net::Response LoginRefusal(int status, std::string_view code, std::string_view message,
+                           std::pair<std::string_view, nlohmann::json> fact) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  error[std::string(fact.first)] = std::move(fact.second);
+  return net::Response::Json(status, {{"error", std::move(error)}});
+}
+
+// Seconds from now to the session's absolute end, counted on the node's
+// clock so that a client with a wrong clock can still count them down.
+std::int64_t AbsoluteSecondsLeft(const SessionInfo& s, TimePoint now, std::chrono::seconds absolute) {
+  return std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(s.created_at + absolute - now).count());
+}
+
 }  // namespace
 
 net::Response Service::Impl::Login(Call& call) {
@@ -41,9 +58,10 @@ net::Response Service::Impl::Login(Call& call) {
   }};
   if (auto wait = login_limiter.Admit(call.request.remote_address)) {
     Audit({"login.failed", "unknown", std::nullopt, {{"reason", "rate_limited"}}});
-    net::Response r = net::Response::Error(
-        429, "too_many_attempts",
-        "too many login attempts from this device; wait " + std::to_string(wait->count()) + " seconds");
+    net::Response r =
+        LoginRefusal(429, "too_many_attempts",
+                     "too many login attempts from this device; wait " + std::to_string(wait->count()) + " seconds",
+                     {"retry_after_seconds", wait->count()});
     r.headers.Set("Retry-After", std::to_string(wait->count()));
     return r;
   }
@@ -64,10 +82,17 @@ net::Response Service::Impl::Login(Call& call) {
     if (e.code == OperatorErrc::kNotFound || e.code == OperatorErrc::kWrongPin) {
       reason = e.code == OperatorErrc::kNotFound ? "unknown_operator" : "wrong_pin";
       r = net::Response::Error(401, "invalid_credentials", e.message);
+      if (e.code == OperatorErrc::kWrongPin) {
+        if (auto now_op = call.worker->operators.Get(operator_id); now_op && *now_op)
+          r = LoginRefusal(401, "invalid_credentials", e.message,
+                           {"tries_before_lockout", call.worker->operators.TriesBeforeLockout(**now_op)});
+      }
     } else if (e.code == OperatorErrc::kLocked) {
       reason = "locked";
       sessions.RevokeOperator(operator_id);
       r = net::Response::Error(403, "operator_locked", e.message);
+      if (auto now_op = call.worker->operators.Get(operator_id); now_op && *now_op && (*now_op)->locked_until)
+        r = LoginRefusal(403, "operator_locked", e.message, {"locked_until", FormatUtc(*(*now_op)->locked_until)});
     } else if (e.code == OperatorErrc::kInvalidArgument) {
       reason = "malformed_pin";
       r = net::Response::Error(400, "invalid_pin", e.message);
@@ -90,6 +115,7 @@ net::Response Service::Impl::Login(Call& call) {
                               {"expires_at", FormatUtc(created.info.expires_at)},
                               {"idle_timeout_seconds", sessions.limits().idle.count()},
                               {"absolute_expires_at", FormatUtc(created.info.created_at + sessions.limits().absolute)},
+                              {"absolute_expires_in_seconds", sessions.limits().absolute.count()},
                               {"operator", OperatorJson(created.info)},
                               {"permissions", PermissionsJson(created.info.role)}});
 }
@@ -103,7 +129,10 @@ net::Response Service::Impl::Logout(Call& call) {
 net::Response Service::Impl::SessionInfoGet(Call& call) {
   return net::Response::Json(200, {{"operator", OperatorJson(*call.session)},
                                    {"permissions", PermissionsJson(call.session->role)},
-                                   {"expires_at", FormatUtc(call.session->expires_at)}});
+                                   {"expires_at", FormatUtc(call.session->expires_at)},
+                                   {"idle_timeout_seconds", sessions.limits().idle.count()},
+                                   {"absolute_expires_in_seconds",
+                                    AbsoluteSecondsLeft(*call.session, clock.Now(), sessions.limits().absolute)}});
 }
 
 }  // namespace akari::node

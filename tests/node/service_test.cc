@@ -163,9 +163,14 @@ TEST_F(ServiceTest, LoginGivesATokenThatIdentifiesTheOperator) {
   EXPECT_EQ(a.body["operator"]["role"], "nurse");
   EXPECT_EQ(a.body["permissions"]["clinical"], true);
   EXPECT_EQ(a.body["idle_timeout_seconds"], 900);
+  EXPECT_EQ(a.body["absolute_expires_in_seconds"], 8 * 3600);
+  clock_.Advance(std::chrono::minutes(10));
   Answer who = Send("GET", "/v1/session", "", a.body["token"]);
   ASSERT_EQ(who.status, 200);
   EXPECT_EQ(who.body["operator"]["id"], "nurse1");
+  // The limits relative to the node's clock, for a tablet whose own is wrong.
+  EXPECT_EQ(who.body["idle_timeout_seconds"], 900);
+  EXPECT_EQ(who.body["absolute_expires_in_seconds"], 8 * 3600 - 600);
   EXPECT_EQ(AuditEvents("login.ok").size(), 1u);
   EXPECT_EQ(AuditEvents("login.ok")[0]["actor"], "nurse1");
 }
@@ -176,10 +181,19 @@ TEST_F(ServiceTest, WrongPinsAre401ThenTheOperatorIsLockedEvenAcrossARestart) {
     ASSERT_EQ(a.status, 401);
     EXPECT_EQ(a.body["error"]["code"], "invalid_credentials");
     EXPECT_EQ(a.raw.headers.Get("WWW-Authenticate"), "");  // login is not behind a token
+    // The count the message states, for a client that words it itself.
+    EXPECT_EQ(a.body["error"]["tries_before_lockout"], 4 - i) << a.raw.body;
+    EXPECT_NE(a.body["error"]["message"].get<std::string>().find(std::to_string(4 - i)), std::string::npos);
   }
   Answer fifth = Post("/v1/login", {{"operator_id", "clerk1"}, {"pin", "9999"}});
   ASSERT_EQ(fifth.status, 403);
   EXPECT_EQ(fifth.body["error"]["code"], "operator_locked");
+  {
+    OperatorStore ops(node_.store, clock_);
+    auto locked = ops.Get("clerk1");
+    ASSERT_TRUE(locked && *locked && (*locked)->locked_until);
+    EXPECT_EQ(fifth.body["error"]["locked_until"], FormatUtc(*(*locked)->locked_until));
+  }
   EXPECT_NE(fifth.body["error"]["message"].get<std::string>().find("akari operator unlock"), std::string::npos);
   service_ = MakeService();  // a restart: sessions are gone, the lockout is not
   Answer after = Post("/v1/login", {{"operator_id", "clerk1"}, {"pin", "1234"}});
@@ -196,6 +210,7 @@ TEST_F(ServiceTest, UnknownOperatorLooksLikeAWrongPin) {
   Answer a = Post("/v1/login", {{"operator_id", "nobody"}, {"pin", "1234"}});
   EXPECT_EQ(a.status, 401);
   EXPECT_EQ(a.body["error"]["code"], "invalid_credentials");
+  EXPECT_FALSE(a.body["error"].contains("tries_before_lockout"));  // nobody's count to give
 }
 
 TEST_F(ServiceTest, BruteForceFromOneAddressIsRateLimited) {
@@ -209,6 +224,7 @@ TEST_F(ServiceTest, BruteForceFromOneAddressIsRateLimited) {
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.body["error"]["code"], "too_many_attempts");
   EXPECT_EQ(limited.raw.headers.Get("Retry-After"), "60");
+  EXPECT_EQ(limited.body["error"]["retry_after_seconds"], 60);
   // Another device is not affected, and the window passes.
   EXPECT_EQ(Send("POST", "/v1/login", json{{"operator_id", "doc1"}, {"pin", "1234"}}.dump(), "", "application/json",
                  "10.0.0.10")
@@ -386,6 +402,7 @@ TEST_F(ServiceTest, InsuranceNumbersThatDoNotMatchAreRecordedAsSuch) {
   Answer a = Post("/v1/checks/insurance", wrong_birth, token);
   ASSERT_EQ(a.status, 200);
   EXPECT_EQ(a.body["answer"]["status"], "identity_not_confirmed");
+  EXPECT_EQ(a.body["answer"]["detail_code"], "birth_date_or_branch_differs");
   EXPECT_TRUE(a.body["person"].is_null());
   json wrong_branch = NumbersOf(4);
   wrong_branch["branch"] = "05";
@@ -394,7 +411,12 @@ TEST_F(ServiceTest, InsuranceNumbersThatDoNotMatchAreRecordedAsSuch) {
   unknown["number"] = "9999999";
   Answer u = Post("/v1/checks/insurance", unknown, token);
   EXPECT_EQ(u.body["answer"]["status"], "unknown_person");
+  EXPECT_EQ(u.body["answer"]["detail_code"], "no_such_numbers");
   EXPECT_EQ(node_.store.Counts()->checks, 3);
+  // The code is kept with the check and listed with it.
+  Answer listed = Send("GET", "/v1/checks", "", token);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body["checks"][2]["detail_code"], "no_such_numbers");
 }
 
 TEST_F(ServiceTest, OldCardNumbersFindThePersonAndSayTheCoverageEnded) {
@@ -407,6 +429,7 @@ TEST_F(ServiceTest, OldCardNumbersFindThePersonAndSayTheCoverageEnded) {
   EXPECT_EQ(a.body["answer"]["coverage"]["insurer_name"], "輪島市");
   EXPECT_EQ(a.body["presented_coverage"]["valid_to"], "2023-04-01");
   EXPECT_NE(a.body["answer"]["detail"].get<std::string>().find("ended on 2023-04-01"), std::string::npos);
+  EXPECT_EQ(a.body["answer"]["detail_code"], "presented_coverage_ended");
 }
 
 TEST_F(ServiceTest, RecordsOpenOnlyAfterACheckInTheSameSession) {
