@@ -62,6 +62,29 @@ async function login(id) {
   await page.waitForSelector(".menu");
 }
 
+async function fillBirth(container, isoDate) {
+  const [y, m, d] = isoDate.split("-");
+  await page.selectOption(`${container} select[data-part="era"]`, "western");
+  await page.fill(`${container} input[data-part="year"]`, y);
+  await page.selectOption(`${container} select[data-part="month"]`, String(Number(m)));
+  await page.selectOption(`${container} select[data-part="day"]`, String(Number(d)));
+}
+
+// Disaster search for the card holder (disaster mode on), then open their record.
+async function searchAndOpenRecord(reason) {
+  await page.click("#go-search");
+  await page.fill("#s-kana", person.name_kana);
+  await fillBirth("#s-birth", person.birth_date);
+  await page.check(`input[name="s-sex"][value="${person.sex}"]`);
+  await page.fill("#s-reason", reason);
+  await page.click("#s-submit");
+  await page.waitForSelector(`#s-results button[data-person="${person.id}"]`);
+  await page.click(`#s-results button[data-person="${person.id}"]`);
+  await page.waitForSelector("#r-open:not([hidden])");
+  await page.click("#r-open");
+  await page.waitForSelector("#summary");
+}
+
 async function logout() {
   await page.click("#logout");
   await page.waitForSelector("#login-id");
@@ -115,7 +138,26 @@ await scenario("wrong PIN at login is refused with a message", async () => {
   await page.waitForSelector("#message:not([hidden])");
   const text = await page.textContent("#message");
   check(/暗証番号/.test(text), `unexpected message "${text}"`);
+  // The node counts the tries left before a lockout; the Japanese text says it too.
+  check(text.includes("あと 4 回"), `tries before a lockout not said in Japanese: "${text}"`);
   await login(env.AKARI_DOCTOR);
+});
+
+await scenario("an insurance-number check that finds nobody says why in Japanese", async () => {
+  await page.click("#go-manual");
+  try {
+    await page.fill("#m-insurer", "39130018"); // a valid check digit, an insurer not in the region
+    await page.fill("#m-symbol", "1");
+    await page.fill("#m-number", "9999999");
+    await fillBirth("#m-birth", "1950-01-01");
+    await page.click("#m-submit");
+    await page.waitForSelector("#r-status.unknown_person");
+    const detail = await page.textContent("#r-detail");
+    check(detail.includes("この保険の番号の方はいません") && !/[A-Za-z]{4}/.test(detail),
+          `the reason not in Japanese: "${detail}"`);
+  } finally {
+    await page.click("#nav-home");
+  }
 });
 
 await scenario("read card with the PIN pad and see medications with the insulin flag", async () => {
@@ -155,31 +197,47 @@ await scenario("print view in A4 and on an 80 mm receipt", async () => {
   await page.evaluate(() => {
     window.__printed = [];
     window.print = () => window.__printed.push(document.body.className);
+    // As if the record had been open a while: the header must be written anew.
+    document.querySelector("#p-meta").textContent = "written when the record was opened";
   });
   await page.click("#p-print-a4");
+  const meta = await page.textContent("#p-meta");
+  check(meta.includes("データ時点") && !meta.includes("written when"), `print header not rebuilt: "${meta}"`);
   await page.click("#p-print-receipt");
   const printed = await page.evaluate(() => window.__printed);
   check(printed.length === 2 && printed[0].includes("print-a4") && printed[1].includes("print-receipt"),
         `print calls: ${JSON.stringify(printed)}`);
   await page.emulateMedia({ media: "print" });
-  check(!(await page.isVisible("#topbar")), "the top bar is printed");
-  check(!(await page.isVisible("#p-print-a4")), "buttons are printed");
-  check(await page.isVisible(".print-header"), "the print header is missing");
-  check((await page.textContent("#p-meta")).includes("データ時点"), "printout lacks the data age");
-  const receipt = await page.pdf({ preferCSSPageSize: true, printBackground: true });
-  writeFileSync(join(artifacts, "receipt.pdf"), receipt);
-  const r = mediaBox(receipt);
-  check(r && Math.abs(r.width - 226.8) < 2, `receipt page is ${JSON.stringify(r)}, not 80 mm wide`);
-  await page.evaluate(() => {
-    document.body.classList.remove("print-receipt");
-    document.getElementById("page-a4").disabled = false;
-    document.getElementById("page-receipt").disabled = true;
-  });
-  const a4 = await page.pdf({ preferCSSPageSize: true, printBackground: true });
-  writeFileSync(join(artifacts, "a4.pdf"), a4);
-  const a = mediaBox(a4);
-  check(a && Math.abs(a.width - 595.3) < 2 && Math.abs(a.height - 841.9) < 2, `A4 page is ${JSON.stringify(a)}`);
-  await page.emulateMedia({ media: "screen" });
+  try {
+    check(!(await page.isVisible("#topbar")), "the top bar is printed");
+    check(!(await page.isVisible("#p-print-a4")), "buttons are printed");
+    check(await page.isVisible(".print-header"), "the print header is missing");
+    check((await page.textContent("#p-meta")).includes("データ時点"), "printout lacks the data age");
+    // The receipt hides the column headings: each medicine's cells say what they are.
+    const labels = await page.evaluate(() =>
+      [...document.querySelectorAll("#p-meds tbody tr:first-child td[data-label]")].map(
+        (td) => getComputedStyle(td, "::before").content),
+    );
+    check(labels.length === 4 && labels[0].includes("用法") && labels[1].includes("最終調剤日"),
+          `receipt cells not labelled: ${JSON.stringify(labels)}`);
+    const receipt = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+    writeFileSync(join(artifacts, "receipt.pdf"), receipt);
+    const r = mediaBox(receipt);
+    check(r && Math.abs(r.width - 226.8) < 2, `receipt page is ${JSON.stringify(r)}, not 80 mm wide`);
+    await page.evaluate(() => {
+      document.body.classList.remove("print-receipt");
+      document.getElementById("page-a4").disabled = false;
+      document.getElementById("page-receipt").disabled = true;
+    });
+    const a4 = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+    writeFileSync(join(artifacts, "a4.pdf"), a4);
+    const a = mediaBox(a4);
+    check(a && Math.abs(a.width - 595.3) < 2 && Math.abs(a.height - 841.9) < 2, `A4 page is ${JSON.stringify(a)}`);
+  } finally {
+    // A failure here must not leave the later scenarios looking at a printout.
+    await page.emulateMedia({ media: "screen" });
+    await page.evaluate(() => document.body.classList.remove("print-receipt", "print-a4"));
+  }
 });
 
 await scenario("the confirmation to spend a card's last PIN try is asked afresh for each card", async () => {
@@ -227,11 +285,7 @@ await scenario("disaster search needs disaster mode, finds the patient and recor
   await login(env.AKARI_DOCTOR);
   await page.click("#go-search");
   await page.fill("#s-kana", person.name_kana);
-  const [y, m, d] = person.birth_date.split("-");
-  await page.selectOption('#s-birth select[data-part="era"]', "western");
-  await page.fill('#s-birth input[data-part="year"]', y);
-  await page.selectOption('#s-birth select[data-part="month"]', String(Number(m)));
-  await page.selectOption('#s-birth select[data-part="day"]', String(Number(d)));
+  await fillBirth("#s-birth", person.birth_date);
   await page.check(`input[name="s-sex"][value="${person.sex}"]`);
   // Without a reason the node refuses.
   await page.click("#s-submit");
@@ -249,6 +303,34 @@ await scenario("disaster search needs disaster mode, finds the patient and recor
   const basis = await page.textContent("#p-basis");
   check(basis.includes("意識障害で搬送"), `reason not shown with the record: "${basis}"`);
   await page.screenshot({ path: join(artifacts, "disaster.png"), fullPage: true });
+});
+
+await scenario("a record with gaps (no age, checkup items without visits) still shows", async () => {
+  // The real record, amended in flight: a birth date the node could not
+  // turn into an age, and checkup items whose visits are not listed.
+  await page.route("**/v1/persons/*", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.person.age = null;
+    body.checkups.visits = [];
+    if (!body.checkups.items.length) {
+      body.checkups.items = [{ name: "HbA1c", unit: "%", reference: "4.6-6.2", trend: "up",
+                               latest: { value: "6.8", abnormal: true },
+                               values: [{ date: "2025-06-01", value: "6.8" }] }];
+    }
+    await route.fulfill({ response, json: body });
+  });
+  const errors = problems.length;
+  try {
+    await page.evaluate(() => (window.location.hash = "#/home"));
+    await page.evaluate((id) => (window.location.hash = "#/person/" + id), person.id);
+    await page.waitForSelector("#p-checkups table");
+    const facts = await page.textContent("#p-facts");
+    check(!facts.includes("null") && facts.includes(person.birth_date), `birth date shown as "${facts}"`);
+    check(problems.length === errors, problems.slice(errors).join("; "));
+  } finally {
+    await page.unroute("**/v1/persons/*");
+  }
 });
 
 await scenario("an evacuee with no record is recorded as self-reported and the reconciliation page lists the checks", async () => {
@@ -389,6 +471,61 @@ await scenario("the admin page spells out why the hub link fails (no tooltip on 
   } finally {
     await page.unroute("**/v1/status");
   }
+});
+
+await scenario("a record left on screen is cleared when the session ends, after a warning", async () => {
+  // The node's idle limit is 15 minutes; its answers are amended in flight
+  // to 6 s, so that the UI's countdown runs in seconds. The session itself
+  // stays real: every request still carries its token.
+  const shorten = async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    if (response.status() === 200) body.idle_timeout_seconds = 6;
+    await route.fulfill({ response, json: body });
+  };
+  await page.route("**/v1/login", shorten);
+  await page.route("**/v1/session", shorten);
+  try {
+    await logout();
+    await login(env.AKARI_DOCTOR);
+    await searchAndOpenRecord("意識障害で搬送、所持品なし");
+    // The warning comes first, and "continue" keeps the session going.
+    await page.waitForSelector("#session-warning:not([hidden])", { timeout: 10000 });
+    check((await page.textContent("#session-warning-text")).includes("ログアウト"), "no warning text");
+    await page.click("#session-continue");
+    await page.waitForSelector("#session-warning", { state: "hidden" });
+    check(await page.isVisible("#summary"), "the record went away although the session was kept");
+    // Then nobody touches the tablet.
+    await page.waitForSelector("#login-id", { timeout: 15000 });
+    check((await page.locator("#summary").count()) === 0, "the record is still in the page");
+    check((await page.textContent("#message")).includes("セッションが終了"), "no word that the session ended");
+    check(await page.isHidden("#session-warning"), "the warning stayed after the session ended");
+  } finally {
+    await page.unroute("**/v1/login");
+    await page.unroute("**/v1/session");
+  }
+});
+
+await scenario("the admin page shows the mode as it is now when a change is refused as already made", async () => {
+  await login(env.AKARI_ADMIN);
+  await page.click("#go-admin");
+  await page.waitForSelector("#a-state.on");
+  // Another admin ends disaster mode from another tablet meanwhile.
+  const status = await page.evaluate(async () => {
+    const r = await fetch("/v1/mode", {
+      method: "PUT",
+      headers: { "Content-Type": "application/json",
+                 Authorization: "Bearer " + sessionStorage.getItem("akari.token") },
+      body: JSON.stringify({ mode: "normal", reason: "訓練終了" }),
+    });
+    return r.status;
+  });
+  check(status === 200, `ending disaster mode answered ${status}`);
+  await page.click("#a-off");
+  await page.waitForSelector("#a-state.off");
+  check((await page.textContent("#message")).includes("すでにそのモード"), "the refusal is not shown");
+  check(await page.isHidden("#mode-badge"), "the top bar still shows disaster mode");
+  check(await page.isVisible("#a-on"), "the page does not offer to declare disaster mode again");
 });
 
 await scenario("no Content-Security-Policy violations or script errors", async () => {

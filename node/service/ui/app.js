@@ -59,12 +59,21 @@
   function errorText(body, status) {
     const err = body && body.error;
     if (!err) return t("error.generic") + " (" + status + ")";
-    if (I.lang() === "ja") {
-      const key = "err." + err.code;
-      const translated = t(key);
-      if (translated !== key) return translated;
-    }
+    if (I.lang() === "ja" && I.has("err." + err.code)) return t("err." + err.code) + errorFacts(err);
     return err.message;
+  }
+  // What the node's English message says beside the refusal (tries left
+  // before a lockout, until when, how long to wait), for the UI's own words.
+  function errorFacts(err) {
+    let text = "";
+    if (typeof err.tries_before_lockout === "number") {
+      text += t("err.fact.tries_before_lockout").replace("{n}", String(err.tries_before_lockout));
+    }
+    if (err.locked_until) text += t("err.fact.locked_until").replace("{time}", formatTime(err.locked_until));
+    if (typeof err.retry_after_seconds === "number") {
+      text += t("err.fact.retry_after").replace("{n}", String(err.retry_after_seconds));
+    }
+    return text;
   }
 
   // ---------- API ----------
@@ -76,6 +85,7 @@
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
+    const sent = Date.now();
     let response;
     try {
       response = await fetch(path, init);
@@ -92,20 +102,88 @@
       forgetSession();
       go("login");
       showMessage(errorText(json, 401));
+    } else if (state.token && !PUBLIC_PATHS.has(path)) {
+      // The node counted this request as use of the session when it came in.
+      sessionUsed(sent);
     }
     return { status: response.status, body: json };
   }
+  // Routes that answer without a session, and so do not keep one going.
+  const PUBLIC_PATHS = new Set(["/v1/status", "/v1/login"]);
 
   function forgetSession() {
     state.token = null;
     state.operator = null;
     state.permissions = {};
+    state.answer = null;
+    state.summary = null;
+    session.idleMs = 0;
+    sessionCheck();
     try {
       window.sessionStorage.removeItem(TOKEN_KEY);
     } catch (e) {
       // nothing stored
     }
     renderTopbar();
+  }
+
+  // ---------- session expiry ----------
+  // The node ends a session after idle_timeout_seconds without a request,
+  // and absolute_expires_in_seconds after login. A tablet left on a table
+  // must not keep a record on screen after that: the screen is cleared and
+  // the login asked for, with a warning (and, for the idle end, a button to
+  // go on) shortly before. The node gives both limits relative to its own
+  // clock, so they are counted on this device's clock from when the request
+  // went out: a tablet whose clock is wrong still counts them right.
+  const session = { idleMs: 0, idleAt: 0, absoluteAt: 0, timer: null };
+  const SESSION_WARN_MS = 60000;
+
+  function sessionStarted(body, sent) {
+    session.idleMs = Math.max(0, Number(body.idle_timeout_seconds) || 0) * 1000;
+    session.absoluteAt =
+      typeof body.absolute_expires_in_seconds === "number" ? sent + body.absolute_expires_in_seconds * 1000 : 0;
+    session.idleAt = 0;
+    sessionUsed(sent);
+  }
+  function sessionUsed(sent) {
+    if (!session.idleMs) return;
+    session.idleAt = Math.max(session.idleAt, sent + session.idleMs);
+    sessionCheck();
+  }
+  function sessionCheck() {
+    window.clearTimeout(session.timer);
+    session.timer = null;
+    const warning = $("#session-warning");
+    if (!state.token || !session.idleMs) {
+      warning.hidden = true;
+      return;
+    }
+    const now = Date.now();
+    const end = session.absoluteAt ? Math.min(session.idleAt, session.absoluteAt) : session.idleAt;
+    if (now >= end) {
+      sessionEnded();
+      return;
+    }
+    const lead = Math.min(SESSION_WARN_MS, session.idleMs / 2);
+    if (now < end - lead) {
+      warning.hidden = true;
+      session.timer = window.setTimeout(sessionCheck, end - lead - now);
+      return;
+    }
+    // Only the idle end can be put off.
+    const idleEnd = end === session.idleAt;
+    $("#session-warning-text").textContent = t(idleEnd ? "session.warning" : "session.warning_final").replace(
+      "{seconds}",
+      String(Math.ceil((end - now) / 1000)),
+    );
+    $("#session-continue").hidden = !idleEnd;
+    warning.hidden = false;
+    session.timer = window.setTimeout(sessionCheck, Math.min(1000, end - now)); // the countdown
+  }
+  function sessionEnded() {
+    forgetSession();
+    go("login");
+    showMessage(t("login.expired"));
   }
 
   // ---------- dates and ages ----------
@@ -145,6 +223,22 @@
   }
   function formatDate(date) {
     return date || "";
+  }
+  // Why a check answered as it did: in Japanese the UI's own text for its
+  // code (answer.detail_code), else the node's English detail.
+  function detailText(a) {
+    const answer = a.answer || {};
+    const code = answer.detail_code;
+    if (!code || !I.has("detail." + code)) return answer.detail || "";
+    const coverage = (code === "presented_coverage_ended" ? a.presented_coverage : answer.coverage) || {};
+    const loss = "loss." + coverage.loss_reason;
+    return t("detail." + code)
+      .replace("{date}", coverage.valid_to || "?")
+      .replace("{reason}", I.has(loss) ? t(loss) : "");
+  }
+  function birthText(p) {
+    const age = p.age === null || p.age === undefined ? "" : " (" + p.age + t("person.age") + ")";
+    return (p.birth_date || "") + age;
   }
 
   // ---------- top bar: mode, data age (always visible), operator ----------
@@ -354,7 +448,7 @@
   function personFacts(dl, p) {
     fact(dl, "person.name", p.name);
     fact(dl, "person.kana", p.name_kana);
-    fact(dl, "person.birth", p.birth_date + (p.age !== null ? " (" + p.age + t("person.age") + ")" : ""));
+    fact(dl, "person.birth", birthText(p));
     fact(dl, "person.sex", t("sex." + p.sex));
     const a = p.address || {};
     fact(dl, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
@@ -366,6 +460,7 @@
     let pad;
     const submit = async () => {
       const id = $("#login-id", view).value.trim();
+      const sent = Date.now();
       const r = await api("POST", "/v1/login", { operator_id: id, pin: pad.value() });
       pad.clear();
       if (r.status !== 200) {
@@ -381,6 +476,7 @@
         // Not stored: a reload asks for the PIN again.
       }
       showMessage("");
+      sessionStarted(r.body, sent);
       renderTopbar();
       go("home");
     };
@@ -589,7 +685,7 @@
     const banner = $("#r-status", view);
     banner.textContent = t("result." + status);
     banner.classList.add(status);
-    $("#r-detail", view).textContent = (a.card && cardMessage(a.card)) || answer.detail || "";
+    $("#r-detail", view).textContent = (a.card && cardMessage(a.card)) || detailText(a);
     if (a.person) personFacts($("#r-person", view), a.person);
     if (answer.coverage) $("#r-coverage", view).appendChild(coverageBlock(answer.coverage, "coverage.current"));
     const check = a.check;
@@ -624,7 +720,7 @@
     $("#p-name", view).textContent = p.name;
     $("#p-kana", view).textContent = p.name_kana;
     const facts = $("#p-facts", view);
-    fact(facts, "person.birth", p.birth_date + " (" + p.age + t("person.age") + ")");
+    fact(facts, "person.birth", birthText(p));
     fact(facts, "person.sex", t("sex." + p.sex));
     const a = p.address || {};
     fact(facts, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
@@ -633,11 +729,7 @@
         t("summary.basis") + ": " + t("method." + s.access.basis) + " (" + s.access.check_id + ")" +
         (s.access.reason ? " — " + s.access.reason : "");
     }
-    $("#p-meta", view).textContent =
-      t("data.asof") + " " + formatTime(s.data.as_of) + (s.data.stale ? " / " + t("data.stale") + " " + formatTime(s.data.stale_since) : "") +
-      " · " + t("print.printed") + " " + formatTime(new Date().toISOString()) +
-      " · " + t("print.node") + " " + (state.status ? state.status.node_id : "") +
-      " · " + t("print.operator") + " " + (state.operator ? state.operator.id : "");
+    renderSummaryMeta(s);
 
     const risk = $("#p-risk", view);
     if (!s.risk_flags.length) {
@@ -661,12 +753,16 @@
         el("strong", { text: m.ingredient }),
         el("div", { cls: "drug-names", text: m.drug_names.join(" / ") + (m.strength ? " " + m.strength : "") }),
       ]);
+      // data-label: the receipt printout hides the column headings.
       const row = el("tr", { cls: (m.risk_classes.length ? "high-risk" : "") + (m.recent ? "" : " older") }, [
         first,
-        el("td", { text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : "") }),
-        el("td", { cls: "date", text: m.last_date }),
-        el("td", { text: m.days_or_times }),
-        el("td", { cls: "date", text: m.supply_until || "" }),
+        el("td", {
+          text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : ""),
+          attrs: { "data-label": t("summary.usage") },
+        }),
+        el("td", { cls: "date", text: m.last_date, attrs: { "data-label": t("summary.last") } }),
+        el("td", { text: m.days_or_times, attrs: { "data-label": t("summary.days") } }),
+        el("td", { cls: "date", text: m.supply_until || "", attrs: { "data-label": t("summary.until") } }),
       ]);
       tbody.appendChild(row);
     });
@@ -690,9 +786,13 @@
     if (!s.checkups.items.length) {
       checkups.appendChild(el("p", { cls: "hint", i18n: "summary.checkups.none" }));
     } else {
-      const visits = s.checkups.visits;
+      const visits = s.checkups.visits || [];
       const last = visits[visits.length - 1];
-      checkups.appendChild(el("p", { text: last.date + " " + last.facility + (last.judgement ? " — " + last.judgement : "") }));
+      if (last) {
+        checkups.appendChild(
+          el("p", { text: last.date + " " + last.facility + (last.judgement ? " — " + last.judgement : "") }),
+        );
+      }
       const table = el("table", { cls: "checkups" });
       s.checkups.items.forEach((item) => {
         const values = item.values.map((v) => v.date.slice(0, 4) + ": " + v.value).join(" → ");
@@ -712,7 +812,22 @@
     onClick($("#p-print-receipt", view), () => printAs("receipt"));
   }
 
+  // The printout's header: the data's age as the record was read, and who
+  // printed it when. Written again at each print: a record left open for an
+  // hour must not print the time it was opened as the time it was printed.
+  function renderSummaryMeta(s) {
+    const meta = $("#p-meta");
+    if (!meta || !s) return;
+    meta.textContent =
+      t("data.asof") + " " + formatTime(s.data.as_of) +
+      (s.data.stale ? " / " + t("data.stale") + " " + formatTime(s.data.stale_since) : "") +
+      " · " + t("print.printed") + " " + formatTime(new Date().toISOString()) +
+      " · " + t("print.node") + " " + (state.status ? state.status.node_id : "") +
+      " · " + t("print.operator") + " " + (state.operator ? state.operator.id : "");
+  }
+
   function printAs(format) {
+    renderSummaryMeta(state.summary);
     const receipt = format === "receipt";
     document.body.classList.toggle("print-receipt", receipt);
     document.body.classList.toggle("print-a4", !receipt);
@@ -750,6 +865,13 @@
     if (c.branch) parts.push(t("manual.branch") + " " + c.branch);
     if (typeof c.copay_percent === "number") parts.push(c.copay_percent / 10 + t("report.copay"));
     return parts.filter((x) => x).join("  ");
+  }
+
+  // The hub's reason when it names no coverage: in Japanese the UI's own
+  // text for its outcome, else the hub's English detail.
+  function hubDetail(hub) {
+    const key = "report.outcome." + hub.outcome;
+    return I.has(key) ? t(key) : hub.detail || "";
   }
 
   async function viewReport() {
@@ -792,7 +914,7 @@
         ? coverageLine(hub.coverage)
         : hub.ended_coverage
           ? t("report.ended").replace("{date}", hub.ended_coverage.valid_to || "")
-          : hub.detail || "";
+          : hubDetail(hub);
       tbody.appendChild(
         el("tr", {}, [
           el("td", { text: formatTime(e.visited_at) }),
@@ -802,6 +924,15 @@
         ]),
       );
     });
+  }
+
+  // A refusal on the admin page is often the page being out of date (the
+  // mode changed, or the held update went, from another tablet or the CLI):
+  // show the node's state now, then why.
+  async function refusedOnAdmin(r) {
+    await refreshStatus();
+    if (window.location.hash === "#/admin") viewAdmin();
+    showMessage(errorText(r.body, r.status));
   }
 
   function viewAdmin() {
@@ -818,7 +949,7 @@
       if (reason) body.reason = reason;
       const r = await api("PUT", "/v1/mode", body);
       if (r.status !== 200) {
-        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        if (r.status !== 401) refusedOnAdmin(r);
         return;
       }
       showMessage("");
@@ -850,7 +981,7 @@
       onClick($("#a-apply", view), async () => {
         const r = await api("POST", "/v1/hub/held-update/apply", {});
         if (r.status !== 202) {
-          if (r.status !== 401) showMessage(errorText(r.body, r.status));
+          if (r.status !== 401) refusedOnAdmin(r);
           return;
         }
         await refreshStatus();
@@ -913,6 +1044,13 @@
       forgetSession();
       go("login");
     });
+    onClick($("#session-continue"), async () => {
+      const sent = Date.now();
+      const r = await api("GET", "/v1/session");
+      if (r.status === 200) sessionStarted(r.body, sent);
+    });
+    // Timers stop while a tablet sleeps: check as soon as it wakes.
+    document.addEventListener("visibilitychange", sessionCheck);
     onClick($("#nav-home"), () => {
       showMessage("");
       go("home");
@@ -923,10 +1061,12 @@
     });
     await refreshStatus();
     if (state.token) {
+      const sent = Date.now();
       const who = await api("GET", "/v1/session");
       if (who.status === 200) {
         state.operator = who.body.operator;
         state.permissions = who.body.permissions;
+        sessionStarted(who.body, sent);
       }
     }
     renderTopbar();
