@@ -81,11 +81,7 @@ class Applier {
   Status Run() {
     const auto started = std::chrono::steady_clock::now();
     progress_.phase = "apply";
-    if (plan_.mode == cl::SyncPlan::Mode::kDelta) {
-      for (const auto& d : plan_.chain) progress_.persons_total += d.upserts;
-    } else {
-      for (const auto& c : plan_.chunks) progress_.persons_total += c.persons;
-    }
+    progress_.persons_total = cl::PersonsToWrite(plan_);
     Report();
     // A snapshot apply touches index pages all over the file; a larger page
     // cache for its duration keeps them from being written, evicted and read
@@ -376,8 +372,7 @@ Error GiveSpaceBack(const OpenNode& node, cl::Staging& staging, const SyncSummar
 // fills `summary` for a held run.
 Result<bool> HoldFullApply(OpenNode& node, std::int64_t plan_version, const cl::SyncPlan& plan,
                            const SyncOptions& options, SyncSummary& summary) {
-  std::int64_t persons = 0;
-  for (const auto& c : plan.chunks) persons += c.persons;
+  const std::int64_t persons = cl::PersonsToWrite(plan);
   if (!options.hold_full_apply(plan_version, persons)) return false;
   summary.mode = "full-held";
   summary.persons_held = persons;
