@@ -53,6 +53,19 @@ Error Refuse(OpenNode& node, const Clock& clock, Error error, const std::string&
   return error;
 }
 
+// The manifest's `id` of a chunk or trust item names its plaintext
+// (docs/publication.md §6), and the node records it as what it holds: a
+// later sync skips a held chunk, or keeps its trust material, by id alone.
+// The object's hash binds only the ciphertext, so the id is checked
+// against what was decrypted before it is recorded.
+Status CheckPlainId(pub::ObjectKind kind, ByteSpan payload, const std::string& id, std::string_view what) {
+  if (pub::PlainIdOf(kind, payload) == id) return {};
+  return MakeError(SyncErrc::kCorruptDocument,
+                   std::string(what) + " " + id.substr(0, 16) +
+                       "… does not hold what the manifest's id for it names; the hub published an inconsistent "
+                       "manifest. Nothing was applied; report this to the hub");
+}
+
 std::vector<store::StoredPerson> ToStored(std::vector<pub::PersonEntry>&& entries) {
   std::vector<store::StoredPerson> out;
   out.reserve(entries.size());
@@ -178,6 +191,7 @@ class Applier {
     }
     for (const auto& c : plan_.chunks) {
       AKARI_ASSIGN_OR_RETURN(Bytes payload, Open(c.object, pub::ObjectKind::kChunk));
+      AKARI_TRY(CheckPlainId(pub::ObjectKind::kChunk, payload, c.id, "snapshot chunk"));
       AKARI_ASSIGN_OR_RETURN(std::vector<pub::PersonEntry> entries,
                              pub::DecodeChunkPayload(payload, c.first_id, c.last_id));
       if (static_cast<std::int64_t>(entries.size()) != c.persons) {
@@ -216,6 +230,7 @@ class Applier {
     nlohmann::json ids = nlohmann::json::array();
     for (const auto& t : m_.trust) {
       AKARI_ASSIGN_OR_RETURN(Bytes der, Open(t.object, pub::ObjectKind::kTrust));
+      AKARI_TRY(CheckPlainId(pub::ObjectKind::kTrust, der, t.id, "trust material"));
       items.push_back(
           {t.kind == pub::TrustRef::Kind::kCrl ? store::TrustItem::Kind::kCrl : store::TrustItem::Kind::kCaCertificate,
            std::move(der)});
