@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/openssl.h"
 #include "node/audit/audit_log.h"
 #include "node/store/meta_keys.h"
 #include "node/sync/sync_state.h"
@@ -64,6 +65,24 @@ Status CheckPlainId(pub::ObjectKind kind, ByteSpan payload, const std::string& i
                    std::string(what) + " " + id.substr(0, 16) +
                        "… does not hold what the manifest's id for it names; the hub published an inconsistent "
                        "manifest. Nothing was applied; report this to the hub");
+}
+
+// The manifest lists each trust item as a CA certificate or a revocation
+// list, and card checks use it as listed: a CA certificate that does not
+// parse as one would leave every card check failing after the sync.
+Status CheckTrustKind(const pub::TrustRef& t, ByteSpan der) {
+  const bool crl = t.kind == pub::TrustRef::Kind::kCrl;
+  std::string problem;
+  if (crl) {
+    if (auto parsed = crypto::ParseCrlDer(der); !parsed) problem = parsed.error().message;
+  } else if (auto parsed = crypto::ParseCertificateDer(der); !parsed) {
+    problem = parsed.error().message;
+  }
+  if (problem.empty()) return {};
+  return MakeError(SyncErrc::kCorruptDocument,
+                   "trust material " + t.id.substr(0, 16) + "… is listed as " +
+                       (crl ? "a revocation list" : "a CA certificate") + " but is not one (" + problem +
+                       "). Nothing was applied; the node keeps its current trust material. Report this to the hub");
 }
 
 std::vector<store::StoredPerson> ToStored(std::vector<pub::PersonEntry>&& entries) {
@@ -231,6 +250,7 @@ class Applier {
     for (const auto& t : m_.trust) {
       AKARI_ASSIGN_OR_RETURN(Bytes der, Open(t.object, pub::ObjectKind::kTrust));
       AKARI_TRY(CheckPlainId(pub::ObjectKind::kTrust, der, t.id, "trust material"));
+      AKARI_TRY(CheckTrustKind(t, der));
       items.push_back(
           {t.kind == pub::TrustRef::Kind::kCrl ? store::TrustItem::Kind::kCrl : store::TrustItem::Kind::kCaCertificate,
            std::move(der)});

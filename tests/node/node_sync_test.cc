@@ -442,6 +442,25 @@ TEST_F(NodeSyncTest, TrustMaterialThatDoesNotHoldWhatItsIdNamesIsRefused) {
   EXPECT_TRUE(node_->store.ReadTrustMaterial()->empty());
 }
 
+// Card checks use each trust item as the manifest lists it: a revocation
+// list listed as the CA certificate (and the CA as a list) would leave
+// every card check failing once applied, so it is refused instead.
+TEST_F(NodeSyncTest, TrustMaterialOfAnotherKindThanListedIsRefused) {
+  Publish();
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  ASSERT_TRUE(keys);
+  Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) {
+    for (auto& t : j["trust"]) t["kind"] = t["kind"] == "crl" ? "ca_certificate" : "crl";
+  });
+  const auto r = Sync();
+  ExpectRefused(r, SyncErrc::kCorruptDocument, std::nullopt, 0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("is listed as a"));
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("but is not one"));
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("the node keeps its current trust material"));
+  EXPECT_TRUE(node_->store.ReadTrustMaterial()->empty());
+}
+
 TEST_F(NodeSyncTest, ARootRotationThatKeepsTheManifestKeyKeepsTheManifestValid) {
   Publish();
   ASSERT_TRUE(hub::RotateKeys(hub_->store, {.root_keys = true}, clock_));
