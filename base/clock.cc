@@ -46,6 +46,9 @@ bool ParseUtc(std::string_view text, TimePoint& out) {
   }
   const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
                                         std::chrono::day(static_cast<unsigned>(d))};
+  // Outside these years the conversion to nanoseconds below would
+  // overflow (undefined behaviour, in practice a time in another century).
+  if (y < kMinUtcYear || y > kMaxUtcYear) return false;
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return false;
   out = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s);
   return true;

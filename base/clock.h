@@ -44,7 +44,13 @@ TimePoint FromUnixSeconds(std::int64_t seconds);
 // RFC 3339 UTC with seconds, e.g. "2026-11-25T16:40:00Z".
 std::string FormatUtc(TimePoint t);
 
-// Parses the format FormatUtc writes; false on anything else.
+// The years ParseUtc accepts: those a TimePoint (64-bit nanoseconds,
+// 1677-09-21 to 2262-04-11) holds from their first to their last second.
+inline constexpr int kMinUtcYear = 1678;
+inline constexpr int kMaxUtcYear = 2261;
+
+// Parses the format FormatUtc writes, in the years kMinUtcYear to
+// kMaxUtcYear; false on anything else.
 bool ParseUtc(std::string_view text, TimePoint& out);
 
 }  // namespace akari

@@ -50,6 +50,8 @@ class SyncCategoryImpl : public std::error_category {
         return "cancelled";
       case SyncErrc::kDiskFull:
         return "disk full";
+      case SyncErrc::kTooLarge:
+        return "larger than allowed";
     }
     return "unknown sync error";
   }

@@ -26,6 +26,7 @@ enum class SyncErrc {
   kInvalidArgument,    // a caller error
   kCancelled,          // the operation was stopped
   kDiskFull,           // no space left where the node stages or stores data
+  kTooLarge,           // a response body longer than the request allowed
 };
 
 const std::error_category& SyncCategory();

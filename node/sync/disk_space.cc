@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/errors.h"
+#include "base/saturating.h"
 
 namespace akari::node {
 namespace {
@@ -39,14 +40,18 @@ SpaceEstimate EstimateSpace(const sync::client::SyncPlan& plan, const std::set<s
     // persons deleted in the same transaction did not free.
     e.apply = pages(bytes) + std::max<std::int64_t>(0, pages(bytes) - database_bytes);
   } else {
+    // Object sizes are capped so that their sums fit (manifest.cc); the
+    // person counts are only capped each, and a chain of them, times the
+    // bytes per person, can pass int64: that saturates, and the database's
+    // size bounds it below.
     std::int64_t bytes = 0, persons = 0;
     for (const auto& d : plan.chain) {
       bytes += d.Bytes();
-      persons += d.upserts + d.removes;
+      persons = SaturatingAdd(persons, SaturatingAdd(d.upserts, d.removes));
     }
     // A changed person rewrites the pages its row and index entries lie
     // on; no more pages than the database has.
-    e.apply = std::min(persons * kDeltaBytesPerPerson, database_bytes) + 2 * pages(bytes);
+    e.apply = std::min(SaturatingMul(persons, kDeltaBytesPerPerson), database_bytes) + 2 * pages(bytes);
   }
   return e;
 }

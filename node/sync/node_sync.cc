@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/openssl.h"
 #include "node/audit/audit_log.h"
 #include "node/store/meta_keys.h"
 #include "node/sync/sync_state.h"
@@ -53,6 +54,37 @@ Error Refuse(OpenNode& node, const Clock& clock, Error error, const std::string&
   return error;
 }
 
+// The manifest's `id` of a chunk or trust item names its plaintext
+// (docs/publication.md §6), and the node records it as what it holds: a
+// later sync skips a held chunk, or keeps its trust material, by id alone.
+// The object's hash binds only the ciphertext, so the id is checked
+// against what was decrypted before it is recorded.
+Status CheckPlainId(pub::ObjectKind kind, ByteSpan payload, const std::string& id, std::string_view what) {
+  if (pub::PlainIdOf(kind, payload) == id) return {};
+  return MakeError(SyncErrc::kCorruptDocument,
+                   std::string(what) + " " + id.substr(0, 16) +
+                       "… does not hold what the manifest's id for it names; the hub published an inconsistent "
+                       "manifest. Nothing was applied; report this to the hub");
+}
+
+// The manifest lists each trust item as a CA certificate or a revocation
+// list, and card checks use it as listed: a CA certificate that does not
+// parse as one would leave every card check failing after the sync.
+Status CheckTrustKind(const pub::TrustRef& t, ByteSpan der) {
+  const bool crl = t.kind == pub::TrustRef::Kind::kCrl;
+  std::string problem;
+  if (crl) {
+    if (auto parsed = crypto::ParseCrlDer(der); !parsed) problem = parsed.error().message;
+  } else if (auto parsed = crypto::ParseCertificateDer(der); !parsed) {
+    problem = parsed.error().message;
+  }
+  if (problem.empty()) return {};
+  return MakeError(SyncErrc::kCorruptDocument,
+                   "trust material " + t.id.substr(0, 16) + "… is listed as " +
+                       (crl ? "a revocation list" : "a CA certificate") + " but is not one (" + problem +
+                       "). Nothing was applied; the node keeps its current trust material. Report this to the hub");
+}
+
 std::vector<store::StoredPerson> ToStored(std::vector<pub::PersonEntry>&& entries) {
   std::vector<store::StoredPerson> out;
   out.reserve(entries.size());
@@ -81,11 +113,7 @@ class Applier {
   Status Run() {
     const auto started = std::chrono::steady_clock::now();
     progress_.phase = "apply";
-    if (plan_.mode == cl::SyncPlan::Mode::kDelta) {
-      for (const auto& d : plan_.chain) progress_.persons_total += d.upserts;
-    } else {
-      for (const auto& c : plan_.chunks) progress_.persons_total += c.persons;
-    }
+    progress_.persons_total = cl::PersonsToWrite(plan_);
     Report();
     // A snapshot apply touches index pages all over the file; a larger page
     // cache for its duration keeps them from being written, evicted and read
@@ -182,6 +210,7 @@ class Applier {
     }
     for (const auto& c : plan_.chunks) {
       AKARI_ASSIGN_OR_RETURN(Bytes payload, Open(c.object, pub::ObjectKind::kChunk));
+      AKARI_TRY(CheckPlainId(pub::ObjectKind::kChunk, payload, c.id, "snapshot chunk"));
       AKARI_ASSIGN_OR_RETURN(std::vector<pub::PersonEntry> entries,
                              pub::DecodeChunkPayload(payload, c.first_id, c.last_id));
       if (static_cast<std::int64_t>(entries.size()) != c.persons) {
@@ -220,6 +249,8 @@ class Applier {
     nlohmann::json ids = nlohmann::json::array();
     for (const auto& t : m_.trust) {
       AKARI_ASSIGN_OR_RETURN(Bytes der, Open(t.object, pub::ObjectKind::kTrust));
+      AKARI_TRY(CheckPlainId(pub::ObjectKind::kTrust, der, t.id, "trust material"));
+      AKARI_TRY(CheckTrustKind(t, der));
       items.push_back(
           {t.kind == pub::TrustRef::Kind::kCrl ? store::TrustItem::Kind::kCrl : store::TrustItem::Kind::kCaCertificate,
            std::move(der)});
@@ -376,8 +407,7 @@ Error GiveSpaceBack(const OpenNode& node, cl::Staging& staging, const SyncSummar
 // fills `summary` for a held run.
 Result<bool> HoldFullApply(OpenNode& node, std::int64_t plan_version, const cl::SyncPlan& plan,
                            const SyncOptions& options, SyncSummary& summary) {
-  std::int64_t persons = 0;
-  for (const auto& c : plan.chunks) persons += c.persons;
+  const std::int64_t persons = cl::PersonsToWrite(plan);
   if (!options.hold_full_apply(plan_version, persons)) return false;
   summary.mode = "full-held";
   summary.persons_held = persons;

@@ -1,5 +1,7 @@
 #include "sync/client/plan.h"
 
+#include "base/saturating.h"
+
 namespace akari::sync::client {
 namespace {
 
@@ -100,6 +102,16 @@ SyncPlan PlanSync(const publication::Manifest& manifest, const HeldState& held) 
   AddCommon(manifest, held, plan);
   Finish(manifest, held, plan);
   return plan;
+}
+
+std::int64_t PersonsToWrite(const SyncPlan& plan) {
+  std::int64_t persons = 0;
+  if (plan.mode == SyncPlan::Mode::kDelta) {
+    for (const auto& d : plan.chain) persons = SaturatingAdd(persons, d.upserts);
+  } else {
+    for (const auto& c : plan.chunks) persons = SaturatingAdd(persons, c.persons);
+  }
+  return persons;
 }
 
 }  // namespace akari::sync::client

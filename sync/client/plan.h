@@ -42,6 +42,12 @@ struct SyncPlan {
 
 SyncPlan PlanSync(const publication::Manifest& manifest, const HeldState& held);
 
+// The persons the plan's objects write by the manifest's counts: its
+// deltas' upserts, or its chunks' persons. The counts are the hub's (each
+// at most kMaxCount, but a chain has up to 10,000 deltas): a sum past
+// int64 stays at INT64_MAX.
+std::int64_t PersonsToWrite(const SyncPlan& plan);
+
 // The same choice with the delta chain ruled out (after a chain failed).
 SyncPlan PlanFullSync(const publication::Manifest& manifest, const HeldState& held);
 

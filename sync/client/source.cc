@@ -48,6 +48,13 @@ std::unexpected<Error> ObjectProblem(std::string_view path, std::string_view wha
                                                   "was applied");
 }
 
+std::unexpected<Error> TooLargeDocument(std::string_view where, std::size_t max_bytes) {
+  return MakeError(SyncErrc::kCorruptDocument,
+                   std::string(where) + " is larger than the " + std::to_string(max_bytes) +
+                       " bytes allowed; it is not a file of an Akari publication, or it was tampered with. Nothing "
+                       "was changed; check the address, or report this to the hub operator");
+}
+
 // Opens `part` for appending and returns how much it already holds; a part
 // longer than `size` is started again.
 Result<std::int64_t> OpenPart(const std::filesystem::path& part, std::int64_t size, int& fd_out) {
@@ -98,10 +105,7 @@ class DirectorySource final : public PublicationSource {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) return std::optional<Bytes>();
     const auto size = std::filesystem::file_size(file, ec);
-    if (!ec && size > max_bytes) {
-      return MakeError(SyncErrc::kCorruptDocument,
-                       file.string() + " is larger than the " + std::to_string(max_bytes) + " bytes allowed");
-    }
+    if (!ec && size > max_bytes) return TooLargeDocument(file.string(), max_bytes);
     auto bytes = ReadFileBytes(file, max_bytes);
     if (!bytes) return MakeError(SyncErrc::kIo, bytes.error().message);
     return std::optional<Bytes>(std::move(*bytes));
@@ -157,15 +161,15 @@ class HttpSource final : public PublicationSource {
   std::string Describe() const override { return base_; }
 
   Result<std::optional<Bytes>> ReadSmall(std::string_view path, std::size_t max_bytes) override {
-    AKARI_ASSIGN_OR_RETURN(net::ClientResponse r, GetWithRetries(path, {}));
+    // The cap applies while reading: a hostile server's endless answer is
+    // cut off after max_bytes, not buffered up to the client's own limit.
+    auto got = GetWithRetries(path, {}, max_bytes);
+    if (!got && got.error().code == SyncErrc::kTooLarge) return TooLargeDocument(net::JoinUrl(base_, path), max_bytes);
+    AKARI_ASSIGN_OR_RETURN(net::ClientResponse r, std::move(got));
     // Object stores answer 403 for a key that does not exist when listing
     // is not allowed; both mean "no such file" (e.g. the end of the root chain).
     if (r.status == 404 || r.status == 403) return std::optional<Bytes>();
     if (r.status != 200) return UnexpectedStatus(path, r);
-    if (r.body.size() > max_bytes) {
-      return MakeError(SyncErrc::kCorruptDocument, net::JoinUrl(base_, path) + " is larger than the " +
-                                                       std::to_string(max_bytes) + " bytes allowed");
-    }
     const ByteSpan b = AsBytes(r.body);
     return std::optional<Bytes>(Bytes(b.begin(), b.end()));
   }
@@ -179,7 +183,13 @@ class HttpSource final : public PublicationSource {
       const std::int64_t last = std::min<std::int64_t>(have + static_cast<std::int64_t>(retry_.piece_bytes), size) - 1;
       net::Headers headers;
       headers.Set("Range", "bytes=" + std::to_string(have) + "-" + std::to_string(last));
-      AKARI_ASSIGN_OR_RETURN(net::ClientResponse r, GetWithRetries(path, headers));
+      // No answer about this object is longer than the object.
+      auto got = GetWithRetries(path, headers, static_cast<std::size_t>(size));
+      if (!got && got.error().code == SyncErrc::kTooLarge) {
+        return ObjectProblem(
+            path, "is longer on " + base_ + " than the " + std::to_string(size) + " bytes the manifest says");
+      }
+      AKARI_ASSIGN_OR_RETURN(net::ClientResponse r, std::move(got));
       std::string_view body = r.body;
       if (r.status == 404) return ObjectProblem(path, "is missing on " + base_);
       if (r.status == 416) return ObjectProblem(path, "is shorter on " + base_ + " than the manifest says");
@@ -229,13 +239,15 @@ class HttpSource final : public PublicationSource {
   }
 
   // One GET, retried on transport errors and 5xx with exponential backoff
-  // and full jitter, at most max_attempts times.
-  Result<net::ClientResponse> GetWithRetries(std::string_view path, const net::Headers& headers) {
+  // and full jitter, at most max_attempts times. An answer longer than
+  // `max_body_bytes` (kTooLarge) is not asked for again.
+  Result<net::ClientResponse> GetWithRetries(std::string_view path, const net::Headers& headers,
+                                             std::size_t max_body_bytes) {
     const std::string url = net::JoinUrl(base_, path);
     Error last{};
     for (int attempt = 1; attempt <= retry_.max_attempts; ++attempt) {
-      auto r = client_.Get(url, headers);
-      if (r && r->status < 500) return r;
+      auto r = client_.Get(url, headers, max_body_bytes);
+      if ((r && r->status < 500) || (!r && r.error().code == SyncErrc::kTooLarge)) return r;
       last =
           r ? Error{make_error_code(SyncErrc::kHttp), url + " answered HTTP " + std::to_string(r->status)} : r.error();
       client_.Disconnect();

@@ -31,12 +31,14 @@ class PublicationSource {
   // A whole small file, or nullopt when the source has no such file (HTTP
   // 404 or 403).
   // Errors: kUnreachable, kTimeout, kHttp (unexpected status), kIo,
-  // kCorruptDocument (larger than `max_bytes`).
+  // kCorruptDocument (larger than `max_bytes`: known before reading it, or
+  // cut off once max_bytes have been read, never buffered whole).
   [[nodiscard]] virtual Result<std::optional<Bytes>> ReadSmall(std::string_view path, std::size_t max_bytes) = 0;
 
   // Brings `part_file` to the object's first `size` bytes, continuing from
   // what it already holds (resume), and fsyncs it. Errors as ReadSmall,
-  // plus kObjectMismatch when the source's file is not `size` bytes long.
+  // plus kObjectMismatch when the source's file is not `size` bytes long
+  // (an answer longer than `size` is cut off while reading).
   [[nodiscard]] virtual Status FetchObject(std::string_view path, std::int64_t size,
                                            const std::filesystem::path& part_file, const BytesCallback& on_bytes) = 0;
 };

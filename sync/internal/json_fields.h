@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
+
 namespace akari::sync::internal {
 
 // Collects the first error; later reads after an error return defaults, so
@@ -84,6 +86,17 @@ class JsonFields {
       return 0;
     }
     return value;
+  }
+
+  // A required RFC 3339 UTC time (ParseUtc: the years a TimePoint holds).
+  TimePoint Utc(std::string_view key) {
+    const std::string text = String(key);
+    TimePoint t{};
+    if (ok() && !ParseUtc(text, t)) {
+      Fail(key, "not an RFC 3339 UTC time in the years " + std::to_string(kMinUtcYear) + " to " +
+                    std::to_string(kMaxUtcYear));
+    }
+    return t;
   }
 
   bool Bool(std::string_view key, bool required = false) {

@@ -45,6 +45,7 @@ struct ClientResponse {
   int status = 0;
   Headers headers;
   std::string body;
+  bool body_cut = false;  // not a 2xx answer, and its body passed the request's limit: cut there
 };
 
 class HttpClient {
@@ -56,12 +57,23 @@ class HttpClient {
 
   // Sends one request. Any HTTP status is a success here; errors are
   // transport failures: SyncErrc::kUnreachable (refused, reset, DNS, TLS,
-  // pin mismatch), kTimeout, kHttp (response too large or malformed).
+  // pin mismatch, malformed response), kTimeout, kTooLarge (a 2xx answer
+  // whose body is longer than the limit).
+  //
+  // The limit on a body is `max_body_bytes` or
+  // ClientOptions::max_response_bytes, whichever is smaller. It applies
+  // while reading: a Content-Length above it is refused before the body is
+  // read, a chunked or unframed body as soon as it passes it, and the
+  // connection is dropped, so no more than the limit and one read buffer
+  // arrive. An answer of another status than 2xx is returned with its body
+  // cut there and `body_cut` set (its status is the answer).
   [[nodiscard]] Result<ClientResponse> Send(std::string_view method, std::string_view url, const Headers& headers = {},
-                                            std::string body = {});
+                                            std::string body = {},
+                                            std::optional<std::size_t> max_body_bytes = std::nullopt);
 
-  [[nodiscard]] Result<ClientResponse> Get(std::string_view url, const Headers& headers = {}) {
-    return Send("GET", url, headers);
+  [[nodiscard]] Result<ClientResponse> Get(std::string_view url, const Headers& headers = {},
+                                           std::optional<std::size_t> max_body_bytes = std::nullopt) {
+    return Send("GET", url, headers, {}, max_body_bytes);
   }
   [[nodiscard]] Result<ClientResponse> PostJson(std::string_view url, const nlohmann::json& body, Headers headers = {});
 

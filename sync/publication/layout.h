@@ -21,6 +21,14 @@ inline constexpr std::size_t kMaxManifestBytes = std::size_t{32} << 20;
 inline constexpr std::size_t kMaxObjectBytes = std::size_t{64} << 20;
 inline constexpr std::int64_t kMaxRootChainSteps = 1024;
 
+// Integer caps a reader applies while parsing root and manifest fields:
+// versions and counts (of persons, upserts, removals) are at most 2^53 - 1,
+// the integers every JSON reader holds exactly. A version is far from the
+// end of int64, so version + 1 cannot overflow; person ids span all
+// int64 above 0 (docs/formats.md) and are only compared.
+inline constexpr std::int64_t kMaxVersion = (std::int64_t{1} << 53) - 1;
+inline constexpr std::int64_t kMaxCount = (std::int64_t{1} << 53) - 1;
+
 // A region code: 1 to 16 characters of [0-9A-Za-z_-] (default a JIS
 // prefecture code such as "17").
 bool IsValidRegion(std::string_view region);

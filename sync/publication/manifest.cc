@@ -1,6 +1,7 @@
 #include "sync/publication/manifest.h"
 
 #include "base/bytes.h"
+#include "base/saturating.h"
 #include "sync/errors.h"
 #include "sync/internal/json_fields.h"
 #include "sync/publication/layout.h"
@@ -10,7 +11,17 @@ namespace {
 
 using internal::JsonFields;
 
-constexpr std::size_t kMaxListItems = 1000000;
+constexpr std::size_t kMaxChunks = 1000000;
+constexpr std::size_t kMaxDeltas = 10000;
+constexpr std::size_t kMaxDeltaObjects = 100000;
+constexpr std::size_t kMaxDictionaries = 1000;
+constexpr std::size_t kMaxTrustItems = 1000;
+
+// Sums of object sizes over a manifest (SnapshotBytes, DeltaRef::Bytes, a
+// sync plan's bytes, the disk space estimate) need no checks: every list
+// is capped above and every size is at most kMaxObjectBytes.
+static_assert((kMaxChunks + kMaxDeltas * kMaxDeltaObjects + kMaxDictionaries + kMaxTrustItems) <=
+              static_cast<std::size_t>(INT64_MAX) / kMaxObjectBytes);
 
 nlohmann::json ObjectJson(const ObjectRef& o) {
   return {{"object", o.hash}, {"size", o.size}};
@@ -32,7 +43,8 @@ std::string ReadId(JsonFields& f) {
 
 std::unexpected<Error> CorruptManifest(std::string_view detail) {
   return MakeError(SyncErrc::kCorruptDocument,
-                   "the manifest is malformed (" + std::string(detail) + "); it was not written by an Akari hub");
+                   "the manifest is malformed (" + std::string(detail) +
+                       "); it was not written by an Akari hub. Nothing was changed; report this to the hub operator");
 }
 
 std::string Indexed(std::string_view name, std::size_t i) {
@@ -113,10 +125,10 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
   f.Int("format", kManifestFormat, kManifestFormat);
   m.region = f.String("region");
   if (f.ok() && !IsValidRegion(m.region)) f.Fail("region", "not a region code");
-  m.version = f.Int("version", 1, INT64_MAX);
-  m.root_version = f.Int("root_version", 1, INT64_MAX);
-  if (!ParseUtc(f.String("created"), m.created)) f.Fail("created", "not an RFC 3339 UTC time");
-  if (!ParseUtc(f.String("expires"), m.expires)) f.Fail("expires", "not an RFC 3339 UTC time");
+  m.version = f.Int("version", 1, kMaxVersion);
+  m.root_version = f.Int("root_version", 1, kMaxVersion);
+  m.created = f.Utc("created");
+  m.expires = f.Utc("expires");
   if (f.ok() && m.expires <= m.created) f.Fail("expires", "not after created");
   m.as_of = ParseDate(f.String("as_of"));
   if (f.ok() && m.as_of == 0) f.Fail("as_of", "not a date");
@@ -124,7 +136,7 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
   if (f.ok() && (m.content_key_id.size() != 32 || !FromHex(m.content_key_id))) {
     f.Fail("content_key_id", "not 32 hex digits");
   }
-  m.persons = f.Int("persons", 0, INT64_MAX);
+  m.persons = f.Int("persons", 0, kMaxCount);
   if (!f.ok()) return CorruptManifest(f.error());
 
   const nlohmann::json* envelopes = f.Find("envelopes");
@@ -137,7 +149,7 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
   }
 
   std::int64_t counted = 0;
-  const auto& chunks = f.Array("chunks", true, kMaxListItems);
+  const auto& chunks = f.Array("chunks", true, kMaxChunks);
   for (std::size_t i = 0; i < chunks.size() && f.ok(); ++i) {
     JsonFields c(chunks[i], "manifest." + Indexed("chunks", i));
     ChunkRef chunk;
@@ -145,26 +157,29 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
     chunk.id = ReadId(c);
     chunk.first_id = c.Int("first", 1, INT64_MAX);
     chunk.last_id = c.Int("last", chunk.first_id, INT64_MAX);
-    chunk.persons = c.Int("persons", 1, INT64_MAX);
+    chunk.persons = c.Int("persons", 1, kMaxCount);
     if (c.ok() && chunk.persons - 1 > chunk.last_id - chunk.first_id) c.Fail("persons", "more than its id range holds");
     if (c.ok() && !m.chunks.empty() && chunk.first_id <= m.chunks.back().last_id) {
       c.Fail("first", "overlaps or precedes the previous chunk");
     }
     f.Absorb(c);
-    counted += chunk.persons;
+    // A sum of hub-chosen counts past int64 stays at its end, and then
+    // differs from `persons` like any other wrong sum.
+    counted = SaturatingAdd(counted, chunk.persons);
     m.chunks.push_back(std::move(chunk));
   }
   if (f.ok() && counted != m.persons) f.Fail("persons", "differs from the sum over chunks");
 
-  const auto& deltas = f.Array("deltas", false, 10000);
+  const auto& deltas = f.Array("deltas", false, kMaxDeltas);
   for (std::size_t i = 0; i < deltas.size() && f.ok(); ++i) {
     JsonFields d(deltas[i], "manifest." + Indexed("deltas", i));
     DeltaRef delta;
-    delta.from = d.Int("from", 0, INT64_MAX);
+    // from < to <= version: from + 1 stays within int64 whatever was read.
+    delta.from = d.Int("from", 0, m.version - 1);
     delta.to = d.Int("to", delta.from + 1, m.version);
-    delta.upserts = d.Int("upserts", 0, INT64_MAX);
-    delta.removes = d.Int("removes", 0, INT64_MAX);
-    const auto& objects = d.Array("objects", true, 100000);
+    delta.upserts = d.Int("upserts", 0, kMaxCount);
+    delta.removes = d.Int("removes", 0, kMaxCount);
+    const auto& objects = d.Array("objects", true, kMaxDeltaObjects);
     for (std::size_t k = 0; k < objects.size() && d.ok(); ++k) {
       JsonFields o(objects[k], d.path() + "." + Indexed("objects", k));
       delta.objects.push_back(ReadObject(o));
@@ -178,7 +193,7 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
     f.Fail("deltas", "do not end at this version");
   }
 
-  const auto& dictionaries = f.Array("dictionaries", false, 1000);
+  const auto& dictionaries = f.Array("dictionaries", false, kMaxDictionaries);
   for (std::size_t i = 0; i < dictionaries.size() && f.ok(); ++i) {
     JsonFields d(dictionaries[i], "manifest." + Indexed("dictionaries", i));
     DictionaryRef dict;
@@ -188,7 +203,7 @@ Result<Manifest> ManifestFromJson(const nlohmann::json& j) {
     m.dictionaries.push_back(std::move(dict));
   }
 
-  const auto& trust = f.Array("trust", false, 1000);
+  const auto& trust = f.Array("trust", false, kMaxTrustItems);
   for (std::size_t i = 0; i < trust.size() && f.ok(); ++i) {
     JsonFields t(trust[i], "manifest." + Indexed("trust", i));
     TrustRef item;

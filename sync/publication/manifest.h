@@ -79,8 +79,10 @@ struct Manifest {
 
 nlohmann::json ManifestToJson(const Manifest& manifest);
 
-// Parses and validates the "signed" object. Error: kCorruptDocument naming
-// the first bad field.
+// Parses and validates the "signed" object (docs/publication.md §4):
+// versions at most kMaxVersion, counts at most kMaxCount, object sizes at
+// most kMaxObjectBytes, times within ParseUtc's years. Error:
+// kCorruptDocument naming the first bad field and, for a number, its range.
 [[nodiscard]] Result<Manifest> ManifestFromJson(const nlohmann::json& signed_part);
 
 std::string_view TrustKindName(TrustRef::Kind kind);

@@ -34,7 +34,8 @@ KeyRole RoleFromJson(JsonFields& parent, const nlohmann::json& j, std::string_vi
 
 std::unexpected<Error> CorruptRoot(std::string_view detail) {
   return MakeError(SyncErrc::kCorruptDocument,
-                   "root metadata is malformed (" + std::string(detail) + "); it was not written by an Akari hub");
+                   "root metadata is malformed (" + std::string(detail) +
+                       "); it was not written by an Akari hub. Report this to the hub operator");
 }
 
 }  // namespace
@@ -59,9 +60,10 @@ Result<RootMetadata> RootFromJson(const nlohmann::json& j) {
   if (f.Int("format", 1, 1) != 1) return CorruptRoot(f.error());
   root.region = f.String("region");
   if (f.ok() && !IsValidRegion(root.region)) f.Fail("region", "not a region code");
-  root.version = f.Int("version", 1, INT64_MAX);
-  if (!ParseUtc(f.String("created"), root.created)) f.Fail("created", "not an RFC 3339 UTC time");
-  if (!ParseUtc(f.String("expires"), root.expires)) f.Fail("expires", "not an RFC 3339 UTC time");
+  // Bounded far below the end of int64: the next version is version + 1.
+  root.version = f.Int("version", 1, kMaxVersion);
+  root.created = f.Utc("created");
+  root.expires = f.Utc("expires");
   if (!f.ok()) return CorruptRoot(f.error());
   const nlohmann::json* keys = f.Find("keys");
   if (keys == nullptr || !keys->is_object() || keys->size() > 64) return CorruptRoot("root.keys: expected an object");

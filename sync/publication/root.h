@@ -29,7 +29,8 @@ struct RootMetadata {
 // The "signed" object of a root file ({"_type": "root", "format": 1, …}).
 nlohmann::json RootToJson(const RootMetadata& root);
 
-// Parses and validates a "signed" object. Error: kCorruptDocument.
+// Parses and validates a "signed" object (version at most kMaxVersion,
+// times within ParseUtc's years). Error: kCorruptDocument naming the field.
 [[nodiscard]] Result<RootMetadata> RootFromJson(const nlohmann::json& signed_part);
 
 // Verifies a root on its own: a threshold of its own root keys signed it.

@@ -19,6 +19,20 @@ TEST(ClockTest, RejectsMalformedTimes) {
   EXPECT_FALSE(ParseUtc("", t));
 }
 
+// A TimePoint counts nanoseconds in 64 bits: a year it cannot hold is
+// refused, never converted with an overflow (undefined behaviour).
+TEST(ClockTest, RejectsTimesATimePointCannotHold) {
+  TimePoint t;
+  EXPECT_FALSE(ParseUtc("9999-12-31T23:59:59Z", t));
+  EXPECT_FALSE(ParseUtc("2262-04-12T00:00:00Z", t));
+  EXPECT_FALSE(ParseUtc("0000-01-01T00:00:00Z", t));
+  EXPECT_FALSE(ParseUtc("1677-09-20T00:00:00Z", t));
+  ASSERT_TRUE(ParseUtc("2261-12-31T23:59:59Z", t));
+  EXPECT_EQ(FormatUtc(t), "2261-12-31T23:59:59Z");
+  ASSERT_TRUE(ParseUtc("1678-01-01T00:00:00Z", t));
+  EXPECT_EQ(FormatUtc(t), "1678-01-01T00:00:00Z");
+}
+
 TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
   ManualClock clock(FromUnixSeconds(100));
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 100);

@@ -3,6 +3,7 @@
 // must name its error and leave the node serving what it had.
 #include "node/sync/node_sync.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -406,6 +407,58 @@ TEST_F(NodeSyncTest, AManifestNamingARootTheSourceLacksIsRefused) {
   auto keys = hub::ManifestSigningKeys(hub_->store);
   Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) { j["root_version"] = 2; });
   ExpectRefused(Sync(), SyncErrc::kMixAndMatch, std::nullopt, 0);
+}
+
+// A chunk's id names its plaintext, and the node skips a held chunk by id
+// alone later on: a chunk that does not hold what its id names is refused
+// rather than recorded under it (its hash binds only the ciphertext).
+TEST_F(NodeSyncTest, AChunkThatDoesNotHoldWhatItsIdNamesIsRefused) {
+  Publish();
+  const pub::Manifest m = CurrentManifest();
+  ASSERT_GE(m.chunks.size(), 2u);
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  ASSERT_TRUE(keys);
+  const std::string claimed(64, 'a');  // the plaintext id of no chunk here
+  Resign(RegionDir() / "manifest.json", keys->front(), [&](nlohmann::json& j) { j["chunks"][0]["id"] = claimed; });
+  const auto r = Sync();
+  ExpectRefused(r, SyncErrc::kCorruptDocument, std::nullopt, 0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("snapshot chunk " + claimed.substr(0, 16)));
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("report this to the hub"));
+}
+
+TEST_F(NodeSyncTest, TrustMaterialThatDoesNotHoldWhatItsIdNamesIsRefused) {
+  Publish();
+  const pub::Manifest m = CurrentManifest();
+  ASSERT_EQ(m.trust.size(), 2u);
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  ASSERT_TRUE(keys);
+  const std::string claimed(64, 'b');  // the plaintext id of no trust item here
+  Resign(RegionDir() / "manifest.json", keys->front(), [&](nlohmann::json& j) { j["trust"][0]["id"] = claimed; });
+  const auto r = Sync();
+  ExpectRefused(r, SyncErrc::kCorruptDocument, std::nullopt, 0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("trust material " + claimed.substr(0, 16)));
+  EXPECT_TRUE(node_->store.ReadTrustMaterial()->empty());
+}
+
+// Card checks use each trust item as the manifest lists it: a revocation
+// list listed as the CA certificate (and the CA as a list) would leave
+// every card check failing once applied, so it is refused instead.
+TEST_F(NodeSyncTest, TrustMaterialOfAnotherKindThanListedIsRefused) {
+  Publish();
+  auto keys = hub::ManifestSigningKeys(hub_->store);
+  ASSERT_TRUE(keys);
+  Resign(RegionDir() / "manifest.json", keys->front(), [](nlohmann::json& j) {
+    for (auto& t : j["trust"]) t["kind"] = t["kind"] == "crl" ? "ca_certificate" : "crl";
+  });
+  const auto r = Sync();
+  ExpectRefused(r, SyncErrc::kCorruptDocument, std::nullopt, 0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("is listed as a"));
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("but is not one"));
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("the node keeps its current trust material"));
+  EXPECT_TRUE(node_->store.ReadTrustMaterial()->empty());
 }
 
 TEST_F(NodeSyncTest, ARootRotationThatKeepsTheManifestKeyKeepsTheManifestValid) {

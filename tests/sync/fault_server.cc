@@ -7,18 +7,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 namespace akari::testing {
 namespace {
 
-void SendAll(int fd, std::string_view data) {
+// False when the peer is gone (or stopped reading for the send timeout).
+bool SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
+    if (n <= 0) return false;
     data.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
 }
 
 std::string Header(std::string_view head, std::string_view name) {
@@ -87,6 +91,11 @@ void FaultServer::Handle(int fd) {
   }
   const Fault fault = policy_ ? policy_(Seen{target, range}, index) : Fault{};
   if (fault.kind == Fault::Kind::kDelay) std::this_thread::sleep_for(fault.delay);
+  if (fault.kind == Fault::Kind::kOversize) {
+    SendOversize(fd, fault);
+    ::close(fd);
+    return;
+  }
   if (fault.kind == Fault::Kind::kStatus500) {
     SendAll(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     ::close(fd);
@@ -129,6 +138,38 @@ void FaultServer::Handle(int fd) {
   SendAll(fd, part);
   ::shutdown(fd, SHUT_WR);
   ::close(fd);
+}
+
+void FaultServer::SendOversize(int fd, const Fault& fault) {
+  // Small socket buffers, so that what the client leaves unread stays
+  // close to what was counted as sent; a client that neither reads nor
+  // closes ends the answer after the send timeout.
+  const int buffer = 64 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  const timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  std::string head = "HTTP/1.1 " + std::to_string(fault.status) + " Oversize\r\nConnection: close\r\n";
+  if (fault.framing == Fault::Framing::kContentLength) {
+    head += "Content-Length: " + std::to_string(fault.oversize_bytes) + "\r\n";
+  } else if (fault.framing == Fault::Framing::kChunked) {
+    head += "Transfer-Encoding: chunked\r\n";
+  }
+  if (!SendAll(fd, head + "\r\n")) return;
+  const std::string block(64 * 1024, 'x');
+  for (std::size_t left = fault.oversize_bytes; left > 0;) {
+    const std::string_view piece = std::string_view(block).substr(0, std::min(left, block.size()));
+    if (fault.framing == Fault::Framing::kChunked) {
+      char size_line[32];
+      std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+      if (!SendAll(fd, size_line)) return;
+    }
+    if (!SendAll(fd, piece)) return;
+    oversize_sent_ += piece.size();
+    left -= piece.size();
+    if (fault.framing == Fault::Framing::kChunked && !SendAll(fd, "\r\n")) return;
+  }
+  if (fault.framing == Fault::Framing::kChunked) SendAll(fd, "0\r\n\r\n");
+  ::shutdown(fd, SHUT_WR);
 }
 
 }  // namespace akari::testing

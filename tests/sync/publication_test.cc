@@ -1,7 +1,10 @@
 // The publication format: canonical JSON, signatures and thresholds, the
 // root chain, manifests, encrypted objects, person entries, envelopes and
 // enrollment tokens.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "crypto/keys.h"
 #include "crypto/sodium.h"
@@ -17,6 +20,8 @@
 
 namespace akari::sync::publication {
 namespace {
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 crypto::SigningKeyPair NewKey() {
   return std::move(*crypto::GenerateSigningKeyPair());
@@ -158,6 +163,30 @@ TEST(RootChainTest, MalformedRootsAreCorrupt) {
   EXPECT_EQ(RootFromJson(j).error().code, SyncErrc::kCorruptDocument);
 }
 
+// A root at the end of int64 would make its successor's version overflow
+// (version + 1, in VerifyNextRoot and in the client's walk of the chain):
+// it is refused where it is read, however well signed.
+TEST(RootChainTest, AVersionBeyondTheLargestIsRefusedBeforeItsSuccessorIsSought) {
+  const RootKeys k = MakeKeys();
+  auto extreme = VerifyInitialRoot(SignRoot(RootFor(k, kInt64Max), {&k.root[0], &k.root[1]}));
+  ASSERT_FALSE(extreme) << "accepted version " << extreme->version;
+  EXPECT_EQ(extreme.error().code, SyncErrc::kCorruptDocument);
+  EXPECT_THAT(extreme.error().message, ::testing::HasSubstr("root.version: out of range 1..9007199254740991"));
+  EXPECT_THAT(extreme.error().message, ::testing::HasSubstr("Report this to the hub operator"));
+
+  // The largest version is accepted and has no successor.
+  auto last = VerifyInitialRoot(SignRoot(RootFor(k, kMaxVersion), {&k.root[0], &k.root[1]}));
+  ASSERT_TRUE(last) << last.error().message;
+  RootMetadata beyond = RootFor(k, 1);
+  beyond.version = kMaxVersion + 1;
+  EXPECT_EQ(VerifyNextRoot(*last, SignRoot(beyond, {&k.root[0], &k.root[1]})).error().code, SyncErrc::kCorruptDocument);
+
+  nlohmann::json j = RootToJson(RootFor(k, 1));
+  j["expires"] = "9999-12-31T23:59:59Z";
+  EXPECT_THAT(RootFromJson(j).error().message,
+              ::testing::HasSubstr("root.expires: not an RFC 3339 UTC time in the years 1678 to 2261"));
+}
+
 Manifest SampleManifest() {
   Manifest m;
   m.region = "17";
@@ -204,6 +233,67 @@ TEST(ManifestTest, InconsistentManifestsAreRejectedNamingTheField) {
   EXPECT_NE(bad([](auto& j) { j["chunks"][0]["object"] = "../../etc/passwd"; }).find("object"), std::string::npos);
   EXPECT_NE(bad([](auto& j) { j["region"] = "../x"; }).find("region"), std::string::npos);
   EXPECT_NE(bad([](auto& j) { j["expires"] = j["created"]; }).find("expires"), std::string::npos);
+}
+
+// Integers at the end of int64 are refused where they are read, naming the
+// field and its range, before any arithmetic on them (deltas[0].from =
+// INT64_MAX used to overflow in computing the least allowed `to`).
+TEST(ManifestTest, IntegersBeyondTheirRangeAreRejectedNamingTheFieldAndTheRange) {
+  auto error = [](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = ManifestToJson(SampleManifest());
+    edit(j);
+    auto r = ManifestFromJson(j);
+    if (r) return std::string("accepted");
+    EXPECT_EQ(r.error().code, SyncErrc::kCorruptDocument);
+    EXPECT_THAT(r.error().message, ::testing::HasSubstr("report this to the hub operator"));
+    return r.error().message;
+  };
+  using ::testing::HasSubstr;
+  const std::string max = std::to_string(kMaxVersion);
+  ASSERT_EQ(max, "9007199254740991");
+  ASSERT_EQ(kMaxCount, kMaxVersion);
+  EXPECT_THAT(error([](auto& j) { j["deltas"][0]["from"] = kInt64Max; }),
+              HasSubstr("manifest.deltas[0].from: out of range 0..2)"));
+  EXPECT_THAT(error([](auto& j) { j["version"] = kInt64Max; }), HasSubstr("manifest.version: out of range 1.." + max));
+  EXPECT_THAT(error([](auto& j) { j["version"] = std::numeric_limits<std::uint64_t>::max(); }),
+              HasSubstr("manifest.version: out of range 1.." + max));
+  EXPECT_THAT(error([](auto& j) { j["root_version"] = kInt64Max; }),
+              HasSubstr("manifest.root_version: out of range 1.." + max));
+  EXPECT_THAT(error([](auto& j) { j["persons"] = kInt64Max; }), HasSubstr("manifest.persons: out of range 0.." + max));
+  EXPECT_THAT(error([](auto& j) { j["chunks"][0]["persons"] = kInt64Max; }),
+              HasSubstr("manifest.chunks[0].persons: out of range 1.." + max));
+  EXPECT_THAT(error([](auto& j) { j["deltas"][1]["upserts"] = kInt64Max; }),
+              HasSubstr("manifest.deltas[1].upserts: out of range 0.." + max));
+  EXPECT_THAT(error([](auto& j) { j["deltas"][0]["removes"] = kInt64Max; }),
+              HasSubstr("manifest.deltas[0].removes: out of range 0.." + max));
+  EXPECT_THAT(error([](auto& j) { j["chunks"][1]["size"] = kInt64Max; }),
+              HasSubstr("manifest.chunks[1].size: out of range 1.." + std::to_string(kMaxObjectBytes)));
+
+  // The largest allowed values are accepted; person ids span all of int64.
+  EXPECT_EQ(error([&](auto& j) {
+              j["version"] = kMaxVersion;
+              j["deltas"][0]["from"] = kMaxVersion - 2;
+              j["deltas"][0]["to"] = kMaxVersion - 1;
+              j["deltas"][1]["from"] = kMaxVersion - 1;
+              j["deltas"][1]["to"] = kMaxVersion;
+              j["chunks"][1]["first"] = kInt64Max - 19;
+              j["chunks"][1]["last"] = kInt64Max;
+            }),
+            "accepted");
+}
+
+// A TimePoint holds the years 1678 to 2261; a time outside them is refused
+// by name instead of overflowing in the conversion to nanoseconds.
+TEST(ManifestTest, TimesATimePointCannotHoldAreRejectedNamingTheField) {
+  nlohmann::json j = ManifestToJson(SampleManifest());
+  j["expires"] = "9999-12-31T23:59:59Z";
+  auto r = ManifestFromJson(j);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, SyncErrc::kCorruptDocument);
+  EXPECT_THAT(r.error().message,
+              ::testing::HasSubstr("manifest.expires: not an RFC 3339 UTC time in the years 1678 to 2261"));
+  j["expires"] = "2261-12-31T23:59:59Z";
+  EXPECT_TRUE(ManifestFromJson(j));
 }
 
 crypto::SecretBuffer Key(std::uint8_t fill) {

@@ -2,6 +2,7 @@
 // middle of an object, a slow server, errors, an unreachable hub. Retries
 // are bounded with growing, jittered delays (recorded, not slept), Range
 // requests resume where the connection broke, and a failure applies nothing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "node/store/meta_keys.h"
@@ -9,6 +10,7 @@
 #include "sync/errors.h"
 #include "sync/hub/import.h"
 #include "sync/hub/publisher.h"
+#include "sync/publication/layout.h"
 #include "tests/sync/background_process.h"
 #include "tests/sync/fault_server.h"
 #include "tests/sync/sync_fixture.h"
@@ -75,6 +77,26 @@ class SyncFaultsTest : public ::testing::Test {
 
 bool IsObject(const std::string& path) {
   return path.find("/objects/") != std::string::npos;
+}
+
+Fault Oversize(std::size_t bytes, Fault::Framing framing, int status = 200) {
+  Fault f;
+  f.kind = Fault::Kind::kOversize;
+  f.status = status;
+  f.framing = framing;
+  f.oversize_bytes = bytes;
+  return f;
+}
+
+// What a client that stops reading still gets counted as sent: the
+// sockets' buffers on loopback (a few MiB at most).
+constexpr std::size_t kBufferedSlack = std::size_t{16} << 20;
+constexpr std::size_t kHuge = std::size_t{64} << 20;  // within the client's 256 MiB, far over any cap
+
+int RequestsFor(const testing::FaultServer& server, std::string_view suffix) {
+  int n = 0;
+  for (const auto& s : server.requests()) n += s.path.ends_with(suffix) ? 1 : 0;
+  return n;
 }
 
 TEST_F(SyncFaultsTest, AConnectionResetMidObjectIsResumedFromWhereItBroke) {
@@ -172,6 +194,73 @@ TEST_F(SyncFaultsTest, APartialDownloadResumesWithARangeRequest) {
     resumed |= IsObject(s.path) && s.range.starts_with("bytes=") && !s.range.starts_with("bytes=0-");
   EXPECT_TRUE(resumed) << "no Range request resumed a partial object";
   EXPECT_EQ(node_->store.Counts()->persons, 60);
+}
+
+// A hostile server answers the manifest with an endless chunked body: the
+// client stops reading once the manifest's cap has passed (instead of
+// buffering up to its own 256 MiB), refuses it as too large, and does not
+// ask again (the same server would send the same).
+TEST_F(SyncFaultsTest, AnEndlessManifestIsCutOffAtItsCapAndRefused) {
+  testing::FaultServer server(hub_->publication_root(), [](const testing::FaultServer::Seen& r, int) {
+    return r.path.ends_with("/manifest.json") ? Oversize(std::size_t{128} << 20, Fault::Framing::kChunked) : Fault{};
+  });
+  auto r = SyncVia(server, 3);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, SyncErrc::kCorruptDocument) << r.error().message;
+  EXPECT_THAT(r.error().message,
+              ::testing::HasSubstr(server.url() + "17/manifest.json is larger than the " +
+                                   std::to_string(sync::publication::kMaxManifestBytes) + " bytes allowed"));
+  EXPECT_LT(server.oversize_bytes_sent(), sync::publication::kMaxManifestBytes + kBufferedSlack);
+  EXPECT_EQ(RequestsFor(server, "/manifest.json"), 1);
+  EXPECT_TRUE(sleeps_.empty());
+  ExpectNothingApplied();
+}
+
+// A root file whose Content-Length passes the root cap is refused on its
+// header, before its body is read.
+TEST_F(SyncFaultsTest, ARootFileDeclaringAHugeLengthIsRefusedBeforeItsBody) {
+  testing::FaultServer server(hub_->publication_root(), [](const testing::FaultServer::Seen& r, int) {
+    return r.path.ends_with("/root/2.json") ? Oversize(kHuge, Fault::Framing::kContentLength) : Fault{};
+  });
+  auto r = SyncVia(server, 3);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, SyncErrc::kCorruptDocument) << r.error().message;
+  EXPECT_THAT(r.error().message,
+              ::testing::HasSubstr("17/root/2.json is larger than the " +
+                                   std::to_string(sync::publication::kMaxRootBytes) + " bytes allowed"));
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("report this to the hub operator"));
+  EXPECT_LT(server.oversize_bytes_sent(), kBufferedSlack);
+  EXPECT_EQ(RequestsFor(server, "/root/2.json"), 1);
+  ExpectNothingApplied();
+}
+
+// A static server's "not found" page is no file whatever its size: the
+// root chain still ends there, and the page is read no further than the cap.
+TEST_F(SyncFaultsTest, AHugeNotFoundPageStillEndsTheRootChainAndIsNotReadWhole) {
+  testing::FaultServer server(hub_->publication_root(), [](const testing::FaultServer::Seen& r, int) {
+    return r.path.ends_with("/root/2.json") ? Oversize(kHuge, Fault::Framing::kUntilClose, 404) : Fault{};
+  });
+  auto r = SyncVia(server, 3);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->new_root_versions, 0);
+  EXPECT_EQ(node_->store.Counts()->persons, 60);
+  EXPECT_LT(server.oversize_bytes_sent(), kBufferedSlack);
+}
+
+// An object answer longer than the manifest's size for it (here a whole
+// answer ignoring Range, delimited by the connection's end) is cut off
+// after that size.
+TEST_F(SyncFaultsTest, AnObjectAnswerLongerThanTheObjectIsCutOffAndRefused) {
+  testing::FaultServer server(hub_->publication_root(), [](const testing::FaultServer::Seen& r, int) {
+    return IsObject(r.path) ? Oversize(kHuge, Fault::Framing::kUntilClose) : Fault{};
+  });
+  auto r = SyncVia(server, 3);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, SyncErrc::kObjectMismatch) << r.error().message;
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("bytes the manifest says"));
+  EXPECT_LT(server.oversize_bytes_sent(), kBufferedSlack);
+  EXPECT_TRUE(sleeps_.empty());
+  ExpectNothingApplied();
 }
 
 }  // namespace
