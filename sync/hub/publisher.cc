@@ -103,12 +103,31 @@ struct EntryBuffer {
 
 // The version the publication directory already shows (0 when none); a
 // crashed publish may have got further than the hub store knows.
-std::int64_t VersionOnDisk(const std::filesystem::path& manifest_file) {
+// The version of the manifest already published, or 0 when there is none or
+// it cannot be read (the hub's database then has the last version). A
+// version that no version a node accepts can follow is refused, not
+// incremented past int64 or past what nodes accept.
+Result<std::int64_t> VersionOnDisk(const std::filesystem::path& manifest_file) {
   auto bytes = ReadFileBytes(manifest_file, publication::kMaxManifestBytes);
   if (!bytes) return 0;
   auto doc = publication::ParseSignedDocument(*bytes, "manifest", publication::kMaxManifestBytes);
   if (!doc || !doc->signed_part.contains("version") || !doc->signed_part["version"].is_number_integer()) return 0;
-  return doc->signed_part["version"].get<std::int64_t>();
+  const nlohmann::json& version = doc->signed_part["version"];
+  // Text parses to an unsigned number when it is not negative, and may then
+  // be past int64.
+  const bool followable =
+      version.is_number_unsigned()
+          ? version.get<std::uint64_t>() < static_cast<std::uint64_t>(publication::kMaxVersion)
+          : version.get<std::int64_t>() >= 0 && version.get<std::int64_t>() < publication::kMaxVersion;
+  if (!followable) {
+    return MakeError(SyncErrc::kCorruptDocument,
+                     manifest_file.string() + " says version " + version.dump() +
+                         ", and no version can follow it (nodes accept versions up to " +
+                         std::to_string(publication::kMaxVersion) +
+                         "). The publication directory is damaged and nothing was published: restore it from a "
+                         "backup, or move it aside and publish again");
+  }
+  return version.get<std::int64_t>();
 }
 
 }  // namespace
@@ -149,7 +168,8 @@ Result<PublishSummary> Publish(OpenHub& hub, const PublishOptions& options, cons
   AKARI_ASSIGN_OR_RETURN(publication::ContentKey key, CurrentContentKey(store));
   AKARI_ASSIGN_OR_RETURN(std::int64_t db_version, db.QueryInt("SELECT coalesce(max(version), 0) FROM publication"));
   summary.previous_version = db_version;
-  summary.version = std::max(db_version, VersionOnDisk(region_dir / "manifest.json")) + 1;
+  AKARI_ASSIGN_OR_RETURN(const std::int64_t disk_version, VersionOnDisk(region_dir / "manifest.json"));
+  summary.version = std::max(db_version, disk_version) + 1;
 
   ObjectWriter writer(store, region_dir, key, options.object_level);
   AKARI_TRY(writer.Prepare());

@@ -2,6 +2,8 @@
 // registry and enrollment, publishing, and the HTTP routes.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "base/errors.h"
 #include "base/file.h"
 #include "crypto/encoding.h"
@@ -189,6 +191,32 @@ TEST_F(HubTest, ReferenceRecordsOfAnotherRegionAreKeptApartAndNeverPublished) {
   ASSERT_FALSE(big);
   EXPECT_EQ(big.error().code, SyncErrc::kCorruptDocument) << big.error().message;
   EXPECT_EQ(Count("SELECT count(*) FROM person"), 6);
+}
+
+TEST_F(HubTest, APublishedVersionThatNothingCanFollowIsRefusedNotIncremented) {
+  ASSERT_TRUE(Import(testing::SampleRegion(3)));
+  ASSERT_TRUE(Publish(*hub_, {}, clock_));
+  const auto file = hub_->publication_root() / "17" / "manifest.json";
+  auto text = ReadFileBytes(file);
+  ASSERT_TRUE(text);
+  nlohmann::json doc = nlohmann::json::parse(ToString(*text));
+  for (const nlohmann::json& version :
+       {nlohmann::json(publication::kMaxVersion), nlohmann::json(std::numeric_limits<std::int64_t>::max()),
+        nlohmann::json(std::numeric_limits<std::uint64_t>::max()), nlohmann::json(-5)}) {
+    doc["signed"]["version"] = version;
+    ASSERT_TRUE(WriteFileAtomically(file, AsBytes(doc.dump())));
+    auto r = Publish(*hub_, {}, clock_);
+    ASSERT_FALSE(r) << version.dump();
+    EXPECT_EQ(r.error().code, SyncErrc::kCorruptDocument);
+    EXPECT_NE(r.error().message.find("no version can follow it"), std::string::npos) << r.error().message;
+    EXPECT_EQ(nlohmann::json::parse(ToString(*ReadFileBytes(file)))["signed"]["version"], version);
+  }
+  // The largest version that can still be followed is followed.
+  doc["signed"]["version"] = publication::kMaxVersion - 1;
+  ASSERT_TRUE(WriteFileAtomically(file, AsBytes(doc.dump())));
+  auto last = Publish(*hub_, {}, clock_);
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(last->version, publication::kMaxVersion);
 }
 
 TEST_F(HubTest, PublishingBeforeAnyImportIsExplained) {
