@@ -254,7 +254,14 @@ await scenario("the confirmation to spend a card's last PIN try is asked afresh 
     await page.click("#card-probe");
     await page.waitForSelector("#card-last-try:not([hidden])");
     await page.check("#card-confirm-last");
-    await page.click("#card-probe");  // the next patient's card
+    // The next patient's card. The box is already shown from the first
+    // card: wait for this probe's answer to be shown (the UI hides its
+    // "working" line in the same step), not for the box.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/v1/cards/probe")),
+      page.click("#card-probe"),
+    ]);
+    await page.waitForSelector("#card-working", { state: "hidden" });
     await page.waitForSelector("#card-last-try:not([hidden])");
     check(!(await page.isChecked("#card-confirm-last")), "the last-try confirmation carried over to the next card");
   } finally {
