@@ -227,12 +227,9 @@ class HttpClient::Impl {
       // The rest of the body is never read: the connection goes with it.
       Disconnect();
       ClientResponse cut = ToClientResponse(parser.release());
-      if (cut.status < 200 || cut.status > 299) {
-        // A static server's "not found" page, say: what was asked for is
-        // not in it, and its status is the answer.
-        cut.body_cut = true;
-        return cut;
-      }
+      // A static server's "not found" page, say: what was asked for is not
+      // in it, and its status is the answer.
+      if (cut.status < 200 || cut.status > 299) return cut;
       return MakeError(sync::SyncErrc::kTooLarge, "the answer of " + url.Origin() + " to " + std::string(method) + " " +
                                                       url.target + " is larger than the " + std::to_string(body_limit) +
                                                       " bytes allowed");

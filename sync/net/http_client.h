@@ -45,7 +45,6 @@ struct ClientResponse {
   int status = 0;
   Headers headers;
   std::string body;
-  bool body_cut = false;  // not a 2xx answer, and its body passed the request's limit: cut there
 };
 
 class HttpClient {
@@ -66,7 +65,7 @@ class HttpClient {
   // read, a chunked or unframed body as soon as it passes it, and the
   // connection is dropped, so no more than the limit and one read buffer
   // arrive. An answer of another status than 2xx is returned with its body
-  // cut there and `body_cut` set (its status is the answer).
+  // cut at the limit (its status is the answer).
   [[nodiscard]] Result<ClientResponse> Send(std::string_view method, std::string_view url, const Headers& headers = {},
                                             std::string body = {},
                                             std::optional<std::size_t> max_body_bytes = std::nullopt);
