@@ -10,7 +10,6 @@
 namespace akari::fieldkit::gen {
 namespace {
 
-constexpr Date kHorizon = 20360101;
 constexpr Date kCardsFrom = 20160115;   // マイナンバーカード issuance began
 constexpr Date kCardsUntil = 20250930;  // everyone with a card has one by the anchor date
 constexpr int kUnlinkedIndex = 31;
@@ -128,7 +127,7 @@ std::vector<CardIssuance> CardTimeline(const GenContext& ctx, std::int64_t id, D
   const Date from = std::max(kCardsFrom, AddDays(birth, 30));
   if (from >= kCardsUntil) return out;
   Date issued = AddDays(from, rng.Range(0, static_cast<int>(DaysBetween(from, kCardsUntil))));
-  for (int index = 0; issued < kHorizon && index < kUnlinkedIndex; ++index) {
+  for (int index = 0; issued < internal::kHorizon && index < kUnlinkedIndex; ++index) {
     CardIssuance c;
     c.index = index;
     c.serial = SerialFor(ctx, id, index);

@@ -50,7 +50,7 @@ constexpr std::array<SV, 2> kAnamizuTowns = {"大町", "川島"};
 constexpr std::array<SV, 1> kNotoPostal = {"927-0"};
 constexpr std::array<SV, 3> kNotoTowns = {"宇出津", "松波", "柳田"};
 
-constexpr std::array<Municipality, 19> kMunicipalities = {{
+constexpr std::array<Municipality, 19> kIshikawaMunicipalities = {{
     {"金沢市", "17201", "金沢", 443000, kKanazawaPostal, kKanazawaTowns},
     {"七尾市", "17202", "七尾", 47000, kNanaoPostal, kNanaoTowns},
     {"小松市", "17203", "小松", 105000, kKomatsuPostal, kKomatsuTowns},
@@ -75,7 +75,7 @@ constexpr std::array<Municipality, 19> kMunicipalities = {{
 }  // namespace
 
 std::span<const Municipality> IshikawaMunicipalities() {
-  return kMunicipalities;
+  return kIshikawaMunicipalities;
 }
 
 }  // namespace akari::fieldkit::gen

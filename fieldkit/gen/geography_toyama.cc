@@ -61,7 +61,7 @@ constexpr std::array<SV, 5> kNyuzenTowns = {"一宿", "横山", "田の又", "�
 constexpr std::array<SV, 2> kAsahiPostal = {"939-0", "938-0"};
 constexpr std::array<SV, 6> kAsahiTowns = {"舟川新", "笹川", "月山", "南保町", "山崎", "藤塚"};
 
-constexpr std::array<Municipality, 15> kMunicipalities = {{
+constexpr std::array<Municipality, 15> kToyamaMunicipalities = {{
     {"富山市", "16201", "富山", 421389, kToyamaPostal, kToyamaTowns},
     {"高岡市", "16202", "高岡", 180046, kTakaokaPostal, kTakaokaTowns},
     {"魚津市", "16204", "魚津", 46288, kUozuPostal, kUozuTowns},
@@ -82,7 +82,7 @@ constexpr std::array<Municipality, 15> kMunicipalities = {{
 }  // namespace
 
 std::span<const Municipality> ToyamaMunicipalities() {
-  return kMunicipalities;
+  return kToyamaMunicipalities;
 }
 
 }  // namespace akari::fieldkit::gen

@@ -17,7 +17,6 @@ namespace {
 using internal::PersonCore;
 using sync::Sex;
 
-constexpr Date kHorizon = 20360101;
 constexpr Date kKokiStart = 20080401;    // 後期高齢者医療制度
 constexpr Date kBranchStart = 20210401;  // 枝番 on cards
 
@@ -119,7 +118,7 @@ HouseholdPlan PlanHousehold(const GenContext& ctx, std::uint64_t index) {
   // Moving out of the prefecture (the household's coverage here ends).
   const int head_age = plan.members.front().age;
   const double move_rate = head_age < 40 ? 0.012 : 0.003;
-  for (int y = 0; AddYears(kPopulationDate, y) < kHorizon; ++y) {
+  for (int y = 0; AddYears(kPopulationDate, y) < internal::kHorizon; ++y) {
     if (rng.Chance(move_rate)) {
       plan.moved_out = AddDays(AddYears(kPopulationDate, y), rng.Range(0, 364));
       break;
@@ -133,7 +132,7 @@ Date DeathDate(const GenContext& ctx, std::int64_t id, Date birth, Sex sex) {
   Rng rng(ctx.key, Stream::kLife, static_cast<std::uint64_t>(id));
   const double a = sex == Sex::kMale ? 2.5e-5 : 1.1e-5;
   const double b = sex == Sex::kMale ? 0.097 : 0.101;
-  for (int y = 0; AddYears(kPopulationDate, y) < kHorizon; ++y) {
+  for (int y = 0; AddYears(kPopulationDate, y) < internal::kHorizon; ++y) {
     const Date start = AddYears(kPopulationDate, y);
     const double q = std::min(0.6, a * std::exp(b * sync::AgeOn(birth, start)));
     if (rng.Chance(q)) return AddDays(start, rng.Range(0, 364));
@@ -157,7 +156,7 @@ std::vector<Job> Career(const GenContext& ctx, std::int64_t id, Date birth, Sex 
   if (!rng.Chance(employee_share)) return jobs;
   Date d = AddDays(BirthdayAt(birth, 18 + rng.Range(0, 5)), rng.Range(0, 200));
   const Date retire = AddDays(BirthdayAt(birth, 60 + rng.Range(0, 6)), rng.Range(0, 60));
-  while (d < retire && d < kHorizon) {
+  while (d < retire && d < internal::kHorizon) {
     Job job;
     job.from = d;
     job.to = std::min(retire, AddDays(d, rng.Range(3 * 365, 25 * 365)));
@@ -345,7 +344,7 @@ void AddCoverages(const GenContext& ctx, const std::vector<Member>& members, con
     record.coverages.push_back(std::move(c));
   };
   for (const Date d : Breakpoints(members, m)) {
-    if (d < m.core.birth || d >= kHorizon) continue;
+    if (d < m.core.birth || d >= internal::kHorizon) continue;
     const CoverageState s = StateOn(members, m, d);
     if (s == current && from != 0) continue;
     if (from != 0) emit(current, from, d);

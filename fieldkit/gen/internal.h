@@ -10,6 +10,11 @@
 
 namespace akari::fieldkit::gen::internal {
 
+// Lives (cards, households, jobs) are simulated up to this day, the day
+// after the last as-of a region may be generated for (kMaxAsOf).
+inline constexpr Date kHorizon = 20360101;
+static_assert(kHorizon > kMaxAsOf);
+
 // What the clinical part of the generator needs to know about a person.
 struct PersonCore {
   std::int64_t id = 0;

@@ -28,7 +28,7 @@ node::AuditLog LogOf(node::OpenNode& node) {
                         SystemClock::Instance());
 }
 
-void RegisterVerify(CLI::App* group, CommandTable& table) {
+void RegisterAuditVerify(CLI::App* group, CommandTable& table) {
   struct Options {
     std::string dir;
     PassphraseSource passphrase;
@@ -251,7 +251,7 @@ void RegisterVerifyExport(CLI::App* group, CommandTable& table) {
 void RegisterAuditCommands(CLI::App& app, CommandTable& table) {
   CLI::App* group = app.add_subcommand("audit", "Verify or export the node's audit log");
   group->require_subcommand(1);
-  RegisterVerify(group, table);
+  RegisterAuditVerify(group, table);
   RegisterExport(group, table);
   RegisterVerifyExport(group, table);
 }

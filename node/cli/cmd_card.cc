@@ -83,7 +83,7 @@ void PrintHuman(const card::VerificationOutcome& o) {
   Print(CardRow("Message", o.message));
 }
 
-void RegisterVerify(CLI::App* card, CommandTable& table) {
+void RegisterCardVerify(CLI::App* card, CommandTable& table) {
   struct Options {
     std::string dir;
     PassphraseSource passphrase;
@@ -200,7 +200,7 @@ void RegisterReaders(CLI::App* card, CommandTable& table) {
 void RegisterCardCommands(CLI::App& app, CommandTable& table) {
   CLI::App* card = app.add_subcommand("card", "My Number Card verification over PC/SC");
   card->require_subcommand(1);
-  RegisterVerify(card, table);
+  RegisterCardVerify(card, table);
   RegisterReaders(card, table);
 }
 
