@@ -10,6 +10,7 @@
 #include "sync/hub/content_keys.h"
 #include "sync/hub/keys.h"
 #include "sync/hub/nodes.h"
+#include "sync/internal/json_fields.h"
 #include "sync/publication/entries.h"
 #include "sync/publication/layout.h"
 #include "sync/publication/manifest.h"
@@ -101,33 +102,27 @@ struct EntryBuffer {
   bool empty() const { return offsets.empty(); }
 };
 
-// The version the publication directory already shows (0 when none); a
-// crashed publish may have got further than the hub store knows.
-// The version of the manifest already published, or 0 when there is none or
-// it cannot be read (the hub's database then has the last version). A
-// version that no version a node accepts can follow is refused, not
-// incremented past int64 or past what nodes accept.
+// The version the publication directory already shows: a crashed publish may
+// have got further than the hub store knows. 0 when there is none or it
+// cannot be read (the store then has the last version). A version that no
+// version a node accepts can follow is refused, not incremented past int64 or
+// past what nodes accept.
 Result<std::int64_t> VersionOnDisk(const std::filesystem::path& manifest_file) {
   auto bytes = ReadFileBytes(manifest_file, publication::kMaxManifestBytes);
   if (!bytes) return 0;
   auto doc = publication::ParseSignedDocument(*bytes, "manifest", publication::kMaxManifestBytes);
   if (!doc || !doc->signed_part.contains("version") || !doc->signed_part["version"].is_number_integer()) return 0;
-  const nlohmann::json& version = doc->signed_part["version"];
-  // Text parses to an unsigned number when it is not negative, and may then
-  // be past int64.
-  const bool followable =
-      version.is_number_unsigned()
-          ? version.get<std::uint64_t>() < static_cast<std::uint64_t>(publication::kMaxVersion)
-          : version.get<std::int64_t>() >= 0 && version.get<std::int64_t>() < publication::kMaxVersion;
-  if (!followable) {
+  internal::JsonFields fields(doc->signed_part, "signed");
+  const std::int64_t version = fields.Int("version", 0, publication::kMaxVersion - 1);
+  if (!fields.ok()) {
     return MakeError(SyncErrc::kCorruptDocument,
-                     manifest_file.string() + " says version " + version.dump() +
+                     manifest_file.string() + " says version " + doc->signed_part["version"].dump() +
                          ", and no version can follow it (nodes accept versions up to " +
                          std::to_string(publication::kMaxVersion) +
                          "). The publication directory is damaged and nothing was published: restore it from a "
                          "backup, or move it aside and publish again");
   }
-  return version.get<std::int64_t>();
+  return version;
 }
 
 }  // namespace
