@@ -29,11 +29,7 @@ namespace hub = sync::hub;
 namespace rc = sync::reconcile;
 using sync::SyncErrc;
 
-TimePoint At(std::string_view utc) {
-  TimePoint t;
-  EXPECT_TRUE(ParseUtc(utc, t)) << utc;
-  return t;
-}
+using testing::At;
 
 class NodeReconcileTest : public ::testing::Test {
  protected:

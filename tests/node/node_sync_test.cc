@@ -34,11 +34,7 @@ using sync::SyncErrc;
 namespace pub = sync::publication;
 namespace hub = sync::hub;
 
-TimePoint At(std::string_view utc) {
-  TimePoint t;
-  EXPECT_TRUE(ParseUtc(utc, t)) << utc;
-  return t;
-}
+using testing::At;
 
 class NodeSyncTest : public ::testing::Test {
  protected:

@@ -14,14 +14,6 @@
 namespace akari::testing {
 namespace {
 
-void SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 // Appends what arrives on `fd` to `out` until `done(out)` or the peer
 // closes or nothing arrives for `idle_ms`.
 void ReadUntil(int fd, std::string& out, const std::function<bool(const std::string&)>& done, int idle_ms) {

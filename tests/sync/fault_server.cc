@@ -12,18 +12,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/sync/loopback.h"
+
 namespace akari::testing {
 namespace {
-
-// False when the peer is gone (or stopped reading for the send timeout).
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 std::string Header(std::string_view head, std::string_view name) {
   std::istringstream in{std::string(head)};

@@ -23,11 +23,7 @@
 namespace akari::sync::hub {
 namespace {
 
-TimePoint At(std::string_view utc) {
-  TimePoint t;
-  EXPECT_TRUE(ParseUtc(utc, t));
-  return t;
-}
+using testing::At;
 
 class HubTest : public ::testing::Test {
  protected:

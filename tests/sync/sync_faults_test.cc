@@ -22,11 +22,7 @@ namespace {
 using sync::SyncErrc;
 using Fault = testing::FaultServer::Fault;
 
-TimePoint At(std::string_view utc) {
-  TimePoint t;
-  EXPECT_TRUE(ParseUtc(utc, t));
-  return t;
-}
+using testing::At;
 
 class SyncFaultsTest : public ::testing::Test {
  protected:

@@ -1,5 +1,8 @@
 #include "tests/sync/sync_fixture.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
@@ -36,6 +39,16 @@ const CaFiles& TestCaFiles() {
 
 crypto::Argon2idParams FastKdf() {
   return kFastArgon2id;
+}
+
+TimePoint At(std::string_view utc) {
+  TimePoint t;
+  if (!ParseUtc(utc, t)) {
+    std::fprintf(stderr, "testing::At: \"%.*s\" is not a UTC time such as 2026-11-01T09:00:00Z\n",
+                 static_cast<int>(utc.size()), utc.data());
+    std::abort();
+  }
+  return t;
 }
 
 void AddDispensing(sync::PersonRecord& record, sync::Date date, int salt) {

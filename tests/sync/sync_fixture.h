@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -23,6 +24,10 @@ inline constexpr const char* kHubPassphrase = "hub-passphrase";
 inline constexpr const char* kNodePassphrase = "node-passphrase";
 
 crypto::Argon2idParams FastKdf();
+
+// The instant `utc` names ("2026-11-01T09:00:00Z"). A test's own constant:
+// one that does not parse aborts the test program, naming it.
+TimePoint At(std::string_view utc);
 
 // `n` persons with ids first_id, first_id + 1, … (tests/testing SamplePerson,
 // with a few more dispensings that vary by id).
