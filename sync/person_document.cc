@@ -450,13 +450,20 @@ constexpr std::uint32_t kPersonRequired = Mask(kPersonKeys, {"id", "name", "name
 }  // namespace
 
 Bytes PackPersonDocumentBody(const PersonRecord& record) {
-  nlohmann::json j = RecordToJson(record);
-  j.erase("card_links");
-  return nlohmann::json::to_msgpack(j);
+  return PackPersonDocumentBody(RecordToJson(record));
+}
+
+Bytes PackPersonDocumentBody(nlohmann::json record_json) {
+  record_json.erase("card_links");
+  return nlohmann::json::to_msgpack(record_json);
 }
 
 Result<Bytes> EncodePersonDocument(const PersonRecord& record, const DocumentDictionary& dictionary) {
-  AKARI_ASSIGN_OR_RETURN(Bytes frame, dictionary.Compress(PackPersonDocumentBody(record)));
+  return EncodePersonDocumentBody(PackPersonDocumentBody(record), dictionary);
+}
+
+Result<Bytes> EncodePersonDocumentBody(ByteSpan body, const DocumentDictionary& dictionary) {
+  AKARI_ASSIGN_OR_RETURN(Bytes frame, dictionary.Compress(body));
   Bytes out;
   out.reserve(frame.size() + 1);
   out.push_back(kPersonDocumentFormatDictionary);
@@ -470,8 +477,11 @@ std::uint32_t PersonDocumentDictionaryId(ByteSpan document) {
 }
 
 Result<Bytes> EncodePersonDocument(const PersonRecord& record) {
-  const Bytes packed = PackPersonDocumentBody(record);
-  AKARI_ASSIGN_OR_RETURN(Bytes frame, ZstdCompress(packed));
+  return EncodePersonDocumentBody(PackPersonDocumentBody(record));
+}
+
+Result<Bytes> EncodePersonDocumentBody(ByteSpan body) {
+  AKARI_ASSIGN_OR_RETURN(Bytes frame, ZstdCompress(body));
   Bytes out;
   out.reserve(frame.size() + 1);
   out.push_back(kPersonDocumentFormat);

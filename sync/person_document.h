@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/bytes.h"
 #include "base/result.h"
 #include "sync/record.h"
@@ -30,6 +32,14 @@ inline constexpr std::size_t kMaxPersonDocumentBytes = std::size_t{16} << 20;
 // The uncompressed body both formats carry (MessagePack without card
 // links): what a dictionary is trained on.
 Bytes PackPersonDocumentBody(const PersonRecord& record);
+
+// The same body from the record's RecordToJson() tree, for a caller that
+// has built it already (the hub's import hashes it whole).
+Bytes PackPersonDocumentBody(nlohmann::json record_json);
+
+// Formats 1 and 2 from a body PackPersonDocumentBody wrote.
+[[nodiscard]] Result<Bytes> EncodePersonDocumentBody(ByteSpan body);
+[[nodiscard]] Result<Bytes> EncodePersonDocumentBody(ByteSpan body, const DocumentDictionary& dictionary);
 
 // Errors: kCorruptDocument (unknown format byte, damaged compression or
 // MessagePack, a format-2 document without its dictionary), kInvalidRecord

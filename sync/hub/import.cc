@@ -134,7 +134,9 @@ class Importer {
     last_id_ = record.person.id;
     seen_.push_back(record.person.id);
     ++summary_.persons;
-    const nlohmann::json full = RecordToJson(record);
+    // One tree serves the record's hash and, when the document must be
+    // written again, its body.
+    nlohmann::json full = RecordToJson(record);
     const crypto::Hash32 record_hash = crypto::Blake2b256(nlohmann::json::to_msgpack(full));
     find_.Bind(1, record.person.id);
     AKARI_ASSIGN_OR_RETURN(bool exists, find_.Step());
@@ -153,13 +155,16 @@ class Importer {
       return {};
     }
     Bytes document;
+    std::string card_links = "[]";
     if (record_same && !dictionary_is_new_) {
       // Only the date moved: the document stays, the index is derived again.
       AKARI_ASSIGN_OR_RETURN(publication::PersonEntry previous, publication::DecodePersonEntry(old_entry));
       document = std::move(previous.document);
     } else {
-      AKARI_ASSIGN_OR_RETURN(document,
-                             dictionary_ ? EncodePersonDocument(record, *dictionary_) : EncodePersonDocument(record));
+      if (full.contains("card_links")) card_links = full["card_links"].dump();
+      const Bytes body = PackPersonDocumentBody(std::move(full));
+      AKARI_ASSIGN_OR_RETURN(
+          document, dictionary_ ? EncodePersonDocumentBody(body, *dictionary_) : EncodePersonDocumentBody(body));
     }
     publication::PersonEntry entry{record.person.id, std::move(document), DeriveIndexEntries(record, as_of_)};
     AKARI_ASSIGN_OR_RETURN(Bytes encoded, publication::EncodePersonEntry(entry));
@@ -175,7 +180,7 @@ class Importer {
     }
     insert_.Bind(1, record.person.id)
         .BindBlob(2, record_hash)
-        .Bind(3, full.contains("card_links") ? full["card_links"].dump() : "[]")
+        .Bind(3, card_links)
         .BindBlob(4, encoded)
         .BindBlob(5, entry_hash)
         .Bind(6, import_id_);  // values are copied (SQLITE_TRANSIENT)
