@@ -240,6 +240,33 @@ await scenario("print view in A4 and on an 80 mm receipt", async () => {
   }
 });
 
+await scenario("a tap on 'read card' before the reader list has arrived is not lost", async () => {
+  // The reader list is held back until the probe has been answered: the
+  // page must already act on the tap (on the default reader).
+  let release = () => {};
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/v1/cards/readers", async (route) => {
+    await held;
+    // When the scenario has failed, the route may be gone by now.
+    await route.continue().catch(() => {});
+  });
+  try {
+    await page.click("#nav-home");
+    await page.click("#go-card");
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/v1/cards/probe"), { timeout: 10000 }),
+      page.click("#card-probe"),
+    ]);
+    await page.waitForSelector("#card-tries:not([hidden])");
+    release();
+    await page.waitForFunction(() => document.querySelectorAll("#card-reader option").length > 1);
+  } finally {
+    release();
+    await page.unroute("**/v1/cards/readers");
+  }
+  await page.click("#nav-home");
+});
+
 await scenario("the confirmation to spend a card's last PIN try is asked afresh for each card", async () => {
   // A card with one try left: the real probe answer, amended in flight.
   await page.route("**/v1/cards/probe", async (route) => {

@@ -501,16 +501,22 @@
     onClick($("#go-admin", view), () => go("admin"));
   }
 
-  async function viewCard() {
+  function viewCard() {
     const view = render("tpl-card");
     const select = $("#card-reader", view);
-    const readers = await api("GET", "/v1/cards/readers");
     select.appendChild(el("option", { text: t("card.reader.default"), attrs: { value: "" } }));
-    if (readers.status === 200) {
-      readers.body.readers.forEach((r) => select.appendChild(el("option", { text: r.name, attrs: { value: r.name } })));
-    } else if (readers.status !== 401) {
-      showMessage(errorText(readers.body, readers.status));
-    }
+    // The readers are listed when the node answers. The buttons work before
+    // that, on the default reader: a tap on a slow tablet or a busy node must
+    // not fall on a button that has no handler yet.
+    api("GET", "/v1/cards/readers").then((readers) => {
+      if (readers.status === 200) {
+        readers.body.readers.forEach((r) =>
+          select.appendChild(el("option", { text: r.name, attrs: { value: r.name } })),
+        );
+      } else if (readers.status !== 401 && select.isConnected) {
+        showMessage(errorText(readers.body, readers.status));
+      }
+    });
     const showPin = (pin) => {
       const tries = $("#card-tries", view);
       if (!pin) return;
