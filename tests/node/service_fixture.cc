@@ -12,7 +12,7 @@ namespace akari::testing {
 
 TimePoint TestNow() {
   TimePoint t;
-  ParseUtc("2026-11-01T03:00:00Z", t);
+  if (!ParseUtc("2026-11-01T03:00:00Z", t)) throw std::logic_error("TestNow: its constant is not a UTC time");
   return t;
 }
 

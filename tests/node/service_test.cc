@@ -564,8 +564,8 @@ TEST_F(ServiceTest, SummaryTextIsWhatATreeWouldGive) {
   r.dispensings[0].yj_code = "12";
   r.dispensings[0].usage = "1日3回\r\n毎食後";
   r.dispensings.back().quantity = 1e-7;
-  ParseUtc("2026-10-31T00:00:00Z", fresh.as_of.emplace());
-  ParseUtc("2026-10-31T01:00:00Z", fresh.expires_at.emplace());  // stale
+  ASSERT_TRUE(ParseUtc("2026-10-31T00:00:00Z", fresh.as_of.emplace()));
+  ASSERT_TRUE(ParseUtc("2026-10-31T01:00:00Z", fresh.expires_at.emplace()));  // stale
   const json access = {{"basis", "card"}, {"check_id", "c\"1"}, {"reason", "避難所\n"}};
   const std::string text = PersonSummaryText(r, 20261101, fresh, &access);
   EXPECT_EQ(text, json::parse(text).dump());
