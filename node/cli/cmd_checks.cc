@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/checks/report.h"
 #include "node/cli/cli.h"
@@ -98,6 +99,15 @@ void RegisterChecksCommands(CLI::App& app, CommandTable& table) {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(report->dir, report->passphrase));
     AKARI_ASSIGN_OR_RETURN(node::ReconciliationReport r, node::BuildReconciliationReport(node.store, since));
     const std::string format = report->json ? "json" : report->format;
+    // The report names patients: as through the API (GET
+    // /v1/checks/report), it is printed only once its showing is in the
+    // audit log, so that a bulk export is accounted for like a record.
+    node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                         SystemClock::Instance());
+    AKARI_TRY(audit.Append({"report.reconciliation",
+                            "cli",
+                            std::nullopt,
+                            {{"changed", r.changed}, {"pending", r.pending}, {"format", format}}}));
     if (format == "json") {
       Print(node::ReportToJson(r).dump(2));
     } else {

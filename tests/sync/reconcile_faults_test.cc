@@ -422,6 +422,17 @@ TEST_F(ReconcileFaultsTest, ChecksAlteredInTheQueueAreRefusedAndNeverRecordedAtT
     }
   }
   EXPECT_EQ(refused, (std::set<std::string>{node_id_ + "-4", node_id_ + "-7"})) << rep.dump();
+  {
+    // The report names patients: its printing is in the audit log.
+    auto opened = testing::OpenNode(node_dir_);
+    ASSERT_TRUE(opened);
+    auto last =
+        opened->store.database().QueryText("SELECT event || ' ' || body FROM audit_log ORDER BY seq DESC LIMIT 1");
+    ASSERT_TRUE(last) << last.error().message;
+    EXPECT_TRUE(last->starts_with("report.reconciliation ")) << *last;
+    EXPECT_NE(last->find(R"("actor":"cli")"), std::string::npos) << *last;
+    EXPECT_NE(last->find(R"("format":"json")"), std::string::npos) << *last;
+  }
 
   EXPECT_EQ(HubRowsFor({node_id_ + "-4", node_id_ + "-7"}), 0);
   auto hub = ReadHub();
