@@ -21,6 +21,10 @@ nlohmann::json TimeJson(const std::optional<TimePoint>& t) {
 
 }  // namespace
 
+std::int64_t RecordsAgeDays(const NodeStatus& status) {
+  return sync::DaysSinceEpoch(sync::DateInJapan(status.now)) - sync::DaysSinceEpoch(status.data_records_as_of);
+}
+
 std::string DescribeAge(std::chrono::seconds age) {
   const auto s = age.count();
   if (s < 0) return "in the future";
@@ -47,6 +51,7 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   AKARI_ASSIGN_OR_RETURN(auto version, s.GetMeta(store::meta::kDataVersion));
   AKARI_ASSIGN_OR_RETURN(auto created, s.GetMeta(store::meta::kDataCreatedAt));
   AKARI_ASSIGN_OR_RETURN(auto expires, s.GetMeta(store::meta::kDataExpiresAt));
+  AKARI_ASSIGN_OR_RETURN(auto records, s.GetMeta(store::meta::kDataRecordsAsOf));
   AKARI_ASSIGN_OR_RETURN(auto synced, s.GetMeta(store::meta::kSyncedAt));
   AKARI_ASSIGN_OR_RETURN(auto trusted, s.GetMeta(store::meta::kTrustedTime));
   st.region = region.value_or("");
@@ -54,6 +59,7 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   st.mode = mode.value_or("normal");
   if (version) st.data_version = ParseInt64(*version);
   st.data_created_at = MetaTime(created);
+  if (records) st.data_records_as_of = sync::ParseDate(*records);
   st.data_expires_at = MetaTime(expires);
   st.synced_at = MetaTime(synced);
   st.trusted_time = MetaTime(trusted);
@@ -89,6 +95,12 @@ nlohmann::json NodeStatusToJson(const NodeStatus& st) {
     data["age_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(st.now - *st.data_created_at).count();
   } else {
     data["age_seconds"] = nullptr;
+  }
+  data["records_as_of"] = nullptr;
+  data["records_age_days"] = nullptr;
+  if (st.data_records_as_of != 0) {
+    data["records_as_of"] = sync::FormatDate(st.data_records_as_of);
+    data["records_age_days"] = RecordsAgeDays(st);
   }
   return {{"node_id", st.node_id},
           {"schema_version", st.schema_version},

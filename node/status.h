@@ -13,6 +13,7 @@
 #include "crypto/keystore.h"
 #include "node/node_dir.h"
 #include "node/store/store.h"
+#include "sync/record.h"
 
 namespace akari::node {
 
@@ -27,7 +28,8 @@ struct NodeStatus {
   std::string hub_url;                       // "" until enrolled
   std::string mode;                          // "normal" or "disaster"
   std::optional<std::int64_t> data_version;  // nullopt until the first sync
-  std::optional<TimePoint> data_created_at;  // the snapshot's signed time
+  std::optional<TimePoint> data_created_at;  // the snapshot's signed time (its publication)
+  sync::Date data_records_as_of = 0;         // the date its records describe; 0: not known
   std::optional<TimePoint> data_expires_at;
   std::optional<TimePoint> synced_at;
   std::optional<TimePoint> trusted_time;       // newest signed time seen
@@ -45,6 +47,10 @@ struct NodeStatus {
 };
 
 [[nodiscard]] Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock);
+
+// Whole days from the date the records describe to today in Japan (only
+// when data_records_as_of is known).
+std::int64_t RecordsAgeDays(const NodeStatus& status);
 
 nlohmann::json NodeStatusToJson(const NodeStatus& status);
 

@@ -22,8 +22,18 @@ void PrintHuman(const node::NodeStatus& st) {
   } else {
     const auto age = std::chrono::duration_cast<std::chrono::seconds>(st.now - st.data_created_at.value_or(st.now));
     std::string data = "version " + std::to_string(*st.data_version);
+    // How old the records are comes first: a publication signs the same
+    // records again (a new node, a renewed expiry) without making them newer.
+    if (st.data_records_as_of != 0) {
+      const std::int64_t days = node::RecordsAgeDays(st);
+      std::string age_text = std::to_string(days) + " days old";
+      if (days < 0) age_text = "a date after today: check this machine's clock";
+      if (days == 0) age_text = "today";
+      if (days == 1) age_text = "1 day old";
+      data += ", records as of " + sync::FormatDate(st.data_records_as_of) + " (" + age_text + ")";
+    }
     if (st.data_created_at)
-      data += ", as of " + FormatUtc(*st.data_created_at) + " (" + node::DescribeAge(age) + " old)";
+      data += ", published " + FormatUtc(*st.data_created_at) + " (" + node::DescribeAge(age) + " ago)";
     Print(Row("Data", data));
     if (st.data_expires_at) {
       Print(Row("Expiry", st.expired ? "PAST EXPIRY since " + FormatUtc(*st.data_expires_at) +

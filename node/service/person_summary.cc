@@ -287,6 +287,17 @@ void WriteFreshness(JsonText& w, const DataFreshness& data) {
   data.as_of ? w.String(FormatUtc(*data.as_of)) : w.Null();
   w.Key("expires_at");
   data.expires_at ? w.String(FormatUtc(*data.expires_at)) : w.Null();
+  // What clinicians need: how old the records are, not when they were last
+  // signed. A publication without a new import (a new node, a renewed
+  // expiry) signs the same records again.
+  w.Key("records_age_days");
+  if (data.records_as_of != 0) {
+    w.Int(sync::DaysSinceEpoch(sync::DateInJapan(data.now)) - sync::DaysSinceEpoch(data.records_as_of));
+  } else {
+    w.Null();
+  }
+  w.Key("records_as_of");
+  data.records_as_of != 0 ? w.String(sync::FormatDate(data.records_as_of)) : w.Null();
   w.Key("stale").Bool(data.stale());
   w.Key("stale_since");
   data.stale() ? w.String(FormatUtc(*data.expires_at)) : w.Null();

@@ -20,13 +20,15 @@ namespace akari::node {
 // How current the node's data is (from the store's meta).
 struct DataFreshness {
   std::optional<std::int64_t> version;
-  std::optional<TimePoint> as_of;       // the snapshot's signed creation time
+  std::optional<TimePoint> as_of;       // the snapshot's signed creation time (its publication)
+  sync::Date records_as_of = 0;         // the date its records describe; 0: not known (synced before it was kept)
   std::optional<TimePoint> expires_at;  // the snapshot's signed expiry
   TimePoint now;
   bool stale() const { return expires_at && now >= *expires_at; }
 };
 
-// {"version", "as_of", "expires_at", "age_seconds", "stale", "stale_since"}.
+// {"version", "as_of", "expires_at", "age_seconds", "records_as_of",
+// "records_age_days", "stale", "stale_since"}.
 nlohmann::json DataFreshnessJson(const DataFreshness& data);
 
 // {"id", "name", "name_kana", "birth_date", "age", "sex", "address"}.

@@ -12,6 +12,7 @@
 #include "node/service/internal/service_impl.h"
 #include "node/store/meta_keys.h"
 #include "sync/db/errors.h"
+#include "sync/record.h"
 
 namespace akari::node {
 
@@ -327,11 +328,15 @@ ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
   auto version = store.GetMeta(store::meta::kDataVersion);
   auto created = store.GetMeta(store::meta::kDataCreatedAt);
   auto expires = store.GetMeta(store::meta::kDataExpiresAt);
-  if (!version || !created || !expires) return Refuse(500, "store_error", "reading the data version failed");
+  auto records = store.GetMeta(store::meta::kDataRecordsAsOf);
+  if (!version || !created || !expires || !records) {
+    return Refuse(500, "store_error", "reading the data version failed");
+  }
   if (*version) f.version = ParseInt64(**version);
   TimePoint t;
   if (*created && ParseUtc(**created, t)) f.as_of = t;
   if (*expires && ParseUtc(**expires, t)) f.expires_at = t;
+  if (*records) f.records_as_of = sync::ParseDate(**records);
   return f;
 }
 

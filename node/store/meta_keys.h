@@ -12,6 +12,9 @@ inline constexpr std::string_view kRegion = "region";                  // set at
 inline constexpr std::string_view kHubUrl = "hub_url";                 // set at enrollment
 inline constexpr std::string_view kDataVersion = "data_version";       // manifest version applied
 inline constexpr std::string_view kDataCreatedAt = "data_created_at";  // manifest's signed creation time
+// The manifest's as_of, YYYY-MM-DD: the date its records describe (the
+// hub's import), which a publication without a new import leaves as it was.
+inline constexpr std::string_view kDataRecordsAsOf = "data_records_as_of";
 inline constexpr std::string_view kDataExpiresAt = "data_expires_at";  // manifest's signed expiry
 inline constexpr std::string_view kSyncedAt = "synced_at";             // local time of the last apply
 inline constexpr std::string_view kTrustedTime = "trusted_time";       // newest signed time ever seen

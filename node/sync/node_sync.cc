@@ -263,6 +263,7 @@ class Applier {
   Status WriteMeta() {
     AKARI_TRY(store_.SetMeta(store::meta::kDataVersion, std::to_string(m_.version)));
     AKARI_TRY(store_.SetMeta(store::meta::kDataCreatedAt, FormatUtc(m_.created)));
+    AKARI_TRY(store_.SetMeta(store::meta::kDataRecordsAsOf, sync::FormatDate(m_.as_of)));
     AKARI_TRY(store_.SetMeta(store::meta::kDataExpiresAt, FormatUtc(m_.expires)));
     AKARI_TRY(store_.SetMeta(store::meta::kSyncedAt, FormatUtc(clock_.Now())));
     AKARI_TRY(store_.SetMeta(store::meta::kTrustedTime, FormatUtc(v_.new_trusted_time)));

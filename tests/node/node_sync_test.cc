@@ -147,6 +147,36 @@ TEST_F(NodeSyncTest, FullSyncAppliesPersonsIndexesTrustMaterialAndAudits) {
   EXPECT_TRUE(std::filesystem::is_empty(root_ / "node" / "staging" / "17"));
 }
 
+// Clinicians are shown how old the records are. A publication that signs
+// the same records again (a renewed expiry, a new node) must not make them
+// look newer; a new import does.
+TEST_F(NodeSyncTest, TheDateTheRecordsDescribeMovesWithAnImportNotWithAPublication) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kDataRecordsAsOf), "2026-11-01");
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kDataCreatedAt), "2026-11-01T09:00:00Z");
+
+  clock_.Advance(std::chrono::hours(24 * 5));
+  Publish();  // no import since the first
+  auto again = Sync();
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(DataVersion(), 2);
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kDataCreatedAt), "2026-11-06T09:00:00Z");
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kDataRecordsAsOf), "2026-11-01");
+  auto status = node::ReadNodeStatus(*node_, clock_);
+  ASSERT_TRUE(status) << status.error().message;
+  const nlohmann::json data = node::NodeStatusToJson(*status)["data"];
+  EXPECT_EQ(data["records_as_of"], "2026-11-01");
+  EXPECT_EQ(data["records_age_days"], 5);
+  EXPECT_EQ(data["age_seconds"], 0);
+
+  for (auto& p : persons_) testing::AddDispensing(p, 20261105, 14);
+  Import(20261106);
+  Publish();
+  ASSERT_TRUE(Sync());
+  EXPECT_EQ(*node_->store.GetMeta(store::meta::kDataRecordsAsOf), "2026-11-06");
+}
+
 TEST_F(NodeSyncTest, TheRevocationListOfAReferenceRegionReachesTheNodeAndIsReplacedWithIt) {
   // Evacuees from region 16 carry cards its list covers; the hub keeps
   // that region as reference records and sends its list along.

@@ -31,7 +31,8 @@ node::OpenNode CreateSeededNode(const std::filesystem::path& dir, std::int64_t p
   if (!s) throw std::runtime_error("ReplacePersons: " + s.error().message);
   for (auto [key, value] :
        {std::pair{store::meta::kDataVersion, "7"}, std::pair{store::meta::kDataCreatedAt, kSnapshotCreated},
-        std::pair{store::meta::kDataExpiresAt, kSnapshotExpires}, std::pair{store::meta::kRegion, "17"}}) {
+        std::pair{store::meta::kDataExpiresAt, kSnapshotExpires},
+        std::pair{store::meta::kDataRecordsAsOf, kSnapshotRecordsAsOf}, std::pair{store::meta::kRegion, "17"}}) {
     if (!node->store.SetMeta(key, value)) throw std::runtime_error("SetMeta failed");
   }
   return std::move(*node);

@@ -22,9 +22,11 @@ inline constexpr const char* kServicePassphrase = "service-test-pass";
 // Cheap Argon2id for tests (keystore slots and operator PINs).
 inline constexpr const crypto::Argon2idParams& kCheapKdf = kFastArgon2id;
 // "Now" in these tests: 2026-11-01 12:00 in Japan. The snapshot was made
-// the day before and expires six days later.
+// the day before and expires six days later; its records describe
+// 2026-10-29.
 TimePoint TestNow();
 inline constexpr const char* kSnapshotCreated = "2026-10-31T00:00:00Z";
+inline constexpr const char* kSnapshotRecordsAsOf = "2026-10-29";
 inline constexpr const char* kSnapshotExpires = "2026-11-07T00:00:00Z";
 
 // Creates a node in `dir` holding SamplePerson(1..persons) at data version 7.

@@ -108,6 +108,8 @@ TEST_F(ServiceTest, StatusIsPublicAndShowsDataAgeModeAndQueue) {
   EXPECT_EQ(a.body["data"]["version"], 7);
   EXPECT_EQ(a.body["data"]["as_of"], testing::kSnapshotCreated);
   EXPECT_EQ(a.body["data"]["age_seconds"], 27 * 3600);
+  EXPECT_EQ(a.body["data"]["records_as_of"], testing::kSnapshotRecordsAsOf);
+  EXPECT_EQ(a.body["data"]["records_age_days"], 3);
   EXPECT_EQ(a.body["data"]["stale"], false);
   EXPECT_EQ(a.body["queue"]["pending"], 0);
   EXPECT_EQ(a.body["today"], "2026-11-01");
@@ -520,6 +522,7 @@ TEST_F(ServiceTest, SummaryGroupsMedicationsAndFlagsInsulin) {
   EXPECT_EQ(a.body["coverage"]["history"].size(), 2u);
   EXPECT_EQ(a.body["checkups"]["items"][0]["name"], "収縮期血圧");
   EXPECT_EQ(a.body["data"]["version"], 7);
+  EXPECT_EQ(a.body["data"]["records_as_of"], testing::kSnapshotRecordsAsOf);
   EXPECT_EQ(a.body["person"]["age"], sync::AgeOn(testing::SamplePerson(9).person.birth_date, 20261101));
   // HEAD shows nothing, so it is not an opening to audit: refused.
   const std::size_t opened = AuditEvents("record.open").size();
