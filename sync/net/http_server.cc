@@ -513,12 +513,14 @@ void ServerImpl::DoAccept() {
 }
 
 // Answers 503 to a connection over the cap, then half-closes and drains
-// what the client sends until it closes (or 5 s pass): closing with unread
-// input would make the kernel send a reset, and the client would see a
-// broken connection instead of the answer.
-class BusyReply : public std::enable_shared_from_this<BusyReply> {
+// what the client sends until it closes (or 5 s pass in all): closing with
+// unread input would make the kernel send a reset, and the client would see
+// a broken connection instead of the answer. Over TLS the handshake comes
+// first, so that a browser shows "busy, retry" rather than a TLS failure.
+template <class Stream>
+class BusyReply : public std::enable_shared_from_this<BusyReply<Stream>> {
  public:
-  BusyReply(tcp::socket socket, const Headers& headers) : stream_(std::move(socket)) {
+  BusyReply(Stream stream, const Headers& headers) : stream_(std::move(stream)) {
     response_.result(http::status::service_unavailable);
     response_.version(11);
     for (const auto& [name, value] : headers.all()) response_.set(name, value);
@@ -532,31 +534,56 @@ class BusyReply : public std::enable_shared_from_this<BusyReply> {
   }
 
   void Start() {
-    stream_.expires_after(std::chrono::seconds(5));
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      beast::error_code ignored;
-      if (ec) return self->stream_.socket().close(ignored);
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->Close();
+        self->Write();
+      });
+    } else {
+      Write();
+    }
+  }
+
+ private:
+  void Write() {
+    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->Close();
+      // A plain connection half-closes, so the client reads the end of the
+      // answer; a TLS client closes on "Connection: close" by itself.
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
       self->Drain();
     });
   }
 
- private:
   void Drain() {
-    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    stream_.async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (!ec) return self->Drain();
-      beast::error_code ignored;
-      self->stream_.socket().close(ignored);
+      self->Close();
     });
   }
 
-  beast::tcp_stream stream_;
+  void Close() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+  Stream stream_;
   http::response<http::string_body> response_;
   std::array<char, 4096> drain_{};
 };
 
 void ServerImpl::RejectBusy(tcp::socket socket) {
-  std::make_shared<BusyReply>(std::move(socket), options_.headers)->Start();
+  if (tls_) {
+    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+    std::make_shared<BusyReply<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), options_.headers)
+        ->Start();
+  } else {
+    std::make_shared<BusyReply<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), options_.headers)->Start();
+  }
 }
 
 void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {

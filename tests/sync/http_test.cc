@@ -368,6 +368,32 @@ TEST_F(ServerTest, ExtraConnectionsGet503) {
   EXPECT_EQ(c.Get(base_ + "/hello")->status, 200);
 }
 
+// A node on the LAN always speaks TLS: a tablet over the cap must read the
+// same 503 "busy, retry" as on loopback, not a failed handshake.
+TEST_F(ServerTest, ExtraConnectionsGet503OverTlsToo) {
+  const crypto::TlsIdentityFiles files{dir_ / "cert.pem", dir_ / "key.pem"};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "node.local", std::chrono::hours(24 * 365)));
+  auto pin = crypto::CertificateFingerprintSha256(files.certificate_pem);
+  ASSERT_TRUE(pin);
+  ServerOptions options;
+  options.tls = TlsFiles{files.certificate_pem, files.private_key_pem};
+  options.max_connections = 1;
+  StartServer(options);
+  const std::string url = "https://127.0.0.1:" + std::to_string(server_->port()) + "/hello";
+  HttpClient a(WithPin(*pin)), b(WithPin(*pin));
+  ASSERT_EQ(a.Get(url)->status, 200);
+  auto r = b.Get(url);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->headers.Get("retry-after"), "1");
+  EXPECT_NE(r->body.find(R"("code":"busy")"), std::string::npos) << r->body;
+  a.Disconnect();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto again = b.Get(url);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->status, 200);
+}
+
 TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   StartServer();
   auto pending = std::async(std::launch::async, [&] {
