@@ -152,6 +152,15 @@ class ServerTest : public ::testing::Test {
     server_ = std::move(*server);
     base_ = "http://127.0.0.1:" + std::to_string(server_->port());
   }
+  // A self-signed identity for `options`; `pin` receives its fingerprint.
+  void UseTls(ServerOptions& options, std::string& pin) {
+    const crypto::TlsIdentityFiles files{dir_ / "cert.pem", dir_ / "key.pem"};
+    ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "node.local", std::chrono::hours(24 * 365)));
+    auto fingerprint = crypto::CertificateFingerprintSha256(files.certificate_pem);
+    ASSERT_TRUE(fingerprint);
+    pin = *fingerprint;
+    options.tls = TlsFiles{files.certificate_pem, files.private_key_pem};
+  }
   // Sends raw bytes and returns whatever the server answers before closing.
   std::string Raw(const std::string& bytes) {
     boost::asio::io_context ioc;
@@ -371,16 +380,13 @@ TEST_F(ServerTest, ExtraConnectionsGet503) {
 // A node on the LAN always speaks TLS: a tablet over the cap must read the
 // same 503 "busy, retry" as on loopback, not a failed handshake.
 TEST_F(ServerTest, ExtraConnectionsGet503OverTlsToo) {
-  const crypto::TlsIdentityFiles files{dir_ / "cert.pem", dir_ / "key.pem"};
-  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "node.local", std::chrono::hours(24 * 365)));
-  auto pin = crypto::CertificateFingerprintSha256(files.certificate_pem);
-  ASSERT_TRUE(pin);
+  std::string pin;
   ServerOptions options;
-  options.tls = TlsFiles{files.certificate_pem, files.private_key_pem};
+  ASSERT_NO_FATAL_FAILURE(UseTls(options, pin));
   options.max_connections = 1;
   StartServer(options);
   const std::string url = "https://127.0.0.1:" + std::to_string(server_->port()) + "/hello";
-  HttpClient a(WithPin(*pin)), b(WithPin(*pin));
+  HttpClient a(WithPin(pin)), b(WithPin(pin));
   ASSERT_EQ(a.Get(url)->status, 200);
   auto r = b.Get(url);
   ASSERT_TRUE(r) << r.error().message;
@@ -454,15 +460,12 @@ TEST_F(ServerTest, ClientTimesOutOnASlowServer) {
 }
 
 TEST_F(ServerTest, TlsWithPinnedCertificate) {
-  const crypto::TlsIdentityFiles files{dir_ / "cert.pem", dir_ / "key.pem"};
-  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "node.local", std::chrono::hours(24 * 365)));
-  auto pin = crypto::CertificateFingerprintSha256(files.certificate_pem);
-  ASSERT_TRUE(pin);
+  std::string pin;
   ServerOptions options;
-  options.tls = TlsFiles{files.certificate_pem, files.private_key_pem};
+  ASSERT_NO_FATAL_FAILURE(UseTls(options, pin));
   StartServer(options);
   const std::string url = "https://127.0.0.1:" + std::to_string(server_->port()) + "/hello";
-  HttpClient pinned(WithPin(*pin));
+  HttpClient pinned(WithPin(pin));
   auto r = pinned.Get(url);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->status, 200);
