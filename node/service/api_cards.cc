@@ -90,11 +90,15 @@ net::Response Service::Impl::CardVerify(Call& call) {
       {"person", nullptr},
       {"can_open_record", false}};
   if (outcome->status == card::VerificationStatus::kIncomplete) return net::Response::Json(200, j);
-  j["answer"] = {
-      {"status", card::StatusName(outcome->status)},
-      {"coverage", outcome->coverage},
-      {"detail", outcome->detail.empty() ? outcome->message : outcome->detail},
-      {"detail_code", outcome->detail.empty() ? std::string(card::CodeName(outcome->code)) : outcome->detail_code}};
+  // The answer is the one recorded in the check (GET /v1/checks lists the
+  // same code): an identity not confirmed is named by the card's code; any
+  // other answer by the eligibility's own, empty when coverage is in force.
+  // How the card was verified, with its caveats, is in "card".
+  const bool unconfirmed = outcome->status == card::VerificationStatus::kIdentityNotConfirmed;
+  j["answer"] = {{"status", card::StatusName(outcome->status)},
+                 {"coverage", outcome->coverage},
+                 {"detail", unconfirmed ? outcome->message : outcome->detail},
+                 {"detail_code", unconfirmed ? std::string(card::CodeName(outcome->code)) : outcome->detail_code}};
   if (outcome->check_id) {
     auto check = call.worker->checks.Get(*outcome->check_id);
     if (!check) return StoreFailure(check.error(), "reading the recorded check");

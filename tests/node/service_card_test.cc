@@ -80,6 +80,17 @@ TEST_F(ServiceCardTest, VerifiedCardAnswersAndOpensTheRecord) {
   EXPECT_EQ(v["card"]["status"], "covered");
   EXPECT_EQ(v["tries_left"], 3);
   EXPECT_EQ(v["answer"]["status"], "covered");
+  // The answer shown is the one recorded: coverage in force has no detail
+  // (how the card was verified is in "card").
+  EXPECT_EQ(v["answer"]["detail"], "");
+  EXPECT_EQ(v["answer"]["detail_code"], "");
+  auto [ls, listed] = Send("GET", "/v1/checks");
+  ASSERT_EQ(ls, 200) << listed.dump();
+  ASSERT_EQ(listed["checks"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["checks"][0]["id"], v["check"]["id"]);
+  EXPECT_EQ(listed["checks"][0]["detail_code"], v["answer"]["detail_code"]);
+  EXPECT_EQ(listed["checks"][0]["detail"], v["answer"]["detail"]);
+  EXPECT_NE(v["card"]["message"].get<std::string>().find("Identity confirmed"), std::string::npos) << v.dump();
   EXPECT_EQ(v["check"]["method"], "card");
   EXPECT_EQ(v["check"]["assurance"], "signature");
   EXPECT_EQ(v["person"]["id"], kPerson);
