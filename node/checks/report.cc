@@ -71,7 +71,9 @@ std::string CoverageText(const json& c) {
   return out;
 }
 
-std::string Csv(std::string_view field) {
+}  // namespace
+
+std::string CsvField(std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
   std::string out = "\"";
   for (char c : field) {
@@ -80,8 +82,6 @@ std::string Csv(std::string_view field) {
   }
   return out + "\"";
 }
-
-}  // namespace
 
 Result<ReconciliationReport> BuildReconciliationReport(store::Store& store, std::optional<TimePoint> since) {
   const std::int64_t since_ms =
@@ -212,7 +212,7 @@ std::string ReportToCsv(const ReconciliationReport& report) {
         Str(ended, "valid_to"),
         ended.is_object() && ended.contains("loss_reason") ? ended["loss_reason"].dump() : "",
         e.answer.detail};
-    for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << Csv(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << CsvField(fields[i]);
     out << "\r\n";
   }
   return out.str();

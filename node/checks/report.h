@@ -54,6 +54,10 @@ nlohmann::json ReportToJson(const ReconciliationReport& report);
 std::string ReportToCsv(const ReconciliationReport& report);
 std::string ReportToTable(const ReconciliationReport& report);
 
+// One field of an RFC 4180 CSV line: quoted (with inner quotes doubled)
+// when it holds a comma, a quote or a line break, else as it is.
+std::string CsvField(std::string_view field);
+
 // The counts only (for `akari status` and GET /v1/status).
 struct ReconciliationCounts {
   std::int64_t pending = 0;

@@ -34,6 +34,7 @@ void RegisterChecksCommands(CLI::App& app, CommandTable& table) {
   struct ListOptions {
     std::string dir;
     PassphraseSource passphrase;
+    std::string format = "table";
     bool json = false;
     bool pending = false;
     int limit = 100;
@@ -42,7 +43,9 @@ void RegisterChecksCommands(CLI::App& app, CommandTable& table) {
   CLI::App* list_cmd = group->add_subcommand("list", "List recent checks (newest last)");
   AddDataOption(list_cmd, list->dir);
   AddPassphraseOption(list_cmd, list->passphrase);
-  list_cmd->add_flag("--json", list->json, "Print machine-readable JSON");
+  list_cmd->add_option("--format", list->format, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  list_cmd->add_flag("--json", list->json, "Same as --format json");
   list_cmd->add_flag("--pending", list->pending, "Only checks the hub has not answered yet");
   list_cmd->add_option("--limit", list->limit, "At most this many (default 100)")->check(CLI::Range(1, 100000));
   table.Add(list_cmd, [list]() -> Status {
@@ -54,27 +57,41 @@ void RegisterChecksCommands(CLI::App& app, CommandTable& table) {
     const std::int64_t first = std::max<std::int64_t>(0, counts.checks - list->limit);
     AKARI_ASSIGN_OR_RETURN(std::vector<node::CheckRecord> checks,
                            list->pending ? queue.Pending(limit) : queue.List(first, limit));
+    const std::string format = list->json ? "json" : list->format;
     nlohmann::json out = nlohmann::json::array();
+    std::string csv = "created_at,id,method,assurance,person_id,local_status,reconciled\r\n";
     for (const node::CheckRecord& c : checks) {
       const auto body = nlohmann::json::parse(c.body, nullptr, false);
       const auto local =
           body.is_object() ? body.value("local_answer", nlohmann::json::object()) : nlohmann::json::object();
-      if (list->json) {
+      const std::string status = local.value("status", "");
+      const std::string person = c.person_id ? std::to_string(*c.person_id) : "";
+      if (format == "json") {
         out.push_back({{"id", c.id},
                        {"created_at", FormatUtc(c.created_at)},
                        {"method", node::CheckMethodName(c.method)},
                        {"assurance", node::AssuranceName(c.assurance)},
                        {"person_id", c.person_id ? nlohmann::json(*c.person_id) : nlohmann::json(nullptr)},
-                       {"local_status", local.value("status", "")},
+                       {"local_status", status},
                        {"reconciled", c.acknowledged}});
+      } else if (format == "csv") {
+        const std::string fields[] = {FormatUtc(c.created_at),
+                                      c.id,
+                                      std::string(node::CheckMethodName(c.method)),
+                                      std::string(node::AssuranceName(c.assurance)),
+                                      person,
+                                      status,
+                                      c.acknowledged ? "true" : "false"};
+        for (std::size_t i = 0; i < std::size(fields); ++i) csv += (i ? "," : "") + node::CsvField(fields[i]);
+        csv += "\r\n";
       } else {
         Print(FormatUtc(c.created_at) + "  " + c.id + "  " + std::string(node::CheckMethodName(c.method)) + "/" +
-              std::string(node::AssuranceName(c.assurance)) + "  person " +
-              (c.person_id ? std::to_string(*c.person_id) : "-") + "  " + local.value("status", "") +
-              (c.acknowledged ? "  reconciled" : "  pending"));
+              std::string(node::AssuranceName(c.assurance)) + "  person " + (person.empty() ? "-" : person) + "  " +
+              status + (c.acknowledged ? "  reconciled" : "  pending"));
       }
     }
-    if (list->json) Print(out.dump(2));
+    if (format == "json") Print(out.dump(2));
+    if (format == "csv") std::fwrite(csv.data(), 1, csv.size(), stdout);
     return {};
   });
 

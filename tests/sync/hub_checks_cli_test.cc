@@ -135,6 +135,17 @@ TEST_F(HubChecksCliTest, CountsWhatNodesUploadedPerNodeAndOutcomeOnceEach) {
   const auto checks = nlohmann::json::parse(listed.out);
   ASSERT_EQ(checks.size(), 3u);
   for (const auto& c : checks) EXPECT_EQ(c["reconciled"], true) << c.dump();
+  auto as_csv = Akari({"checks", "list", "--data", node_, "--format", "csv"});
+  ASSERT_EQ(as_csv.exit_code, 0) << as_csv.err;
+  std::string expected_csv = "created_at,id,method,assurance,person_id,local_status,reconciled\r\n";
+  for (const auto& c : checks) {
+    expected_csv += c["created_at"].get<std::string>() + "," + c["id"].get<std::string>() + "," +
+                    c["method"].get<std::string>() + "," + c["assurance"].get<std::string>() + "," +
+                    (c["person_id"].is_null() ? "" : c["person_id"].dump()) + "," +
+                    c["local_status"].get<std::string>() + ",true\r\n";
+  }
+  EXPECT_EQ(as_csv.out, expected_csv);
+  EXPECT_NE(Akari({"checks", "list", "--data", node_, "--format", "xml"}).exit_code, 0);
   ASSERT_EQ(Akari({"sync", "--data", node_}).exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(Hub({"checks", "--data", hub_, "--json"}).out)["total"], 3);
 
