@@ -578,8 +578,8 @@ class BusyReply : public std::enable_shared_from_this<BusyReply<Stream>> {
 
 void ServerImpl::RejectBusy(tcp::socket socket) {
   if (tls_) {
-    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-    std::make_shared<BusyReply<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), options_.headers)
+    std::make_shared<BusyReply<beast::ssl_stream<beast::tcp_stream>>>(
+        beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), options_.headers)
         ->Start();
   } else {
     std::make_shared<BusyReply<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), options_.headers)->Start();
