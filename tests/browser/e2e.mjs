@@ -85,6 +85,21 @@ async function searchAndOpenRecord(reason) {
   await page.waitForSelector("#summary");
 }
 
+// How many checks the node holds (GET /v1/checks, page by page), asked with the page's session.
+async function checkCount() {
+  return page.evaluate(async () => {
+    const headers = { Authorization: "Bearer " + sessionStorage.getItem("akari.token") };
+    let after = 0;
+    let n = 0;
+    for (;;) {
+      const body = await (await fetch("/v1/checks?limit=500&after=" + after, { headers })).json();
+      n += body.checks.length;
+      if (body.next_after === null) return n;
+      after = body.next_after;
+    }
+  });
+}
+
 async function logout() {
   await page.click("#logout");
   await page.waitForSelector("#login-id");
@@ -121,13 +136,29 @@ page.on("console", (msg) => {
 });
 page.on("pageerror", (err) => problems.push("page error: " + err.message));
 
+// Answers requests to `pattern` with the node's real answer as `edit`
+// amends it (a state the scenario's region cannot reach by itself).
+async function amend(pattern, edit) {
+  await page.route(pattern, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    edit(body);
+    await route.fulfill({ response, json: body });
+  });
+}
+
 await scenario("login shows the menu and the data age", async () => {
   await login(env.AKARI_DOCTOR);
   const age = await page.textContent("#data-age");
-  check(/データ時点/.test(age), `data age not shown: "${age}"`);
+  // The date the records describe (the hub's import), not when the
+  // snapshot was signed: a publication of the same records must not make
+  // them look newer.
+  const data = await page.evaluate(async () => (await (await fetch("/v1/status")).json()).data);
+  check(/^\d{4}-\d{2}-\d{2}$/.test(data.records_as_of || ""), `status lacks records_as_of: ${JSON.stringify(data)}`);
+  check(age.includes("データ時点 " + data.records_as_of) && age.includes("日"), `records' date not shown: "${age}"`);
   check(await page.isVisible("#go-card"), "the card tile is missing");
   const who = await page.textContent("#who");
-  check(who.includes("doctor"), `operator not shown: "${who}"`);
+  check(who.includes("E2E doc1") && who.includes("医師"), `operator and role not shown in Japanese: "${who}"`);
 });
 
 await scenario("wrong PIN at login is refused with a message", async () => {
@@ -156,6 +187,89 @@ await scenario("an insurance-number check that finds nobody says why in Japanese
     check(detail.includes("この保険の番号の方はいません") && !/[A-Za-z]{4}/.test(detail),
           `the reason not in Japanese: "${detail}"`);
   } finally {
+    await page.click("#nav-home");
+  }
+});
+
+await scenario("a double tap on the insurance-number check records one check", async () => {
+  // The node's answer is held back until the second tap is in: that tap
+  // falls while the first request is in flight, as on a slow node.
+  let requests = 0;
+  let release = () => {};
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/v1/checks/insurance", async (route) => {
+    requests += 1;
+    await held;
+    await route.continue().catch(() => {});
+  });
+  try {
+    const before = await checkCount();
+    await page.click("#go-manual");
+    await page.fill("#m-insurer", "39130018");
+    await page.fill("#m-symbol", "1");
+    await page.fill("#m-number", "9999999");
+    await fillBirth("#m-birth", "1950-01-01");
+    await page.click("#m-submit");
+    for (let i = 0; i < 200 && requests === 0; i++) await page.waitForTimeout(25);
+    check(requests === 1, "the first tap sent no check");
+    const working = await page.textContent("#m-submit");
+    await page.click("#m-submit", { force: true }); // the second tap (a disabled button takes none)
+    await page.waitForTimeout(500);
+    release();
+    await page.waitForSelector("#r-status.unknown_person");
+    await page.waitForTimeout(500); // a second answer would have come by now
+    const recorded = (await checkCount()) - before;
+    check(requests === 1, `a double tap sent ${requests} checks`);
+    check(recorded === 1, `a double tap recorded ${recorded} checks`);
+    check(working === "処理中…", `the button did not say it was working: "${working}"`);
+  } finally {
+    release();
+    await page.unroute("**/v1/checks/insurance");
+    await page.click("#nav-home");
+  }
+});
+
+await scenario("a not-covered answer shows the ended coverage as the last insurance, not the current one", async () => {
+  // The region gives these scenarios no person without coverage: a real
+  // check's answer is amended in flight to the node's answer for a coverage
+  // that ended (node/checks/eligibility.cc: status not_covered, the last
+  // coverage, detail_code coverage_ended).
+  await amend("**/v1/checks/insurance", (body) => {
+    body.answer = {
+      status: "not_covered",
+      coverage: { insurer_number: "39130018", insurer_name: "後期高齢者医療広域連合", scheme: "kouki", symbol: "",
+                  number: "9999999", branch: "", relationship: "insured", valid_from: "2015-04-01",
+                  valid_to: "2025-03-31", loss_reason: 3, copay_percent: 10, high_cost_category: "" },
+      detail: "coverage ended on 2025-03-31 (moved to another insurer)",
+      detail_code: "coverage_ended",
+    };
+    body.person = { id: 999999, name: "能登　太郎", name_kana: "ノト　タロウ", birth_date: "1950-01-01", age: 76,
+                    sex: "male", address: { postal_code: "927-0000", prefecture: "石川県", municipality: "輪島市", rest: "河井町1" } };
+  });
+  try {
+    await page.click("#go-manual");
+    await page.fill("#m-insurer", "39130018");
+    await page.fill("#m-symbol", "1");
+    await page.fill("#m-number", "9999999");
+    await fillBirth("#m-birth", "1950-01-01");
+    await page.click("#m-submit");
+    await page.waitForSelector("#r-status.not_covered");
+    const heading = await page.textContent("#r-coverage h3");
+    check(!heading.includes("現在の保険"), `an ended coverage shown as the current insurance: "${heading}"`);
+    check(heading.includes("最後の保険") && heading.includes("2025-03-31"), `not shown as the last, ended insurance: "${heading}"`);
+    const detail = await page.textContent("#r-detail");
+    check(detail.includes("2025-03-31 に資格を喪失"), `why not covered is not said: "${detail}"`);
+    await page.click("#lang-toggle");
+    try {
+      const en = await page.textContent("#r-coverage h3");
+      check(en === "Last insurance (ended 2025-03-31)", `English heading: "${en}"`);
+      const facts = await page.textContent("#r-person");
+      check(facts.includes("(76 years)"), `the age in English: "${facts}"`);
+    } finally {
+      await page.click("#lang-toggle");
+    }
+  } finally {
+    await page.unroute("**/v1/checks/insurance");
     await page.click("#nav-home");
   }
 });
@@ -212,7 +326,8 @@ await scenario("print view in A4 and on an 80 mm receipt", async () => {
     check(!(await page.isVisible("#topbar")), "the top bar is printed");
     check(!(await page.isVisible("#p-print-a4")), "buttons are printed");
     check(await page.isVisible(".print-header"), "the print header is missing");
-    check((await page.textContent("#p-meta")).includes("データ時点"), "printout lacks the data age");
+    const header = await page.textContent("#p-meta");
+    check(header.includes("データ時点") && header.includes("配信"), `printout lacks the data age: "${header}"`);
     // The receipt hides the column headings: each medicine's cells say what they are.
     const labels = await page.evaluate(() =>
       [...document.querySelectorAll("#p-meds tbody tr:first-child td[data-label]")].map(
@@ -269,11 +384,8 @@ await scenario("a tap on 'read card' before the reader list has arrived is not l
 
 await scenario("the confirmation to spend a card's last PIN try is asked afresh for each card", async () => {
   // A card with one try left: the real probe answer, amended in flight.
-  await page.route("**/v1/cards/probe", async (route) => {
-    const response = await route.fetch();
-    const body = await response.json();
+  await amend("**/v1/cards/probe", (body) => {
     body.pin = { ...body.pin, tries_left: 1, blocked: false };
-    await route.fulfill({ response, json: body });
   });
   try {
     await page.click("#nav-home");
@@ -294,6 +406,135 @@ await scenario("the confirmation to spend a card's last PIN try is asked afresh 
   } finally {
     await page.unroute("**/v1/cards/probe");
   }
+  await page.click("#nav-home");
+});
+
+await scenario("the face-check tick is cleared when a new card flow starts", async () => {
+  await page.click("#nav-home");
+  await page.click("#go-card");
+  try {
+    await page.click("#card-cert-only summary");
+    await page.check("#card-face-checked");
+    check(await page.isEnabled("#card-verify-cert"), "the tick does not allow verifying without the PIN");
+    // The next patient's card is probed: a look at the last one's photo must not count for it.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/v1/cards/probe")),
+      page.click("#card-probe"),
+    ]);
+    await page.waitForSelector("#card-working", { state: "hidden" });
+    await page.waitForSelector("#card-tries:not([hidden])");
+    check(!(await page.isChecked("#card-face-checked")), "the face-check tick carried over to the next card");
+    check(await page.isDisabled("#card-verify-cert"), "verifying without the PIN is offered without a new face check");
+    const row = await page.locator("#card-cert-only label.check").boundingBox();
+    check(row && row.height >= 48, `the face-check row is not a 48 px touch target: ${JSON.stringify(row)}`);
+  } finally {
+    await page.click("#nav-home");
+  }
+});
+
+await scenario("a card result in Japanese keeps the node's caveat and the reason for its answer", async () => {
+  // The real verification's answer, amended in flight: revocation data past
+  // its next update, and a coverage that ended (the node's card.message says
+  // both in English; the Japanese UI must not shorten it to a generic line).
+  await amend("**/v1/cards/verify", (body) => {
+    body.card.revocation = { ...body.card.revocation, status: "stale", this_update: "2026-10-01T00:00:00Z",
+                             next_update: "2026-10-08T00:00:00Z", stale_since: "2026-10-08T00:00:00Z" };
+    body.card.status = "not_covered";
+    body.card.code = "not_covered";
+    body.answer = { status: "not_covered",
+                    coverage: { ...body.answer.coverage, valid_to: "2025-03-31", loss_reason: 3 },
+                    detail: "coverage ended on 2025-03-31 (moved to another insurer)", detail_code: "coverage_ended" };
+  });
+  try {
+    await page.click("#nav-home");
+    await page.click("#go-card");
+    await pressPin("#card-pad", env.AKARI_CARD_PIN);
+    await page.click("#card-verify");
+    await page.waitForSelector("#r-status.not_covered", { timeout: 30000 });
+    const detail = await page.textContent("#r-detail");
+    check(detail.includes("本人確認済み"), `how the card was verified is not said: "${detail}"`);
+    check(detail.includes("失効情報") && detail.includes("2026-10-08"), `the stale revocation data is not said: "${detail}"`);
+    check(detail.includes("2025-03-31 に資格を喪失しています（他の保険の取得）"), `why not covered is not said: "${detail}"`);
+  } finally {
+    await page.unroute("**/v1/cards/verify");
+    await page.click("#nav-home");
+  }
+});
+
+await scenario("a record that cannot be opened leaves staff on the result, with the button to try again", async () => {
+  await page.click("#nav-home");
+  await page.click("#go-card");
+  await pressPin("#card-pad", env.AKARI_CARD_PIN);
+  await page.click("#card-verify");
+  await page.waitForSelector("#r-status.covered", { timeout: 30000 });
+  // The node busy (an update being applied): its refusal, 503 busy.
+  await page.route("**/v1/persons/*", (route) =>
+    route.fulfill({
+      status: 503,
+      headers: { "Retry-After": "1" },
+      json: { error: { code: "busy", message: "the node is busy applying an update; try again in a moment" } },
+    }),
+  );
+  try {
+    await page.click("#r-open");
+    await page.waitForSelector("#message:not([hidden])");
+    const message = await page.textContent("#message");
+    check(message.includes("混み合っています"), `the refusal is not shown: "${message}"`);
+    check(await page.isVisible("#r-status.covered"), "the result page was left");
+    check(await page.isEnabled("#r-open"), "the record cannot be asked for again");
+  } finally {
+    await page.unroute("**/v1/persons/*");
+  }
+  let requests = 0;
+  const count = (r) => {
+    if (r.url().includes("/v1/persons/")) requests += 1;
+  };
+  page.on("request", count);
+  try {
+    await page.click("#r-open");
+    await page.waitForSelector("#summary");
+    check(requests === 1, `opening the record sent ${requests} requests (each is audited as an opening)`);
+  } finally {
+    page.off("request", count);
+  }
+});
+
+await scenario("switching the language fetches no record again and keeps what was typed", async () => {
+  // The card holder's record, which this session has identified.
+  await page.evaluate(() => (window.location.hash = "#/home"));
+  await page.evaluate((id) => (window.location.hash = "#/person/" + id), person.id);
+  await page.waitForSelector("#summary");
+  let requests = 0;
+  const count = (r) => {
+    if (r.url().includes("/v1/persons/")) requests += 1;
+  };
+  page.on("request", count);
+  try {
+    await page.click("#lang-toggle");
+    await page.waitForFunction(() => document.querySelector("#p-risk-card h2").textContent.includes("must not be interrupted"));
+    check(await page.isVisible('#p-risk li[data-risk="insulin"]'), "the record is not shown in English");
+    await page.click("#lang-toggle");
+    await page.waitForFunction(() => document.querySelector("#p-risk-card h2").textContent.includes("中断"));
+    check(requests === 0, `the record was fetched ${requests} more times (each is audited as an opening)`);
+  } finally {
+    page.off("request", count);
+  }
+  // A form half filled in.
+  await page.click("#nav-home");
+  await page.click("#go-manual");
+  await page.fill("#m-number", "1234567");
+  await page.selectOption('#m-birth select[data-part="era"]', "showa");
+  await page.click("#lang-toggle");
+  try {
+    check((await page.inputValue("#m-number")) === "1234567", "what was typed is gone");
+    check((await page.inputValue('#m-birth select[data-part="era"]')) === "showa", "the chosen era is gone");
+    check((await page.textContent("#m-submit")) === "Check", "the form is not in English");
+    const era = await page.textContent('#m-birth select[data-part="era"] option[value="showa"]');
+    check(era === "Showa", `the era is not in English: "${era}"`);
+  } finally {
+    await page.click("#lang-toggle");
+  }
+  check((await page.textContent("#m-submit")) === "確認する", "the form is not back in Japanese");
   await page.click("#nav-home");
 });
 
@@ -342,9 +583,7 @@ await scenario("disaster search needs disaster mode, finds the patient and recor
 await scenario("a record with gaps (no age, checkup items without visits) still shows", async () => {
   // The real record, amended in flight: a birth date the node could not
   // turn into an age, and checkup items whose visits are not listed.
-  await page.route("**/v1/persons/*", async (route) => {
-    const response = await route.fetch();
-    const body = await response.json();
+  await amend("**/v1/persons/*", (body) => {
     body.person.age = null;
     body.checkups.visits = [];
     if (!body.checkups.items.length) {
@@ -352,7 +591,6 @@ await scenario("a record with gaps (no age, checkup items without visits) still 
                                latest: { value: "6.8", abnormal: true },
                                values: [{ date: "2025-06-01", value: "6.8" }] }];
     }
-    await route.fulfill({ response, json: body });
   });
   const errors = problems.length;
   try {
@@ -362,6 +600,37 @@ await scenario("a record with gaps (no age, checkup items without visits) still 
     const facts = await page.textContent("#p-facts");
     check(!facts.includes("null") && facts.includes(person.birth_date), `birth date shown as "${facts}"`);
     check(problems.length === errors, problems.slice(errors).join("; "));
+  } finally {
+    await page.unroute("**/v1/persons/*");
+  }
+});
+
+await scenario("high-risk medicines older than 120 days are shown apart, not denied", async () => {
+  // The real record, amended in flight: its high-risk medicines all older
+  // than the node's 120 days (risk_flags empty, the rows still badged), and
+  // a specific-disease certificate.
+  await amend("**/v1/persons/*", (body) => {
+    body.risk_flags = [];
+    body.medications = [{ ingredient: "ワルファリンカリウム", yj_prefix: "3332001", drug_names: ["ワーファリン錠1mg"],
+                          strength: "1mg", route: "oral", quantity: 2, unit: "錠", usage: "1日1回朝食後",
+                          days_or_times: 28, last_date: "2025-01-10", first_date: "2020-04-01", dispensing_count: 40,
+                          supply_until: "2025-02-07", still_supplied: false, recent: false, pharmacy: "", prescriber: "",
+                          source: "claims", risk_classes: ["anticoagulant"] }];
+    body.coverage.specific_diseases = [{ disease: "dialysis", valid_from: "2020-04-01", valid_to: null, current: true }];
+  });
+  try {
+    await page.evaluate(() => (window.location.hash = "#/home"));
+    await page.evaluate((id) => (window.location.hash = "#/person/" + id), person.id);
+    await page.waitForSelector("#p-meds tbody tr");
+    const none = await page.textContent("#p-risk");
+    check(none.includes("直近120日"), `the empty risk list does not say it covers 120 days: "${none}"`);
+    check(await page.isVisible("#p-risk-older"), "older high-risk medicines are not in the risk card");
+    const older = await page.textContent("#p-risk-older");
+    check(older.includes("抗凝固薬") && older.includes("ワルファリンカリウム") && older.includes("2025-01-10"),
+          `older high-risk medicine not named: "${older}"`);
+    const diseases = await page.textContent("#p-diseases");
+    check(diseases.includes("人工透析") && !diseases.includes("dialysis"), `certificate not named: "${diseases}"`);
+    await page.screenshot({ path: join(artifacts, "risk-older.png") });
   } finally {
     await page.unroute("**/v1/persons/*");
   }
@@ -413,11 +682,8 @@ await scenario("a held update is shown to staff, and an admin is told when none 
   // node (which holds nothing) refuses it.
   const held = { version: 99, persons: 1850000, since: "2026-11-01T02:40:00Z",
                  apply_by: "2026-11-01T08:40:00Z", idle_minutes_needed: 10 };
-  await page.route("**/v1/status", async (route) => {
-    const response = await route.fetch();
-    const body = await response.json();
+  await amend("**/v1/status", (body) => {
     body.hub = { ...(body.hub || {}), failed_rounds: 0, held_update: held };
-    await route.fulfill({ response, json: body });
   });
   try {
     await logout();
@@ -444,11 +710,8 @@ await scenario("a held update is shown to staff, and an admin is told when none 
 await scenario("a nearly full disk is shown to everyone in the top bar", async () => {
   // A real nearly-full disk is tested in tests/node/disk_full_test.cc; here
   // the real /v1/status is amended in flight.
-  await page.route("**/v1/status", async (route) => {
-    const response = await route.fetch();
-    const body = await response.json();
+  await amend("**/v1/status", (body) => {
     body.disk = { free_bytes: 41000000, low: true };
-    await route.fulfill({ response, json: body });
   });
   try {
     await page.reload();
@@ -481,12 +744,9 @@ await scenario("a node that stops answering is shown, not a frozen data age", as
 
 await scenario("the admin page spells out why the hub link fails (no tooltip on a tablet)", async () => {
   const reason = "not enough free space on the disk holding /srv/akari for version 12 (full): it needs about 4.6 GB";
-  await page.route("**/v1/status", async (route) => {
-    const response = await route.fetch();
-    const body = await response.json();
+  await amend("**/v1/status", (body) => {
     body.hub = { rounds: 9, failed_rounds: 3, checks_uploaded: 0, data_version: 11,
                  last_success: "2026-11-01T01:00:00Z", last_error: reason, held_update: null };
-    await route.fulfill({ response, json: body });
   });
   try {
     await page.reload();
@@ -523,9 +783,21 @@ await scenario("a record left on screen is cleared when the session ends, after 
     await logout();
     await login(env.AKARI_DOCTOR);
     await searchAndOpenRecord("意識障害で搬送、所持品なし");
-    // The warning comes first, and "continue" keeps the session going.
+    // The warning comes first, in sight wherever the record is scrolled to.
     await page.waitForSelector("#session-warning:not([hidden])", { timeout: 10000 });
     check((await page.textContent("#session-warning-text")).includes("ログアウト"), "no warning text");
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    const box = await page.evaluate(() => {
+      const r = document.querySelector("#session-warning").getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, height: window.innerHeight };
+    });
+    check(box.top >= 0 && box.bottom <= box.height, `the warning is out of sight: ${JSON.stringify(box)}`);
+    // "Continue" that cannot reach the node says so; the next one keeps the session going.
+    await page.route("**/v1/session", (route) => route.abort(), { times: 1 });
+    await page.click("#session-continue");
+    await page.waitForSelector("#session-warning-error:not([hidden])");
+    const error = await page.textContent("#session-warning-error");
+    check(error.includes("通信できません"), `a failed "continue" not said: "${error}"`);
     await page.click("#session-continue");
     await page.waitForSelector("#session-warning", { state: "hidden" });
     check(await page.isVisible("#summary"), "the record went away although the session was kept");
@@ -555,7 +827,11 @@ await scenario("the admin page shows the mode as it is now when a change is refu
     return r.status;
   });
   check(status === 200, `ending disaster mode answered ${status}`);
+  // Ending is confirmed first (the end button appears where the declare button was).
   await page.click("#a-off");
+  await page.waitForSelector("#a-off-confirm:not([hidden])");
+  check(await page.isVisible("#a-state.on"), "disaster mode changed before the confirmation");
+  await page.click("#a-off-yes");
   await page.waitForSelector("#a-state.off");
   check((await page.textContent("#message")).includes("すでにそのモード"), "the refusal is not shown");
   check(await page.isHidden("#mode-badge"), "the top bar still shows disaster mode");

@@ -14,7 +14,14 @@
     status: null,
     answer: null,
     summary: null,
+    // A record the result page has fetched, for the record view to show
+    // without asking for it (and auditing its opening) again.
+    opened: null,
     cleanup: [],
+    // The view on screen (its template) and how it re-translates itself
+    // when the language is switched (null: its data-i18n texts only).
+    view: null,
+    relabel: null,
   };
 
   // ---------- small DOM helpers ----------
@@ -26,24 +33,64 @@
     const o = options || {};
     if (o.cls) node.className = o.cls;
     if (o.text !== undefined && o.text !== null) node.textContent = String(o.text);
-    if (o.i18n) {
-      node.setAttribute("data-i18n", o.i18n);
-      node.textContent = t(o.i18n);
-    }
+    if (o.i18n) setI18n(node, o.i18n, o.vars);
     if (o.attrs) Object.keys(o.attrs).forEach((k) => node.setAttribute(k, o.attrs[k]));
     (children || []).forEach((c) => c && node.appendChild(c));
     return node;
   }
+  // Gives `node` the text of `key` (its {name}s from `vars`), marked so that a
+  // switch of language re-translates it in place.
+  function setI18n(node, key, vars) {
+    node.setAttribute("data-i18n", key);
+    if (vars) node.setAttribute("data-i18n-vars", JSON.stringify(vars));
+    else node.removeAttribute("data-i18n-vars");
+    node.textContent = I.format(key, vars);
+  }
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
+  // A label and its value; the value is text, or an element (translated text).
   function fact(dl, labelKey, value) {
     if (value === undefined || value === null || value === "") return;
     dl.appendChild(el("dt", { i18n: labelKey }));
-    dl.appendChild(el("dd", { text: value }));
+    dl.appendChild(typeof value === "string" ? el("dd", { text: value }) : el("dd", {}, [value]));
   }
   function onClick(node, fn) {
     node.addEventListener("click", fn);
+  }
+
+  // ---------- one request at a time ----------
+  // A second tap while a request is in flight must not send it again: a
+  // wrong PIN would count twice toward the lockout, and a check would be
+  // recorded, signed and sent to the hub twice. submitGroup() returns a
+  // wrapper for a form's submissions (its buttons, its Enter key) that runs
+  // them one at a time: the tapped button is disabled and says "処理中…"
+  // until the request settles, whatever the outcome, and anything submitted
+  // meanwhile is ignored. `enabled` says whether the button may be tapped
+  // again afterwards (default: yes).
+  function submitGroup() {
+    let running = false;
+    return function (button, task, enabled) {
+      return async function () {
+        if (running) return;
+        running = true;
+        const key = button.getAttribute("data-i18n");
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+        if (key) setI18n(button, "common.working");
+        try {
+          await task.apply(this, arguments);
+        } finally {
+          running = false;
+          if (key) setI18n(button, key);
+          button.removeAttribute("aria-busy");
+          button.disabled = enabled ? !enabled() : false;
+        }
+      };
+    };
+  }
+  function submitOnce(button, task) {
+    return submitGroup()(button, task);
   }
 
   // ---------- messages ----------
@@ -155,7 +202,7 @@
     session.timer = null;
     const warning = $("#session-warning");
     if (!state.token || !session.idleMs) {
-      warning.hidden = true;
+      hideSessionWarning();
       return;
     }
     const now = Date.now();
@@ -166,19 +213,36 @@
     }
     const lead = Math.min(SESSION_WARN_MS, session.idleMs / 2);
     if (now < end - lead) {
-      warning.hidden = true;
+      hideSessionWarning();
       session.timer = window.setTimeout(sessionCheck, end - lead - now);
       return;
     }
     // Only the idle end can be put off.
     const idleEnd = end === session.idleAt;
-    $("#session-warning-text").textContent = t(idleEnd ? "session.warning" : "session.warning_final").replace(
-      "{seconds}",
-      String(Math.ceil((end - now) / 1000)),
-    );
+    $("#session-warning-text").textContent = I.format(idleEnd ? "session.warning" : "session.warning_final", {
+      seconds: Math.ceil((end - now) / 1000),
+    });
     $("#session-continue").hidden = !idleEnd;
     warning.hidden = false;
     session.timer = window.setTimeout(sessionCheck, Math.min(1000, end - now)); // the countdown
+  }
+  function hideSessionWarning() {
+    $("#session-warning").hidden = true;
+    $("#session-warning-error").hidden = true;
+  }
+  // "Continue" on the warning: the node is asked, and says whether it could.
+  // A failure is said in the warning itself, which stays in sight in the top
+  // bar wherever the page is scrolled.
+  async function sessionContinue() {
+    const sent = Date.now();
+    const r = await api("GET", "/v1/session");
+    if (r.status === 200) {
+      sessionStarted(r.body, sent);
+    } else if (r.status !== 401) {
+      const error = $("#session-warning-error");
+      error.textContent = t("session.continue_failed") + " " + errorText(r.body, r.status);
+      error.hidden = false;
+    }
   }
   function sessionEnded() {
     forgetSession();
@@ -224,6 +288,32 @@
   function formatDate(date) {
     return date || "";
   }
+  // A verified card's result for staff. The node's card.message says how the
+  // identity was confirmed, its caveats (revocation data that is stale or
+  // missing; a card read without its PIN) and the reason for the answer; in
+  // Japanese the UI says each of them in its own words, the reason by its
+  // code, and shows the node's message when it has no words for that code.
+  function cardResultText(a) {
+    const card = a.card;
+    const answer = a.answer || {};
+    const code = answer.detail_code;
+    if (!card.identity_confirmed || !I.has("card.how.signature")) return cardMessage(card) || answer.detail || "";
+    if (code && !I.has("detail." + code)) return card.message || answer.detail || "";
+    const parts = [t(card.assurance === "certificate" ? "card.how.certificate" : "card.how.signature")];
+    const revocation = card.revocation || {};
+    if (revocation.status === "stale") {
+      parts.push(
+        I.format("card.revocation.stale", {
+          since: formatTime(revocation.stale_since),
+          list: formatTime(revocation.this_update),
+        }),
+      );
+    } else if (revocation.status === "unavailable") {
+      parts.push(t("card.revocation.unavailable"));
+    }
+    parts.push(answer.status === "covered" ? t("card.outcome.covered") : detailText(a));
+    return parts.join("");
+  }
   // Why a check answered as it did: in Japanese the UI's own text for its
   // code (answer.detail_code), else the node's English detail.
   function detailText(a) {
@@ -236,9 +326,22 @@
       .replace("{date}", coverage.valid_to || "?")
       .replace("{reason}", I.has(loss) ? t(loss) : "");
   }
-  function birthText(p) {
-    const age = p.age === null || p.age === undefined ? "" : " (" + p.age + t("person.age") + ")";
-    return (p.birth_date || "") + age;
+  // The birth date with the age, if the node gave one.
+  function birthFact(p) {
+    if (p.age === null || p.age === undefined) return p.birth_date || "";
+    return el("span", { i18n: "person.birth_age", vars: { date: p.birth_date || "", n: p.age } });
+  }
+
+  // How old the records are (GET /v1/status and each record's "data"): the
+  // date they describe, from the hub's import, with its age in days; a hub
+  // that publishes the same records again does not make them newer. A node
+  // synced before the node kept that date shows when its data was signed.
+  function dataAsOfText(d) {
+    if (d.records_as_of) {
+      if (d.records_age_days === 0) return I.format("data.records_today", { date: d.records_as_of });
+      return I.format("data.records", { date: d.records_as_of, days: d.records_age_days });
+    }
+    return t("data.asof") + " " + formatTime(d.as_of) + " (" + formatAge(d.age_seconds) + t("data.age") + ")";
   }
 
   // ---------- top bar: mode, data age (always visible), operator ----------
@@ -256,13 +359,11 @@
       age.textContent = t("data.none");
       age.classList.add("stale");
     } else if (s.data.stale) {
-      age.textContent =
-        t("data.asof") + " " + formatTime(s.data.as_of) + " / " + t("data.stale") + " " +
-        formatTime(s.data.stale_since) + " " + t("data.stale_since");
+      age.textContent = dataAsOfText(s.data) + " / " + t("data.stale") + " " + formatTime(s.data.stale_since) + " " +
+        t("data.stale_since");
       age.classList.add("stale");
     } else {
-      age.textContent =
-        t("data.asof") + " " + formatTime(s.data.as_of) + " (" + formatAge(s.data.age_seconds) + t("data.age") + ")";
+      age.textContent = dataAsOfText(s.data);
     }
     // The node stopped answering: what is shown is as of the last answer.
     if (s && state.statusFailedAt) {
@@ -302,18 +403,27 @@
       disk.textContent = "";
       disk.hidden = true;
     }
-    $("#who").textContent = state.operator ? state.operator.display_name + " (" + state.operator.role + ")" : "";
+    $("#who").textContent = state.operator ? state.operator.display_name + " (" + roleName(state.operator.role) + ")" : "";
     $("#logout").hidden = !state.token;
     $("#nav-home").hidden = !state.token;
     I.apply($("#topbar"));
   }
 
+  // An operator's role (login answer, operator.role) in the UI's language.
+  function roleName(role) {
+    return I.has("role." + role) ? t("role." + role) : role;
+  }
+
   // A large update the node holds until staff are idle (GET /v1/status, hub.held_update).
+  function heldVars(held) {
+    return {
+      persons: held.persons.toLocaleString(),
+      minutes: held.idle_minutes_needed,
+      time: formatTime(held.apply_by),
+    };
+  }
   function heldText(held) {
-    return t("hub.held")
-      .replace("{persons}", held.persons.toLocaleString())
-      .replace("{minutes}", String(held.idle_minutes_needed))
-      .replace("{time}", formatTime(held.apply_by));
+    return I.format("hub.held", heldVars(held));
   }
 
   async function refreshStatus() {
@@ -339,8 +449,8 @@
     };
     const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back"];
     keys.forEach((k) => {
-      const label = k === "clear" ? t("pad.clear") : k === "back" ? t("pad.back") : k;
-      const b = el("button", { text: label, attrs: { type: "button", "data-key": k } });
+      const label = k === "clear" ? { i18n: "pad.clear" } : k === "back" ? { i18n: "pad.back" } : { text: k };
+      const b = el("button", Object.assign(label, { attrs: { type: "button", "data-key": k } }));
       onClick(b, () => {
         if (k === "clear") digits = [];
         else if (k === "back") digits.pop();
@@ -379,18 +489,19 @@
     ["taisho", 1911],
   ];
   function makeBirthInput(container) {
-    const era = el("select", { attrs: { "aria-label": t("birth.era"), "data-part": "era" } });
-    ERAS.forEach(([name]) => era.appendChild(el("option", { text: t("era." + name), attrs: { value: name } })));
+    const era = el("select", { attrs: { "data-i18n-label": "birth.era", "data-part": "era" } });
+    ERAS.forEach(([name]) => era.appendChild(el("option", { i18n: "era." + name, attrs: { value: name } })));
     const year = el("input", {
-      attrs: { inputmode: "numeric", maxlength: "4", placeholder: t("birth.year"), "data-part": "year" },
+      attrs: { inputmode: "numeric", maxlength: "4", "data-i18n-placeholder": "birth.year", "data-part": "year" },
     });
-    const month = el("select", { attrs: { "aria-label": t("birth.month"), "data-part": "month" } });
-    const day = el("select", { attrs: { "aria-label": t("birth.day"), "data-part": "day" } });
-    month.appendChild(el("option", { text: t("birth.month"), attrs: { value: "" } }));
-    day.appendChild(el("option", { text: t("birth.day"), attrs: { value: "" } }));
+    const month = el("select", { attrs: { "data-i18n-label": "birth.month", "data-part": "month" } });
+    const day = el("select", { attrs: { "data-i18n-label": "birth.day", "data-part": "day" } });
+    month.appendChild(el("option", { i18n: "birth.month", attrs: { value: "" } }));
+    day.appendChild(el("option", { i18n: "birth.day", attrs: { value: "" } }));
     for (let m = 1; m <= 12; m++) month.appendChild(el("option", { text: m, attrs: { value: m } }));
     for (let d = 1; d <= 31; d++) day.appendChild(el("option", { text: d, attrs: { value: d } }));
     [era, year, month, day].forEach((n) => container.appendChild(n));
+    I.apply(container);
     return function value() {
       const y = parseInt(year.value.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)), 10);
       const m = parseInt(month.value, 10);
@@ -418,9 +529,27 @@
   }
 
   // ---------- rendering ----------
+  // A check's answer (insurance numbers, self-report, a disaster search's
+  // selection): the result page, or the node's refusal where it was asked.
+  // A 401 has already sent staff to the login.
+  function showAnswer(r, okStatus) {
+    if (r.status !== okStatus) {
+      if (r.status !== 401) showMessage(errorText(r.body, r.status));
+      return;
+    }
+    showMessage("");
+    state.answer = r.body;
+    go("result");
+  }
+
   function render(templateId) {
     state.cleanup.forEach((fn) => fn());
     state.cleanup = [];
+    state.relabel = null;
+    // A new view starts at its top: the next page must not open in the
+    // middle, where the last one was scrolled to.
+    if (state.view !== templateId) window.scrollTo(0, 0);
+    state.view = templateId;
     const view = $("#view");
     clear(view);
     const content = document.getElementById(templateId).content.cloneNode(true);
@@ -429,9 +558,10 @@
     return view;
   }
 
-  function coverageBlock(c, titleKey) {
+  // One coverage; titleVars fill the title's {name}s.
+  function coverageBlock(c, titleKey, titleVars) {
     const box = el("div", { cls: "coverage" });
-    if (titleKey) box.appendChild(el("h3", { i18n: titleKey }));
+    if (titleKey) box.appendChild(el("h3", { i18n: titleKey, vars: titleVars }));
     if (!c) {
       box.appendChild(el("p", { cls: "hint", i18n: "coverage.none" }));
       return box;
@@ -448,8 +578,8 @@
   function personFacts(dl, p) {
     fact(dl, "person.name", p.name);
     fact(dl, "person.kana", p.name_kana);
-    fact(dl, "person.birth", birthText(p));
-    fact(dl, "person.sex", t("sex." + p.sex));
+    fact(dl, "person.birth", birthFact(p));
+    fact(dl, "person.sex", el("span", { i18n: "sex." + p.sex }));
     const a = p.address || {};
     fact(dl, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
   }
@@ -458,7 +588,8 @@
   function viewLogin() {
     const view = render("tpl-login");
     let pad;
-    const submit = async () => {
+    const button = $("#login-submit", view);
+    const submit = submitOnce(button, async () => {
       const id = $("#login-id", view).value.trim();
       const sent = Date.now();
       const r = await api("POST", "/v1/login", { operator_id: id, pin: pad.value() });
@@ -479,9 +610,9 @@
       sessionStarted(r.body, sent);
       renderTopbar();
       go("home");
-    };
+    });
     pad = makePinPad($("#login-pad", view), $("#login-pin-dots", view), 8, submit);
-    onClick($("#login-submit", view), submit);
+    onClick(button, submit);
     $("#login-id", view).focus();
   }
 
@@ -504,7 +635,7 @@
   function viewCard() {
     const view = render("tpl-card");
     const select = $("#card-reader", view);
-    select.appendChild(el("option", { text: t("card.reader.default"), attrs: { value: "" } }));
+    select.appendChild(el("option", { i18n: "card.reader.default", attrs: { value: "" } }));
     // The readers are listed when the node answers. The buttons work before
     // that, on the default reader: a tap on a slow tablet or a busy node must
     // not fall on a button that has no handler yet.
@@ -517,18 +648,21 @@
         showMessage(errorText(readers.body, readers.status));
       }
     });
+    const face = $("#card-face-checked", view);
     const showPin = (pin) => {
-      const tries = $("#card-tries", view);
+      // The face check and the confirmation to spend the last try are asked
+      // afresh every time the card's state is shown: a tick given for one
+      // patient or one moment must not carry over to the next card.
+      face.checked = false;
+      $("#card-verify-cert", view).disabled = true;
+      $("#card-confirm-last", view).checked = false;
       if (!pin) return;
+      const tries = $("#card-tries", view);
       if (pin.tries_left !== null && pin.tries_left !== undefined) {
         tries.hidden = false;
-        tries.textContent = t("card.tries") + ": " + pin.tries_left;
+        setI18n(tries, "card.tries", { n: pin.tries_left });
         tries.classList.toggle("low", pin.tries_left <= 1);
       }
-      // The confirmation to spend the last try is asked afresh every time
-      // the card's state is shown: a tick given for one patient or one
-      // moment must not carry over to the next card.
-      $("#card-confirm-last", view).checked = false;
       $("#card-last-try", view).hidden = !(pin.tries_left === 1 && !pin.blocked);
       $("#card-blocked", view).hidden = !pin.blocked;
       $("#card-pin-area", view).hidden = !!pin.blocked;
@@ -536,9 +670,11 @@
     };
     const busy = (on) => {
       $("#card-working", view).hidden = !on;
-      view.querySelectorAll("button").forEach((b) => (b.disabled = on || (b.id === "card-verify-cert" && !$("#card-face-checked", view).checked)));
+      view.querySelectorAll("button").forEach((b) => (b.disabled = on || (b.id === "card-verify-cert" && !face.checked)));
     };
-    onClick($("#card-probe", view), async () => {
+    // One card operation at a time, whichever button or key asked for it.
+    const submit = submitGroup();
+    const probe = submit($("#card-probe", view), async () => {
       busy(true);
       const r = await api("POST", "/v1/cards/probe", { reader: select.value });
       busy(false);
@@ -555,7 +691,7 @@
         body.pin = pad.value();
         body.confirm_last_try = !$("#card-last-try", view).hidden && $("#card-confirm-last", view).checked;
       } else {
-        body.face_checked = $("#card-face-checked", view).checked;
+        body.face_checked = face.checked;
       }
       busy(true);
       const r = await api("POST", "/v1/cards/verify", body);
@@ -575,11 +711,14 @@
       state.answer = r.body;
       go("result");
     };
-    const pad = makePinPad($("#card-pad", view), $("#card-pin-dots", view), 4, () => verify(true));
-    onClick($("#card-verify", view), () => verify(true));
-    onClick($("#card-verify-cert", view), () => verify(false));
-    $("#card-face-checked", view).addEventListener("change", (e) => {
-      $("#card-verify-cert", view).disabled = !e.target.checked;
+    const verifyPin = submit($("#card-verify", view), () => verify(true));
+    const verifyCert = submit($("#card-verify-cert", view), () => verify(false), () => face.checked);
+    const pad = makePinPad($("#card-pad", view), $("#card-pin-dots", view), 4, verifyPin);
+    onClick($("#card-probe", view), probe);
+    onClick($("#card-verify", view), verifyPin);
+    onClick($("#card-verify-cert", view), verifyCert);
+    face.addEventListener("change", () => {
+      $("#card-verify-cert", view).disabled = !face.checked || !$("#card-working", view).hidden;
     });
   }
 
@@ -591,24 +730,21 @@
       const v = insurer.value.trim();
       $("#m-insurer-bad", view).hidden = v.length < 6 || insurerNumberValid(v);
     });
-    onClick($("#m-submit", view), async () => {
-      const body = {
-        insurer_number: insurer.value.trim(),
-        symbol: $("#m-symbol", view).value.trim(),
-        number: $("#m-number", view).value.trim(),
-        birth_date: birth(),
-      };
-      const branch = $("#m-branch", view).value.trim();
-      if (branch) body.branch = branch;
-      const r = await api("POST", "/v1/checks/insurance", body);
-      if (r.status !== 200) {
-        if (r.status !== 401) showMessage(errorText(r.body, r.status));
-        return;
-      }
-      showMessage("");
-      state.answer = r.body;
-      go("result");
-    });
+    const button = $("#m-submit", view);
+    onClick(
+      button,
+      submitOnce(button, async () => {
+        const body = {
+          insurer_number: insurer.value.trim(),
+          symbol: $("#m-symbol", view).value.trim(),
+          number: $("#m-number", view).value.trim(),
+          birth_date: birth(),
+        };
+        const branch = $("#m-branch", view).value.trim();
+        if (branch) body.branch = branch;
+        showAnswer(await api("POST", "/v1/checks/insurance", body), 200);
+      }),
+    );
   }
 
   function viewSearch() {
@@ -616,84 +752,97 @@
     const birth = makeBirthInput($("#s-birth", view));
     $("#s-off", view).hidden = state.status && state.status.mode === "disaster";
     onClick($("#s-self-go", view), () => go("self"));
-    onClick($("#s-submit", view), async () => {
-      const body = {
-        kana_name: $("#s-kana", view).value.trim(),
-        birth_date: birth(),
-        reason: $("#s-reason", view).value.trim(),
-      };
-      const sex = view.querySelector('input[name="s-sex"]:checked').value;
-      if (sex) body.sex = sex;
-      const address = $("#s-address", view).value.trim();
-      if (address) body.address = address;
-      const r = await api("POST", "/v1/disaster/search", body);
-      const list = $("#s-results", view);
-      clear(list);
-      if (r.status !== 200) {
-        if (r.status !== 401) showMessage(errorText(r.body, r.status));
-        return;
-      }
-      showMessage(r.body.results.length ? "" : t("search.none"), "info");
-      $("#s-truncated", view).hidden = !r.body.truncated;
-      $("#s-self", view).hidden = false;
-      r.body.results.forEach((p) => {
-        const dl = el("dl", { cls: "facts" });
-        personFacts(dl, p);
-        const pick = el("button", { cls: "primary", i18n: "search.select", attrs: { type: "button", "data-person": p.id } });
-        onClick(pick, async () => {
-          const s = await api("POST", "/v1/disaster/select", { search_id: r.body.search_id, person_id: p.id });
-          if (s.status !== 200) {
-            if (s.status !== 401) showMessage(errorText(s.body, s.status));
-            return;
-          }
-          state.answer = s.body;
-          go("result");
+    // One selection at a time, whichever candidate was tapped: each records a check.
+    const select = submitGroup();
+    const button = $("#s-submit", view);
+    onClick(
+      button,
+      submitOnce(button, async () => {
+        const body = {
+          kana_name: $("#s-kana", view).value.trim(),
+          birth_date: birth(),
+          reason: $("#s-reason", view).value.trim(),
+        };
+        const sex = view.querySelector('input[name="s-sex"]:checked').value;
+        if (sex) body.sex = sex;
+        const address = $("#s-address", view).value.trim();
+        if (address) body.address = address;
+        const r = await api("POST", "/v1/disaster/search", body);
+        const list = $("#s-results", view);
+        clear(list);
+        if (r.status !== 200) {
+          if (r.status !== 401) showMessage(errorText(r.body, r.status));
+          return;
+        }
+        showMessage(r.body.results.length ? "" : t("search.none"), "info");
+        $("#s-truncated", view).hidden = !r.body.truncated;
+        $("#s-self", view).hidden = false;
+        r.body.results.forEach((p) => {
+          const dl = el("dl", { cls: "facts" });
+          personFacts(dl, p);
+          const pick = el("button", { cls: "primary", i18n: "search.select", attrs: { type: "button", "data-person": p.id } });
+          onClick(
+            pick,
+            select(pick, async () => {
+              const chosen = { search_id: r.body.search_id, person_id: p.id };
+              showAnswer(await api("POST", "/v1/disaster/select", chosen), 200);
+            }),
+          );
+          list.appendChild(el("li", {}, [dl, pick]));
         });
-        list.appendChild(el("li", {}, [dl, pick]));
-      });
-    });
+      }),
+    );
   }
 
   // A patient this node holds no record of: record what they state.
   function viewSelfReport() {
     const view = render("tpl-self");
     const birth = makeBirthInput($("#sr-birth", view));
-    onClick($("#sr-submit", view), async () => {
-      const sex = view.querySelector('input[name="sr-sex"]:checked');
-      const body = {
-        name_kana: $("#sr-kana", view).value.trim(),
-        birth_date: birth(),
-        sex: sex ? sex.value : "",
-      };
-      [["name", "#sr-name"], ["address", "#sr-address"], ["insurer", "#sr-insurer"], ["contact", "#sr-contact"]].forEach(
-        ([key, selector]) => {
-          const value = $(selector, view).value.trim();
-          if (value) body[key] = value;
-        },
-      );
-      const r = await api("POST", "/v1/checks/self-reported", body);
-      if (r.status !== 201) {
-        if (r.status !== 401) showMessage(errorText(r.body, r.status));
-        return;
-      }
-      showMessage("");
-      state.answer = r.body;
-      go("result");
-    });
+    const button = $("#sr-submit", view);
+    onClick(
+      button,
+      submitOnce(button, async () => {
+        const sex = view.querySelector('input[name="sr-sex"]:checked');
+        const body = {
+          name_kana: $("#sr-kana", view).value.trim(),
+          birth_date: birth(),
+          sex: sex ? sex.value : "",
+        };
+        [["name", "#sr-name"], ["address", "#sr-address"], ["insurer", "#sr-insurer"], ["contact", "#sr-contact"]].forEach(
+          ([key, selector]) => {
+            const value = $(selector, view).value.trim();
+            if (value) body[key] = value;
+          },
+        );
+        showAnswer(await api("POST", "/v1/checks/self-reported", body), 201);
+      }),
+    );
   }
 
   function viewResult() {
     const a = state.answer;
     if (!a) return go("home");
     const view = render("tpl-result");
+    // Drawn from the answer kept: a switch of language records nothing again.
+    state.relabel = viewResult;
     const answer = a.answer || {};
     const status = answer.status || (a.card && a.card.status) || "incomplete";
     const banner = $("#r-status", view);
     banner.textContent = t("result." + status);
     banner.classList.add(status);
-    $("#r-detail", view).textContent = (a.card && cardMessage(a.card)) || detailText(a);
+    $("#r-detail", view).textContent = a.card ? cardResultText(a) : detailText(a);
     if (a.person) personFacts($("#r-person", view), a.person);
-    if (answer.coverage) $("#r-coverage", view).appendChild(coverageBlock(answer.coverage, "coverage.current"));
+    const c = answer.coverage;
+    if (c) {
+      // Not covered: the coverage is the last one, which has ended.
+      const block =
+        status === "covered"
+          ? coverageBlock(c, "coverage.current")
+          : c.valid_to
+            ? coverageBlock(c, "coverage.last", { date: formatDate(c.valid_to) })
+            : coverageBlock(c, "coverage.last_undated");
+      $("#r-coverage", view).appendChild(block);
+    }
     const check = a.check;
     if (check) {
       const dl = $("#r-check", view);
@@ -703,7 +852,21 @@
     }
     const open = $("#r-open", view);
     open.hidden = !a.can_open_record;
-    onClick(open, () => go("person/" + a.person.id));
+    // The record is fetched here, so that a refusal (the node busy, its disk
+    // full, no network) is shown on this page, with the button to try again.
+    onClick(
+      open,
+      submitOnce(open, async () => {
+        const r = await api("GET", "/v1/persons/" + encodeURIComponent(a.person.id));
+        if (r.status !== 200) {
+          if (r.status !== 401) showMessage(errorText(r.body, r.status));
+          return;
+        }
+        showMessage("");
+        state.opened = r.body;
+        go("person/" + a.person.id);
+      }),
+    );
   }
 
   function riskLabel(name) {
@@ -711,33 +874,28 @@
   }
 
   async function viewPerson(id) {
-    const r = await api("GET", "/v1/persons/" + encodeURIComponent(id));
-    if (r.status !== 200) {
-      if (r.status !== 401) {
-        go("home");
-        showMessage(errorText(r.body, r.status));
+    // Fetched already by the result page, or else (a reload, a link) now.
+    let s = state.opened && String(state.opened.person.id) === id ? state.opened : null;
+    state.opened = null;
+    if (!s) {
+      const r = await api("GET", "/v1/persons/" + encodeURIComponent(id));
+      if (r.status !== 200) {
+        if (r.status !== 401) {
+          go("home");
+          showMessage(errorText(r.body, r.status));
+        }
+        return;
       }
-      return;
+      s = r.body;
     }
-    const s = r.body;
     state.summary = s;
-    const view = render("tpl-summary");
-    const p = s.person;
-    $("#p-name", view).textContent = p.name;
-    $("#p-kana", view).textContent = p.name_kana;
-    const facts = $("#p-facts", view);
-    fact(facts, "person.birth", birthText(p));
-    fact(facts, "person.sex", t("sex." + p.sex));
-    const a = p.address || {};
-    fact(facts, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
-    if (s.access) {
-      $("#p-basis", view).textContent =
-        t("summary.basis") + ": " + t("method." + s.access.basis) + " (" + s.access.check_id + ")" +
-        (s.access.reason ? " — " + s.access.reason : "");
-    }
-    renderSummaryMeta(s);
+    renderSummary(s);
+  }
 
-    const risk = $("#p-risk", view);
+  // The risk card: the high-risk classes of the last 120 days (risk_flags),
+  // then, quieter, classes only dispensed before that (the medication table
+  // badges those rows too, so the card must not say there are none).
+  function renderRisk(risk, s) {
     if (!s.risk_flags.length) {
       risk.appendChild(el("li", { cls: "none", i18n: "summary.risk.none" }));
     }
@@ -749,6 +907,51 @@
         ]),
       );
     });
+    const flagged = new Set(s.risk_flags.map((f) => f["class"]));
+    const older = new Map();
+    s.medications.forEach((m) => {
+      if (m.recent) return;
+      m.risk_classes.forEach((c) => {
+        if (flagged.has(c)) return;
+        const o = older.get(c) || { medicines: [], date: "" };
+        if (!o.medicines.includes(m.ingredient)) o.medicines.push(m.ingredient);
+        if (m.last_date > o.date) o.date = m.last_date;
+        older.set(c, o);
+      });
+    });
+    if (!older.size) return;
+    const items = el("ul", { cls: "risk-older-list" });
+    older.forEach((o, c) => {
+      const vars = { class: riskLabel(c), medicines: o.medicines.join("、"), date: o.date };
+      items.appendChild(el("li", { attrs: { "data-risk": c }, text: I.format("summary.risk.older_item", vars) }));
+    });
+    const box = el("div", { cls: "risk-older", attrs: { id: "p-risk-older" } });
+    box.appendChild(el("p", { i18n: "summary.risk.older" }));
+    box.appendChild(items);
+    risk.after(box);
+  }
+
+  function renderSummary(s) {
+    const view = render("tpl-summary");
+    // Drawn from the record kept: a switch of language neither fetches it
+    // again nor audits another opening.
+    state.relabel = () => renderSummary(s);
+    const p = s.person;
+    $("#p-name", view).textContent = p.name;
+    $("#p-kana", view).textContent = p.name_kana;
+    const facts = $("#p-facts", view);
+    fact(facts, "person.birth", birthFact(p));
+    fact(facts, "person.sex", t("sex." + p.sex));
+    const a = p.address || {};
+    fact(facts, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
+    if (s.access) {
+      $("#p-basis", view).textContent =
+        t("summary.basis") + ": " + t("method." + s.access.basis) + " (" + s.access.check_id + ")" +
+        (s.access.reason ? " — " + s.access.reason : "");
+    }
+    renderSummaryMeta(s);
+
+    renderRisk($("#p-risk", view), s);
 
     const tbody = $("#p-meds tbody", view);
     $("#p-meds-none", view).hidden = s.medications.length > 0;
@@ -784,7 +987,13 @@
     if (s.coverage.specific_diseases.length) {
       diseases.appendChild(el("h3", { i18n: "summary.diseases" }));
       s.coverage.specific_diseases.forEach((d) =>
-        diseases.appendChild(el("p", { text: d.disease + " " + (d.valid_from || "") + " – " + (d.valid_to || "") })),
+        diseases.appendChild(
+          el("p", {
+            text:
+              (I.has("disease." + d.disease) ? t("disease." + d.disease) : d.disease) + " " +
+              (d.valid_from || "") + " – " + (d.valid_to || ""),
+          }),
+        ),
       );
     }
 
@@ -825,8 +1034,9 @@
     const meta = $("#p-meta");
     if (!meta || !s) return;
     meta.textContent =
-      t("data.asof") + " " + formatTime(s.data.as_of) +
+      dataAsOfText(s.data) +
       (s.data.stale ? " / " + t("data.stale") + " " + formatTime(s.data.stale_since) : "") +
+      " · " + t("print.published") + " " + formatTime(s.data.as_of) +
       " · " + t("print.printed") + " " + formatTime(new Date().toISOString()) +
       " · " + t("print.node") + " " + (state.status ? state.status.node_id : "") +
       " · " + t("print.operator") + " " + (state.operator ? state.operator.id : "");
@@ -844,32 +1054,43 @@
 
   async function viewChecks() {
     const view = render("tpl-checks");
+    const rows = $("#c-rows", view);
     const total = state.status && state.status.queue ? state.status.queue.checks : 0;
     const r = await api("GET", "/v1/checks?limit=100&after=" + Math.max(0, total - 100));
     if (r.status !== 200) {
       if (r.status !== 401) showMessage(errorText(r.body, r.status));
       return;
     }
-    const rows = $("#c-rows", view);
+    if (!rows.isConnected) return; // the view was left meanwhile
     $("#c-none", view).hidden = r.body.checks.length > 0;
-    r.body.checks.slice().reverse().forEach((c) => {
-      rows.appendChild(
-        el("tr", {}, [
-          el("td", { text: formatTime(c.created_at) }),
-          el("td", { text: t("method." + c.method) }),
-          el("td", { text: t("result." + c.status) }),
-          el("td", { text: c.person_id === null ? "" : c.person_id }),
-          el("td", { text: c.acknowledged ? t("checks.sent") : t("checks.pending") }),
-        ]),
-      );
-    });
+    // Drawn from the list kept: a switch of language fetches nothing again.
+    const fill = () => {
+      clear(rows);
+      r.body.checks.slice().reverse().forEach((c) => fillCheck(rows, c));
+    };
+    fill();
+    state.relabel = fill;
+  }
+
+  function fillCheck(rows, c) {
+    rows.appendChild(
+      el("tr", {}, [
+        el("td", { text: formatTime(c.created_at) }),
+        el("td", { text: t("method." + c.method) }),
+        el("td", { text: t("result." + c.status) }),
+        el("td", { text: c.person_id === null ? "" : c.person_id }),
+        el("td", { text: c.acknowledged ? t("checks.sent") : t("checks.pending") }),
+      ]),
+    );
   }
 
   function coverageLine(c) {
     if (!c) return "";
     const parts = [c.insurer_number, c.insurer_name || "", (c.symbol || "-") + "・" + (c.number || "")];
     if (c.branch) parts.push(t("manual.branch") + " " + c.branch);
-    if (typeof c.copay_percent === "number") parts.push(c.copay_percent / 10 + t("report.copay"));
+    if (typeof c.copay_percent === "number") {
+      parts.push(I.format("report.copay", { tenths: c.copay_percent / 10, percent: c.copay_percent }));
+    }
     return parts.filter((x) => x).join("  ");
   }
 
@@ -882,19 +1103,28 @@
 
   async function viewReport() {
     const view = render("tpl-report");
+    const groups = $("#rp-groups", view);
     const r = await api("GET", "/v1/checks/report");
     if (r.status !== 200) {
       if (r.status !== 401) showMessage(errorText(r.body, r.status));
       return;
     }
-    const b = r.body;
-    $("#rp-counts", view).textContent = t("report.counts")
-      .replace("{total}", b.total)
-      .replace("{pending}", b.pending)
-      .replace("{confirmed}", b.confirmed)
-      .replace("{changed}", b.changed);
+    if (!groups.isConnected) return; // the view was left meanwhile
+    // Drawn from the report kept: a switch of language fetches nothing again.
+    const fill = () => fillReport(view, groups, r.body);
+    fill();
+    state.relabel = fill;
+  }
+
+  function fillReport(view, groups, b) {
+    setI18n($("#rp-counts", view), "report.counts", {
+      total: b.total,
+      pending: b.pending,
+      confirmed: b.confirmed,
+      changed: b.changed,
+    });
     $("#rp-none", view).hidden = b.entries.length > 0;
-    const groups = $("#rp-groups", view);
+    clear(groups);
     let current = null;
     let tbody = null;
     b.entries.forEach((e) => {
@@ -945,34 +1175,52 @@
     const view = render("tpl-admin");
     const on = state.status && state.status.mode === "disaster";
     const banner = $("#a-state", view);
-    banner.textContent = t(on ? "admin.state.on" : "admin.state.off") + (on && state.status.mode_reason ? " — " + state.status.mode_reason : "");
+    banner.appendChild(el("span", { i18n: on ? "admin.state.on" : "admin.state.off" }));
+    if (on && state.status.mode_reason) banner.appendChild(el("span", { text: " — " + state.status.mode_reason }));
     banner.classList.add(on ? "on" : "off");
-    $("#a-on", view).hidden = on;
-    $("#a-off", view).hidden = !on;
-    const change = async (mode) => {
-      const body = { mode: mode };
-      const reason = $("#a-reason", view).value.trim();
-      if (reason) body.reason = reason;
-      const r = await api("PUT", "/v1/mode", body);
-      if (r.status !== 200) {
-        if (r.status !== 401) refusedOnAdmin(r);
-        return;
-      }
-      showMessage("");
-      await refreshStatus();
-      viewAdmin();
-    };
-    onClick($("#a-on", view), () => change("disaster"));
-    onClick($("#a-off", view), () => change("normal"));
+    const declare = $("#a-on", view);
+    const end = $("#a-off", view);
+    const confirm = $("#a-off-confirm", view);
+    declare.hidden = on;
+    end.hidden = !on;
+    const submit = submitGroup();
+    const change = (button, mode) =>
+      submit(button, async () => {
+        const body = { mode: mode };
+        const reason = $("#a-reason", view).value.trim();
+        if (reason) body.reason = reason;
+        const r = await api("PUT", "/v1/mode", body);
+        if (r.status !== 200) {
+          if (r.status !== 401) await refusedOnAdmin(r);
+          return;
+        }
+        showMessage("");
+        await refreshStatus();
+        viewAdmin();
+      });
+    onClick(declare, change(declare, "disaster"));
+    // Ending is asked again first. The end button appears where the declare
+    // button was: the second tap of a double tap must not end at once what
+    // the first declared.
+    onClick(end, () => {
+      end.hidden = true;
+      confirm.hidden = false;
+    });
+    onClick($("#a-off-no", view), () => {
+      confirm.hidden = true;
+      end.hidden = false;
+    });
+    onClick($("#a-off-yes", view), change($("#a-off-yes", view), "normal"));
     // The hub link and the disk, spelled out: the top bar's tooltip with the
     // link's last error cannot be read on a tablet (no hover).
     const h = state.status && state.status.hub;
-    $("#a-link-success", view).textContent = h && h.last_success ? formatTime(h.last_success) : t("hub.never");
-    $("#a-link-state", view).textContent = !h
-      ? t("admin.link.none")
-      : h.failed_rounds > 0
-        ? t("admin.link.failing").replace("{n}", String(h.failed_rounds))
-        : t("admin.link.ok");
+    const success = $("#a-link-success", view);
+    if (h && h.last_success) success.textContent = formatTime(h.last_success);
+    else setI18n(success, "hub.never");
+    const link = $("#a-link-state", view);
+    if (!h) setI18n(link, "admin.link.none");
+    else if (h.failed_rounds > 0) setI18n(link, "admin.link.failing", { n: h.failed_rounds });
+    else setI18n(link, "admin.link.ok");
     const error = $("#a-link-error", view);
     error.textContent = (h && h.failed_rounds > 0 && h.last_error) || "";
     error.hidden = !error.textContent;
@@ -983,17 +1231,21 @@
     const held = state.status && state.status.hub && state.status.hub.held_update;
     $("#a-held", view).hidden = !held;
     if (held) {
-      $("#a-held-text", view).textContent = heldText(held);
-      onClick($("#a-apply", view), async () => {
-        const r = await api("POST", "/v1/hub/held-update/apply", {});
-        if (r.status !== 202) {
-          if (r.status !== 401) refusedOnAdmin(r);
-          return;
-        }
-        await refreshStatus();
-        viewAdmin();
-        showMessage(t("admin.apply_started"), "info");
-      });
+      setI18n($("#a-held-text", view), "hub.held", heldVars(held));
+      const apply = $("#a-apply", view);
+      onClick(
+        apply,
+        submitOnce(apply, async () => {
+          const r = await api("POST", "/v1/hub/held-update/apply", {});
+          if (r.status !== 202) {
+            if (r.status !== 401) await refusedOnAdmin(r);
+            return;
+          }
+          await refreshStatus();
+          viewAdmin();
+          showMessage(t("admin.apply_started"), "info");
+        }),
+      );
     }
   }
 
@@ -1040,21 +1292,24 @@
     } catch (e) {
       state.token = null;
     }
+    // The page is translated where it stands: what was typed stays, and
+    // nothing is fetched again (a record fetched again is audited again).
     onClick($("#lang-toggle"), () => {
       I.setLang(I.lang() === "ja" ? "en" : "ja");
       renderTopbar();
-      route_();
+      sessionCheck();
+      I.apply($("#view"));
+      if (state.relabel) state.relabel();
     });
-    onClick($("#logout"), async () => {
-      await api("POST", "/v1/logout", {});
-      forgetSession();
-      go("login");
-    });
-    onClick($("#session-continue"), async () => {
-      const sent = Date.now();
-      const r = await api("GET", "/v1/session");
-      if (r.status === 200) sessionStarted(r.body, sent);
-    });
+    onClick(
+      $("#logout"),
+      submitOnce($("#logout"), async () => {
+        await api("POST", "/v1/logout", {});
+        forgetSession();
+        go("login");
+      }),
+    );
+    onClick($("#session-continue"), submitOnce($("#session-continue"), sessionContinue));
     // Timers stop while a tablet sleeps: check as soon as it wakes.
     document.addEventListener("visibilitychange", sessionCheck);
     onClick($("#nav-home"), () => {

@@ -1,6 +1,7 @@
 // Akari staff UI: every visible string, Japanese first, English second.
-// Elements carry data-i18n="key" (text) or data-i18n-placeholder="key";
-// app.js calls AkariI18n.apply() after each render.
+// Elements carry data-i18n="key" (text, with data-i18n-vars for its {name}s),
+// data-i18n-placeholder="key" or data-i18n-label="key" (aria-label); app.js
+// calls AkariI18n.apply() after each render and on a switch of language.
 "use strict";
 
 window.AkariI18n = (function () {
@@ -13,6 +14,8 @@ window.AkariI18n = (function () {
       "mode.disaster": "災害時モード",
       "data.none": "データ未同期",
       "data.asof": "データ時点",
+      "data.records": "データ時点 {date}（{days}日前）",
+      "data.records_today": "データ時点 {date}（本日）",
       "data.stale": "期限切れ",
       "data.stale_since": "以降は最新ではありません",
       "data.unreachable": "ノードに接続できません（データの時点は不明）",
@@ -46,12 +49,10 @@ window.AkariI18n = (function () {
       "card.insert": "カードをリーダーに置いてください。",
       "card.probe": "カードを確認",
       "card.pin": "利用者証明用暗証番号 (4桁)",
-      "card.tries": "PINの残り回数",
-      // Card outcomes by code (GET /v1/cards/verify: card.code); the node
-      // words them in English, which the English UI shows as they are.
-      "card.code.covered": "本人確認済み。本日有効な資格があります。",
-      "card.code.not_covered": "本人確認済みですが、本日有効な資格はありません。",
-      "card.code.unknown_person": "本人確認済みですが、このノードのデータにこの方の記録がありません（他地域の方、またはデータが古い可能性があります）。資格確認書の番号でもお試しください。",
+      "card.tries": "PINの残り回数: {n}",
+      // Card outcomes by code (GET /v1/cards/verify: card.code) for a card
+      // that confirmed no identity (incomplete, identity_not_confirmed); the
+      // node words them in English, which the English UI shows as they are.
       "card.code.certificate_untrusted": "このカードの証明書は信頼できる発行元のものではありません。本人確認できません。このカードに頼らないでください。",
       "card.code.certificate_expired": "カードの証明書の有効期限が切れています。本人確認できません（更新は市区町村の窓口で行います）。",
       "card.code.certificate_not_yet_valid": "カードの証明書がまだ有効になっていません。この端末の時計が正しいか確認してください。",
@@ -75,6 +76,14 @@ window.AkariI18n = (function () {
       "card.code.card_error": "カードの読み取りでエラーが起きました。置き直してもう一度お試しください。",
       "card.code.service_unavailable": "カード読み取りの仕組み（pcscd）が動いていません。管理者に連絡してください。",
       "card.code.timeout": "カードの読み取りが時間切れになりました。置き直してもう一度お試しください。",
+      // A verified card's result (the node's card.message, worded here): how
+      // the identity was confirmed, the node's caveat about its revocation
+      // data (card.revocation.status), then the answer's reason (detail.*).
+      "card.how.signature": "本人確認済み（カードの証明書・暗証番号・署名を確認）。",
+      "card.how.certificate": "暗証番号を使わずにカードの証明書を読み取りました。カードの顔写真とご本人を目視で照合したうえで使ってください。",
+      "card.revocation.stale": "ただし、失効情報が {since} 以降更新されていません（{list} 時点の一覧）。その後に失効したカードは見分けられません。つながるときに同期してください。",
+      "card.revocation.unavailable": "このカードを対象とする失効リストがないため、失効は確認できていません。つながるときに同期してください。",
+      "card.outcome.covered": "本日有効な資格があります。",
       // Why a check answered as it did (answer.detail_code); {date} and
       // {reason} come from the answer's coverage.
       "detail.coverage_ended": "{date} に資格を喪失しています{reason}。",
@@ -139,7 +148,7 @@ window.AkariI18n = (function () {
       "person.name": "氏名",
       "person.kana": "カナ",
       "person.birth": "生年月日",
-      "person.age": "歳",
+      "person.birth_age": "{date}（{n}歳）",
       "person.sex": "性別",
       "person.address": "住所",
       "sex.male": "男",
@@ -147,6 +156,8 @@ window.AkariI18n = (function () {
       "sex.unset": "未設定",
       "coverage.title": "保険",
       "coverage.current": "現在の保険",
+      "coverage.last": "最後の保険（{date} 喪失）",
+      "coverage.last_undated": "最後の保険",
       "coverage.history": "過去の保険",
       "coverage.none": "現在有効な保険はありません",
       "coverage.insurer": "保険者",
@@ -155,7 +166,9 @@ window.AkariI18n = (function () {
       "coverage.copay": "負担割合",
       "summary.title": "患者情報",
       "summary.risk": "中断に注意が必要な薬",
-      "summary.risk.none": "中断リスクの高い薬は記録にありません",
+      "summary.risk.none": "直近120日の記録に、中断リスクの高い薬はありません",
+      "summary.risk.older": "120日より前の記録のみ（現在の服用は不明）",
+      "summary.risk.older_item": "{class}: {medicines}（最終調剤 {date}）",
       "summary.meds": "薬剤情報（成分ごと）",
       "summary.meds.none": "薬剤情報の記録はありません",
       "summary.ingredient": "成分",
@@ -171,6 +184,9 @@ window.AkariI18n = (function () {
       "summary.trend.down": "低下",
       "summary.trend.same": "変化なし",
       "summary.diseases": "特定疾病療養受療証",
+      "disease.dialysis": "人工透析を行う慢性腎不全",
+      "disease.hemophilia": "血友病（先天性血液凝固因子障害）",
+      "disease.hiv": "HIV感染症（抗ウイルス剤を投与）",
       "summary.print_a4": "印刷（A4）",
       "summary.print_receipt": "印刷（80mmレシート）",
       "summary.basis": "閲覧の根拠",
@@ -178,6 +194,7 @@ window.AkariI18n = (function () {
       "print.note": "このオフライン端末が保持するデータからの要約です。最新の処方と異なる可能性があります。",
       "print.printed": "印刷日時",
       "print.node": "端末",
+      "print.published": "配信",
       "print.operator": "職員",
       "print.now": "印刷する",
       "print.back": "戻る",
@@ -198,7 +215,7 @@ window.AkariI18n = (function () {
       "report.patient": "患者",
       "report.billed": "受診時の判断",
       "report.correct": "正しい資格",
-      "report.copay": "割",
+      "report.copay": "{tenths}割",
       "report.ended": "{date} に資格喪失",
       "report.action.bill_another_insurer": "請求先の変更が必要",
       "report.action.patient_not_covered": "受診日に資格なし",
@@ -219,6 +236,9 @@ window.AkariI18n = (function () {
       "admin.title": "災害時モード",
       "admin.on": "災害時モードを宣言する",
       "admin.off": "災害時モードを終了する",
+      "admin.off.confirm": "災害時モードを終了しますか？ 災害時検索で開いた記録は閉じられ、災害時検索と本人申告による記録は使えなくなります。",
+      "admin.off.yes": "終了する",
+      "admin.off.no": "やめる",
       "admin.reason": "理由（災害名・地域など）",
       "admin.state.on": "現在: 災害時モード",
       "admin.state.off": "現在: 通常モード",
@@ -291,9 +311,16 @@ window.AkariI18n = (function () {
       "error.network": "端末と通信できません。接続を確認してください。",
       "error.generic": "エラー",
       "common.back": "戻る",
+      "common.working": "処理中…",
+      "role.admin": "管理者",
+      "role.doctor": "医師",
+      "role.pharmacist": "薬剤師",
+      "role.nurse": "看護師",
+      "role.clerk": "事務",
       "session.warning": "操作がないため、あと {seconds} 秒で自動的にログアウトし、画面を消します。",
       "session.warning_final": "ログインから時間が経ったため、あと {seconds} 秒でログアウトします。続けるには、もう一度ログインしてください。",
       "session.continue": "続ける",
+      "session.continue_failed": "続けられませんでした。",
       "err.fact.tries_before_lockout": "あと {n} 回間違えると、この職員IDはロックされます。",
       "err.fact.locked_until": "（{time} まで）",
       "err.fact.retry_after": "（{n} 秒後に再度お試しください）",
@@ -306,6 +333,8 @@ window.AkariI18n = (function () {
       "mode.disaster": "DISASTER MODE",
       "data.none": "No data synced yet",
       "data.asof": "Data as of",
+      "data.records": "Data as of {date} ({days} days ago)",
+      "data.records_today": "Data as of {date} (today)",
       "data.stale": "Stale",
       "data.stale_since": "since then the data may be out of date",
       "data.unreachable": "The node does not answer (data age unknown)",
@@ -315,7 +344,7 @@ window.AkariI18n = (function () {
       "hub.end": ")",
       "disk.low": "The node's disk has only {mb} MB free. When it is full, no check and no record can be recorded. Tell an admin.",
       "hub.held": "New data ({persons} persons) will be loaded after {minutes} minutes without use (at {time} at the latest); loading pauses the node for a while",
-      "data.age": "ago",
+      "data.age": " ago",
       "login.title": "Log in",
       "login.operator": "Operator ID",
       "login.pin": "PIN",
@@ -339,7 +368,7 @@ window.AkariI18n = (function () {
       "card.insert": "Place the card on the reader.",
       "card.probe": "Check card",
       "card.pin": "User-authentication PIN (4 digits)",
-      "card.tries": "PIN tries left",
+      "card.tries": "PIN tries left: {n}",
       "card.tries.warn": "Only 1 PIN try is left. A wrong PIN will block the card. Ask the patient to confirm before continuing.",
       "card.confirm_last": "The patient confirmed: use the last try",
       "card.blocked": "The PIN is blocked. It can only be reset at the city office.",
@@ -389,7 +418,7 @@ window.AkariI18n = (function () {
       "person.name": "Name",
       "person.kana": "Kana",
       "person.birth": "Birth date",
-      "person.age": "years",
+      "person.birth_age": "{date} ({n} years)",
       "person.sex": "Sex",
       "person.address": "Address",
       "sex.male": "Male",
@@ -397,6 +426,8 @@ window.AkariI18n = (function () {
       "sex.unset": "Not set",
       "coverage.title": "Insurance",
       "coverage.current": "Current insurance",
+      "coverage.last": "Last insurance (ended {date})",
+      "coverage.last_undated": "Last insurance",
       "coverage.history": "Past insurance",
       "coverage.none": "No insurance in force today",
       "coverage.insurer": "Insurer",
@@ -405,7 +436,9 @@ window.AkariI18n = (function () {
       "coverage.copay": "Copay",
       "summary.title": "Patient summary",
       "summary.risk": "Medicines that must not be interrupted",
-      "summary.risk.none": "No high-risk medicines on record",
+      "summary.risk.none": "No high-risk medicines in the last 120 days",
+      "summary.risk.older": "Only in records older than 120 days (current use unknown)",
+      "summary.risk.older_item": "{class}: {medicines} (last dispensed {date})",
       "summary.meds": "Medications (by ingredient)",
       "summary.meds.none": "No dispensing on record",
       "summary.ingredient": "Ingredient",
@@ -421,6 +454,9 @@ window.AkariI18n = (function () {
       "summary.trend.down": "falling",
       "summary.trend.same": "unchanged",
       "summary.diseases": "Specific disease certificates",
+      "disease.dialysis": "Chronic kidney failure on dialysis",
+      "disease.hemophilia": "Hemophilia (congenital clotting factor disorder)",
+      "disease.hiv": "HIV infection (on antiviral treatment)",
       "summary.print_a4": "Print (A4)",
       "summary.print_receipt": "Print (80 mm receipt)",
       "summary.basis": "Opened because of",
@@ -428,6 +464,7 @@ window.AkariI18n = (function () {
       "print.note": "Summary of the data held by this offline node. It may differ from the latest prescriptions.",
       "print.printed": "Printed",
       "print.node": "Node",
+      "print.published": "Published",
       "print.operator": "Operator",
       "print.now": "Print",
       "print.back": "Back",
@@ -448,7 +485,7 @@ window.AkariI18n = (function () {
       "report.patient": "Patient",
       "report.billed": "Answer at the visit",
       "report.correct": "Correct coverage",
-      "report.copay": "0%",
+      "report.copay": "{percent}%",
       "report.ended": "coverage ended {date}",
       "report.action.bill_another_insurer": "Bill another insurer",
       "report.action.patient_not_covered": "Not covered on the visit date",
@@ -463,6 +500,9 @@ window.AkariI18n = (function () {
       "admin.title": "Disaster mode",
       "admin.on": "Declare disaster mode",
       "admin.off": "End disaster mode",
+      "admin.off.confirm": "End disaster mode? Records opened through a disaster search close, and disaster search and self-reported checks stop.",
+      "admin.off.yes": "End it",
+      "admin.off.no": "Cancel",
       "admin.reason": "Reason (disaster and area)",
       "admin.state.on": "Now: disaster mode",
       "admin.state.off": "Now: normal mode",
@@ -500,9 +540,16 @@ window.AkariI18n = (function () {
       "error.network": "Cannot reach the node. Check the connection.",
       "error.generic": "Error",
       "common.back": "Back",
+      "common.working": "Working…",
+      "role.admin": "admin",
+      "role.doctor": "doctor",
+      "role.pharmacist": "pharmacist",
+      "role.nurse": "nurse",
+      "role.clerk": "clerk",
       "session.warning": "No activity: you will be logged out, and the screen cleared, in {seconds} s.",
       "session.warning_final": "This session is at its time limit: you will be logged out in {seconds} s. Log in again to go on.",
       "session.continue": "Continue",
+      "session.continue_failed": "Could not continue.",
     },
   };
 
@@ -518,13 +565,27 @@ window.AkariI18n = (function () {
     return (dict[lang] && dict[lang][key]) || dict.ja[key] || key;
   }
 
+  // t(key) with each {name} in it replaced by vars[name].
+  function format(key, vars) {
+    let text = t(key);
+    Object.keys(vars || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(vars[name]));
+    });
+    return text;
+  }
+
+  // Re-translates in place; data-i18n-vars (JSON) fills a text's {name}s.
   function apply(root) {
     const scope = root || document;
     scope.querySelectorAll("[data-i18n]").forEach(function (el) {
-      el.textContent = t(el.getAttribute("data-i18n"));
+      const vars = el.getAttribute("data-i18n-vars");
+      el.textContent = format(el.getAttribute("data-i18n"), vars ? JSON.parse(vars) : null);
     });
     scope.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) {
       el.setAttribute("placeholder", t(el.getAttribute("data-i18n-placeholder")));
+    });
+    scope.querySelectorAll("[data-i18n-label]").forEach(function (el) {
+      el.setAttribute("aria-label", t(el.getAttribute("data-i18n-label")));
     });
     document.documentElement.setAttribute("lang", lang);
   }
@@ -543,5 +604,5 @@ window.AkariI18n = (function () {
     return !!(dict[lang] && dict[lang][key]);
   }
 
-  return { t: t, has: has, apply: apply, setLang: setLang, lang: function () { return lang; } };
+  return { t: t, format: format, has: has, apply: apply, setLang: setLang, lang: function () { return lang; } };
 })();
