@@ -535,6 +535,22 @@ await scenario("switching the language fetches no record again and keeps what wa
     await page.click("#lang-toggle");
   }
   check((await page.textContent("#m-submit")) === "確認する", "the form is not back in Japanese");
+  // A refusal on screen is worded again in the other language.
+  await page.fill("#m-insurer", "170044"); // 170043 with a wrong check digit
+  await page.fill("#m-symbol", "輪島");
+  await fillBirth("#m-birth", "1950-01-01");
+  await page.click("#m-submit");
+  await page.waitForSelector("#message:not([hidden])");
+  const ja = await page.textContent("#message");
+  check(ja.includes("保険者番号が正しくありません"), `the refusal is not in Japanese: "${ja}"`);
+  await page.click("#lang-toggle");
+  try {
+    const en = await page.textContent("#message");
+    check(en.includes("check digit") && !/[ぁ-ん]/.test(en), `the refusal is not worded again in English: "${en}"`);
+  } finally {
+    await page.click("#lang-toggle");
+  }
+  check((await page.textContent("#message")) === ja, "the refusal is not back in Japanese");
   await page.click("#nav-home");
 });
 

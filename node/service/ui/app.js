@@ -18,6 +18,8 @@
     // without asking for it (and auditing its opening) again.
     opened: null,
     cleanup: [],
+    // The message on screen, when it can be worded again (showMessage).
+    message: null,
     // The view on screen (its template) and how it re-translates itself
     // when the language is switched (null: its data-i18n texts only).
     view: null,
@@ -94,14 +96,25 @@
   }
 
   // ---------- messages ----------
+  // `text` is the message, or a function that words it in the UI's current
+  // language: such a message is worded again when the language is switched
+  // (relabelMessage), so that a refusal on screen is not left in the other.
   function showMessage(text, kind) {
+    const words = typeof text === "function" ? text : null;
+    state.message = words ? { words: words, kind: kind } : null;
+    drawMessage(words ? words() : text, kind);
+    // The message sits under the top bar; an action near the bottom of a
+    // long page (a tablet held upright) would otherwise answer out of sight.
+    if (words || text) window.scrollTo({ top: 0 });
+  }
+  function drawMessage(text, kind) {
     const box = $("#message");
     box.textContent = text;
     box.className = "message" + (kind === "info" ? " info" : "");
     box.hidden = !text;
-    // The message sits under the top bar; an action near the bottom of a
-    // long page (a tablet held upright) would otherwise answer out of sight.
-    if (text) window.scrollTo({ top: 0 });
+  }
+  function relabelMessage() {
+    if (state.message) drawMessage(state.message.words(), state.message.kind);
   }
   function errorText(body, status) {
     const err = body && body.error;
@@ -148,7 +161,7 @@
     if (response.status === 401 && path !== "/v1/login") {
       forgetSession();
       go("login");
-      showMessage(errorText(json, 401));
+      showMessage(() => errorText(json, 401));
     } else if (state.token && !PUBLIC_PATHS.has(path)) {
       // The node counted this request as use of the session when it came in.
       sessionUsed(sent);
@@ -247,7 +260,7 @@
   function sessionEnded() {
     forgetSession();
     go("login");
-    showMessage(t("login.expired"));
+    showMessage(() => t("login.expired"));
   }
 
   // ---------- dates and ages ----------
@@ -534,7 +547,7 @@
   // A 401 has already sent staff to the login.
   function showAnswer(r, okStatus) {
     if (r.status !== okStatus) {
-      if (r.status !== 401) showMessage(errorText(r.body, r.status));
+      if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
       return;
     }
     showMessage("");
@@ -595,7 +608,7 @@
       const r = await api("POST", "/v1/login", { operator_id: id, pin: pad.value() });
       pad.clear();
       if (r.status !== 200) {
-        showMessage(errorText(r.body, r.status));
+        showMessage(() => errorText(r.body, r.status));
         return;
       }
       state.token = r.body.token;
@@ -645,7 +658,7 @@
           select.appendChild(el("option", { text: r.name, attrs: { value: r.name } })),
         );
       } else if (readers.status !== 401 && select.isConnected) {
-        showMessage(errorText(readers.body, readers.status));
+        showMessage(() => errorText(readers.body, readers.status));
       }
     });
     const face = $("#card-face-checked", view);
@@ -682,7 +695,7 @@
         showMessage("");
         showPin(r.body.pin);
       } else if (r.status !== 401) {
-        showMessage(errorText(r.body, r.status));
+        showMessage(() => errorText(r.body, r.status));
       }
     });
     const verify = async (withPin) => {
@@ -698,13 +711,13 @@
       busy(false);
       pad.clear();
       if (r.status !== 200) {
-        if (r.status !== 401) showMessage(errorText(r.body, r.status));
+        if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
         return;
       }
       const card = r.body.card;
       showPin(card.pin);
       if (card.status === "incomplete") {
-        showMessage(cardMessage(card));
+        showMessage(() => cardMessage(card));
         return;
       }
       showMessage("");
@@ -771,10 +784,10 @@
         const list = $("#s-results", view);
         clear(list);
         if (r.status !== 200) {
-          if (r.status !== 401) showMessage(errorText(r.body, r.status));
+          if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
           return;
         }
-        showMessage(r.body.results.length ? "" : t("search.none"), "info");
+        showMessage(r.body.results.length ? "" : () => t("search.none"), "info");
         $("#s-truncated", view).hidden = !r.body.truncated;
         $("#s-self", view).hidden = false;
         r.body.results.forEach((p) => {
@@ -859,7 +872,7 @@
       submitOnce(open, async () => {
         const r = await api("GET", "/v1/persons/" + encodeURIComponent(a.person.id));
         if (r.status !== 200) {
-          if (r.status !== 401) showMessage(errorText(r.body, r.status));
+          if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
           return;
         }
         showMessage("");
@@ -882,7 +895,7 @@
       if (r.status !== 200) {
         if (r.status !== 401) {
           go("home");
-          showMessage(errorText(r.body, r.status));
+          showMessage(() => errorText(r.body, r.status));
         }
         return;
       }
@@ -1058,7 +1071,7 @@
     const total = state.status && state.status.queue ? state.status.queue.checks : 0;
     const r = await api("GET", "/v1/checks?limit=100&after=" + Math.max(0, total - 100));
     if (r.status !== 200) {
-      if (r.status !== 401) showMessage(errorText(r.body, r.status));
+      if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
       return;
     }
     if (!rows.isConnected) return; // the view was left meanwhile
@@ -1106,7 +1119,7 @@
     const groups = $("#rp-groups", view);
     const r = await api("GET", "/v1/checks/report");
     if (r.status !== 200) {
-      if (r.status !== 401) showMessage(errorText(r.body, r.status));
+      if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
       return;
     }
     if (!groups.isConnected) return; // the view was left meanwhile
@@ -1168,7 +1181,7 @@
   async function refusedOnAdmin(r) {
     await refreshStatus();
     if (window.location.hash === "#/admin") viewAdmin();
-    showMessage(errorText(r.body, r.status));
+    showMessage(() => errorText(r.body, r.status));
   }
 
   function viewAdmin() {
@@ -1243,7 +1256,7 @@
           }
           await refreshStatus();
           viewAdmin();
-          showMessage(t("admin.apply_started"), "info");
+          showMessage(() => t("admin.apply_started"), "info");
         }),
       );
     }
@@ -1300,6 +1313,7 @@
       sessionCheck();
       I.apply($("#view"));
       if (state.relabel) state.relabel();
+      relabelMessage();
     });
     onClick(
       $("#logout"),
