@@ -160,6 +160,13 @@ Result<std::vector<CheckRecord>> CheckQueue::List(std::int64_t after_seq, std::s
   return Collect(s);
 }
 
+Result<std::vector<CheckRecord>> CheckQueue::Newest(std::size_t limit) {
+  AKARI_ASSIGN_OR_RETURN(store::Statement s, store_.database().Prepare("SELECT * FROM (" + std::string(kCheckColumns) +
+                                                                       "ORDER BY r.seq DESC LIMIT ?) ORDER BY 1"));
+  s.Bind(1, static_cast<std::int64_t>(limit));
+  return Collect(s);
+}
+
 Result<std::vector<CheckRecord>> CheckQueue::Pending(std::size_t limit) {
   AKARI_ASSIGN_OR_RETURN(
       store::Statement s,

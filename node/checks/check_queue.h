@@ -92,6 +92,10 @@ class CheckQueue {
   [[nodiscard]] Result<std::optional<CheckRecord>> Get(std::string_view id);
   // Checks with seq > after_seq, oldest first, at most `limit`.
   [[nodiscard]] Result<std::vector<CheckRecord>> List(std::int64_t after_seq, std::size_t limit);
+  // The `limit` newest checks (the highest numbers), oldest first. For
+  // lists of recent checks: starting List() at "the count minus `limit`"
+  // misses the checks recorded since the count was read.
+  [[nodiscard]] Result<std::vector<CheckRecord>> Newest(std::size_t limit);
   // Checks the hub has not yet acknowledged, oldest first.
   [[nodiscard]] Result<std::vector<CheckRecord>> Pending(std::size_t limit);
 

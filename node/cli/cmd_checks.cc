@@ -53,10 +53,8 @@ void RegisterChecksCommands(CLI::App& app, CommandTable& table) {
     node::CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(),
                            SystemClock::Instance());
     const auto limit = static_cast<std::size_t>(list->limit);
-    AKARI_ASSIGN_OR_RETURN(store::StoreCounts counts, node.store.Counts());
-    const std::int64_t first = std::max<std::int64_t>(0, counts.checks - list->limit);
     AKARI_ASSIGN_OR_RETURN(std::vector<node::CheckRecord> checks,
-                           list->pending ? queue.Pending(limit) : queue.List(first, limit));
+                           list->pending ? queue.Pending(limit) : queue.Newest(limit));
     const std::string format = list->json ? "json" : list->format;
     nlohmann::json out = nlohmann::json::array();
     std::string csv = "created_at,id,method,assurance,person_id,local_status,reconciled\r\n";

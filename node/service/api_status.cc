@@ -142,13 +142,24 @@ net::Response Service::Impl::ChecksList(Call& call) {
   if (!after) return after.error().ToResponse();
   auto limit = QueryInteger(call.request, "limit", 100, kMaxChecksPerPage);
   if (!limit) return limit.error().ToResponse();
+  auto newest_count = QueryInteger(call.request, "last", 0, kMaxChecksPerPage);
+  if (!newest_count) return newest_count.error().ToResponse();
   for (const auto& [key, value] : call.request.query) {
-    if (key != "after" && key != "limit")
+    if (key != "after" && key != "limit" && key != "last")
       return net::Response::Error(
           400, "unknown_query",
-          "unknown query parameter \"" + key.substr(0, 64) + "\"; this endpoint accepts: after, limit");
+          "unknown query parameter \"" + key.substr(0, 64) + "\"; this endpoint accepts: after, limit, last");
   }
-  auto list = call.worker->checks.List(*after, static_cast<std::size_t>(*limit));
+  const bool newest = call.request.query.contains("last");
+  if (newest && (call.request.query.contains("after") || call.request.query.contains("limit") || *newest_count == 0)) {
+    return net::Response::Error(400, "invalid_query",
+                                "\"last\" (the newest checks, 1 to " + std::to_string(kMaxChecksPerPage) +
+                                    ") pages on its own: send it without \"after\" and \"limit\"");
+  }
+  // The newest are asked for as such: "after the count minus N", with a
+  // count read earlier, cut off the checks recorded since.
+  auto list = newest ? call.worker->checks.Newest(static_cast<std::size_t>(*newest_count))
+                     : call.worker->checks.List(*after, static_cast<std::size_t>(*limit));
   if (!list) return StoreFailure(list.error(), "reading the check queue");
   nlohmann::json items = nlohmann::json::array();
   std::int64_t last = *after;
@@ -170,7 +181,8 @@ net::Response Service::Impl::ChecksList(Call& call) {
                      {"acknowledged", r.acknowledged}});
     last = r.seq;
   }
-  const bool more = list->size() == static_cast<std::size_t>(*limit) && *limit > 0;
+  // The newest are the end of the list: nothing more to page to.
+  const bool more = !newest && list->size() == static_cast<std::size_t>(*limit) && *limit > 0;
   return net::Response::Json(
       200, {{"checks", std::move(items)}, {"next_after", more ? nlohmann::json(last) : nlohmann::json(nullptr)}});
 }

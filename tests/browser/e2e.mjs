@@ -274,6 +274,33 @@ await scenario("a not-covered answer shows the ended coverage as the last insura
   }
 });
 
+await scenario("the check history lists the newest checks, whatever count the last status gave", async () => {
+  // The status the page holds is up to 30 s old; its count of checks must
+  // not decide which checks the history shows.
+  await amend("**/v1/status", (body) => {
+    body.queue = { ...body.queue, checks: 100000 };
+  });
+  try {
+    await page.reload();
+    await page.waitForSelector("#go-checks");
+    const newest = await page.evaluate(async () => {
+      const headers = { Authorization: "Bearer " + sessionStorage.getItem("akari.token") };
+      return (await (await fetch("/v1/checks?last=1", { headers })).json()).checks[0];
+    });
+    const total = await checkCount();
+    await page.click("#go-checks");
+    await page.waitForSelector("#c-rows tr, #c-none:not([hidden])");
+    const rows = await page.$$eval("#c-rows tr", (trs) => trs.map((tr) => tr.textContent));
+    check(total > 0 && rows.length === Math.min(100, total), `${rows.length} rows for ${total} checks`);
+    check(rows.length > 0 && rows[0].includes(String(newest.person_id ?? "")), `the newest check is not first: ${rows[0]}`);
+  } finally {
+    await page.unroute("**/v1/status");
+    await page.reload();
+    await page.click("#nav-home");
+    await page.waitForSelector("#go-checks");
+  }
+});
+
 await scenario("read card with the PIN pad and see medications with the insulin flag", async () => {
   await page.click("#go-card");
   await page.waitForSelector("#card-probe");

@@ -66,6 +66,20 @@ TEST_F(CheckQueueTest, NumbersResumeAboveTheFloorAndADamagedFloorRecordsNothing)
   EXPECT_EQ(all->size(), 2u);
 }
 
+// The newest are the highest numbers, also across the jump a restore makes.
+TEST_F(CheckQueueTest, TheNewestAreTheHighestNumbersAcrossAJump) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue_->Record(Input()));
+  ASSERT_TRUE(SkipCheckNumbers(*store_, 1000000));
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(queue_->Record(Input()));
+  auto newest = queue_->Newest(3);
+  ASSERT_TRUE(newest) << newest.error().message;
+  std::vector<std::int64_t> seqs;
+  for (const CheckRecord& c : *newest) seqs.push_back(c.seq);
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{3, 1000004, 1000005}));
+  EXPECT_EQ(queue_->Newest(10)->size(), 5u);
+  EXPECT_EQ(queue_->Newest(1)->front().seq, 1000005);
+}
+
 TEST_F(CheckQueueTest, PendingExcludesAcknowledged) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue_->Record(Input()));
   ASSERT_TRUE(store_->database().Exec("INSERT INTO check_upload(check_seq, acknowledged_at) VALUES (2, 0)"));

@@ -726,6 +726,20 @@ TEST_F(ServiceTest, ChecksListPagesThroughTheQueue) {
   EXPECT_EQ(Send("GET", "/v1/checks?limit=9999", "", clerk).body["error"]["code"], "invalid_query");
   EXPECT_EQ(Send("GET", "/v1/checks?limit=x", "", clerk).status, 400);
   EXPECT_EQ(Send("GET", "/v1/checks?sort=desc", "", clerk).body["error"]["code"], "unknown_query");
+  // The newest, for a history screen: the highest numbers, oldest first.
+  Answer newest = Send("GET", "/v1/checks?last=2", "", clerk);
+  ASSERT_EQ(newest.status, 200) << newest.raw.body;
+  ASSERT_EQ(newest.body["checks"].size(), 2u);
+  EXPECT_EQ(newest.body["checks"][0]["seq"], 4);
+  EXPECT_EQ(newest.body["checks"][1]["seq"], 5);
+  EXPECT_TRUE(newest.body["next_after"].is_null());
+  EXPECT_EQ(Send("GET", "/v1/checks?last=500", "", clerk).body["checks"].size(), 5u);
+  for (const char* bad :
+       {"/v1/checks?last=0", "/v1/checks?last=501", "/v1/checks?last=2&after=1", "/v1/checks?last=2&limit=2"}) {
+    Answer refused = Send("GET", bad, "", clerk);
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(refused.body["error"]["code"], "invalid_query") << bad;
+  }
 }
 
 TEST_F(ServiceTest, StaticFilesAreEmbeddedAndSafeAgainstTraversal) {

@@ -1068,8 +1068,8 @@
   async function viewChecks() {
     const view = render("tpl-checks");
     const rows = $("#c-rows", view);
-    const total = state.status && state.status.queue ? state.status.queue.checks : 0;
-    const r = await api("GET", "/v1/checks?limit=100&after=" + Math.max(0, total - 100));
+    // The newest as the node has them now: the status held is up to 30 s old.
+    const r = await api("GET", "/v1/checks?last=100");
     if (r.status !== 200) {
       if (r.status !== 401) showMessage(() => errorText(r.body, r.status));
       return;
