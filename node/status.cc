@@ -21,8 +21,8 @@ nlohmann::json TimeJson(const std::optional<TimePoint>& t) {
 
 }  // namespace
 
-std::int64_t RecordsAgeDays(const NodeStatus& status) {
-  return sync::DaysSinceEpoch(sync::DateInJapan(status.now)) - sync::DaysSinceEpoch(status.data_records_as_of);
+std::int64_t RecordsAgeDays(sync::Date records_as_of, TimePoint now) {
+  return sync::DaysSinceEpoch(sync::DateInJapan(now)) - sync::DaysSinceEpoch(records_as_of);
 }
 
 std::string DescribeAge(std::chrono::seconds age) {
@@ -100,7 +100,7 @@ nlohmann::json NodeStatusToJson(const NodeStatus& st) {
   data["records_age_days"] = nullptr;
   if (st.data_records_as_of != 0) {
     data["records_as_of"] = sync::FormatDate(st.data_records_as_of);
-    data["records_age_days"] = RecordsAgeDays(st);
+    data["records_age_days"] = RecordsAgeDays(st.data_records_as_of, st.now);
   }
   return {{"node_id", st.node_id},
           {"schema_version", st.schema_version},

@@ -48,9 +48,9 @@ struct NodeStatus {
 
 [[nodiscard]] Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock);
 
-// Whole days from the date the records describe to today in Japan (only
-// when data_records_as_of is known).
-std::int64_t RecordsAgeDays(const NodeStatus& status);
+// Whole days from `records_as_of` (the date a snapshot's records describe)
+// to the day `now` is in Japan: the data's age as clinicians are shown it.
+std::int64_t RecordsAgeDays(sync::Date records_as_of, TimePoint now);
 
 nlohmann::json NodeStatusToJson(const NodeStatus& status);
 

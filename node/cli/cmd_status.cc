@@ -25,7 +25,7 @@ void PrintHuman(const node::NodeStatus& st) {
     // How old the records are comes first: a publication signs the same
     // records again (a new node, a renewed expiry) without making them newer.
     if (st.data_records_as_of != 0) {
-      const std::int64_t days = node::RecordsAgeDays(st);
+      const std::int64_t days = node::RecordsAgeDays(st.data_records_as_of, st.now);
       std::string age_text = std::to_string(days) + " days old";
       if (days < 0) age_text = "a date after today: check this machine's clock";
       if (days == 0) age_text = "today";

@@ -8,6 +8,7 @@
 
 #include "base/json_text.h"
 #include "node/checks/eligibility.h"
+#include "node/status.h"
 #include "sync/record_json.h"
 #include "sync/risk_class.h"
 
@@ -292,7 +293,7 @@ void WriteFreshness(JsonText& w, const DataFreshness& data) {
   // expiry) signs the same records again.
   w.Key("records_age_days");
   if (data.records_as_of != 0) {
-    w.Int(sync::DaysSinceEpoch(sync::DateInJapan(data.now)) - sync::DaysSinceEpoch(data.records_as_of));
+    w.Int(RecordsAgeDays(data.records_as_of, data.now));
   } else {
     w.Null();
   }

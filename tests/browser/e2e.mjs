@@ -136,6 +136,20 @@ page.on("console", (msg) => {
 });
 page.on("pageerror", (err) => problems.push("page error: " + err.message));
 
+// Holds requests to `pattern` (each counted by `seen`, if given) until the
+// returned function is called; then they go on to the node.
+async function hold(pattern, seen) {
+  let release = () => {};
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(pattern, async (route) => {
+    if (seen) seen();
+    await held;
+    // When the scenario has failed, the route may be gone by now.
+    await route.continue().catch(() => {});
+  });
+  return release;
+}
+
 // Answers requests to `pattern` with the node's real answer as `edit`
 // amends it (a state the scenario's region cannot reach by itself).
 async function amend(pattern, edit) {
@@ -195,13 +209,7 @@ await scenario("a double tap on the insurance-number check records one check", a
   // The node's answer is held back until the second tap is in: that tap
   // falls while the first request is in flight, as on a slow node.
   let requests = 0;
-  let release = () => {};
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route("**/v1/checks/insurance", async (route) => {
-    requests += 1;
-    await held;
-    await route.continue().catch(() => {});
-  });
+  const release = await hold("**/v1/checks/insurance", () => (requests += 1));
   try {
     const before = await checkCount();
     await page.click("#go-manual");
@@ -385,13 +393,7 @@ await scenario("print view in A4 and on an 80 mm receipt", async () => {
 await scenario("a tap on 'read card' before the reader list has arrived is not lost", async () => {
   // The reader list is held back until the probe has been answered: the
   // page must already act on the tap (on the default reader).
-  let release = () => {};
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route("**/v1/cards/readers", async (route) => {
-    await held;
-    // When the scenario has failed, the route may be gone by now.
-    await route.continue().catch(() => {});
-  });
+  const release = await hold("**/v1/cards/readers");
   try {
     await page.click("#nav-home");
     await page.click("#go-card");
