@@ -8,11 +8,14 @@
 #include <atomic>
 #include <limits>
 #include <random>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/service/person_summary.h"
+#include "node/service/ui_assets.h"
 #include "sync/reconcile/protocol.h"
 #include "tests/node/service_fixture.h"
 #include "tests/testing/sample_records.h"
@@ -777,6 +780,30 @@ TEST_F(ServiceTest, NoHtmlUsesInlineScriptsOrHandlers) {
     const std::size_t end = html.find('>', pos);
     EXPECT_NE(html.substr(pos, end - pos).find("src="), std::string::npos) << "inline script at " << pos;
     pos = end;
+  }
+}
+
+// The UI's scripts are ES modules: a module left out of the embedded list
+// (node/CMakeLists.txt) would break the page in the browser, not the build.
+TEST_F(ServiceTest, EveryFileTheUiLoadsIsServed) {
+  const std::regex module_import(R"re(from "\./([^"]+)")re");
+  const std::regex page_file(R"re((?:src|href)="/ui/([^"]+)")re");
+  std::set<std::string> wanted;
+  std::size_t scripts = 0;
+  for (const UiAsset& asset : AllUiAssets()) {
+    const std::string text(asset.data);
+    const std::regex& pattern = asset.name.ends_with(".html") ? page_file : module_import;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern); it != std::sregex_iterator(); ++it) {
+      wanted.insert((*it)[1].str());
+    }
+    if (asset.name.ends_with(".js")) ++scripts;
+  }
+  EXPECT_GE(scripts, 3u);
+  EXPECT_TRUE(wanted.contains("app.js"));
+  EXPECT_TRUE(wanted.contains("views-record.js"));
+  for (const std::string& name : wanted) {
+    Answer file = Send("GET", "/ui/" + name);
+    EXPECT_EQ(file.status, 200) << name << " is loaded by the UI but not embedded";
   }
 }
 

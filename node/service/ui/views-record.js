@@ -1,0 +1,190 @@
+// A patient's record: the summary staff read (risk flags, medications,
+// coverage, checkups) and its printouts (A4, 80 mm receipt).
+
+import { go, state } from "./state.js";
+import { dataAsOfText, errorText, formatTime, I, t } from "./text.js";
+import { $, birthFact, coverageBlock, el, fact, onClick, render, showMessage } from "./dom.js";
+import { api } from "./session.js";
+
+function riskLabel(name) {
+  return t("risk." + name);
+}
+
+export async function viewPerson(id) {
+  // Fetched already by the result page, or else (a reload, a link) now.
+  let s = state.opened && String(state.opened.person.id) === id ? state.opened : null;
+  state.opened = null;
+  if (!s) {
+    const r = await api("GET", "/v1/persons/" + encodeURIComponent(id));
+    if (r.status !== 200) {
+      if (r.status !== 401) {
+        go("home");
+        showMessage(() => errorText(r.body, r.status));
+      }
+      return;
+    }
+    s = r.body;
+  }
+  state.summary = s;
+  renderSummary(s);
+}
+
+// The risk card: the high-risk classes of the last 120 days (risk_flags),
+// then, quieter, classes only dispensed before that (the medication table
+// badges those rows too, so the card must not say there are none).
+function renderRisk(risk, s) {
+  if (!s.risk_flags.length) {
+    risk.appendChild(el("li", { cls: "none", i18n: "summary.risk.none" }));
+  }
+  s.risk_flags.forEach((f) => {
+    risk.appendChild(
+      el("li", { attrs: { "data-risk": f["class"] } }, [
+        el("span", { cls: "badge", text: riskLabel(f["class"]) }),
+        el("span", { text: f.medicines.join("、") }),
+      ]),
+    );
+  });
+  const flagged = new Set(s.risk_flags.map((f) => f["class"]));
+  const older = new Map();
+  s.medications.forEach((m) => {
+    if (m.recent) return;
+    m.risk_classes.forEach((c) => {
+      if (flagged.has(c)) return;
+      const o = older.get(c) || { medicines: [], date: "" };
+      if (!o.medicines.includes(m.ingredient)) o.medicines.push(m.ingredient);
+      if (m.last_date > o.date) o.date = m.last_date;
+      older.set(c, o);
+    });
+  });
+  if (!older.size) return;
+  const items = el("ul", { cls: "risk-older-list" });
+  older.forEach((o, c) => {
+    const vars = { class: riskLabel(c), medicines: o.medicines.join("、"), date: o.date };
+    items.appendChild(el("li", { attrs: { "data-risk": c }, text: I.format("summary.risk.older_item", vars) }));
+  });
+  const box = el("div", { cls: "risk-older", attrs: { id: "p-risk-older" } });
+  box.appendChild(el("p", { i18n: "summary.risk.older" }));
+  box.appendChild(items);
+  risk.after(box);
+}
+
+function renderSummary(s) {
+  const view = render("tpl-summary");
+  // Drawn from the record kept: a switch of language neither fetches it
+  // again nor audits another opening.
+  state.relabel = () => renderSummary(s);
+  const p = s.person;
+  $("#p-name", view).textContent = p.name;
+  $("#p-kana", view).textContent = p.name_kana;
+  const facts = $("#p-facts", view);
+  fact(facts, "person.birth", birthFact(p));
+  fact(facts, "person.sex", t("sex." + p.sex));
+  const a = p.address || {};
+  fact(facts, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
+  if (s.access) {
+    $("#p-basis", view).textContent =
+      t("summary.basis") + ": " + t("method." + s.access.basis) + " (" + s.access.check_id + ")" +
+      (s.access.reason ? " — " + s.access.reason : "");
+  }
+  renderSummaryMeta(s);
+
+  renderRisk($("#p-risk", view), s);
+
+  const tbody = $("#p-meds tbody", view);
+  $("#p-meds-none", view).hidden = s.medications.length > 0;
+  $("#p-meds", view).hidden = s.medications.length === 0;
+  s.medications.forEach((m) => {
+    const first = el("td", {}, [
+      ...m.risk_classes.map((c) => el("span", { cls: "badge", text: riskLabel(c), attrs: { "data-risk": c } })),
+      el("strong", { text: m.ingredient }),
+      el("div", { cls: "drug-names", text: m.drug_names.join(" / ") + (m.strength ? " " + m.strength : "") }),
+    ]);
+    // data-label: the receipt printout hides the column headings.
+    const row = el("tr", { cls: (m.risk_classes.length ? "high-risk" : "") + (m.recent ? "" : " older") }, [
+      first,
+      el("td", {
+        text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : ""),
+        attrs: { "data-label": t("summary.usage") },
+      }),
+      el("td", { cls: "date", text: m.last_date, attrs: { "data-label": t("summary.last") } }),
+      el("td", { text: m.days_or_times, attrs: { "data-label": t("summary.days") } }),
+      el("td", { cls: "date", text: m.supply_until || "", attrs: { "data-label": t("summary.until") } }),
+    ]);
+    tbody.appendChild(row);
+  });
+
+  const cov = $("#p-coverage", view);
+  cov.appendChild(coverageBlock(s.coverage.current, "coverage.current"));
+  const past = s.coverage.history.filter((c) => !c.current);
+  if (past.length) {
+    cov.appendChild(el("h3", { i18n: "coverage.history" }));
+    past.forEach((c) => cov.appendChild(coverageBlock(c)));
+  }
+  const diseases = $("#p-diseases", view);
+  if (s.coverage.specific_diseases.length) {
+    diseases.appendChild(el("h3", { i18n: "summary.diseases" }));
+    s.coverage.specific_diseases.forEach((d) =>
+      diseases.appendChild(
+        el("p", {
+          text:
+            (I.has("disease." + d.disease) ? t("disease." + d.disease) : d.disease) + " " +
+            (d.valid_from || "") + " – " + (d.valid_to || ""),
+        }),
+      ),
+    );
+  }
+
+  const checkups = $("#p-checkups", view);
+  if (!s.checkups.items.length) {
+    checkups.appendChild(el("p", { cls: "hint", i18n: "summary.checkups.none" }));
+  } else {
+    const visits = s.checkups.visits || [];
+    const last = visits[visits.length - 1];
+    if (last) {
+      checkups.appendChild(
+        el("p", { text: last.date + " " + last.facility + (last.judgement ? " — " + last.judgement : "") }),
+      );
+    }
+    const table = el("table", { cls: "checkups" });
+    s.checkups.items.forEach((item) => {
+      const values = item.values.map((v) => v.date.slice(0, 4) + ": " + v.value).join(" → ");
+      const latest = el("td", {
+        cls: (item.latest.abnormal ? "abnormal " : "") + (item.trend ? "trend-" + item.trend : ""),
+        text: item.latest.value + " " + item.unit,
+      });
+      if (item.trend) latest.setAttribute("title", t("summary.trend." + item.trend));
+      table.appendChild(
+        el("tr", {}, [el("td", { text: item.name }), latest, el("td", { cls: "small-text", text: item.reference + "  " + values })]),
+      );
+    });
+    checkups.appendChild(table);
+  }
+
+  onClick($("#p-print-a4", view), () => printAs("a4"));
+  onClick($("#p-print-receipt", view), () => printAs("receipt"));
+}
+
+// The printout's header: the data's age as the record was read, and who
+// printed it when. Written again at each print: a record left open for an
+// hour must not print the time it was opened as the time it was printed.
+function renderSummaryMeta(s) {
+  const meta = $("#p-meta");
+  if (!meta || !s) return;
+  meta.textContent =
+    dataAsOfText(s.data) +
+    (s.data.stale ? " / " + t("data.stale") + " " + formatTime(s.data.stale_since) : "") +
+    " · " + t("print.published") + " " + formatTime(s.data.as_of) +
+    " · " + t("print.printed") + " " + formatTime(new Date().toISOString()) +
+    " · " + t("print.node") + " " + (state.status ? state.status.node_id : "") +
+    " · " + t("print.operator") + " " + (state.operator ? state.operator.id : "");
+}
+
+function printAs(format) {
+  renderSummaryMeta(state.summary);
+  const receipt = format === "receipt";
+  document.body.classList.toggle("print-receipt", receipt);
+  document.body.classList.toggle("print-a4", !receipt);
+  $("#page-a4").disabled = receipt;
+  $("#page-receipt").disabled = !receipt;
+  window.print();
+}
