@@ -99,10 +99,13 @@ net::Response Service::Impl::CardVerify(Call& call) {
                  {"coverage", outcome->coverage},
                  {"detail", unconfirmed ? outcome->message : outcome->detail},
                  {"detail_code", unconfirmed ? std::string(card::CodeName(outcome->code)) : outcome->detail_code}};
+  // The grant below carries the assurance as recorded with the check.
+  std::optional<Assurance> recorded_assurance;
   if (outcome->check_id) {
     auto check = call.worker->checks.Get(*outcome->check_id);
     if (!check) return StoreFailure(check.error(), "reading the recorded check");
     if (*check) {
+      recorded_assurance = (*check)->assurance;
       j["check"] = {{"id", (*check)->id},
                     {"created_at", FormatUtc((*check)->created_at)},
                     {"method", CheckMethodName((*check)->method)},
@@ -110,14 +113,19 @@ net::Response Service::Impl::CardVerify(Call& call) {
                     {"data_version", (*check)->data_version}};
     }
   }
-  if (outcome->identity_confirmed() && outcome->person_id && outcome->check_id) {
+  if (outcome->identity_confirmed() && outcome->person_id && recorded_assurance) {
     auto person = call.worker->store.ReadPerson(*outcome->person_id);
     if (!person) return StoreFailure(person.error(), "reading the person");
     if (*person) {
       j["person"] = PersonIdentityJson((*person)->person, TodayInJapan(clock));
       j["can_open_record"] = IsClinical(call.session->role);
       sessions.Grant(call.session->key, *outcome->person_id,
-                     {AccessGrant::Basis::kCard, *outcome->check_id, "", clock.Now()});
+                     {.basis = AccessGrant::Basis::kCard,
+                      .check_id = *outcome->check_id,
+                      .assurance = *recorded_assurance,
+                      .reason = {},  // only a disaster search has one
+                      .granted_at = clock.Now(),
+                      .mode_change_seq = 0});
     }
   }
   return net::Response::Json(200, j);

@@ -143,7 +143,12 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
   const sync::PersonRecord* person = matches.size() == 1 ? &matches.front() : nullptr;
   if (person) {
     sessions.Grant(call.session->key, person->person.id,
-                   {AccessGrant::Basis::kInsuranceNumbers, record->id, "", clock.Now()});
+                   {.basis = AccessGrant::Basis::kInsuranceNumbers,
+                    .check_id = record->id,
+                    .assurance = record->assurance,
+                    .reason = {},  // only a disaster search has one
+                    .granted_at = clock.Now(),
+                    .mode_change_seq = 0});
   }
   nlohmann::json j = CheckAnswerJson(*record, input.answer, person, *call.session);
   j["presented_coverage"] = presented ? CoverageJson(*presented) : nlohmann::json(nullptr);

@@ -158,7 +158,12 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
   auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
   sessions.Grant(call.session->key, person_id,
-                 {AccessGrant::Basis::kDisasterSearch, record->id, *reason, clock.Now(), mode->change_seq});
+                 {.basis = AccessGrant::Basis::kDisasterSearch,
+                  .check_id = record->id,
+                  .assurance = record->assurance,
+                  .reason = *reason,
+                  .granted_at = clock.Now(),
+                  .mode_change_seq = mode->change_seq});
   return net::Response::Json(200, CheckAnswerJson(*record, input.answer, &r, *call.session));
 }
 

@@ -77,7 +77,9 @@ void Service::Impl::PersonGet(Call& call, net::Responder responder) {
   auto person = encoded->Decode();
   if (!person) return answer(StoreFailure(person.error(), "reading the person's record"));
 
-  nlohmann::json access = {{"basis", GrantBasisName(grant->basis)}, {"check_id", grant->check_id}};
+  nlohmann::json access = {{"basis", GrantBasisName(grant->basis)},
+                           {"check_id", grant->check_id},
+                           {"assurance", AssuranceName(grant->assurance)}};
   nlohmann::json detail = access;
   if (!grant->reason.empty()) {
     access["reason"] = grant->reason;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "node/checks/check_queue.h"
 #include "node/operators/operator_store.h"
 
 namespace akari::node {
@@ -37,6 +38,9 @@ struct AccessGrant {
   enum class Basis { kCard, kInsuranceNumbers, kDisasterSearch };
   Basis basis = Basis::kCard;
   std::string check_id;
+  // How strongly that check established who the patient is: a printout
+  // handed to the next facility says it beside the record.
+  Assurance assurance = Assurance::kSignature;
   std::string reason;  // the disaster-search reason; "" otherwise
   TimePoint granted_at;
   // For a disaster search: the declaration of disaster mode it was made

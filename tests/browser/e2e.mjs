@@ -390,6 +390,37 @@ await scenario("print view in A4 and on an 80 mm receipt", async () => {
   }
 });
 
+await scenario("the printout says how the patient was identified and where; the receipt prints only the current insurance", async () => {
+  // The card holder's record (opened by card and PIN above), amended in
+  // flight with an insurance that ended.
+  await amend("**/v1/persons/*", (body) => {
+    body.coverage.history.push({ insurer_number: "01170018", insurer_name: "輪島市国民健康保険", scheme: "kokuho",
+                                 symbol: "石1", number: "4711", branch: "", relationship: "insured",
+                                 valid_from: "2001-04-01", valid_to: "2014-03-31", loss_reason: 3, copay_percent: 30,
+                                 high_cost_category: "", current: false });
+  });
+  try {
+    await page.evaluate(() => (window.location.hash = "#/home"));
+    await page.evaluate((id) => (window.location.hash = "#/person/" + id), person.id);
+    await page.waitForSelector("#p-coverage .coverage-history");
+    await page.evaluate(() => (window.print = () => {}));
+    await page.click("#p-print-receipt");
+    await page.emulateMedia({ media: "print" });
+    const identified = await page.textContent("#p-identified");
+    check(identified.includes("本人確認") && identified.includes("カード+PIN（署名検証）"),
+          `the printout does not say how the patient was identified: "${identified}"`);
+    check((await page.textContent("#p-meta")).includes("医療機関コード 1710000001"), "the facility is not printed");
+    check(await page.isVisible("#p-coverage .coverage"), "the receipt lacks the current insurance");
+    check(await page.isHidden("#p-coverage .coverage-history"), "the receipt prints past insurances");
+    await page.evaluate(() => document.body.classList.replace("print-receipt", "print-a4"));
+    check(await page.isVisible("#p-coverage .coverage-history"), "the A4 printout lacks past insurances");
+  } finally {
+    await page.emulateMedia({ media: "screen" });
+    await page.evaluate(() => document.body.classList.remove("print-receipt", "print-a4"));
+    await page.unroute("**/v1/persons/*");
+  }
+});
+
 await scenario("a tap on 'read card' before the reader list has arrived is not lost", async () => {
   // The reader list is held back until the probe has been answered: the
   // page must already act on the tap (on the default reader).

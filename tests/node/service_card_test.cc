@@ -99,6 +99,7 @@ TEST_F(ServiceCardTest, VerifiedCardAnswersAndOpensTheRecord) {
   ASSERT_EQ(os, 200) << summary.dump();
   EXPECT_EQ(summary["access"]["basis"], "card");
   EXPECT_EQ(summary["access"]["check_id"], v["check"]["id"]);
+  EXPECT_EQ(summary["access"]["assurance"], "signature");
   EXPECT_EQ(summary["risk_flags"][0]["class"], "insulin");
 }
 

@@ -449,6 +449,7 @@ TEST_F(ServiceTest, RecordsOpenOnlyAfterACheckInTheSameSession) {
   ASSERT_EQ(opened.status, 200) << opened.raw.body;
   EXPECT_EQ(opened.body["access"]["basis"], "insurance_numbers");
   EXPECT_EQ(opened.body["access"]["check_id"], check.body["check"]["id"]);
+  EXPECT_EQ(opened.body["access"]["assurance"], "numbers");
   // Another doctor's session has not identified this patient.
   EXPECT_EQ(Send("GET", "/v1/persons/7", "", Login("doc2")).status, 403);
   // Nor does a check of person 7 open person 8.
@@ -675,6 +676,7 @@ TEST_F(ServiceTest, DisasterSearchFindsSelectsAndOpensWithTheReasonAudited) {
   Answer opened = Send("GET", "/v1/persons/15", "", doc);
   ASSERT_EQ(opened.status, 200) << opened.raw.body;
   EXPECT_EQ(opened.body["access"]["reason"], "意識障害で搬送、所持品なし");
+  EXPECT_EQ(opened.body["access"]["assurance"], "demographic");
   const auto opens = AuditEvents("record.open");
   ASSERT_EQ(opens.size(), 1u);
   EXPECT_EQ(opens[0]["detail"]["reason"], "意識障害で搬送、所持品なし");

@@ -117,8 +117,11 @@ function renderSummary(s) {
   cov.appendChild(coverageBlock(s.coverage.current, "coverage.current"));
   const past = s.coverage.history.filter((c) => !c.current);
   if (past.length) {
-    cov.appendChild(el("h3", { i18n: "coverage.history" }));
-    past.forEach((c) => cov.appendChild(coverageBlock(c)));
+    // Not on the 80 mm receipt (print.css): the next facility bills the
+    // current insurance; every past one would only lengthen the slip.
+    const history = el("div", { cls: "coverage-history" }, [el("h3", { i18n: "coverage.history" })]);
+    past.forEach((c) => history.appendChild(coverageBlock(c)));
+    cov.appendChild(history);
   }
   const diseases = $("#p-diseases", view);
   if (s.coverage.specific_diseases.length) {
@@ -164,17 +167,27 @@ function renderSummary(s) {
   onClick($("#p-print-receipt", view), () => printAs("receipt"));
 }
 
-// The printout's header: the data's age as the record was read, and who
-// printed it when. Written again at each print: a record left open for an
-// hour must not print the time it was opened as the time it was printed.
+// The printout's header: how the patient was identified (the next facility
+// must know whether a card and PIN or only a name and birth date stand
+// behind the record), the data's age as the record was read, and where, by
+// whom and when it was printed. Written again at each print: a record left
+// open for an hour must not print the time it was opened as the time it was
+// printed.
 function renderSummaryMeta(s) {
   const meta = $("#p-meta");
   if (!meta || !s) return;
+  const access = s.access || {};
+  const how = I.has("assurance." + access.assurance) ? t("assurance." + access.assurance) : "";
+  $("#p-identified").textContent = access.basis
+    ? t("print.identified") + ": " + (how || t("method." + access.basis)) + " (" + t("method." + access.basis) + ")"
+    : "";
+  const facility = state.status && state.status.facility;
   meta.textContent =
     dataAsOfText(s.data) +
     (s.data.stale ? " / " + t("data.stale") + " " + formatTime(s.data.stale_since) : "") +
     " · " + t("print.published") + " " + formatTime(s.data.as_of) +
     " · " + t("print.printed") + " " + formatTime(new Date().toISOString()) +
+    (facility ? " · " + t("print.facility") + " " + facility : "") +
     " · " + t("print.node") + " " + (state.status ? state.status.node_id : "") +
     " · " + t("print.operator") + " " + (state.operator ? state.operator.id : "");
 }
