@@ -5,8 +5,8 @@
 // starts the page.
 
 import { go, state, TOKEN_KEY } from "./state.js";
-import { I } from "./text.js";
-import { $, onClick, relabelMessage, showMessage, submitOnce } from "./dom.js";
+import { errorText, I } from "./text.js";
+import { $, onClick, relabelMessage, render, showMessage, submitOnce } from "./dom.js";
 import {
   api,
   forgetSession,
@@ -24,6 +24,8 @@ async function route_() {
   const hash = window.location.hash.replace(/^#\/?/, "") || "home";
   const [name, arg] = hash.split("/");
   if (!state.token && name !== "login") return go("login");
+  // A session kept over a reload, whose operator the node has not yet said.
+  if (state.token && !state.operator) return viewReconnect();
   switch (name) {
     case "login":
       return viewLogin();
@@ -48,6 +50,45 @@ async function route_() {
     default:
       return viewHome();
   }
+}
+
+// A reload keeps the session (its token in sessionStorage); who is logged
+// in, and so what the menu offers, is asked of the node. A 401 has sent
+// staff to the login (api).
+async function restoreSession() {
+  const sent = Date.now();
+  const who = await api("GET", "/v1/session");
+  if (who.status === 200) {
+    state.operator = who.body.operator;
+    state.permissions = who.body.permissions;
+    sessionStarted(who.body, sent);
+    renderTopbar();
+  }
+  return who;
+}
+
+const RECONNECT_EVERY_MS = 5000;
+
+// The page was reloaded while the node did not answer (restarting, its
+// Wi-Fi coming back): with no operator known there is no menu to draw. The
+// page says so, and asks again every few seconds and when tapped; once the
+// node answers, the view the address names is drawn.
+function viewReconnect() {
+  const view = render("tpl-reconnect");
+  const button = $("#rc-retry", view);
+  const retry = submitOnce(button, async () => {
+    const who = await restoreSession();
+    if (!button.isConnected) return; // the view was left meanwhile (a 401: the login)
+    if (who.status === 200) {
+      showMessage("");
+      route_();
+    } else if (who.status !== 401) {
+      showMessage(() => errorText(who.body, who.status));
+    }
+  });
+  onClick(button, retry);
+  const timer = window.setInterval(retry, RECONNECT_EVERY_MS);
+  state.cleanup.push(() => window.clearInterval(timer));
 }
 
 async function start() {
@@ -87,13 +128,8 @@ async function start() {
   });
   await refreshStatus();
   if (state.token) {
-    const sent = Date.now();
-    const who = await api("GET", "/v1/session");
-    if (who.status === 200) {
-      state.operator = who.body.operator;
-      state.permissions = who.body.permissions;
-      sessionStarted(who.body, sent);
-    }
+    const who = await restoreSession();
+    if (who.status !== 200 && who.status !== 401) showMessage(() => errorText(who.body, who.status));
   }
   renderTopbar();
   route_();

@@ -99,6 +99,7 @@ export function render(templateId) {
   state.cleanup.forEach((fn) => fn());
   state.cleanup = [];
   state.relabel = null;
+  state.modeChanged = null;
   // A new view starts at its top: the next page must not open in the
   // middle, where the last one was scrolled to.
   if (state.view !== templateId) window.scrollTo(0, 0);

@@ -198,6 +198,7 @@ export function renderTopbar() {
 }
 
 export async function refreshStatus() {
+  const before = state.status && state.status.mode;
   const r = await api("GET", "/v1/status");
   if (r.status === 200) {
     state.status = r.body;
@@ -206,4 +207,7 @@ export async function refreshStatus() {
     state.statusFailedAt = new Date().toISOString();
   }
   renderTopbar();
+  // Disaster mode declared or ended elsewhere: the menu must offer (or stop
+  // offering) the disaster search now, not when staff next leave it.
+  if (before && state.status.mode !== before && state.modeChanged) state.modeChanged();
 }

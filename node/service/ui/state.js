@@ -18,6 +18,9 @@ export const state = {
   // when the language is switched (null: its data-i18n texts only).
   view: null,
   relabel: null,
+  // How the view on screen follows a change of mode made elsewhere (another
+  // tablet, the CLI) that a status poll brings (null: it need not).
+  modeChanged: null,
 };
 
 // Shows `route` ("home", "person/123"): the router (app.js) draws the view

@@ -69,9 +69,13 @@ export function viewHome() {
   const view = render("tpl-home");
   const p = state.permissions;
   const disaster = state.status && state.status.mode === "disaster";
+  state.modeChanged = viewHome;
   $("#go-card", view).hidden = !p.eligibility;
   $("#go-manual", view).hidden = !p.eligibility;
   $("#go-search", view).hidden = !(p.disaster_search && disaster);
+  // The reconciliation report is for the roles that check eligibility (an
+  // admin would only be refused).
+  $("#go-report", view).hidden = !p.eligibility;
   $("#go-admin", view).hidden = !p.admin;
   onClick($("#go-card", view), () => go("card"));
   onClick($("#go-manual", view), () => go("manual"));
@@ -199,7 +203,11 @@ export function viewManual() {
 export function viewSearch() {
   const view = render("tpl-search");
   const birth = makeBirthInput($("#s-birth", view));
-  $("#s-off", view).hidden = state.status && state.status.mode === "disaster";
+  // The notice that the node refuses a search outside disaster mode follows
+  // the mode; the form, and what was typed into it, stay.
+  const showMode = () => ($("#s-off", view).hidden = state.status && state.status.mode === "disaster");
+  showMode();
+  state.modeChanged = showMode;
   onClick($("#s-self-go", view), () => go("self"));
   // One selection at a time, whichever candidate was tapped: each records a check.
   const select = submitGroup();
