@@ -95,6 +95,9 @@ export function relabelMessage() {
   if (state.message) drawMessage(state.message.words(), state.message.kind);
 }
 
+// ---------- views, and the blocks several of them draw ----------
+// Draws the view of template `templateId` in place of the one on screen,
+// whose cleanups run first; a view sets its own relabel and modeChanged.
 export function render(templateId) {
   state.cleanup.forEach((fn) => fn());
   state.cleanup = [];

@@ -111,6 +111,9 @@ export function heldText(held) {
   return I.format("hub.held", heldVars(held));
 }
 
+// ---------- refusals ----------
+// The node's refusal (its JSON error body): in Japanese the UI's own words
+// for its code with the facts beside it, else the node's English message.
 export function errorText(body, status) {
   const err = body && body.error;
   if (!err) return t("error.generic") + " (" + status + ")";
