@@ -429,6 +429,38 @@ await scenario("the printout says how the patient was identified and where; the 
   }
 });
 
+await scenario("a 10-inch tablet held upright, or a phone, shows every page without sideways scrolling, with large buttons", async () => {
+  const problems = [];
+  try {
+    for (const [screen, route] of [[[800, 1280], "person/" + person.id], [[412, 915], "person/" + person.id],
+                                    [[800, 1280], "home"], [[800, 1280], "card"], [[412, 915], "card"],
+                                    [[412, 915], "manual"], [[412, 915], "checks"]]) {
+      await page.setViewportSize({ width: screen[0], height: screen[1] });
+      await page.evaluate((r) => (window.location.hash = "#/" + r), route);
+      await page.waitForSelector("#view > *");
+      await page.waitForTimeout(300); // answers that fill the view (a record, the history)
+      const found = await page.evaluate(() => {
+        const out = [];
+        const wide = document.documentElement.scrollWidth - window.innerWidth;
+        if (wide > 0) out.push(`${wide} px wider than the screen`);
+        for (const b of document.querySelectorAll("button")) {
+          const box = b.getBoundingClientRect();
+          if (box.width === 0 || getComputedStyle(b).visibility === "hidden") continue;
+          if (box.height < 44 || box.width < 44) out.push(`button "${b.textContent.trim()}" ${box.width}x${box.height}`);
+        }
+        return out;
+      });
+      found.forEach((f) => problems.push(`${route} at ${screen[0]} px: ${f}`));
+      if (screen[0] < 640 && route.startsWith("person/")) {
+        await page.screenshot({ path: join(artifacts, "phone-record.png"), fullPage: true });
+      }
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  check(problems.length === 0, problems.join("; "));
+});
+
 await scenario("a tap on 'read card' before the reader list has arrived is not lost", async () => {
   // The reader list is held back until the probe has been answered: the
   // page must already act on the tap (on the default reader).
