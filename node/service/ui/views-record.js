@@ -157,7 +157,11 @@ function renderSummary(s) {
       });
       if (item.trend) latest.setAttribute("title", t("summary.trend." + item.trend));
       table.appendChild(
-        el("tr", {}, [el("td", { text: item.name }), latest, el("td", { cls: "small-text", text: item.reference + "  " + values })]),
+        el("tr", {}, [
+          el("td", { text: item.name }),
+          latest,
+          el("td", { cls: "small-text", text: item.reference + "  " + values }),
+        ]),
       );
     });
     checkups.appendChild(table);
@@ -177,10 +181,10 @@ function renderSummaryMeta(s) {
   const meta = $("#p-meta");
   if (!meta || !s) return;
   const access = s.access || {};
-  const how = I.has("assurance." + access.assurance) ? t("assurance." + access.assurance) : "";
-  $("#p-identified").textContent = access.basis
-    ? t("print.identified") + ": " + (how || t("method." + access.basis)) + " (" + t("method." + access.basis) + ")"
-    : "";
+  const method = access.basis ? t("method." + access.basis) : "";
+  const assurance = "assurance." + access.assurance;
+  const how = I.has(assurance) ? t(assurance) + " (" + method + ")" : method;
+  $("#p-identified").textContent = how ? t("print.identified") + ": " + how : "";
   const facility = state.status && state.status.facility;
   meta.textContent =
     dataAsOfText(s.data) +
