@@ -135,9 +135,20 @@ function sessionEnded() {
 // ---------- top bar: mode, data age (always visible), operator ----------
 export function renderTopbar() {
   const s = state.status;
-  const badge = $("#mode-badge");
-  badge.hidden = !(s && s.mode === "disaster");
-  const age = $("#data-age");
+  $("#mode-badge").hidden = !(s && s.mode === "disaster");
+  renderDataAge($("#data-age"), s);
+  renderHubState($("#hub-state"), s && s.hub);
+  renderDiskState($("#disk-state"), s && s.disk);
+  const who = state.operator;
+  $("#who").textContent = who ? who.display_name + " (" + roleName(who.role) + ")" : "";
+  $("#logout").hidden = !state.token;
+  $("#nav-home").hidden = !state.token;
+  I.apply($("#topbar"));
+}
+
+// The data age, always in sight: red when stale, missing, or when the
+// node has stopped answering (then as of its last answer).
+function renderDataAge(age, s) {
   age.classList.remove("stale");
   if (!s) {
     // Never reached the node: say so rather than show no data age at all.
@@ -153,48 +164,38 @@ export function renderTopbar() {
   } else {
     age.textContent = dataAsOfText(s.data);
   }
-  // The node stopped answering: what is shown is as of the last answer.
   if (s && state.statusFailedAt) {
     age.textContent += " / " + t("data.unreachable_since").replace("{time}", formatTime(state.statusFailedAt));
     age.classList.add("stale");
   }
-  // The background sync with the hub, when it keeps failing (a node the
-  // hub no longer knows, a hub down after the outage); details in its title.
-  const hub = $("#hub-state");
-  const h = s && s.hub;
+}
+
+// The background sync with the hub, when it keeps failing (a node the hub
+// no longer knows, a hub down after the outage; details in its title), or
+// a large update waiting for a quiet moment (applying it pauses the service
+// for a while, hub_link.h: information, not an alarm).
+function renderHubState(hub, h) {
+  hub.title = "";
+  hub.classList.remove("stale");
   if (h && h.failed_rounds > 0) {
     hub.textContent =
       t("hub.failing") + " " + (h.last_success ? formatTime(h.last_success) : t("hub.never")) + t("hub.end");
     hub.title = h.last_error || "";
     hub.classList.add("stale");
-    hub.hidden = false;
   } else if (h && h.held_update) {
-    // A large update waits for a quiet moment: applying it pauses the
-    // service for a while (hub_link.h). Information, not an alarm.
     hub.textContent = heldText(h.held_update);
-    hub.title = "";
-    hub.classList.remove("stale");
-    hub.hidden = false;
   } else {
     hub.textContent = "";
-    hub.title = "";
-    hub.hidden = true;
   }
-  // The node's disk nearly full: once it is, no check or record opening
-  // can be recorded (GET /v1/status, disk.low). An alarm for everyone.
-  const disk = $("#disk-state");
-  const d = s && s.disk;
-  if (d && d.low && d.free_bytes !== null) {
-    disk.textContent = t("disk.low").replace("{mb}", Math.floor(d.free_bytes / 1e6).toLocaleString());
-    disk.hidden = false;
-  } else {
-    disk.textContent = "";
-    disk.hidden = true;
-  }
-  $("#who").textContent = state.operator ? state.operator.display_name + " (" + roleName(state.operator.role) + ")" : "";
-  $("#logout").hidden = !state.token;
-  $("#nav-home").hidden = !state.token;
-  I.apply($("#topbar"));
+  hub.hidden = !hub.textContent;
+}
+
+// The node's disk nearly full: once it is, no check or record opening can
+// be recorded (GET /v1/status, disk.low). An alarm for everyone.
+function renderDiskState(disk, d) {
+  const low = d && d.low && d.free_bytes !== null;
+  disk.textContent = low ? t("disk.low").replace("{mb}", Math.floor(d.free_bytes / 1e6).toLocaleString()) : "";
+  disk.hidden = !low;
 }
 
 export async function refreshStatus() {

@@ -127,10 +127,18 @@ async function refusedOnAdmin(r) {
 
 export function viewAdmin() {
   const view = render("tpl-admin");
-  const on = state.status && state.status.mode === "disaster";
+  const status = state.status || {};
+  renderModeControls(view, status);
+  renderLinkFacts(view, status);
+  renderHeldUpdate(view, status.hub && status.hub.held_update);
+}
+
+// The mode as it is, and the button to declare or end disaster mode.
+function renderModeControls(view, status) {
+  const on = status.mode === "disaster";
   const banner = $("#a-state", view);
   banner.appendChild(el("span", { i18n: on ? "admin.state.on" : "admin.state.off" }));
-  if (on && state.status.mode_reason) banner.appendChild(el("span", { text: " — " + state.status.mode_reason }));
+  if (on && status.mode_reason) banner.appendChild(el("span", { text: " — " + status.mode_reason }));
   banner.classList.add(on ? "on" : "off");
   const declare = $("#a-on", view);
   const end = $("#a-off", view);
@@ -165,9 +173,12 @@ export function viewAdmin() {
     end.hidden = false;
   });
   onClick($("#a-off-yes", view), change($("#a-off-yes", view), "normal"));
-  // The hub link and the disk, spelled out: the top bar's tooltip with the
-  // link's last error cannot be read on a tablet (no hover).
-  const h = state.status && state.status.hub;
+}
+
+// The hub link and the disk, spelled out: the top bar's tooltip with the
+// link's last error cannot be read on a tablet (no hover).
+function renderLinkFacts(view, status) {
+  const h = status.hub;
   const success = $("#a-link-success", view);
   if (h && h.last_success) success.textContent = formatTime(h.last_success);
   else setI18n(success, "hub.never");
@@ -178,27 +189,28 @@ export function viewAdmin() {
   const error = $("#a-link-error", view);
   error.textContent = (h && h.failed_rounds > 0 && h.last_error) || "";
   error.hidden = !error.textContent;
-  const disk = state.status && state.status.disk;
+  const disk = status.disk;
   $("#a-link-disk", view).textContent =
     disk && disk.free_bytes !== null ? Math.floor(disk.free_bytes / 1e6).toLocaleString() + " MB" : "—";
-  // An admin may let a held update go now (a quiet moment they know of).
-  const held = state.status && state.status.hub && state.status.hub.held_update;
+}
+
+// An admin may let a held update go now (a quiet moment they know of).
+function renderHeldUpdate(view, held) {
   $("#a-held", view).hidden = !held;
-  if (held) {
-    setI18n($("#a-held-text", view), "hub.held", heldVars(held));
-    const apply = $("#a-apply", view);
-    onClick(
-      apply,
-      submitOnce(apply, async () => {
-        const r = await api("POST", "/v1/hub/held-update/apply", {});
-        if (r.status !== 202) {
-          if (r.status !== 401) await refusedOnAdmin(r);
-          return;
-        }
-        await refreshStatus();
-        viewAdmin();
-        showMessage(() => t("admin.apply_started"), "info");
-      }),
-    );
-  }
+  if (!held) return;
+  setI18n($("#a-held-text", view), "hub.held", heldVars(held));
+  const apply = $("#a-apply", view);
+  onClick(
+    apply,
+    submitOnce(apply, async () => {
+      const r = await api("POST", "/v1/hub/held-update/apply", {});
+      if (r.status !== 202) {
+        if (r.status !== 401) await refusedOnAdmin(r);
+        return;
+      }
+      await refreshStatus();
+      viewAdmin();
+      showMessage(() => t("admin.apply_started"), "info");
+    }),
+  );
 }

@@ -87,88 +87,89 @@ function renderSummary(s) {
       (s.access.reason ? " — " + s.access.reason : "");
   }
   renderSummaryMeta(s);
-
   renderRisk($("#p-risk", view), s);
-
-  const tbody = $("#p-meds tbody", view);
   $("#p-meds-none", view).hidden = s.medications.length > 0;
   $("#p-meds", view).hidden = s.medications.length === 0;
-  s.medications.forEach((m) => {
-    const first = el("td", {}, [
-      ...m.risk_classes.map((c) => el("span", { cls: "badge", text: riskLabel(c), attrs: { "data-risk": c } })),
-      el("strong", { text: m.ingredient }),
-      el("div", { cls: "drug-names", text: m.drug_names.join(" / ") + (m.strength ? " " + m.strength : "") }),
-    ]);
-    // data-label: the receipt printout hides the column headings.
-    const row = el("tr", { cls: (m.risk_classes.length ? "high-risk" : "") + (m.recent ? "" : " older") }, [
-      first,
-      el("td", {
-        text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : ""),
-        attrs: { "data-label": t("summary.usage") },
-      }),
-      el("td", { cls: "date", text: m.last_date, attrs: { "data-label": t("summary.last") } }),
-      el("td", { text: m.days_or_times, attrs: { "data-label": t("summary.days") } }),
-      el("td", { cls: "date", text: m.supply_until || "", attrs: { "data-label": t("summary.until") } }),
-    ]);
-    tbody.appendChild(row);
-  });
-
-  const cov = $("#p-coverage", view);
-  cov.appendChild(coverageBlock(s.coverage.current, "coverage.current"));
-  const past = s.coverage.history.filter((c) => !c.current);
-  if (past.length) {
-    // Not on the 80 mm receipt (print.css): the next facility bills the
-    // current insurance; every past one would only lengthen the slip.
-    const history = el("div", { cls: "coverage-history" }, [el("h3", { i18n: "coverage.history" })]);
-    past.forEach((c) => history.appendChild(coverageBlock(c)));
-    cov.appendChild(history);
-  }
-  const diseases = $("#p-diseases", view);
-  if (s.coverage.specific_diseases.length) {
-    diseases.appendChild(el("h3", { i18n: "summary.diseases" }));
-    s.coverage.specific_diseases.forEach((d) =>
-      diseases.appendChild(
-        el("p", {
-          text:
-            (I.has("disease." + d.disease) ? t("disease." + d.disease) : d.disease) + " " +
-            (d.valid_from || "") + " – " + (d.valid_to || ""),
-        }),
-      ),
-    );
-  }
-
-  const checkups = $("#p-checkups", view);
-  if (!s.checkups.items.length) {
-    checkups.appendChild(el("p", { cls: "hint", i18n: "summary.checkups.none" }));
-  } else {
-    const visits = s.checkups.visits || [];
-    const last = visits[visits.length - 1];
-    if (last) {
-      checkups.appendChild(
-        el("p", { text: last.date + " " + last.facility + (last.judgement ? " — " + last.judgement : "") }),
-      );
-    }
-    const table = el("table", { cls: "checkups" });
-    s.checkups.items.forEach((item) => {
-      const values = item.values.map((v) => v.date.slice(0, 4) + ": " + v.value).join(" → ");
-      const latest = el("td", {
-        cls: (item.latest.abnormal ? "abnormal " : "") + (item.trend ? "trend-" + item.trend : ""),
-        text: item.latest.value + " " + item.unit,
-      });
-      if (item.trend) latest.setAttribute("title", t("summary.trend." + item.trend));
-      table.appendChild(
-        el("tr", {}, [
-          el("td", { text: item.name }),
-          latest,
-          el("td", { cls: "small-text", text: item.reference + "  " + values }),
-        ]),
-      );
-    });
-    checkups.appendChild(table);
-  }
-
+  const tbody = $("#p-meds tbody", view);
+  s.medications.forEach((m) => tbody.appendChild(medicationRow(m)));
+  renderCoverage($("#p-coverage", view), s.coverage);
+  renderDiseases($("#p-diseases", view), s.coverage.specific_diseases);
+  renderCheckups($("#p-checkups", view), s.checkups);
   onClick($("#p-print-a4", view), () => printAs("a4"));
   onClick($("#p-print-receipt", view), () => printAs("receipt"));
+}
+
+// One medicine (an ingredient's group): its high-risk badges, names,
+// usage, last dispensing, days' supply and until when.
+function medicationRow(m) {
+  const first = el("td", {}, [
+    ...m.risk_classes.map((c) => el("span", { cls: "badge", text: riskLabel(c), attrs: { "data-risk": c } })),
+    el("strong", { text: m.ingredient }),
+    el("div", { cls: "drug-names", text: m.drug_names.join(" / ") + (m.strength ? " " + m.strength : "") }),
+  ]);
+  // data-label: the receipt printout, and a phone, hide the column headings.
+  return el("tr", { cls: (m.risk_classes.length ? "high-risk" : "") + (m.recent ? "" : " older") }, [
+    first,
+    el("td", {
+      text: m.usage + (m.quantity ? " (" + m.quantity + (m.unit || "") + ")" : ""),
+      attrs: { "data-label": t("summary.usage") },
+    }),
+    el("td", { cls: "date", text: m.last_date, attrs: { "data-label": t("summary.last") } }),
+    el("td", { text: m.days_or_times, attrs: { "data-label": t("summary.days") } }),
+    el("td", { cls: "date", text: m.supply_until || "", attrs: { "data-label": t("summary.until") } }),
+  ]);
+}
+
+function renderCoverage(cov, coverage) {
+  cov.appendChild(coverageBlock(coverage.current, "coverage.current"));
+  const past = coverage.history.filter((c) => !c.current);
+  if (!past.length) return;
+  // Not on the 80 mm receipt (print.css): the next facility bills the
+  // current insurance; every past one would only lengthen the slip.
+  const history = el("div", { cls: "coverage-history" }, [el("h3", { i18n: "coverage.history" })]);
+  past.forEach((c) => history.appendChild(coverageBlock(c)));
+  cov.appendChild(history);
+}
+
+// The specific-disease certificates (特定疾病療養受療証: dialysis, HIV, hemophilia).
+function renderDiseases(box, diseases) {
+  if (!diseases.length) return;
+  box.appendChild(el("h3", { i18n: "summary.diseases" }));
+  diseases.forEach((d) => {
+    const name = I.has("disease." + d.disease) ? t("disease." + d.disease) : d.disease;
+    box.appendChild(el("p", { text: name + " " + (d.valid_from || "") + " – " + (d.valid_to || "") }));
+  });
+}
+
+// The last checkup visit, then each item's latest value (flagged when
+// abnormal, with its trend) beside its earlier values.
+function renderCheckups(box, checkups) {
+  if (!checkups.items.length) {
+    box.appendChild(el("p", { cls: "hint", i18n: "summary.checkups.none" }));
+    return;
+  }
+  const visits = checkups.visits || [];
+  const last = visits[visits.length - 1];
+  if (last) {
+    box.appendChild(el("p", { text: last.date + " " + last.facility + (last.judgement ? " — " + last.judgement : "") }));
+  }
+  const table = el("table", { cls: "checkups" });
+  checkups.items.forEach((item) => {
+    const values = item.values.map((v) => v.date.slice(0, 4) + ": " + v.value).join(" → ");
+    const latest = el("td", {
+      cls: (item.latest.abnormal ? "abnormal " : "") + (item.trend ? "trend-" + item.trend : ""),
+      text: item.latest.value + " " + item.unit,
+    });
+    if (item.trend) latest.setAttribute("title", t("summary.trend." + item.trend));
+    table.appendChild(
+      el("tr", {}, [
+        el("td", { text: item.name }),
+        latest,
+        el("td", { cls: "small-text", text: item.reference + "  " + values }),
+      ]),
+    );
+  });
+  box.appendChild(table);
 }
 
 // The printout's header: how the patient was identified (the next facility
