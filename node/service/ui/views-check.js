@@ -85,13 +85,11 @@ export function viewHome() {
   onClick($("#go-admin", view), () => go("admin"));
 }
 
-export function viewCard() {
-  const view = render("tpl-card");
-  const select = $("#card-reader", view);
+// The node's card readers, added to `select` when the node answers. The
+// buttons work before that, on the default reader: a tap on a slow tablet
+// or a busy node must not fall on a button that has no handler yet.
+function listReaders(select) {
   select.appendChild(el("option", { i18n: "card.reader.default", attrs: { value: "" } }));
-  // The readers are listed when the node answers. The buttons work before
-  // that, on the default reader: a tap on a slow tablet or a busy node must
-  // not fall on a button that has no handler yet.
   api("GET", "/v1/cards/readers").then((readers) => {
     if (readers.status === 200) {
       readers.body.readers.forEach((r) =>
@@ -101,26 +99,35 @@ export function viewCard() {
       showMessage(() => errorText(readers.body, readers.status));
     }
   });
+}
+
+// A card's PIN state (tries left, blocked) on the card page. The face check
+// and the confirmation to spend the last try are asked afresh every time
+// the card's state is shown: a tick given for one patient or one moment
+// must not carry over to the next card.
+function showCardPin(view, pin) {
+  $("#card-face-checked", view).checked = false;
+  $("#card-verify-cert", view).disabled = true;
+  $("#card-confirm-last", view).checked = false;
+  if (!pin) return;
+  const tries = $("#card-tries", view);
+  if (pin.tries_left !== null && pin.tries_left !== undefined) {
+    tries.hidden = false;
+    setI18n(tries, "card.tries", { n: pin.tries_left });
+    tries.classList.toggle("low", pin.tries_left <= 1);
+  }
+  $("#card-last-try", view).hidden = !(pin.tries_left === 1 && !pin.blocked);
+  $("#card-blocked", view).hidden = !pin.blocked;
+  $("#card-pin-area", view).hidden = !!pin.blocked;
+  if (pin.blocked) $("#card-cert-only", view).open = true;
+}
+
+export function viewCard() {
+  const view = render("tpl-card");
+  const select = $("#card-reader", view);
+  listReaders(select);
   const face = $("#card-face-checked", view);
-  const showPin = (pin) => {
-    // The face check and the confirmation to spend the last try are asked
-    // afresh every time the card's state is shown: a tick given for one
-    // patient or one moment must not carry over to the next card.
-    face.checked = false;
-    $("#card-verify-cert", view).disabled = true;
-    $("#card-confirm-last", view).checked = false;
-    if (!pin) return;
-    const tries = $("#card-tries", view);
-    if (pin.tries_left !== null && pin.tries_left !== undefined) {
-      tries.hidden = false;
-      setI18n(tries, "card.tries", { n: pin.tries_left });
-      tries.classList.toggle("low", pin.tries_left <= 1);
-    }
-    $("#card-last-try", view).hidden = !(pin.tries_left === 1 && !pin.blocked);
-    $("#card-blocked", view).hidden = !pin.blocked;
-    $("#card-pin-area", view).hidden = !!pin.blocked;
-    if (pin.blocked) $("#card-cert-only", view).open = true;
-  };
+  const showPin = (pin) => showCardPin(view, pin);
   const busy = (on) => {
     $("#card-working", view).hidden = !on;
     view.querySelectorAll("button").forEach((b) => (b.disabled = on || (b.id === "card-verify-cert" && !face.checked)));
