@@ -204,7 +204,10 @@ TEST_F(BrowserTest, StaffScenariosInHeadlessChromium) {
   }
   ASSERT_FALSE(url.empty()) << serve->Output();
 
+  // Emptied first: a failure's screenshot left from an earlier run would
+  // point whoever reads them at a scenario that now passes.
   const std::filesystem::path artifacts = std::filesystem::path(AKARI_BIN_DIR).parent_path() / "browser-artifacts";
+  std::filesystem::remove_all(artifacts);
   std::filesystem::create_directories(artifacts);
   testing::ProcessOptions e2e;
   e2e.timeout_seconds = 240;
