@@ -680,6 +680,7 @@ TEST_F(ServiceTest, DisasterSearchFindsSelectsAndOpensWithTheReasonAudited) {
   const auto opens = AuditEvents("record.open");
   ASSERT_EQ(opens.size(), 1u);
   EXPECT_EQ(opens[0]["detail"]["reason"], "意識障害で搬送、所持品なし");
+  EXPECT_EQ(opens[0]["detail"]["assurance"], "demographic");
   EXPECT_EQ(opens[0]["detail"]["basis"], "disaster_search");
   const auto searches = AuditEvents("search.disaster");
   ASSERT_EQ(searches.size(), 3u);

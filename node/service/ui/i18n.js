@@ -1,6 +1,6 @@
 // Akari staff UI: every visible string, Japanese first, English second.
 // Elements carry data-i18n="key" (text, with data-i18n-vars for its {name}s),
-// data-i18n-placeholder="key" or data-i18n-label="key" (aria-label); app.js
+// data-i18n-placeholder="key" or data-i18n-label="key" (aria-label); the UI
 // calls AkariI18n.apply() after each render and on a switch of language.
 "use strict";
 
