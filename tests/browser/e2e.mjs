@@ -434,7 +434,8 @@ await scenario("a 10-inch tablet held upright, or a phone, shows every page with
   try {
     for (const [screen, route] of [[[800, 1280], "person/" + person.id], [[412, 915], "person/" + person.id],
                                     [[800, 1280], "home"], [[800, 1280], "card"], [[412, 915], "card"],
-                                    [[412, 915], "manual"], [[412, 915], "checks"]]) {
+                                    [[412, 915], "manual"], [[412, 915], "checks"], [[412, 915], "search"],
+                                    [[412, 915], "self"], [[412, 915], "report"]]) {
       await page.setViewportSize({ width: screen[0], height: screen[1] });
       await page.evaluate((r) => (window.location.hash = "#/" + r), route);
       await page.waitForSelector("#view > *");
