@@ -132,9 +132,15 @@ export function coverageBlock(c, titleKey, titleVars) {
   return box;
 }
 
+// A person as a check's result and a search's candidates show them.
 export function personFacts(dl, p) {
   fact(dl, "person.name", p.name);
   fact(dl, "person.kana", p.name_kana);
+  identityFacts(dl, p);
+}
+
+// Birth date (with the age), sex and address: the facts beside a name.
+export function identityFacts(dl, p) {
   fact(dl, "person.birth", birthFact(p));
   fact(dl, "person.sex", el("span", { i18n: "sex." + p.sex }));
   const a = p.address || {};
@@ -142,7 +148,7 @@ export function personFacts(dl, p) {
 }
 
 // The birth date with the age, if the node gave one.
-export function birthFact(p) {
+function birthFact(p) {
   if (p.age === null || p.age === undefined) return p.birth_date || "";
   return el("span", { i18n: "person.birth_age", vars: { date: p.birth_date || "", n: p.age } });
 }

@@ -3,7 +3,7 @@
 
 import { go, state } from "./state.js";
 import { dataAsOfText, errorText, formatTime, I, t } from "./text.js";
-import { $, birthFact, coverageBlock, el, fact, onClick, render, showMessage } from "./dom.js";
+import { $, coverageBlock, el, identityFacts, onClick, render, showMessage } from "./dom.js";
 import { api } from "./session.js";
 
 function riskLabel(name) {
@@ -76,11 +76,7 @@ function renderSummary(s) {
   const p = s.person;
   $("#p-name", view).textContent = p.name;
   $("#p-kana", view).textContent = p.name_kana;
-  const facts = $("#p-facts", view);
-  fact(facts, "person.birth", birthFact(p));
-  fact(facts, "person.sex", t("sex." + p.sex));
-  const a = p.address || {};
-  fact(facts, "person.address", [a.postal_code, a.prefecture + a.municipality + a.rest].filter((x) => x).join(" "));
+  identityFacts($("#p-facts", view), p);
   if (s.access) {
     $("#p-basis", view).textContent =
       t("summary.basis") + ": " + t("method." + s.access.basis) + " (" + s.access.check_id + ")" +
