@@ -18,6 +18,8 @@ class BaseCategoryImpl : public std::error_category {
         return "invalid input";
       case BaseErrc::kExists:
         return "already exists";
+      case BaseErrc::kBusy:
+        return "busy";
     }
     return "unknown base error";
   }

@@ -10,6 +10,7 @@ enum class BaseErrc {
   kNotFound,      // a file or directory does not exist
   kInvalidInput,  // input did not parse or failed validation
   kExists,        // the target already exists
+  kBusy,          // another process holds a lock the caller needs
 };
 
 const std::error_category& BaseCategory();

@@ -1,6 +1,7 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "base/errors.h"
 
@@ -118,6 +120,33 @@ Status CreatePrivateDirectory(const std::filesystem::path& dir) {
   }
   if (::chmod(dir.c_str(), 0700) != 0) return IoError(dir, "cannot set mode 0700 on", errno);
   return {};
+}
+
+Result<FileLock> FileLock::TryAcquire(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError(path, "cannot open lock file", errno);
+  FileLock lock(fd);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return MakeError(BaseErrc::kBusy, path.string() + " is locked by another process");
+    return IoError(path, "cannot lock", errno);
+  }
+  return lock;
+}
+
+FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+// Closing the descriptor releases the lock.
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace akari

@@ -27,4 +27,25 @@ Status SyncDirectory(const std::filesystem::path& dir);
 // Creates `dir` (and missing parents) and gives `dir` mode 0700.
 Status CreatePrivateDirectory(const std::filesystem::path& dir);
 
+// An exclusive advisory lock on a file (flock), held until the object is
+// destroyed or the process ends (the kernel drops it when the process dies,
+// so a killed holder never leaves it stuck). Two holders conflict whether
+// they are in two processes or in one (each opens the file on its own).
+class FileLock {
+ public:
+  // Creates `path` (mode 0600) if needed and takes the lock without
+  // waiting. Errors: kBusy if another holder has it, kIo otherwise.
+  static Result<FileLock> TryAcquire(const std::filesystem::path& path);
+
+  FileLock(FileLock&& other) noexcept;
+  FileLock& operator=(FileLock&& other) noexcept;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 }  // namespace akari

@@ -4,6 +4,7 @@
 //   DIR/keystore.json   key slots + encrypted node keys (crypto/keystore.h)
 //   DIR/node.db         SQLCipher store (+ node.db-wal, node.db-shm)
 //   DIR/staging/        verified downloads waiting to be applied
+//   DIR/sync.lock       held by the one sync of this node that runs (node/sync/node_sync.h)
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,7 @@ inline constexpr const char* kDatabaseFile = "node.db";
 // into place (node/backup.h).
 inline constexpr const char* kRestoreStagingDir = ".restore-unfinished";
 inline constexpr const char* kStagingDir = "staging";
+inline constexpr const char* kSyncLockFile = "sync.lock";
 
 // An unlocked node: keys in locked memory and an open store.
 struct OpenNode {

@@ -52,6 +52,8 @@ class SyncCategoryImpl : public std::error_category {
         return "disk full";
       case SyncErrc::kTooLarge:
         return "larger than allowed";
+      case SyncErrc::kBusy:
+        return "another sync is running";
     }
     return "unknown sync error";
   }

@@ -27,6 +27,7 @@ enum class SyncErrc {
   kCancelled,          // the operation was stopped
   kDiskFull,           // no space left where the node stages or stores data
   kTooLarge,           // a response body longer than the request allowed
+  kBusy,               // another sync of the same node is running
 };
 
 const std::error_category& SyncCategory();

@@ -153,12 +153,18 @@ void HubLink::Round() {
   } else if (up.error().code != sync::SyncErrc::kCancelled) {
     error = "check upload: " + up.error().message;
   }
-  if (error.empty() && !stop_) {
+  // A hub that refuses the checks (an answer it cannot give, a check
+  // endpoint down while the publication is served) must not keep the node
+  // on old data: the sync runs anyway, as akari sync's does. Only a hub that
+  // could not be reached at all is not asked again within the round.
+  const bool unreachable =
+      !up && (up.error().code == sync::SyncErrc::kUnreachable || up.error().code == sync::SyncErrc::kTimeout);
+  if (!unreachable && !stop_) {
     sync::client::RetryPolicy retry;
     retry.max_attempts = 2;
     auto source = sync::client::MakeSource(hub_url_, options_.client, retry);
     if (!source) {
-      error = "sync: " + source.error().message;
+      error += (error.empty() ? "" : "; ") + std::string("sync: ") + source.error().message;
     } else {
       SyncOptions sync_options;
       sync_options.clock = &clock;
@@ -178,7 +184,7 @@ void HubLink::Round() {
               {{"version", summary->to_version}, {"mode", summary->mode}, {"persons", summary->persons_total}});
         }
       } else {
-        error = "sync: " + summary.error().message;
+        error += (error.empty() ? "" : "; ") + std::string("sync: ") + summary.error().message;
       }
     }
   }

@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/errors.h"
+#include "base/file.h"
+#include "base/strings.h"
 #include "crypto/openssl.h"
 #include "node/audit/audit_log.h"
 #include "node/store/meta_keys.h"
@@ -126,6 +129,7 @@ class Applier {
       ~RestoreCache() { (void)db.Exec("PRAGMA cache_size = " + std::to_string(size)); }
     } restore{store_.database(), cache};
     AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store_.database()));
+    AKARI_TRY(CheckBaseUnchanged());
     if (plan_.mode == cl::SyncPlan::Mode::kDelta) {
       for (const auto& d : plan_.chain) AKARI_TRY(ApplyDelta(d));
     } else {
@@ -156,6 +160,21 @@ class Applier {
  private:
   void Check(std::string_view point) {
     if (options_.checkpoint) options_.checkpoint(point);
+  }
+
+  // The plan was made from the version read before the write lock was
+  // taken; a delta applied on another version, or a full plan's chunk
+  // choice made for it, would leave data no manifest describes, or set the
+  // version back. DIR/sync.lock keeps other syncs out; this catches any
+  // other writer (an older program, a restore) at no cost.
+  Status CheckBaseUnchanged() {
+    AKARI_ASSIGN_OR_RETURN(auto version, store_.GetMeta(store::meta::kDataVersion));
+    const std::optional<std::int64_t> now_held = version ? ParseInt64(*version) : std::nullopt;
+    if (now_held == summary_.from_version) return {};
+    return MakeError(SyncErrc::kBusy, "this node's data changed to version " +
+                                          (now_held ? std::to_string(*now_held) : std::string("none")) +
+                                          " while this sync was preparing to apply version " +
+                                          std::to_string(m_.version) + "; nothing was applied. Sync again");
   }
   void Report() {
     if (options_.progress) options_.progress(progress_);
@@ -421,6 +440,16 @@ Result<bool> HoldFullApply(OpenNode& node, std::int64_t plan_version, const cl::
 
 Result<SyncSummary> SyncNode(OpenNode& node, cl::PublicationSource& inner_source, const SyncOptions& options) {
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
+  // Held to the end: two syncs of one node would empty each other's
+  // staging area, and each would plan from the version the other replaces.
+  auto lock = FileLock::TryAcquire(node.dir / kSyncLockFile);
+  if (!lock) {
+    if (lock.error().code != BaseErrc::kBusy) return std::unexpected(lock.error());
+    return MakeError(SyncErrc::kBusy,
+                     "another sync of this node is running (akari serve's hub link, or another akari sync); "
+                     "nothing was changed. Wait for it to finish (akari status shows the data version), then sync "
+                     "again if needed");
+  }
   SyncSummary summary;
   CountingSource source(inner_source, summary.metadata_bytes);
   summary.source = source.Describe();

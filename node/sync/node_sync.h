@@ -90,8 +90,11 @@ struct SyncSummary {
 // beside options.keep_free_bytes (nothing is downloaded), or when the disk
 // filled up while downloading or applying (SyncErrc::kDiskFull or
 // db::DbErrc::kDiskFull: what this run staged is deleted, to give the
-// space back to serving). On any error the store still holds (and serves)
-// the version it held before.
+// space back to serving); kBusy when another sync of this node is running
+// (the two would share the staging area: DIR/sync.lock is held for the whole
+// sync), or when another writer changed the node's data version between this
+// sync's plan and its apply (nothing applied). On any error the store still
+// holds (and serves) the version it held before.
 [[nodiscard]] Result<SyncSummary> SyncNode(OpenNode& node, sync::client::PublicationSource& source,
                                            const SyncOptions& options);
 

@@ -2,6 +2,7 @@
 // POST /v1/checks over loopback HTTP): what the hub answers, what it
 // records, and what it refuses. Faults between processes are in
 // tests/sync/reconcile_*_test.cc.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "crypto/hash.h"
@@ -18,6 +19,7 @@
 #include "sync/hub/nodes.h"
 #include "sync/hub/publisher.h"
 #include "sync/index_keys.h"
+#include "tests/sync/fault_proxy.h"
 #include "tests/sync/sync_fixture.h"
 #include "tests/testing/secrets.h"
 #include "tests/testing/temp_dir.h"
@@ -592,6 +594,30 @@ TEST_F(NodeReconcileTest, TheHubLinkBacksOffWhileTheHubIsDownAndStopsPromptly) {
   EXPECT_GE(state.failed_rounds, 3);
   EXPECT_NE(state.last_error.find("check upload"), std::string::npos) << state.last_error;
   EXPECT_EQ(Pending(), 1);
+}
+
+TEST_F(NodeReconcileTest, TheHubLinkSyncsEvenWhileTheHubRefusesTheChecks) {
+  NumbersCheck(0, 1);
+  ASSERT_TRUE(hub::Publish(*hub_, {}, clock_));
+  // The hub's check endpoint fails while its publication is served.
+  const std::string url = server_->url();
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+  testing::FaultProxy proxy(port, [](const testing::FaultProxy::Seen& request) {
+    return request.method == "POST" ? testing::FaultProxy::Fault::kStatus500 : testing::FaultProxy::Fault::kForward;
+  });
+  ASSERT_TRUE(node_->store.SetMeta(store::meta::kHubUrl, proxy.url()));
+  node::HubLinkOptions link_options;
+  link_options.first_retry = std::chrono::milliseconds(20);
+  link_options.max_retry = std::chrono::milliseconds(80);
+  link_options.clock = &clock_;
+  auto link = node::HubLink::Start(*node_, link_options);
+  ASSERT_TRUE(link) << link.error().message;
+  const node::HubLinkState state = WaitForLink(**link, [](const node::HubLinkState& s) { return s.data_version == 1; });
+  (*link)->Stop();
+  EXPECT_EQ(state.data_version, 1) << state.last_error;
+  EXPECT_EQ(node_->store.Counts()->persons, 12);
+  EXPECT_THAT(state.last_error, ::testing::HasSubstr("check upload")) << "the refusal is still reported";
+  EXPECT_EQ(Pending(), 1) << "the check stays queued";
 }
 
 TEST_F(NodeReconcileTest, ANodeThatIsNotEnrolledIsToldWhatToDo) {

@@ -249,6 +249,52 @@ TEST_F(NodeSyncTest, DeltaSyncAppliesOnlyWhatChangedAndKeepsLocalRecords) {
   EXPECT_EQ(again->bytes_fetched, 0);
 }
 
+TEST_F(NodeSyncTest, ASecondSyncOfTheSameNodeIsRefusedWhileTheFirstRuns) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  testing::AddDispensing(persons_[2], 20261102, 1);
+  clock_.Advance(std::chrono::hours(24));
+  Import(20261101);
+  Publish();
+  {
+    // As akari serve's hub link holds it while it syncs.
+    auto running = FileLock::TryAcquire(node_->dir / node::kSyncLockFile);
+    ASSERT_TRUE(running) << running.error().message;
+    auto r = Sync();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, SyncErrc::kBusy);
+    EXPECT_THAT(r.error().message, ::testing::HasSubstr("another sync of this node is running"));
+    EXPECT_EQ(DataVersion(), 1);
+  }
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(DataVersion(), 2);
+}
+
+TEST_F(NodeSyncTest, AVersionWrittenBetweenPlanAndApplyIsNeverSetBack) {
+  Publish();
+  ASSERT_TRUE(Sync());
+  testing::AddDispensing(persons_[2], 20261102, 1);
+  clock_.Advance(std::chrono::hours(24));
+  Import(20261101);
+  Publish();
+  // Another writer (not a sync: those wait for sync.lock) moves the node to
+  // a newer version after this sync read the node's version.
+  auto dir_source = sync::client::MakeDirectorySource(hub_->publication_root());
+  node::SyncOptions options;
+  options.clock = &clock_;
+  options.checkpoint = [&](std::string_view point) {
+    if (point == "manifest-verified") {
+      ASSERT_TRUE(node_->store.SetMeta(store::meta::kDataVersion, "3"));
+    }
+  };
+  auto r = node::SyncNode(*node_, *dir_source, options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, SyncErrc::kBusy) << r.error().message;
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("nothing was applied"));
+  EXPECT_EQ(DataVersion(), 3) << "version 2 must not be applied over version 3";
+}
+
 TEST_F(NodeSyncTest, ARepublishedUnchangedRegionReusesEveryChunk) {
   const auto first = Publish();
   const auto second = Publish();
