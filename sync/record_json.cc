@@ -58,7 +58,12 @@ json DateJson(Date d) {
 
 Date ReadDate(JsonFields& f, std::string_view key, bool required) {
   const std::string text = f.String(key, required, 16);
-  if (text.empty()) return 0;
+  if (text.empty()) {
+    // An empty required date would be stored as "no date" and make every
+    // later decode of the record fail: refused here, at import.
+    if (required && f.ok()) f.Fail(key, "empty; a date (YYYY-MM-DD) is required");
+    return 0;
+  }
   const Date d = ParseDate(text);
   if (d == 0) f.Fail(key, "not a date (YYYY-MM-DD)");
   return d;

@@ -40,6 +40,26 @@ TEST(RecordJsonTest, RejectsWrongTypesAndBadDates) {
   EXPECT_FALSE(RecordFromJson(nlohmann::json::array()));
 }
 
+TEST(RecordJsonTest, AnEmptyRequiredDateIsRefusedAndNamed) {
+  for (const auto& [path, field] : std::vector<std::pair<nlohmann::json::json_pointer, std::string>>{
+           {"/birth_date"_json_pointer, "person 7: birth_date"},
+           {"/coverages/0/valid_from"_json_pointer, "coverages[0].valid_from"},
+           {"/dispensings/0/date"_json_pointer, "dispensings[0].date"}}) {
+    nlohmann::json j = RecordToJson(testing::SamplePerson(7));
+    j[path] = "";
+    auto r = RecordFromJson(j);
+    ASSERT_FALSE(r) << field;
+    EXPECT_EQ(r.error().code, SyncErrc::kInvalidRecord);
+    EXPECT_NE(r.error().message.find(field + ": empty"), std::string::npos) << r.error().message;
+  }
+  // An empty optional date is no date.
+  nlohmann::json j = RecordToJson(testing::SamplePerson(7));
+  j["coverages"][0]["valid_to"] = "";
+  auto r = RecordFromJson(j);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->coverages[0].valid_to, 0);
+}
+
 TEST(RecordJsonTest, MissingOptionalFieldsAreTolerated) {
   nlohmann::json j = RecordToJson(testing::SamplePerson(3));
   j["dispensings"][0].erase("prescriber_code");
