@@ -41,6 +41,10 @@ IndexEntries DeriveIndexEntries(const PersonRecord& record, Date as_of) {
     auto serial = FromHex(link.serial_hex);
     if (issuer && serial) out.card_keys.push_back(CardLinkKey(*issuer, *serial));
   }
+  // One card listed twice (a serial with and without leading zeros is one
+  // card) is one key.
+  std::sort(out.card_keys.begin(), out.card_keys.end());
+  out.card_keys.erase(std::unique(out.card_keys.begin(), out.card_keys.end()), out.card_keys.end());
   for (const Coverage& c : record.coverages) {
     out.insurance_keys.push_back(InsuranceKey(c.insurer_number, c.symbol, c.number));
   }

@@ -21,7 +21,7 @@ struct NameKey {
 };
 
 struct IndexEntries {
-  std::vector<crypto::Hash16> card_keys;       // one per card link
+  std::vector<crypto::Hash16> card_keys;       // one per card linked (sorted, no duplicates)
   std::vector<crypto::Hash16> insurance_keys;  // one per distinct (insurer, symbol, number)
   std::vector<NameKey> name_keys;              // usually one
   std::vector<RiskClass> risk_classes;         // active as of the snapshot date

@@ -369,8 +369,10 @@ class Verification {
       out_.detail_code = ids.empty() ? "card_not_linked" : "card_linked_to_several";
       Stop(Code::kUnknownPerson,
            how + " The card is valid, but " + out_.detail +
-               " (moved from another region, or linked after the last sync). The check is queued and the hub "
-               "answers it when online; to continue now, ask for the 資格確認書 or the insurance numbers.");
+               (ids.empty() ? " (moved from another region, or linked after the last sync)"
+                            : " in this region's data (a linking error in the insurers' records; report it)") +
+               ". The check is queued and the hub answers it when online; to continue now, ask for the 資格確認書 "
+               "or the insurance numbers.");
       return {};
     }
     out_.person_id = ids.front();

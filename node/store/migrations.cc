@@ -111,11 +111,28 @@ CREATE TABLE document_dictionary(
   dictionary BLOB NOT NULL);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 5: a card may be linked to more than one person. Source data has
+// such mislinks (a card registered to the wrong person as well as its own);
+// with the key alone as primary key the apply of any snapshot holding one
+// failed, and the node stayed on old data. A card check that finds several
+// persons answers "linked to several" (node/card/verification.cc).
+constexpr std::string_view kCardLinksMaySharePersons = R"sql(
+CREATE TABLE person_card_v5(
+  key BLOB NOT NULL,
+  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+  PRIMARY KEY(key, person_id)) WITHOUT ROWID;
+INSERT INTO person_card_v5(key, person_id) SELECT key, person_id FROM person_card;
+DROP TABLE person_card;
+ALTER TABLE person_card_v5 RENAME TO person_card;
+CREATE INDEX person_card_by_person ON person_card(person_id);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "snapshot data: person documents and lookup indexes", kSnapshotSchema},
     {2, "local records: operators, checks, audit log", kLocalSchema},
     {3, "trust material: JPKI CA certificates and revocation lists", kTrustSchema},
     {4, "sync state: pinned root metadata, snapshot chunks, document dictionaries", kSyncSchema},
+    {5, "card links: one card may be linked to several persons", kCardLinksMaySharePersons},
 }};
 
 }  // namespace

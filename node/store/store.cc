@@ -52,7 +52,7 @@ Result<Store> Store::Open(const std::filesystem::path& path, ByteSpan key, Optio
                          d.Prepare("INSERT INTO person_name(birth_date, kana, person_id) VALUES (?, ?, ?)"));
   AKARI_ASSIGN_OR_RETURN(p->insert_risk, d.Prepare("INSERT INTO person_risk(class, person_id) VALUES (?, ?)"));
   AKARI_ASSIGN_OR_RETURN(p->read_person, d.Prepare("SELECT document FROM person WHERE id = ?"));
-  AKARI_ASSIGN_OR_RETURN(p->find_card, d.Prepare("SELECT person_id FROM person_card WHERE key = ?"));
+  AKARI_ASSIGN_OR_RETURN(p->find_card, d.Prepare("SELECT person_id FROM person_card WHERE key = ? ORDER BY person_id"));
   AKARI_ASSIGN_OR_RETURN(p->find_insurance,
                          d.Prepare("SELECT person_id FROM person_insurance WHERE key = ? ORDER BY person_id"));
   AKARI_ASSIGN_OR_RETURN(p->find_name,

@@ -295,6 +295,20 @@ TEST_F(NodeSyncTest, AVersionWrittenBetweenPlanAndApplyIsNeverSetBack) {
   EXPECT_EQ(DataVersion(), 3) << "version 2 must not be applied over version 3";
 }
 
+TEST_F(NodeSyncTest, ARegionWithACardListedTwiceAndACardLinkedToTwoPersonsSyncs) {
+  const sync::CardLink card = persons_[0].card_links.at(0);
+  persons_[0].card_links.push_back({card.issuer_der_hex, "00" + card.serial_hex});  // the same card
+  persons_[1].card_links.push_back(card);                                           // a mislink at the source
+  clock_.Advance(std::chrono::hours(1));
+  Import(20261101);
+  Publish();
+  auto r = Sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(Persons(), 40);
+  EXPECT_EQ(*node_->store.FindByCardKey(sync::CardLinkKey(*FromHex(card.issuer_der_hex), *FromHex(card.serial_hex))),
+            (std::vector<std::int64_t>{persons_[0].person.id, persons_[1].person.id}));
+}
+
 TEST_F(NodeSyncTest, ARepublishedUnchangedRegionReusesEveryChunk) {
   const auto first = Publish();
   const auto second = Publish();

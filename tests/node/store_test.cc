@@ -68,6 +68,49 @@ TEST_F(StoreTest, MigratesAnOlderSchemaForwardOnce) {
   EXPECT_EQ(*s.database().QueryInt("SELECT count(*) FROM check_record"), 0);
 }
 
+TEST_F(StoreTest, ACardLinkedTwiceOrToTwoPersonsIsStoredAndFoundForEach) {
+  sync::PersonRecord a = testing::SamplePerson(3);
+  sync::PersonRecord b = testing::SamplePerson(4);
+  const sync::CardLink card = a.card_links[0];
+  a.card_links.push_back({card.issuer_der_hex, "00" + card.serial_hex});  // the same card, written longer
+  b.card_links.push_back(card);                                           // a mislink at the source
+  Store s = OpenStore();
+  auto replaced = s.ReplacePersons(std::vector<StoredPerson>{Stored(a), Stored(b)});
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(*s.FindByCardKey(sync::CardLinkKey(*FromHex(card.issuer_der_hex), *FromHex(card.serial_hex))),
+            (std::vector<std::int64_t>{3, 4}));
+}
+
+TEST_F(StoreTest, CardLinksSurviveTheMigrationThatLetsACardBeLinkedToSeveralPersons) {
+  const sync::PersonRecord p = testing::SamplePerson(5);
+  const StoredPerson stored = Stored(p);
+  {
+    // A version-4 store holding one person and its card link.
+    auto db = Database::Open(path_, true);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->SetRawKey(kKey));
+    ASSERT_TRUE(db->Exec("PRAGMA cipher_page_size = 4096"));
+    ASSERT_TRUE(
+        db->Exec("CREATE TABLE schema_migration(version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                 "applied_at INTEGER NOT NULL)"));
+    for (int v = 1; v <= 4; ++v) ASSERT_TRUE(db->Exec(AllMigrations()[static_cast<std::size_t>(v - 1)].sql));
+    ASSERT_TRUE(db->Exec("PRAGMA user_version = 4"));
+    auto person = db->Prepare("INSERT INTO person(id, document) VALUES (?, ?)");
+    ASSERT_TRUE(person && person->Bind(1, p.person.id).BindBlob(2, stored.document).Run());
+    auto link = db->Prepare("INSERT INTO person_card(key, person_id) VALUES (?, ?)");
+    ASSERT_TRUE(link && link->BindBlob(1, stored.index.card_keys.at(0)).Bind(2, p.person.id).Run());
+  }
+  Store s = OpenStore(false);
+  EXPECT_EQ(*s.SchemaVersion(), CurrentSchemaVersion());
+  EXPECT_EQ(*s.FindByCardKey(stored.index.card_keys.at(0)), std::vector<std::int64_t>{5});
+  sync::PersonRecord other = testing::SamplePerson(6);
+  other.card_links.push_back(p.card_links.at(0));
+  auto replaced = s.ReplacePersons(std::vector<StoredPerson>{Stored(other)});
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(*s.FindByCardKey(stored.index.card_keys.at(0)), (std::vector<std::int64_t>{5, 6}));
+  EXPECT_EQ(*s.IntegrityCheck(), "ok");
+}
+
 TEST_F(StoreTest, RefusesASchemaFromTheFuture) {
   { ASSERT_TRUE(OpenStore().database().Exec("PRAGMA user_version = 999")); }
   auto s = Store::Open(path_, kKey, {});
