@@ -169,7 +169,7 @@ Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> ev
 Result<AuditVerifyReport> AuditLog::Verify() {
   AKARI_ASSIGN_OR_RETURN(
       store::Statement s,
-      store_.database().Prepare("SELECT seq, body, prev_hash, hash, signature FROM audit_log ORDER BY seq"));
+      store_.database().Prepare("SELECT seq, body, prev_hash, hash, signature, at, event FROM audit_log ORDER BY seq"));
   AuditVerifyReport report;
   crypto::Hash32 expected_prev{};
   std::int64_t expected_seq = 1;
@@ -210,6 +210,14 @@ Result<AuditVerifyReport> AuditLog::Verify() {
     const nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object() || parsed.value("seq", std::int64_t{-1}) != seq) {
       fail(seq, "entry " + std::to_string(seq) + " has a body that does not belong at this position");
+      break;
+    }
+    // The `at` and `event` columns repeat the signed body for queries (a
+    // restore finds the backup's time by them): they must say what it says.
+    if (parsed.value("event", std::string()) != s.ColumnText(6) ||
+        parsed.value("at", std::string()) != FormatUtc(FromUnixSeconds(s.ColumnInt(5)))) {
+      fail(seq,
+           "entry " + std::to_string(seq) + " was edited: its time or event column differs from its signed content");
       break;
     }
     if (!std::equal(prev.begin(), prev.end(), expected_prev.begin(), expected_prev.end())) {

@@ -56,13 +56,21 @@ net::Response Service::Impl::Login(Call& call) {
       {"operator_id", FieldType::kString, true, 32},
       {"pin", FieldType::kString, true, 8},
   }};
-  if (auto wait = login_limiter.Admit(call.request.remote_address)) {
-    Audit({"login.failed", "unknown", std::nullopt, {{"reason", "rate_limited"}}});
-    net::Response r =
-        LoginRefusal(429, "too_many_attempts",
-                     "too many login attempts from this device; wait " + std::to_string(wait->count()) + " seconds",
-                     {"retry_after_seconds", wait->count()});
-    r.headers.Set("Retry-After", std::to_string(wait->count()));
+  if (auto refusal = login_limiter.Admit(call.request.remote_address)) {
+    // Once per address and blocked spell: a flood of refused logins must
+    // not fill the disk with entries (and bury the others).
+    if (refusal->first) {
+      Audit({"login.failed",
+             "unknown",
+             std::nullopt,
+             {{"reason", "rate_limited"}, {"address", call.request.remote_address}}});
+      Log(LogLevel::kWarn, "service.login_rate_limited", {{"address", call.request.remote_address}});
+    }
+    const std::int64_t wait = refusal->wait.count();
+    net::Response r = LoginRefusal(
+        429, "too_many_attempts", "too many login attempts from this device; wait " + std::to_string(wait) + " seconds",
+        {"retry_after_seconds", wait});
+    r.headers.Set("Retry-After", std::to_string(wait));
     return r;
   }
   auto body = ParseJsonBody(call.request, kFields);
@@ -72,11 +80,18 @@ net::Response Service::Impl::Login(Call& call) {
   auto pin = crypto::SecretBuffer::CopyOf(AsBytes(pin_text.get_ref<const std::string&>()));
   Wipe(pin_text);
   if (!pin) return StoreFailure(pin.error(), "allocating secure memory for the PIN");
-  const std::string actor = OperatorIdProblem(operator_id).empty() ? operator_id : "unknown";
-
   auto op = call.worker->operators.Authenticate(operator_id, *pin);
   if (!op) {
     const Error& e = op.error();
+    // An id no operator has is written nowhere: staff sometimes type the
+    // PIN into the id field, and logs and the audit log must never hold
+    // a PIN.
+    bool known = e.code == OperatorErrc::kWrongPin || e.code == OperatorErrc::kLocked;
+    if (!known && e.code != OperatorErrc::kNotFound && OperatorIdProblem(operator_id).empty()) {
+      auto found = call.worker->operators.Get(operator_id);
+      known = found && *found;
+    }
+    const std::string actor = known ? operator_id : "unknown";
     std::string reason = "store_error";
     net::Response r;
     if (e.code == OperatorErrc::kNotFound || e.code == OperatorErrc::kWrongPin) {

@@ -155,21 +155,25 @@ std::size_t SessionRegistry::size() {
   return sessions_.size();
 }
 
-std::optional<std::chrono::seconds> LoginRateLimiter::Admit(std::string_view address) {
+std::optional<LoginRateLimiter::Refusal> LoginRateLimiter::Admit(std::string_view address) {
   const TimePoint now = clock_.Now();
   std::lock_guard lock(mu_);
-  if (attempts_.size() >= kMaxTrackedAddresses) {
-    for (auto it = attempts_.begin(); it != attempts_.end();) {
-      it = (it->second.empty() || now - it->second.back() >= window_) ? attempts_.erase(it) : std::next(it);
+  if (addresses_.size() >= kMaxTrackedAddresses) {
+    for (auto it = addresses_.begin(); it != addresses_.end();) {
+      const auto& times = it->second.attempts;
+      it = (times.empty() || now - times.back() >= window_) ? addresses_.erase(it) : std::next(it);
     }
   }
-  auto& times = attempts_[std::string(address)];
-  while (!times.empty() && now - times.front() >= window_) times.pop_front();
-  if (static_cast<int>(times.size()) >= max_attempts_) {
-    const auto wait = std::chrono::ceil<std::chrono::seconds>(times.front() + window_ - now);
-    return std::max(wait, std::chrono::seconds(1));
+  Address& a = addresses_[std::string(address)];
+  while (!a.attempts.empty() && now - a.attempts.front() >= window_) a.attempts.pop_front();
+  if (static_cast<int>(a.attempts.size()) >= max_attempts_) {
+    const auto wait = std::chrono::ceil<std::chrono::seconds>(a.attempts.front() + window_ - now);
+    const bool first = !a.refused;
+    a.refused = true;
+    return Refusal{std::max(wait, std::chrono::seconds(1)), first};
   }
-  times.push_back(now);
+  a.attempts.push_back(now);
+  a.refused = false;
   return std::nullopt;
 }
 

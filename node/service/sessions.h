@@ -122,16 +122,27 @@ class LoginRateLimiter {
   LoginRateLimiter(const Clock& clock, int max_attempts, std::chrono::seconds window)
       : clock_(clock), max_attempts_(max_attempts), window_(window) {}
 
-  // Counts one attempt from `address`. Returns how long to wait when the
-  // address has used up its attempts (the attempt is then not counted).
-  std::optional<std::chrono::seconds> Admit(std::string_view address);
+  struct Refusal {
+    std::chrono::seconds wait;  // until the address may try again
+    // The first refusal since the address was last admitted: worth
+    // recording. The rest of a flood is not, or it would fill the disk.
+    bool first;
+  };
+
+  // Counts one attempt from `address`. Returns a refusal when the address
+  // has used up its attempts (the attempt is then not counted).
+  std::optional<Refusal> Admit(std::string_view address);
 
  private:
+  struct Address {
+    std::deque<TimePoint> attempts;
+    bool refused = false;  // refused since last admitted
+  };
   const Clock& clock_;
   int max_attempts_;
   std::chrono::seconds window_;
   std::mutex mu_;
-  std::unordered_map<std::string, std::deque<TimePoint>> attempts_;
+  std::unordered_map<std::string, Address> addresses_;
 };
 
 }  // namespace akari::node

@@ -126,6 +126,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   auto& Lowest() { return beast::get_lowest_layer(stream_); }
   void DoRead();
+  void OnHeader(beast::error_code ec);
+  // Marks the session as answering a request that has just been read.
+  void BeginAnswer();
   void OnRead(beast::error_code ec);
   // The Responder handed to the handler for the request being served.
   Responder MakeResponder();
@@ -283,17 +286,42 @@ void Session<Stream>::DoRead() {
   // last idle_timeout.
   Lowest().expires_after(served_ ? server_.options().idle_timeout : server_.options().read_timeout);
   busy_ = false;
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+}
+
+// A chunked body is refused before any of it is read: Beast (1.74) bounds
+// neither chunk extensions nor trailer fields by the header limit, so a
+// client could make the server buffer them without end. Every client of
+// this API sends a Content-Length (browsers' fetch, the node's uploads).
+template <typename Stream>
+void Session<Stream>::OnHeader(beast::error_code header_ec) {
+  if (header_ec || parser_->is_done()) return OnRead(header_ec);
+  if (parser_->chunked()) {
+    BeginAnswer();
+    log_method_ = std::string(parser_->get().method_string());
+    log_path_ = std::string(parser_->get().target().substr(0, parser_->get().target().find('?')));
+    return Respond(Response::Error(411, "length_required",
+                                   "send the request body with a Content-Length header; chunked transfer coding "
+                                   "is not accepted"),
+                   false);
+  }
   http::async_read(stream_, buffer_, *parser_,
                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
 }
 
 template <typename Stream>
-void Session<Stream>::OnRead(beast::error_code ec) {
+void Session<Stream>::BeginAnswer() {
   busy_ = true;
   started_ = std::chrono::steady_clock::now();
   head_request_ = false;
   keep_alive_ = false;
   range_.clear();
+}
+
+template <typename Stream>
+void Session<Stream>::OnRead(beast::error_code ec) {
+  BeginAnswer();
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
       ec == asio::error::connection_reset || ec == asio::error::eof || ec == ssl::error::stream_truncated) {
     return Close();

@@ -55,6 +55,21 @@ TEST_F(AuditLogTest, EditedEntryIsNamed) {
   EXPECT_NE(r->problem.find("edited"), std::string::npos) << r->problem;
 }
 
+TEST_F(AuditLogTest, AnEditedTimeOrEventColumnIsNamed) {
+  // A restore finds the backup's time by these columns (node/backup.cc).
+  for (const char* edit : {"UPDATE audit_log SET at = at + 86400 WHERE seq = 2",
+                           "UPDATE audit_log SET event = 'node.backup' WHERE seq = 2"}) {
+    ASSERT_TRUE(Exec("SAVEPOINT edit"));
+    ASSERT_TRUE(Exec(edit));
+    auto r = log_->Verify();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->first_bad_seq, 2) << edit;
+    EXPECT_NE(r->problem.find("time or event column"), std::string::npos) << r->problem;
+    ASSERT_TRUE(Exec("ROLLBACK TO edit; RELEASE edit"));
+  }
+  ExpectIntact(5);
+}
+
 TEST_F(AuditLogTest, DeletedEntryIsNamed) {
   ASSERT_TRUE(Exec("DELETE FROM audit_log WHERE seq = 2"));
   auto r = log_->Verify();
@@ -186,8 +201,8 @@ TEST_F(AuditLogTest, AnUnsignedNewestEntryIsRefused) {
                            R"("person_id":null,"seq":6})";
   const crypto::Hash32 hash = AuditEntryHash(head.second, body);
   auto insert = store_->database().Prepare(
-      "INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) VALUES (6, 0, 'mode.change', ?, ?, ?, "
-      "x'')");
+      "INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) VALUES (6, "
+      "CAST(strftime('%s', '2025-11-24 16:00:00') AS INTEGER), 'mode.change', ?, ?, ?, x'')");
   ASSERT_TRUE(insert);
   ASSERT_TRUE(insert->BindBlob(1, AsBytes(body)).BindBlob(2, head.second).BindBlob(3, hash).Run());
   auto r = log_->Verify();
@@ -251,8 +266,8 @@ TEST_F(AuditLogTest, BatchesSignedBeforeSignedFromExistedStillVerify) {
   const crypto::Hash32 hash7 = AuditEntryHash(hash6, body7);
   const crypto::Ed25519Signature sig7 = crypto::Sign(keys_->secret_key, hash7);
   auto insert = store_->database().Prepare(
-      "INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) VALUES (?, 0, 'record.open', ?, ?, ?, "
-      "?)");
+      "INSERT INTO audit_log(seq, at, event, body, prev_hash, hash, signature) VALUES (?, "
+      "CAST(strftime('%s', '2025-11-24 16:00:00') AS INTEGER), 'record.open', ?, ?, ?, ?)");
   ASSERT_TRUE(insert);
   ASSERT_TRUE(insert->Bind(1, std::int64_t{6})
                   .BindBlob(2, AsBytes(body6))

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "base/log.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/service/person_summary.h"
@@ -237,6 +238,49 @@ TEST_F(ServiceTest, BruteForceFromOneAddressIsRateLimited) {
             200);
   clock_.Advance(std::chrono::seconds(61));
   EXPECT_EQ(Send("POST", "/v1/login", body, "", "application/json", "10.0.0.9").status, 401);
+}
+
+TEST_F(ServiceTest, AFloodOfRefusedLoginsIsAuditedOncePerBlockedSpell) {
+  ServiceOptions options;
+  options.login_attempts = 3;
+  service_ = MakeService(options);
+  const std::string body = json{{"operator_id", "doc1"}, {"pin", "0000"}}.dump();
+  auto rate_limited = [&] {
+    std::vector<json> out;
+    for (json& e : AuditEvents("login.failed"))
+      if (e["detail"]["reason"] == "rate_limited") out.push_back(std::move(e));
+    return out;
+  };
+  for (int i = 0; i < 3; ++i) Send("POST", "/v1/login", body, "", "application/json", "10.0.0.9");
+  for (int i = 0; i < 200; ++i)
+    ASSERT_EQ(Send("POST", "/v1/login", body, "", "application/json", "10.0.0.9").status, 429);
+  auto entries = rate_limited();
+  ASSERT_EQ(entries.size(), 1u) << "one entry, not one per refused request";
+  EXPECT_EQ(entries[0]["detail"]["address"], "10.0.0.9");
+  // The next spell, after the window let one attempt through, is recorded again.
+  clock_.Advance(std::chrono::seconds(61));
+  for (int i = 0; i < 3; ++i) Send("POST", "/v1/login", body, "", "application/json", "10.0.0.9");
+  for (int i = 0; i < 50; ++i) Send("POST", "/v1/login", body, "", "application/json", "10.0.0.9");
+  EXPECT_EQ(rate_limited().size(), 2u);
+  EXPECT_EQ(AuditEvents("login.failed").size(), 8u);  // 6 wrong PINs, 2 spells
+}
+
+TEST_F(ServiceTest, AnIdNoOperatorHasIsNeverWrittenAPinTypedThereStaysSecret) {
+  std::string logs;
+  SetLogSink([&](std::string_view line) { logs.append(line).push_back('\n'); });
+  // Staff typed the PIN into the operator-id field.
+  Answer a = Post("/v1/login", {{"operator_id", "4821"}, {"pin", "4821"}});
+  SetLogSink({});
+  EXPECT_EQ(a.status, 401);
+  const auto failed = AuditEvents("login.failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["actor"], "unknown");
+  EXPECT_EQ(failed[0].dump().find("4821"), std::string::npos) << failed[0].dump();
+  EXPECT_NE(logs.find("login_failed"), std::string::npos) << "the refusal is still logged";
+  EXPECT_EQ(logs.find("4821"), std::string::npos) << logs;
+  // A known operator's id is recorded, as the regional office needs it.
+  Post("/v1/login", {{"operator_id", "doc1"}, {"pin", "9999"}});
+  EXPECT_EQ(AuditEvents("login.failed").back()["actor"], "doc1");
 }
 
 TEST_F(ServiceTest, MissingGarbageAndExpiredTokensAre401WithReasons) {
