@@ -161,7 +161,9 @@ class ServerImpl final : public HttpServer {
       : options_(options),
         handler_(std::move(handler)),
         ioc_(std::make_unique<asio::io_context>(options.threads)),
-        acceptor_(asio::make_strand(*ioc_)) {}
+        acceptor_(asio::make_strand(*ioc_)) {
+    accept_retry_.emplace(acceptor_->get_executor());
+  }
 
   ~ServerImpl() override {
     Stop(std::chrono::milliseconds(0));
@@ -208,16 +210,19 @@ class ServerImpl final : public HttpServer {
     std::lock_guard lock(sessions_mu_);
     sessions_[s] = std::move(w);
   }
-  void Unregister(SessionBase* s) {
+  void Unregister(SessionBase* s, const std::string& remote) {
     std::lock_guard lock(sessions_mu_);
     sessions_.erase(s);
+    if (auto it = per_address_.find(remote); it != per_address_.end() && --it->second == 0) per_address_.erase(it);
     --active_;
   }
 
  private:
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
-  void RejectBusy(tcp::socket socket);
+  // Counts a connection from `remote` unless it already has its share.
+  bool TakeAddressSlot(const std::string& remote);
+  void RejectBusy(tcp::socket socket, std::string_view message);
 
   ServerOptions options_;
   AsyncHandler handler_;
@@ -235,12 +240,17 @@ class ServerImpl final : public HttpServer {
   bool signalled_ = false;  // guarded by stop_mu_
   std::mutex sessions_mu_;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  std::unordered_map<std::string, std::size_t> per_address_;  // open sessions by client address; sessions_mu_
+  // 503 answers still being written or drained (each holds a descriptor).
+  std::shared_ptr<std::atomic<std::size_t>> busy_replies_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::optional<asio::steady_timer> accept_retry_;
+  bool accept_failing_ = false;  // only in the acceptor's handlers, which never run at once
   std::optional<asio::signal_set> signals_;
 };
 
 template <typename Stream>
 Session<Stream>::~Session() {
-  server_.Unregister(this);
+  server_.Unregister(this, remote_);
 }
 
 template <typename Stream>
@@ -548,18 +558,23 @@ void ServerImpl::DoAccept() {
 template <class Stream>
 class BusyReply : public std::enable_shared_from_this<BusyReply<Stream>> {
  public:
-  BusyReply(Stream stream, const Headers& headers) : stream_(std::move(stream)) {
+  BusyReply(Stream stream, const Headers& headers, std::string_view message,
+            std::shared_ptr<std::atomic<std::size_t>> in_flight)
+      : stream_(std::move(stream)), in_flight_(std::move(in_flight)) {
+    ++*in_flight_;
     response_.result(http::status::service_unavailable);
     response_.version(11);
     for (const auto& [name, value] : headers.all()) response_.set(name, value);
     response_.set("X-Content-Type-Options", "nosniff");
     response_.set(http::field::content_type, "application/json; charset=utf-8");
     response_.set(http::field::retry_after, "1");
-    response_.body() =
-        R"({"error":{"code":"busy","message":"the server is at its connection limit; retry in a moment"}})";
+    response_.body() = R"({"error":{"code":"busy","message":")" + std::string(message) + R"("}})";
     response_.keep_alive(false);
     response_.prepare_payload();
   }
+  ~BusyReply() { --*in_flight_; }
+  BusyReply(const BusyReply&) = delete;
+  BusyReply& operator=(const BusyReply&) = delete;
 
   void Start() {
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
@@ -600,37 +615,84 @@ class BusyReply : public std::enable_shared_from_this<BusyReply<Stream>> {
   }
 
   Stream stream_;
+  std::shared_ptr<std::atomic<std::size_t>> in_flight_;
   http::response<http::string_body> response_;
   std::array<char, 4096> drain_{};
 };
 
-void ServerImpl::RejectBusy(tcp::socket socket) {
+void ServerImpl::RejectBusy(tcp::socket socket, std::string_view message) {
+  // Each answer holds a descriptor for up to 5 s; under a flood of
+  // connections past that many, they are closed unanswered, so that the
+  // process never runs out of descriptors.
+  constexpr std::size_t kMaxBusyReplies = 64;
+  const std::size_t in_flight = busy_replies_->load();
+  if (in_flight >= kMaxBusyReplies) {
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  // One line per spell of refusals, not one per connection.
+  if (in_flight == 0) {
+    Log(LogLevel::kWarn, "http.busy", {{"active", static_cast<std::int64_t>(active_.load())}, {"reason", message}});
+  }
   if (tls_) {
     std::make_shared<BusyReply<beast::ssl_stream<beast::tcp_stream>>>(
-        beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), options_.headers)
+        beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), options_.headers, message,
+        busy_replies_)
         ->Start();
   } else {
-    std::make_shared<BusyReply<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), options_.headers)->Start();
+    std::make_shared<BusyReply<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), options_.headers, message,
+                                                   busy_replies_)
+        ->Start();
   }
+}
+
+bool ServerImpl::TakeAddressSlot(const std::string& remote) {
+  std::lock_guard lock(sessions_mu_);
+  std::size_t& n = per_address_[remote];
+  if (n >= options_.max_connections_per_address) {
+    if (n == 0) per_address_.erase(remote);
+    return false;
+  }
+  ++n;
+  return true;
 }
 
 void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (stopping_) return;
-  if (!ec) {
-    beast::error_code remote_ec;
-    const std::string remote = socket.remote_endpoint(remote_ec).address().to_string();
-    if (active_.load() >= options_.max_connections) {
-      Log(LogLevel::kWarn, "http.busy", {{"active", static_cast<std::int64_t>(active_.load())}});
-      RejectBusy(std::move(socket));
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    // Out of descriptors (or kernel memory): accepting again at once
+    // would fail again at once and spin. The connection waits in the
+    // backlog until a session ends.
+    if (!accept_failing_) Log(LogLevel::kWarn, "http.accept_failed", {{"error", ec.message()}});
+    accept_failing_ = true;
+    accept_retry_->expires_after(std::chrono::milliseconds(100));
+    accept_retry_->async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping_) DoAccept();
+    });
+    return;
+  }
+  if (accept_failing_) {
+    accept_failing_ = false;
+    Log(LogLevel::kInfo, "http.accepting_again", {{"active", static_cast<std::int64_t>(active_.load())}});
+  }
+  beast::error_code remote_ec;
+  const std::string remote = socket.remote_endpoint(remote_ec).address().to_string();
+  if (active_.load() >= options_.max_connections) {
+    RejectBusy(std::move(socket), "the server is at its connection limit; retry in a moment");
+  } else if (!TakeAddressSlot(remote)) {
+    RejectBusy(std::move(socket),
+               "this device has too many connections open to the server; close other tabs or programs using it, "
+               "then retry");
+  } else {
+    ++active_;
+    if (tls_) {
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote)
+          ->Start();
     } else {
-      ++active_;
-      if (tls_) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote)
-            ->Start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote)->Start();
-      }
+      std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote)->Start();
     }
   }
   DoAccept();
@@ -646,6 +708,7 @@ void ServerImpl::Stop(std::chrono::milliseconds grace) {
   asio::post(acceptor_->get_executor(), [this] {
     beast::error_code ignored;
     acceptor_->close(ignored);
+    accept_retry_->cancel();
     std::lock_guard lock(stop_mu_);
     if (signals_) signals_->cancel(ignored);
   });

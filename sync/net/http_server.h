@@ -37,6 +37,10 @@ struct ServerOptions {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_file_response_bytes = std::size_t{64} << 20;  // a Range lets clients fetch less
   std::size_t max_connections = 512;
+  // Open connections from one client address at most, so that one device
+  // cannot take every connection (beyond it 503 busy). A browser opens
+  // about six per server.
+  std::size_t max_connections_per_address = 128;
   std::chrono::seconds read_timeout{30};   // to receive a connection's first request
   std::chrono::seconds write_timeout{60};  // to send a whole response
   std::chrono::seconds idle_timeout{60};   // to wait for and receive the next request on a kept-alive connection

@@ -391,6 +391,27 @@ TEST_F(ServerTest, ExtraConnectionsGet503) {
   EXPECT_EQ(c.Get(base_ + "/hello")->status, 200);
 }
 
+// One device cannot take every connection: past its share it gets 503,
+// while the server still has room for others.
+TEST_F(ServerTest, OneAddressGetsItsShareOfConnectionsAndNoMore) {
+  ServerOptions options;
+  options.max_connections = 10;
+  options.max_connections_per_address = 2;
+  StartServer(options);
+  HttpClient a, b, c;
+  ASSERT_EQ(a.Get(base_ + "/hello")->status, 200);
+  ASSERT_EQ(b.Get(base_ + "/hello")->status, 200);
+  auto r = c.Get(base_ + "/hello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("too many connections open"), std::string::npos) << r->body;
+  EXPECT_EQ(server_->active_connections(), 2u);
+  a.Disconnect();
+  for (int i = 0; i < 100 && server_->active_connections() > 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(c.Get(base_ + "/hello")->status, 200) << "a closed connection gives its slot back";
+}
+
 // A node on the LAN always speaks TLS: a tablet over the cap must read the
 // same 503 "busy, retry" as on loopback, not a failed handshake.
 TEST_F(ServerTest, ExtraConnectionsGet503OverTlsToo) {
