@@ -217,12 +217,14 @@ bool Text(MsgpackReader& r, std::string& out, std::size_t max_bytes) {
   return true;
 }
 
-bool ReadDateValue(MsgpackReader& r, Date& out) {
+// An empty date is no date where the field is optional, and refused where
+// it is required, as RecordFromJson does.
+bool ReadDateValue(MsgpackReader& r, Date& out, bool required) {
   std::string_view s;
   if (!r.Str(s) || s.size() > 16) return false;
   if (s.empty()) {
     out = 0;
-    return true;
+    return !required;
   }
   out = ParseDate(s);
   return out != 0;
@@ -310,9 +312,9 @@ bool ReadCoverageFast(MsgpackReader& r, Coverage& c) {
         c.relationship = static_cast<Relationship>(i);
         return true;
       case 7:
-        return ReadDateValue(v, c.valid_from);
+        return ReadDateValue(v, c.valid_from, true);
       case 8:
-        return ReadDateValue(v, c.valid_to);
+        return ReadDateValue(v, c.valid_to, false);
       case 9:
         if (!IntIn(v, 0, 99, i) || (i != 0 && i != 1 && i != 2 && i != 3 && i != 99)) return false;
         c.loss_reason = static_cast<LossReason>(i);
@@ -345,9 +347,9 @@ bool ReadDiseaseFast(MsgpackReader& r, SpecificDiseaseCertificate& c) {
       case 0:
         return EnumValue(v, kDiseaseValues, &SpecificDiseaseName, c.disease);
       case 1:
-        return ReadDateValue(v, c.valid_from);
+        return ReadDateValue(v, c.valid_from, true);
       default:
-        return ReadDateValue(v, c.valid_to);
+        return ReadDateValue(v, c.valid_to, false);
     }
   });
 }
@@ -363,9 +365,9 @@ bool ReadDispensingFast(MsgpackReader& r, Dispensing& d) {
   return ReadObject(r, kDispensingKeys, kDispensingRequired, [&](int k, MsgpackReader& v) {
     switch (k) {
       case 0:
-        return ReadDateValue(v, d.date);
+        return ReadDateValue(v, d.date, true);
       case 1:
-        return ReadDateValue(v, d.prescribed_date);
+        return ReadDateValue(v, d.prescribed_date, false);
       case 2:
         return Text(v, d.pharmacy_code, 16);
       case 3:
@@ -429,7 +431,7 @@ bool ReadCheckupFast(MsgpackReader& r, Checkup& c) {
   return ReadObject(r, kCheckupKeys, Mask(kCheckupKeys, {"date"}), [&](int k, MsgpackReader& v) {
     switch (k) {
       case 0:
-        return ReadDateValue(v, c.date);
+        return ReadDateValue(v, c.date, true);
       case 1:
         return Text(v, c.facility_name, 200);
       case 2:
@@ -525,7 +527,7 @@ std::optional<PersonRecord> DecodePersonDocumentBodyFast(ByteSpan body) {
       case 2:
         return Text(v, p.name_kana, 200);
       case 3:
-        return ReadDateValue(v, p.birth_date);
+        return ReadDateValue(v, p.birth_date, true);
       case 4:
         if (!IntIn(v, 1, 3, i)) return false;
         p.sex = static_cast<Sex>(i);

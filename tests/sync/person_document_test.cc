@@ -220,7 +220,8 @@ TEST(PersonDocumentTest, UnusualBodiesFallBackToTheReference) {
   const std::string insurer = sample.coverages[0].insurer_number;
   with("full-width digit and hyphen in the insurer number", true, true,
        [&](json& j) { j["coverages"][0]["insurer_number"] = "０" + insurer.substr(1, 3) + "-" + insurer.substr(4); });
-  with("empty required date", true, true, [](json& j) { j["dispensings"][0]["date"] = ""; });
+  with("empty required date", false, false, [](json& j) { j["dispensings"][0]["date"] = ""; });
+  with("empty optional date", true, true, [](json& j) { j["dispensings"][0]["prescribed_date"] = ""; });
   with("unknown member", false, true, [](json& j) { j["nickname"] = "たろ"; });
   with("unknown nested member", false, true, [](json& j) { j["dispensings"][0]["note"] = 1; });
   with("card links", false, true, [&](json& j) { j["card_links"] = RecordToJson(sample)["card_links"]; });
