@@ -21,7 +21,6 @@ std::string StateOf(const node::Operator& op, TimePoint now) {
   return "active";
 }
 
-// Runs `change` on the node in `dir` and audits it as `event` by "cli".
 struct OperatorChange {
   std::string dir;
   std::string id;
@@ -70,8 +69,11 @@ void RegisterAdd(CLI::App* group, CommandTable& table) {
     crypto::SecretBuffer pin = std::move(*pin_read);
     const node::Role role = node::ParseRole(opts->role).value_or(node::Role::kClerk);
     node::OperatorStore operators(node.store, SystemClock::Instance());
-    AKARI_ASSIGN_OR_RETURN(node::Operator op, operators.Add(opts->id, opts->name, role, pin, KdfParamsFor(opts->kdf)));
-    AKARI_TRY(Audited(node, "operator.add", op.id, {{"role", node::RoleName(op.role)}}));
+    AKARI_ASSIGN_OR_RETURN(
+        node::Operator op,
+        operators.Add(opts->id, opts->name, role, pin, KdfParamsFor(opts->kdf), [&node](const node::Operator& added) {
+          return Audited(node, "operator.add", added.id, {{"role", node::RoleName(added.role)}});
+        }));
     Print("Added operator " + op.id + " (" + std::string(node::RoleName(op.role)) + ")");
     return {};
   });
@@ -125,8 +127,11 @@ void RegisterSimpleChange(CLI::App* group, CommandTable& table, std::string name
   table.Add(cmd, [opts, event, change, done]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     node::OperatorStore operators(node.store, SystemClock::Instance());
+    // The change and its audit entry commit together or not at all.
+    AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(node.store.database(), /*durable=*/true));
     AKARI_TRY(change(operators, opts->id));
     AKARI_TRY(Audited(node, event, opts->id, nlohmann::json::object()));
+    AKARI_TRY(tx.Commit());
     Print(done + " " + opts->id);
     return {};
   });

@@ -89,7 +89,8 @@ std::string PinProblem(const crypto::SecretBuffer& pin) {
 }
 
 Result<Operator> OperatorStore::Add(std::string_view id, std::string_view display_name, Role role,
-                                    const crypto::SecretBuffer& pin, const crypto::Argon2idParams& kdf) {
+                                    const crypto::SecretBuffer& pin, const crypto::Argon2idParams& kdf,
+                                    const Recorder& record) {
   if (std::string problem = OperatorIdProblem(id); !problem.empty())
     return MakeError(OperatorErrc::kInvalidArgument, "operator id \"" + std::string(id) + "\": " + problem);
   const long name_chars = CountCharacters(display_name);
@@ -112,6 +113,7 @@ Result<Operator> OperatorStore::Add(std::string_view id, std::string_view displa
   op.display_name = std::string(display_name);
   op.role = role;
   op.created_at = FromUnixSeconds(ToUnixSeconds(clock_.Now()));
+  AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store_.database(), /*durable=*/true));
   AKARI_ASSIGN_OR_RETURN(store::Statement insert,
                          store_.database().Prepare("INSERT INTO operator(id, display_name, role, pin_hash, created_at) "
                                                    "VALUES (?, ?, ?, ?, ?)"));
@@ -121,6 +123,8 @@ Result<Operator> OperatorStore::Add(std::string_view id, std::string_view displa
                 .Bind(4, hash)
                 .Bind(5, ToUnixSeconds(op.created_at))
                 .Run());
+  if (record) AKARI_TRY(record(op));
+  AKARI_TRY(tx.Commit());
   return op;
 }
 

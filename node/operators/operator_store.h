@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,11 +63,18 @@ class OperatorStore {
   OperatorStore(store::Store& store, const Clock& clock, LockoutPolicy policy = {})
       : store_(store), clock_(clock), policy_(policy) {}
 
-  // Adds an operator with a hashed PIN. Errors: kInvalidArgument (id, name
-  // or PIN malformed; the message says which), kExists (id taken, also by a
-  // removed operator), crypto errors from hashing, db errors.
+  // Runs in the transaction that makes a change, so that the change and its
+  // record (an audit entry) commit together or not at all.
+  using Recorder = std::function<Status(const Operator& op)>;
+
+  // Adds an operator with a hashed PIN; `record` (if given) runs in the
+  // insert's transaction, which is begun only after the slow hash. Errors:
+  // kInvalidArgument (id, name or PIN malformed; the message says which),
+  // kExists (id taken, also by a removed operator), crypto errors from
+  // hashing, db errors, and `record`'s error (nothing is added).
   [[nodiscard]] Result<Operator> Add(std::string_view id, std::string_view display_name, Role role,
-                                     const crypto::SecretBuffer& pin, const crypto::Argon2idParams& kdf);
+                                     const crypto::SecretBuffer& pin, const crypto::Argon2idParams& kdf,
+                                     const Recorder& record = {});
 
   // Active operators (and removed ones with `include_removed`), by id.
   [[nodiscard]] Result<std::vector<Operator>> List(bool include_removed = false);

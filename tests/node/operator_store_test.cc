@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "node/operators/errors.h"
 #include "tests/node/service_fixture.h"
 #include "tests/testing/temp_dir.h"
@@ -31,6 +32,24 @@ TEST_F(OperatorStoreTest, AddsAndAuthenticatesWithoutKeepingThePin) {
   ASSERT_TRUE(hash);
   EXPECT_TRUE(hash->starts_with("$argon2id$")) << *hash;
   EXPECT_EQ(hash->find("4821"), std::string::npos);
+}
+
+TEST_F(OperatorStoreTest, AnOperatorIsAddedOnlyTogetherWithItsRecord) {
+  // The audit entry could not be written (a full disk, a store kept busy):
+  // the operator must not exist without it.
+  auto failed = ops_.Add("nurse2", "看護 次郎", Role::kNurse, Pin("4821"), testing::kCheapKdf,
+                         [](const Operator&) -> Status { return MakeError(BaseErrc::kIo, "the audit log is full"); });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().message, "the audit log is full");
+  EXPECT_FALSE(*ops_.Get("nurse2"));
+  std::string recorded;
+  ASSERT_TRUE(
+      ops_.Add("nurse2", "看護 次郎", Role::kNurse, Pin("4821"), testing::kCheapKdf, [&](const Operator& op) -> Status {
+        recorded = op.id;
+        return {};
+      }));
+  EXPECT_EQ(recorded, "nurse2");
+  EXPECT_TRUE(*ops_.IsActive("nurse2"));
 }
 
 TEST_F(OperatorStoreTest, RejectsMalformedIdsNamesAndPins) {
