@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <mutex>
+#include <string_view>
 
 #include "node/operators/errors.h"
 
@@ -197,7 +200,22 @@ int OperatorStore::TriesBeforeLockout(const Operator& op) const {
   return policy_.max_failures - op.failed_logins % policy_.max_failures;
 }
 
+namespace {
+
+// One login at a time per operator id, across the service's workers (each
+// has its own OperatorStore and connection). Without it, logins checked in
+// parallel all passed the lock check before any counted its failure: more
+// than five tries per lockout, and a right PIN among them reset a lock just
+// set. Ids share one of these stripes by hash; logins are rare.
+std::mutex& LoginGate(std::string_view id) {
+  static std::array<std::mutex, 64> gates;
+  return gates[std::hash<std::string_view>{}(id) % gates.size()];
+}
+
+}  // namespace
+
 Result<Operator> OperatorStore::Authenticate(std::string_view id, const crypto::SecretBuffer& pin) {
+  std::lock_guard gate(LoginGate(id));
   AKARI_ASSIGN_OR_RETURN(std::optional<Operator> op, Get(id));
   if (!op || op->removed_at) {
     return MakeError(OperatorErrc::kNotFound,

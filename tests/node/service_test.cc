@@ -212,6 +212,25 @@ TEST_F(ServiceTest, WrongPinsAre401ThenTheOperatorIsLockedEvenAcrossARestart) {
   EXPECT_EQ(failed[4]["detail"]["reason"], "locked");
 }
 
+TEST_F(ServiceTest, LoginsTriedInParallelCountAgainstTheLockoutOneByOne) {
+  ASSERT_TRUE(node_.store.database().Exec("UPDATE operator SET failed_logins = 4 WHERE id = 'clerk1'"));
+  // Four wrong PINs at once, as from four tablets: the first is the fifth
+  // failure and locks; the others must find the lock, not be tried.
+  std::vector<std::thread> threads;
+  std::vector<int> statuses(4);
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    threads.emplace_back([&, i] {
+      statuses[i] =
+          Send("POST", "/v1/login", json{{"operator_id", "clerk1"}, {"pin", "999" + std::to_string(i)}}.dump(), "",
+               "application/json", "10.0.1." + std::to_string(i))
+              .status;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(statuses, (std::vector<int>{403, 403, 403, 403}));
+  EXPECT_EQ(*node_.store.database().QueryInt("SELECT failed_logins FROM operator WHERE id = 'clerk1'"), 5);
+}
+
 TEST_F(ServiceTest, UnknownOperatorLooksLikeAWrongPin) {
   Answer a = Post("/v1/login", {{"operator_id", "nobody"}, {"pin", "1234"}});
   EXPECT_EQ(a.status, 401);
