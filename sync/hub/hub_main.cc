@@ -465,9 +465,20 @@ void RegisterKeys(CLI::App& app, Table& table) {
     AKARI_ASSIGN_OR_RETURN(OpenHub hub, Unlock(o->c));
     RotateOptions options{o->root, o->manifest, std::chrono::hours(24) * o->validity_days};
     AKARI_ASSIGN_OR_RETURN(SignedRoot root, RotateKeys(hub.store, options, SystemClock::Instance()));
+    const std::string signed_text = "Root metadata version " + std::to_string(root.root.version) + " signed (expires " +
+                                    FormatUtc(root.root.expires) + ")";
+    if (o->manifest) {
+      // The published manifest is signed by the retired key: a root that
+      // no longer lists it, written now, would make every node refuse the
+      // manifest until the next publish. publish writes both.
+      Print(signed_text +
+            " with a new manifest key. It takes effect with the next publish: run akari-hub publish now (until "
+            "then nodes keep the current root version and manifest; if the old manifest key was exposed, do not "
+            "wait)");
+      return {};
+    }
     AKARI_TRY(WriteRootFiles(hub.store, hub.publication_root()));
-    Print("Root metadata version " + std::to_string(root.root.version) + " signed (expires " +
-          FormatUtc(root.root.expires) + "); nodes move to it at their next sync");
+    Print(signed_text + "; nodes move to it at their next sync");
     return {};
   });
 }

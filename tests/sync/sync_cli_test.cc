@@ -216,6 +216,21 @@ TEST_F(SyncCliTest, ExpiredManifestIsRefusedUnlessAnAdministratorAcceptsIt) {
   EXPECT_NE(audit.out.find("sync.refused"), std::string::npos);
 }
 
+TEST_F(SyncCliTest, ANewManifestKeyTakesEffectWithTheNextPublishAndNodesNeverRefuseMeanwhile) {
+  SetUpEnrolled();
+  SyncJson();
+  auto rotated = Hub({"keys", "rotate", "--data", hub_, "--manifest"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("run akari-hub publish now"), std::string::npos) << rotated.out;
+  // Before the publish: nodes keep the current root and manifest.
+  EXPECT_EQ(SyncJson()["mode"], "up-to-date");
+  auto published = Hub({"publish", "--data", hub_});
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+  const auto synced = SyncJson();
+  EXPECT_EQ(synced["new_root_versions"], 1) << synced.dump();
+  EXPECT_EQ(ReadNode().version, "2");
+}
+
 TEST_F(SyncCliTest, AClockBehindTheNewestSignedTimeIsReported) {
   SetUpEnrolled();
   auto r = Akari({"sync", "--data", node_, "--json"}, {{"AKARI_TEST_CLOCK", "2020-01-01T00:00:00Z"}});
