@@ -1,5 +1,7 @@
 #include "sync/hub/nodes.h"
 
+#include <algorithm>
+
 #include "crypto/hash.h"
 #include "crypto/sodium.h"
 #include "sync/errors.h"
@@ -112,15 +114,29 @@ Result<EnrollResult> EnrollNode(HubStore& store, const EnrollRequest& request, c
   AKARI_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(store.database()));
   AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
   if (token.region != region) return BadToken("is for region " + token.region + ", not this hub's " + region);
-  AKARI_ASSIGN_OR_RETURN(db::Statement find, store.database().Prepare(
-                                                 "SELECT seq, enrolled_at, removed_at FROM node WHERE token_hash = ?"));
+  AKARI_ASSIGN_OR_RETURN(std::vector<SignedRoot> roots, AllRoots(store));
+  const SignedRoot* pinned = nullptr;
+  for (const SignedRoot& r : roots) {
+    if (r.fingerprint == token.root_fingerprint) pinned = &r;
+  }
+  AKARI_ASSIGN_OR_RETURN(db::Statement find,
+                         store.database().Prepare("SELECT seq, enrolled_at, removed_at, node_id, signing_public_key, "
+                                                  "box_public_key FROM node WHERE token_hash = ?"));
   find.BindBlob(1, TokenHash(token.secret));
   AKARI_ASSIGN_OR_RETURN(bool row, find.Step());
   if (!row) return BadToken("is not known to this hub");
   const std::int64_t seq = find.ColumnInt(0);
-  const bool used = !find.ColumnIsNull(1) || !find.ColumnIsNull(2);
+  const bool enrolled = !find.ColumnIsNull(1);
+  const bool removed = !find.ColumnIsNull(2);
+  // The same node asking again with the same keys: its first answer was
+  // lost (a timeout, a reset) after the hub committed. It gets the same
+  // answer; anything else is a second use of the token.
+  const bool same_node = enrolled && !removed && find.ColumnText(3) == request.node_id &&
+                         std::ranges::equal(find.ColumnBlob(4), ByteSpan(request.signing_public_key)) &&
+                         std::ranges::equal(find.ColumnBlob(5), ByteSpan(request.box_public_key));
   find.Reset();
-  if (used) return BadToken("was already used (or its node was removed): a token enrolls one node once");
+  if (same_node && pinned != nullptr) return EnrollResult{region, pinned->text, seq};
+  if (enrolled || removed) return BadToken("was already used (or its node was removed): a token enrolls one node once");
   AKARI_ASSIGN_OR_RETURN(db::Statement dup, store.database().Prepare("SELECT count(*) FROM node WHERE node_id = ?"));
   dup.Bind(1, request.node_id);
   AKARI_ASSIGN_OR_RETURN(bool dup_row, dup.Step());
@@ -129,11 +145,6 @@ Result<EnrollResult> EnrollNode(HubStore& store, const EnrollRequest& request, c
   if (taken) {
     return MakeError(SyncErrc::kInvalidArgument,
                      "node " + request.node_id + " is already registered with this hub; it needs no second token");
-  }
-  AKARI_ASSIGN_OR_RETURN(std::vector<SignedRoot> roots, AllRoots(store));
-  const SignedRoot* pinned = nullptr;
-  for (const SignedRoot& r : roots) {
-    if (r.fingerprint == token.root_fingerprint) pinned = &r;
   }
   if (pinned == nullptr) return BadToken("names root keys this hub never had");
   AKARI_ASSIGN_OR_RETURN(

@@ -231,6 +231,14 @@ TEST_F(HubTest, EnrollmentTokensWorkOnce) {
   auto ok = EnrollNode(hub_->store, req, clock_);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok->root, CurrentRoot(hub_->store)->text);
+  // The node's answer was lost: the same node asking again is answered again.
+  auto retried = EnrollNode(hub_->store, req, clock_);
+  ASSERT_TRUE(retried) << retried.error().message;
+  EXPECT_EQ(retried->root, ok->root);
+  // Other keys under the same id are not the same node.
+  EnrollRequest other_keys = req;
+  other_keys.box_public_key = crypto::GenerateBoxKeyPair()->public_key;
+  EXPECT_EQ(EnrollNode(hub_->store, other_keys, clock_).error().code, SyncErrc::kBadToken);
   req.node_id = std::string(32, 'b');
   EXPECT_EQ(EnrollNode(hub_->store, req, clock_).error().code, SyncErrc::kBadToken);
   auto second = InviteNode(hub_->store, "shelter 2", clock_);
