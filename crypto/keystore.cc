@@ -29,6 +29,8 @@ constexpr std::size_t kTagBytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 constexpr std::size_t kPayloadBytes = kEd25519SecretKeyBytes + kX25519SecretKeyBytes + kDatabaseKeyBytes;
 constexpr std::size_t kMaxKeystoreBytes = 1 << 20;
 constexpr std::size_t kMaxSlots = 32;
+// Slot ids are 1..kMaxSlotId: Load refuses a file with any other.
+constexpr std::uint64_t kMaxSlotId = 1000;
 
 using nlohmann::json;
 
@@ -259,7 +261,7 @@ Result<Keystore::Parsed> Keystore::Load(const std::filesystem::path& file) {
     const Reader sr(js, file);
     Slot s;
     AKARI_ASSIGN_OR_RETURN(std::uint64_t id, sr.Unsigned("id"));
-    if (id == 0 || id > 1000) return Corrupt(file, "a key slot id is out of range");
+    if (id == 0 || id > kMaxSlotId) return Corrupt(file, "a key slot id is out of range");
     s.info.id = static_cast<int>(id);
     AKARI_ASSIGN_OR_RETURN(s.info.label, sr.String("label"));
     AKARI_ASSIGN_OR_RETURN(s.info.created_utc, sr.String("created"));
@@ -346,10 +348,17 @@ Result<int> Keystore::AddSlot(const SecretBuffer& passphrase, std::string_view l
   AKARI_TRY(CheckPassphrase(passphrase));
   if (slots_.size() >= kMaxSlots) {
     return MakeError(CryptoErrc::kInvalidArgument,
-                     "the keystore already has " + std::to_string(kMaxSlots) + " slots; remove one first");
+                     "the keystore already has " + std::to_string(kMaxSlots) +
+                         " key slots, the most it can hold; nothing was changed: remove a slot that is no longer "
+                         "needed (`akari keyslot list`, `akari keyslot remove`), then add this one");
   }
+  // The lowest free id, not the highest + 1: after enough add/remove
+  // rotations that would pass kMaxSlotId, and Load would then refuse the
+  // file, leaving a node no passphrase can unlock. With at most kMaxSlots
+  // slots a free id <= kMaxSlots always exists.
+  static_assert(kMaxSlots < kMaxSlotId);
   int id = 1;
-  for (const Slot& s : slots_) id = std::max(id, s.info.id + 1);
+  while (std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.info.id == id; })) ++id;
   AKARI_ASSIGN_OR_RETURN(Slot slot, WrapMasterKey(id, passphrase, label, params));
   slots_.push_back(std::move(slot));
   if (auto s = Save(); !s) {

@@ -54,7 +54,9 @@ class Keystore {
   Keystore& operator=(Keystore&&) noexcept = default;
 
   // Adds a slot for `passphrase` and rewrites the file atomically. Returns
-  // the new slot id. Errors: kInvalidArgument, kIo.
+  // the new slot id: the lowest id no slot has. Errors: kInvalidArgument
+  // (short passphrase, bad parameters, or the keystore already holds its
+  // 32 slots; nothing is written then), kIo.
   [[nodiscard]] Result<int> AddSlot(const SecretBuffer& passphrase, std::string_view label,
                                     const Argon2idParams& params);
 

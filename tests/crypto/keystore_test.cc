@@ -74,6 +74,54 @@ TEST_F(KeystoreTest, RemovedSlotNoLongerUnlocks) {
   EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("recovery-pass")));
 }
 
+// Rotating a passphrase (add the new slot, remove the old one) over the
+// years must never number a slot past what Load accepts (1000).
+TEST_F(KeystoreTest, ManySlotRotationsKeepTheKeystoreUnlockable) {
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  ASSERT_TRUE(ks);
+  int current = 1;
+  for (int round = 0; round < 1010; ++round) {
+    auto added =
+        ks->AddSlot(testing::Secret("rotation-pass-" + std::to_string(round)), "operator", testing::kFastArgon2id);
+    ASSERT_TRUE(added) << "round " << round << ": " << added.error().message;
+    ASSERT_LE(*added, 2) << "round " << round;
+    ASSERT_TRUE(ks->RemoveSlot(current)) << "round " << round;
+    current = *added;
+  }
+  auto again = Keystore::Unlock(path_, testing::Secret("rotation-pass-1009"));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->database_key().Equals(ks->database_key().span()));
+  EXPECT_EQ(again->unlocked_slot(), current);
+}
+
+TEST_F(KeystoreTest, NewSlotTakesTheLowestFreeId) {
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  ASSERT_TRUE(ks);
+  ASSERT_EQ(*ks->AddSlot(testing::Secret("second-pass"), "b", testing::kFastArgon2id), 2);
+  ASSERT_EQ(*ks->AddSlot(testing::Secret("third-pass-"), "c", testing::kFastArgon2id), 3);
+  ASSERT_TRUE(ks->RemoveSlot(2));
+  EXPECT_EQ(*ks->AddSlot(testing::Secret("fourth-pass"), "d", testing::kFastArgon2id), 2);
+  EXPECT_EQ(*ks->AddSlot(testing::Secret("fifth-pass-"), "e", testing::kFastArgon2id), 4);
+  EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("fourth-pass")));
+}
+
+TEST_F(KeystoreTest, FullKeystoreRefusesANewSlotAndChangesNothing) {
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  ASSERT_TRUE(ks);
+  for (int i = 2; i <= 32; ++i) {
+    ASSERT_TRUE(ks->AddSlot(testing::Secret("slot-pass-" + std::to_string(i)), "x", testing::kFastArgon2id)) << i;
+  }
+  const Bytes before = FileBytes();
+  auto id = ks->AddSlot(testing::Secret("one-too-many"), "x", testing::kFastArgon2id);
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, CryptoErrc::kInvalidArgument);
+  EXPECT_NE(id.error().message.find("32 key slots"), std::string::npos) << id.error().message;
+  EXPECT_NE(id.error().message.find("akari keyslot remove"), std::string::npos) << id.error().message;
+  EXPECT_EQ(FileBytes(), before);
+  EXPECT_EQ(ks->slots().size(), 32u);
+  EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("slot-pass-32")));
+}
+
 TEST_F(KeystoreTest, RemovingTheLastSlotIsRefused) {
   auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
