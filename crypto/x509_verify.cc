@@ -35,6 +35,8 @@ class CertCategoryImpl final : public std::error_category {
         return "unsupported signature algorithm";
       case CertErrc::kBadSignature:
         return "signature does not verify";
+      case CertErrc::kClockBehind:
+        return "clock behind the revocation list";
     }
     return "unknown certificate error";
   }
@@ -205,11 +207,20 @@ Result<RevocationReport> CheckRevocation(const X509& cert, const TrustAnchors& a
                                              " (revocation list of " + FormatUtc(crl->this_update) +
                                              "): it must not be used to identify anyone");
   }
+  if (crl->this_update > now) {
+    // A signed list from the future means the time checked at is wrong
+    // (a clock set back): a certificate that expired since then would have
+    // passed, so this is no verdict and never "current".
+    return MakeError(CertErrc::kClockBehind,
+                     "the revocation list relied on is dated " + FormatUtc(crl->this_update) +
+                         ", after the time the card was checked at (" + FormatUtc(now) +
+                         "): this machine's clock is behind, so the card's dates cannot be checked; set the clock "
+                         "right (date, time and time zone) and try again");
+  }
   report.this_update = crl->this_update;
   report.next_update = crl->next_update;
   report.crl_number = crl->crl_number;
-  report.age =
-      std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(now - crl->this_update));
+  report.age = std::chrono::duration_cast<std::chrono::seconds>(now - crl->this_update);
   report.status = crl->next_update && *crl->next_update < now ? RevocationStatus::kStale : RevocationStatus::kCurrent;
   return report;
 }

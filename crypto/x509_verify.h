@@ -33,6 +33,7 @@ enum class CertErrc {
   kInvalid,               // any other path-validation failure (message says which)
   kUnsupportedAlgorithm,  // a signature algorithm or key type this node does not verify
   kBadSignature,          // the signature over the challenge does not verify with the certificate's key
+  kClockBehind,           // the revocation list relied on is dated after the time checked at: the clock is wrong
 };
 
 const std::error_category& CertCategory();
@@ -55,7 +56,7 @@ struct RevocationReport {
   std::optional<TimePoint> this_update;  // of the CRL relied on
   std::optional<TimePoint> next_update;  // of the CRL relied on (stale since this when kStale)
   std::optional<std::int64_t> crl_number;
-  std::chrono::seconds age{0};  // node clock minus thisUpdate (0 when unavailable or in the future)
+  std::chrono::seconds age{0};  // the time checked at minus thisUpdate (0 when unavailable)
 };
 
 // Parsed trust material: CA certificates (each one a trust anchor) and the
@@ -112,7 +113,9 @@ CertificateDetails DescribeCertificate(const X509& cert);
 // digitalSignature, and revocation against the newest verified CRL that
 // covers it. Returns what the revocation data said. Errors (CertErrc):
 // kNoTrustMaterial, kUntrustedIssuer, kExpired, kNotYetValid, kWrongKeyUsage,
-// kRevoked (message gives the revocation date and the CRL's date), kInvalid.
+// kRevoked (message gives the revocation date and the CRL's date),
+// kClockBehind (that CRL's thisUpdate is after `now`: a signed date says
+// `now` is wrong, so the validity checked at `now` proves nothing), kInvalid.
 [[nodiscard]] Result<RevocationReport> VerifyUserAuthCertificate(const X509& cert, const TrustAnchors& anchors,
                                                                  TimePoint now);
 

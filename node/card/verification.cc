@@ -8,6 +8,7 @@
 #include "crypto/sodium.h"
 #include "node/card/errors.h"
 #include "node/checks/eligibility.h"
+#include "node/store/meta_keys.h"
 #include "sync/index_keys.h"
 
 namespace akari::card {
@@ -22,7 +23,7 @@ struct CodeEntry {
   VerificationStatus status;
 };
 
-constexpr std::array<CodeEntry, 26> kCodes = {{
+constexpr std::array<CodeEntry, 27> kCodes = {{
     {Code::kCovered, "covered", VerificationStatus::kCovered},
     {Code::kNotCovered, "not_covered", VerificationStatus::kNotCovered},
     {Code::kUnknownPerson, "unknown_person", VerificationStatus::kUnknownPerson},
@@ -37,6 +38,7 @@ constexpr std::array<CodeEntry, 26> kCodes = {{
     {Code::kPinLastTry, "pin_last_try", VerificationStatus::kIncomplete},
     {Code::kPinFormat, "pin_format", VerificationStatus::kIncomplete},
     {Code::kNoTrustMaterial, "no_trust_material", VerificationStatus::kIncomplete},
+    {Code::kClockBehind, "clock_behind", VerificationStatus::kIncomplete},
     {Code::kNoCard, "no_card", VerificationStatus::kIncomplete},
     {Code::kSeveralCards, "several_cards", VerificationStatus::kIncomplete},
     {Code::kNoReader, "no_reader", VerificationStatus::kIncomplete},
@@ -109,6 +111,8 @@ Code CodeForCertificateError(const Error& e) {
       return Code::kCertificateNotYetValid;
     case crypto::CertErrc::kRevoked:
       return Code::kCertificateRevoked;
+    case crypto::CertErrc::kClockBehind:
+      return Code::kClockBehind;
     default:
       return Code::kCertificateInvalid;
   }
@@ -261,17 +265,34 @@ class Verification {
       return Stop(Code::kNoTrustMaterial, "This node's trust material is damaged (" + anchors.error().message +
                                               "), so no card can be verified: sync again (akari sync).");
     }
-    auto revocation = crypto::VerifyUserAuthCertificate(*cert_, **anchors, context_.clock.Now());
+    const TimePoint now = context_.clock.Now();
+    AKARI_ASSIGN_OR_RETURN(const TimePoint at, CheckTime(now));
+    auto revocation = crypto::VerifyUserAuthCertificate(*cert_, **anchors, at);
     if (!revocation) {
       const Code code = CodeForCertificateError(revocation.error());
       std::string message = Capitalized(revocation.error().message) + ".";
       if (EntryOf(code).status == VerificationStatus::kIdentityNotConfirmed) {
         message += " Identity NOT confirmed: identify the patient another way. This refusal is recorded.";
       }
+      if (at > now) {
+        message += " This machine's clock (" + DateText(now) +
+                   ") is behind the newest signed time this node has seen (" + DateText(at) +
+                   "), so the card was checked at that time; set the clock right.";
+      }
       return Stop(code, std::move(message));
     }
     out_.revocation = *revocation;
     return std::nullopt;
+  }
+
+  // The time certificates and revocation lists are checked at: the clock,
+  // but never before the newest signed time this node has seen (the floor
+  // sync uses too), so a clock set back cannot make an expired card valid.
+  Result<TimePoint> CheckTime(TimePoint now) {
+    AKARI_ASSIGN_OR_RETURN(std::optional<std::string> trusted, context_.store.GetMeta(store::meta::kTrustedTime));
+    TimePoint t;
+    if (!trusted || !ParseUtc(*trusted, t)) return now;
+    return std::max(now, t);
   }
 
   void Apply(const PinStatus& s) {

@@ -4,7 +4,8 @@
 //
 // Steps: connect (card transaction) → detect the JPKI application → read the
 // user-authentication certificate → path to the trust material's CAs,
-// validity at the node's clock, key usage, revocation (CRL age reported) →
+// validity at the node's clock (never earlier than the newest signed time
+// the node has seen), key usage, revocation (CRL age reported) →
 // PIN (optional; the last try is never spent without confirm_last_try; tries
 // left always reported) → the card signs a fresh 32-byte random challenge →
 // signature verified with the certificate's key → person via the card link →
@@ -20,8 +21,9 @@
 //    "card.verify" naming the reason, committed together;
 //  - not completed (no card, card removed, wrong or blocked PIN, last try
 //    not confirmed, not a My Number Card, garbage answers, reader or service
-//    problems): an audit entry "card.verify" with the reason code only, no
-//    check (no verdict about the card was reached).
+//    problems, a clock behind the revocation list's date): an audit entry
+//    "card.verify" with the reason code only, no check (no verdict about the
+//    card was reached).
 #pragma once
 
 #include <chrono>
@@ -97,6 +99,7 @@ enum class VerificationCode {
   kPinLastTry,
   kPinFormat,
   kNoTrustMaterial,
+  kClockBehind,
   kNoCard,
   kSeveralCards,
   kNoReader,

@@ -160,6 +160,24 @@ TEST_F(X509VerifyTest, NoCrlMeansRevocationUnavailable) {
   EXPECT_FALSE(report->this_update);
 }
 
+// A list signed after the time checked at proves that time wrong (a clock
+// set back): no "current" answer, and no verdict on the card's dates.
+TEST_F(X509VerifyTest, CrlDatedAfterTheTimeCheckedAtIsAClockProblem) {
+  const X509Ptr cert = Issue(*ca_, {0x06});
+  const TrustAnchors anchors = Anchors({Crl(*ca_, {}, Utc(2026, 12, 1), Utc(2027, 1, 1))});
+  auto report = VerifyUserAuthCertificate(*cert, anchors, now_);
+  ASSERT_FALSE(report) << RevocationStatusName(report->status);
+  EXPECT_EQ(report.error().code, CertErrc::kClockBehind);
+  EXPECT_NE(report.error().message.find("2026-12-01"), std::string::npos) << report.error().message;
+  EXPECT_NE(report.error().message.find("clock is behind"), std::string::npos) << report.error().message;
+  EXPECT_TRUE(VerifyUserAuthCertificate(*cert, anchors, Utc(2026, 12, 2)));
+  // What the list revokes stays revoked.
+  const TrustAnchors revoking = Anchors({Crl(*ca_, {{{0x06}, Utc(2026, 11, 30)}}, Utc(2026, 12, 1), Utc(2027, 1, 1))});
+  auto revoked = VerifyUserAuthCertificate(*cert, revoking, now_);
+  ASSERT_FALSE(revoked);
+  EXPECT_EQ(revoked.error().code, CertErrc::kRevoked);
+}
+
 TEST_F(X509VerifyTest, NewestCrlIsUsed) {
   const X509Ptr cert = Issue(*ca_, {0x05});
   const TrustAnchors anchors =

@@ -8,6 +8,7 @@
 
 #include "crypto/openssl.h"
 #include "node/card/verification.h"
+#include "node/store/meta_keys.h"
 #include "sync/index_keys.h"
 #include "tests/node/card_world.h"
 #include "tests/testing/temp_dir.h"
@@ -229,6 +230,44 @@ TEST_F(CardVerificationTest, ExpiredCertificateIsRefused) {
   const VerificationOutcome o = Verify();
   EXPECT_EQ(o.code, VerificationCode::kCertificateExpired);
   EXPECT_EQ(o.status, VerificationStatus::kIdentityNotConfirmed);
+}
+
+// A clock set back 40 days must not make a card that expired 30 days before
+// the newest signed time the node has seen (sync's trusted time) valid again.
+TEST_F(CardVerificationTest, ExpiredCertificateIsRefusedWhenTheClockIsSetBackBeforeTheTrustedTime) {
+  const TimePoint trusted = Utc(2026, 11, 20);  // also the CRL's thisUpdate
+  ASSERT_TRUE(node_->store.SetMeta(store::meta::kTrustedTime, FormatUtc(trusted)));
+  clock_.Set(trusted - std::chrono::days(40));
+  const cardtest::IssuedCard expired =
+      IssueCard(0x0705d995, cardtest::TrustedCa(), Utc(2021, 10, 21), trusted - std::chrono::days(30));
+  ASSERT_TRUE(cardtest::SeedPerson(node_->store, 45, *expired.cert));
+  InsertCard(MakeVirtualCard(expired));
+  const VerificationOutcome o = Verify();
+  EXPECT_EQ(o.code, VerificationCode::kCertificateExpired) << o.message;
+  EXPECT_EQ(o.status, VerificationStatus::kIdentityNotConfirmed);
+  EXPECT_FALSE(o.person_id);
+  EXPECT_NE(o.message.find("expired on 2026-10-21"), std::string::npos) << o.message;
+  EXPECT_NE(o.message.find("clock (2026-10-11) is behind"), std::string::npos) << o.message;
+  EXPECT_EQ(vcards_[0]->tries_left(), 3);
+  EXPECT_EQ(nlohmann::json::parse(Checks().at(0).body)["local_answer"]["detail"], "certificate_expired");
+}
+
+// Without a stored trusted time, a revocation list dated after the clock
+// still shows the clock is wrong: no verdict, and never "current".
+TEST_F(CardVerificationTest, RevocationListDatedAfterTheClockIsAClockProblemNotCurrent) {
+  clock_.Set(Utc(2026, 11, 20) - std::chrono::days(40));
+  const cardtest::IssuedCard expired =
+      IssueCard(0x0705d996, cardtest::TrustedCa(), Utc(2021, 10, 21), Utc(2026, 10, 21));
+  ASSERT_TRUE(cardtest::SeedPerson(node_->store, 46, *expired.cert));
+  InsertCard(MakeVirtualCard(expired));
+  const VerificationOutcome o = Verify();
+  EXPECT_EQ(o.code, VerificationCode::kClockBehind) << o.message;
+  EXPECT_EQ(o.status, VerificationStatus::kIncomplete);
+  EXPECT_FALSE(o.revocation);
+  EXPECT_NE(o.message.find("clock is behind"), std::string::npos) << o.message;
+  EXPECT_TRUE(Checks().empty());
+  EXPECT_EQ(LastAudit()["detail"]["code"], "clock_behind");
+  EXPECT_EQ(vcards_[0]->tries_left(), 3);
 }
 
 TEST_F(CardVerificationTest, StaleRevocationDataStillVerifiesAndSaysSo) {

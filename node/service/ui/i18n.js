@@ -67,6 +67,7 @@ window.AkariI18n = (function () {
       "card.code.pin_last_try": "暗証番号の残りは1回です。使う場合は確認欄にチェックしてから入力してください。",
       "card.code.pin_format": "暗証番号は数字4桁です。カードには何も送っていません。",
       "card.code.no_trust_material": "このノードに認証局の証明書がありません。オンラインのときに同期してください。",
+      "card.code.clock_behind": "この端末の時計が遅れています（失効リストの日付より前です）。時計を正しく合わせてから、もう一度読み取ってください。",
       "card.code.no_card": "読み取り機にカードがありません。カードを置いてください。",
       "card.code.several_cards": "読み取り機にカードが複数あります。1枚だけにしてください。",
       "card.code.no_reader": "カード読み取り機が接続されていません。",
