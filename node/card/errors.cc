@@ -44,6 +44,8 @@ class CardCategoryImpl final : public std::error_category {
         return "PIN is not 4 digits";
       case CardErrc::kTransmitFailed:
         return "card communication failed";
+      case CardErrc::kSigningFailed:
+        return "the card did not sign";
     }
     return "unknown card error";
   }

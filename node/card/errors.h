@@ -24,6 +24,7 @@ enum class CardErrc {
   kPinBlocked,              // 63C0/6984: the PIN is blocked (reset only at the city office)
   kPinFormat,               // the PIN given is not 4 digits (nothing was sent to the card)
   kTransmitFailed,          // any other PC/SC failure (message names it)
+  kSigningFailed,           // the card answered the signing command without a signature (error SW, wrong length)
 };
 
 const std::error_category& CardCategory();

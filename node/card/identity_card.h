@@ -57,8 +57,10 @@ class IdentityCard {
   // Has the card sign `challenge` with its user-authentication key (the
   // card's own hash and padding rules apply: for JPKI, a SHA-256 DigestInfo
   // with PKCS#1 v1.5 padding added by the card). Errors:
-  // kSecurityNotSatisfied (PIN not verified), kBadResponse, kUnexpectedStatus,
-  // channel errors.
+  // kSecurityNotSatisfied (PIN not verified), kSigningFailed (the card
+  // answered the signing command with another error status word, or with a
+  // signature of the wrong length), kBadResponse, kUnexpectedStatus (for the
+  // steps before the signing command), channel errors.
   [[nodiscard]] virtual Result<ChallengeSignature> SignChallenge(ByteSpan challenge) = 0;
 };
 

@@ -122,10 +122,16 @@ class JpkiCard final : public IdentityCard {
     if (r.sw == 0x6982) {
       return MakeError(CardErrc::kSecurityNotSatisfied, "the card refused to sign: the PIN is not verified");
     }
-    if (!r.ok()) return Unexpected("the signature request", r.sw);
+    // The card answered but did not sign: kept apart from a failed transmit
+    // (no answer at all), because after an accepted PIN it is a failed proof
+    // of possession, not a fault to retry.
+    if (!r.ok()) {
+      return MakeError(CardErrc::kSigningFailed,
+                       "the card answered " + FormatSw(r.sw) + " to the signature request instead of signing");
+    }
     if (r.data.size() != 256) {
-      return MakeError(CardErrc::kBadResponse, "the card's signature has " + std::to_string(r.data.size()) +
-                                                   " bytes instead of 256 (RSA-2048)");
+      return MakeError(CardErrc::kSigningFailed, "the card's signature has " + std::to_string(r.data.size()) +
+                                                     " bytes instead of 256 (RSA-2048)");
     }
     return ChallengeSignature{std::string(crypto::kRsaPkcs1Sha256), std::move(r.data)};
   }

@@ -93,6 +93,7 @@ Code CodeForCardError(const Error& e) {
     case CardErrc::kUnexpectedStatus:
     case CardErrc::kSecurityNotSatisfied:
     case CardErrc::kTransmitFailed:
+    case CardErrc::kSigningFailed:
       return Code::kCardError;
   }
   return Code::kCardError;
@@ -357,7 +358,19 @@ class Verification {
     Bytes challenge(32);
     crypto::RandomBytes(challenge);
     auto signature = card.SignChallenge(challenge);
-    if (!signature) return StopForCard(signature.error());
+    if (!signature) {
+      // The chip accepted the PIN: answering the signing command without a
+      // signature (6982 included) fails the proof of possession like a wrong
+      // signature. Only a failed transmit (no answer at all) leaves it open.
+      const std::error_code code = signature.error().code;
+      if (code != CardErrc::kSigningFailed && code != CardErrc::kSecurityNotSatisfied) {
+        return StopForCard(signature.error());
+      }
+      return Stop(Code::kSignatureInvalid,
+                  "The card's chip accepted the PIN but did not sign a fresh challenge (" + signature.error().message +
+                      "): it could not prove it holds the key of its certificate. Identity NOT confirmed: keep the "
+                      "card aside and identify the patient another way. This refusal is recorded.");
+    }
     auto ok = crypto::VerifyChallengeSignature(*cert_, signature->algorithm, challenge, signature->signature);
     if (!ok) {
       if (ok.error().code == crypto::CertErrc::kBadSignature) {

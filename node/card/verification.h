@@ -16,7 +16,8 @@
 //  - identity confirmed (covered, not_covered, unknown_person) and identity
 //    refused (the card failed a check: untrusted, expired, not yet valid,
 //    revoked or otherwise invalid certificate, or a challenge signature that
-//    does not verify, e.g. a cloned card): a check in the CheckQueue
+//    does not verify, e.g. a cloned card, or none after the chip accepted
+//    the PIN): a check in the CheckQueue
 //    (method card, LocalAnswer status as below) and an audit entry
 //    "card.verify" naming the reason, committed together;
 //  - not completed (no card, card removed, wrong or blocked PIN, last try

@@ -339,6 +339,31 @@ TEST_F(JpkiCardTest, SignatureOverChallengeVerifiesWithTheCertificate) {
   EXPECT_EQ(ch.sent[1], expected);
 }
 
+// An answer to the signing command that is not a signature is kept apart
+// from a failed transmit: after an accepted PIN it fails the proof.
+TEST_F(JpkiCardTest, SigningCommandAnsweredWithoutASignatureIsSigningFailed) {
+  const std::string short_signature = std::string(2 * 255, 'a') + "9000";
+  for (const std::string& answer : {std::string("6a80"), std::string("6f00"), std::string("9000"), short_signature}) {
+    ScriptedChannel ch({"9000", "9000", LabelAnswer("JPKIAPICCTOKEN2"), "9000", "9000", "9000", answer});
+    auto card = DetectIdentityCard(ch);
+    ASSERT_TRUE(card);
+    auto pin = (*card)->VerifyPin(Pin("1234"));
+    ASSERT_TRUE(pin && pin->verified);
+    auto sig = (*card)->SignChallenge(Bytes(32, 1));
+    ASSERT_FALSE(sig) << answer;
+    EXPECT_EQ(sig.error().code, CardErrc::kSigningFailed) << answer << ": " << sig.error().message;
+  }
+  ScriptedChannel ch({"9000", "9000", LabelAnswer("JPKIAPICCTOKEN2"), "9000", "9000", "9000", "6a80"});
+  auto card = DetectIdentityCard(ch);
+  ASSERT_TRUE(card && (*card)->VerifyPin(Pin("1234")));
+  EXPECT_NE((*card)->SignChallenge(Bytes(32, 1)).error().message.find("6A80"), std::string::npos);
+  // The script ends: the transmit fails without any answer.
+  ScriptedChannel gone({"9000", "9000", LabelAnswer("JPKIAPICCTOKEN2"), "9000", "9000", "9000"});
+  auto other = DetectIdentityCard(gone);
+  ASSERT_TRUE(other && (*other)->VerifyPin(Pin("1234")));
+  EXPECT_EQ((*other)->SignChallenge(Bytes(32, 1)).error().code, CardErrc::kTransmitFailed);
+}
+
 TEST_F(JpkiCardTest, ClonedCardSignsWithTheWrongKey) {
   auto vcard = MakeVirtualCard(card_, {}, /*clone=*/true);
   RecordingChannel ch(*vcard);

@@ -203,6 +203,43 @@ TEST_F(CardVerificationTest, ClonedCardIsRefusedRecordedAndAuditedWithTheReason)
   EXPECT_EQ(audit["detail"]["certificate_serial"], "0705d990");
 }
 
+// The chip accepts the PIN, then answers the signing command with an error
+// status word or a signature of the wrong size: a failed proof of
+// possession, refused and recorded like a signature that does not verify.
+TEST_F(CardVerificationTest, CardThatAcceptsThePinButDoesNotSignIsRefusedAndRecorded) {
+  InsertCard(MakeVirtualCard(card_));
+  const std::vector<std::string> answers = {"6982", "6a80", "9000", std::string(2 * 255, 'a') + "9000"};
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    cards_.Override("802a", answers[i]);
+    const VerificationOutcome o = Verify();
+    EXPECT_EQ(o.code, VerificationCode::kSignatureInvalid) << answers[i] << ": " << o.message;
+    EXPECT_EQ(o.status, VerificationStatus::kIdentityNotConfirmed);
+    EXPECT_TRUE(o.pin.verified);
+    EXPECT_FALSE(o.person_id);
+    EXPECT_NE(o.message.find("keep the card aside"), std::string::npos) << o.message;
+    const auto checks = Checks();
+    ASSERT_EQ(checks.size(), i + 1);
+    const auto body = nlohmann::json::parse(checks[0].body);
+    EXPECT_EQ(body["local_answer"]["status"], "identity_not_confirmed");
+    EXPECT_EQ(body["local_answer"]["detail_code"], "signature_invalid");
+    const auto audit = LastAudit();
+    EXPECT_EQ(audit["detail"]["code"], "signature_invalid");
+    EXPECT_EQ(audit["detail"]["check_id"], *o.check_id);
+  }
+}
+
+// No answer at all to the signing command (a reader error) says nothing
+// about the card: not completed, nothing but the audit entry recorded.
+TEST_F(CardVerificationTest, TransmitFailureAtTheSignatureStaysACardError) {
+  InsertCard(MakeVirtualCard(card_));
+  cards_.Override("802a", "");
+  const VerificationOutcome o = Verify();
+  EXPECT_EQ(o.code, VerificationCode::kCardError) << o.message;
+  EXPECT_EQ(o.status, VerificationStatus::kIncomplete);
+  EXPECT_TRUE(Checks().empty());
+  EXPECT_EQ(LastAudit()["detail"]["code"], "card_error");
+}
+
 TEST_F(CardVerificationTest, CertificateFromUnknownCaIsRefusedWithoutSpendingAPinTry) {
   InsertCard(MakeVirtualCard(IssueCard(0x0705d993, cardtest::StrangerCa())));
   const VerificationOutcome o = Verify();

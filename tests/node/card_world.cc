@@ -1,5 +1,6 @@
 #include "tests/node/card_world.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "node/card/errors.h"
@@ -39,27 +40,39 @@ crypto::EvpPkeyPtr KeyFor(std::uint32_t serial) {
   return crypto::EvpPkeyPtr(key.get());
 }
 
+using Overrides = std::map<Bytes, std::string>;
+
 class FakeChannel final : public card::CardChannel {
  public:
-  FakeChannel(fieldkit::VirtualJpkiCard& card, std::optional<int> fail_after) : card_(card), fail_after_(fail_after) {}
+  FakeChannel(fieldkit::VirtualJpkiCard& card, std::optional<int> fail_after, const Overrides& overrides)
+      : card_(card), fail_after_(fail_after), overrides_(overrides) {}
   Result<Bytes> Transmit(ByteSpan command) override {
     if (fail_after_ && sent_ >= *fail_after_) {
       return MakeError(card::CardErrc::kCardRemoved, "talking to the card: the card was removed (fake reader)");
     }
     ++sent_;
+    for (const auto& [prefix, answer] : overrides_) {
+      if (command.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), command.begin())) continue;
+      if (answer.empty()) {
+        return MakeError(card::CardErrc::kTransmitFailed, "talking to the card: the reader failed (fake reader)");
+      }
+      return *FromHex(answer);
+    }
     return card_.Process(command);
   }
 
  private:
   fieldkit::VirtualJpkiCard& card_;
   std::optional<int> fail_after_;
+  const Overrides& overrides_;
   int sent_ = 0;
 };
 
 class FakeSession final : public card::CardSession {
  public:
-  FakeSession(std::string reader, fieldkit::VirtualJpkiCard& card, std::optional<int> fail_after)
-      : reader_(std::move(reader)), card_(card), channel_(card, fail_after) {
+  FakeSession(std::string reader, fieldkit::VirtualJpkiCard& card, std::optional<int> fail_after,
+              const Overrides& overrides)
+      : reader_(std::move(reader)), card_(card), channel_(card, fail_after, overrides) {
     card_.Reset();  // power on
   }
   ~FakeSession() override {
@@ -184,7 +197,8 @@ Result<std::unique_ptr<card::CardSession>> FakeCardAccess::Open(std::string_view
     if (it->second == nullptr) return MakeError(card::CardErrc::kNoCard, "there is no card in the reader");
     chosen = it->first;
   }
-  return std::unique_ptr<card::CardSession>(std::make_unique<FakeSession>(chosen, *readers_[chosen], fail_after_));
+  return std::unique_ptr<card::CardSession>(
+      std::make_unique<FakeSession>(chosen, *readers_[chosen], fail_after_, overrides_));
 }
 
 }  // namespace akari::cardtest

@@ -70,12 +70,17 @@ crypto::SecretBuffer Pin(std::string_view digits);
 
 // An in-process CardAccess: readers by name, each with a virtual card or
 // empty. `fail_after` pulls the card of every later session after that
-// many APDUs (the next Transmit answers kCardRemoved). Insert() and
-// set_fail_after() before sharing it between threads.
+// many APDUs (the next Transmit answers kCardRemoved). Insert(),
+// set_fail_after() and Override() before sharing it between threads.
 class FakeCardAccess final : public card::CardAccess {
  public:
   void Insert(const std::string& reader, fieldkit::VirtualJpkiCard* card) { readers_[reader] = card; }
   void set_fail_after(std::optional<int> n) { fail_after_ = n; }
+  // From now on, every command APDU starting with `command_prefix` (hex,
+  // e.g. "802a" for the signature) is answered with `answer` (hex, status
+  // word included) and never reaches the card; an empty `answer` makes the
+  // transmit fail with no answer at all (kTransmitFailed, a reader error).
+  void Override(std::string command_prefix, std::string answer) { overrides_[*FromHex(command_prefix)] = answer; }
 
   Result<std::vector<card::ReaderInfo>> ListReaders() override;
   Result<std::unique_ptr<card::CardSession>> Open(std::string_view reader, std::chrono::milliseconds wait) override;
@@ -83,6 +88,7 @@ class FakeCardAccess final : public card::CardAccess {
  private:
   std::map<std::string, fieldkit::VirtualJpkiCard*> readers_;
   std::optional<int> fail_after_;
+  std::map<Bytes, std::string> overrides_;
   std::mutex mu_;
 };
 

@@ -61,7 +61,7 @@ window.AkariI18n = (function () {
       "card.code.certificate_not_yet_valid": "カードの証明書がまだ有効になっていません。この端末の時計が正しいか確認してください。",
       "card.code.certificate_revoked": "このカードの証明書は失効しています。本人確認に使えません。",
       "card.code.certificate_invalid": "カードの証明書を検証できませんでした。本人確認できません。",
-      "card.code.signature_invalid": "カードの署名が証明書と一致しません（複製・偽造カードの可能性があります）。本人確認できません。",
+      "card.code.signature_invalid": "カードの署名が証明書と一致しないか、カードが署名を返しませんでした（複製・偽造カードの可能性があります）。本人確認できません。",
       "card.code.pin_wrong": "暗証番号が違います。残り {tries} 回です。",
       "card.code.pin_blocked": "暗証番号がロックされています（解除は市区町村の窓口）。写真で本人と照合すれば、証明書のみで確認できます。",
       "card.code.pin_last_try": "暗証番号の残りは1回です。使う場合は確認欄にチェックしてから入力してください。",
