@@ -336,6 +336,9 @@ class Verification {
       pin = &*asked_pin_;
     }
     session.ResetOnClose();
+    // A VERIFY without a clear answer may have spent a try: from here the
+    // count is only what the card's answer says.
+    out_.pin.tries_left.reset();
     auto after = card.VerifyPin(*pin);
     if (!after) return StopForCard(after.error());
     Apply(*after);

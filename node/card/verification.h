@@ -123,7 +123,8 @@ struct PinReport {
   bool used = false;              // a PIN was given for this verification
   bool verified = false;          // the card accepted it
   bool blocked = false;           // no tries left: reset only at the city office (市区町村の窓口)
-  std::optional<int> tries_left;  // as the card last reported it; nullopt when unknown
+  std::optional<int> tries_left;  // as the card last reported it; nullopt when unknown (also after a VERIFY
+                                  // without a clear answer: a try may have been spent)
 };
 
 struct CertificateReport {

@@ -354,6 +354,22 @@ TEST_F(CardVerificationTest, WrongPinReportsTriesLeftAndRecordsOnlyTheAudit) {
   EXPECT_TRUE(audit["person_id"].is_null());
 }
 
+// A VERIFY that gets no clear answer may have spent a try: the outcome and
+// the audit entry then say the tries left are unknown, never the count read
+// before.
+TEST_F(CardVerificationTest, TriesLeftAreUnknownWhenVerifyGetsNoClearAnswer) {
+  InsertCard(MakeVirtualCard(card_));
+  for (const std::string answer : {"", "6f00"}) {
+    cards_.Override("0020008004", answer);  // VERIFY with a 4-digit PIN
+    const VerificationOutcome o = Verify();
+    EXPECT_EQ(o.code, VerificationCode::kCardError) << "'" << answer << "': " << o.message;
+    EXPECT_FALSE(o.pin.tries_left) << "'" << answer << "': " << *o.pin.tries_left;
+    EXPECT_TRUE(ToJson(o)["pin"]["tries_left"].is_null());
+    EXPECT_TRUE(LastAudit()["detail"]["pin_tries_left"].is_null()) << answer;
+  }
+  EXPECT_TRUE(Checks().empty());
+}
+
 TEST_F(CardVerificationTest, LastTryIsNotSpentWithoutConfirmation) {
   InsertCard(MakeVirtualCard(card_));
   EXPECT_EQ(Verify("0000").pin.tries_left, 2);
