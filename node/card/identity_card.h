@@ -41,7 +41,8 @@ class IdentityCard {
   virtual std::string_view TokenLabel() const = 0;
 
   // The user-authentication certificate (DER). Errors: kSecurityNotSatisfied
-  // (this token wants the PIN first, e.g. a smartphone token), kBadResponse,
+  // (this token wants the PIN first: only a smartphone token may; a physical
+  // card asking for it is kUnexpectedStatus), kBadResponse,
   // kUnexpectedStatus, channel errors.
   [[nodiscard]] virtual Result<Bytes> ReadAuthCertificate() = 0;
 

@@ -168,6 +168,17 @@ class JpkiCard final : public IdentityCard {
       return std::move(r.data);
     }
     if (r.sw == 0x6982) {
+      // Only smartphone tokens keep the certificate behind the PIN
+      // (jpki.md §1.1); a physical card that asks for it does not behave
+      // like a My Number Card, and no PIN try is spent on a chip whose
+      // certificate was not checked.
+      if (label_ != kLabelAndroid && label_ != kLabelIphone) {
+        return MakeError(CardErrc::kUnexpectedStatus,
+                         "the card answered " + FormatSw(r.sw) + " (PIN required) to " + std::string(step) +
+                             ", which a My Number Card shows without a PIN; no PIN was sent. Remove the card and "
+                             "try again; if it happens again, keep the card aside and identify the patient another "
+                             "way");
+      }
       return MakeError(CardErrc::kSecurityNotSatisfied,
                        "this token only shows its certificate after the PIN (a smartphone certificate): "
                        "verify with the PIN");

@@ -244,6 +244,23 @@ TEST_F(JpkiCardTest, CertificateNeedingThePinIsSecurityNotSatisfied) {
   EXPECT_EQ(der.error().code, CardErrc::kSecurityNotSatisfied);
 }
 
+TEST_F(JpkiCardTest, CertificateNeedingThePinIsAcceptedOnlyFromSmartphoneTokens) {
+  ScriptedChannel phone({"9000", "9000", LabelAnswer("JPKIAPIOSTOKEN"), "9000", "6982"});
+  auto iphone = DetectIdentityCard(phone);
+  ASSERT_TRUE(iphone);
+  EXPECT_EQ((*iphone)->ReadAuthCertificate().error().code, CardErrc::kSecurityNotSatisfied);
+  // A physical card shows EF 000A without a PIN (jpki.md §1.1).
+  for (const char* label : {"JPKIAPICCTOKEN2", "JPKIAPICCTOKEN"}) {
+    ScriptedChannel ch({"9000", "9000", LabelAnswer(label), "9000", "6982"});
+    auto card = DetectIdentityCard(ch);
+    ASSERT_TRUE(card);
+    auto der = (*card)->ReadAuthCertificate();
+    ASSERT_FALSE(der);
+    EXPECT_EQ(der.error().code, CardErrc::kUnexpectedStatus) << label;
+    EXPECT_NE(der.error().message.find("no PIN was sent"), std::string::npos) << der.error().message;
+  }
+}
+
 TEST_F(JpkiCardTest, PinQueryDoesNotSpendATry) {
   fieldkit::VirtualCardOptions options;
   options.tries = 2;

@@ -251,6 +251,22 @@ TEST_F(CardVerificationTest, CertificateFromUnknownCaIsRefusedWithoutSpendingAPi
   EXPECT_EQ(LastAudit()["detail"]["code"], "certificate_untrusted");
 }
 
+// Only smartphone tokens want the PIN before showing their certificate: a
+// physical card that does is not trusted with a PIN try.
+TEST_F(CardVerificationTest, PhysicalCardAskingForThePinBeforeItsCertificateGetsNoPin) {
+  InsertCard(MakeVirtualCard(card_));
+  cards_.Override("00b0000000", "6982");  // the first READ BINARY of EF 000A
+  const VerificationOutcome o = Verify("0000");
+  EXPECT_EQ(o.code, VerificationCode::kCardError) << o.message;
+  EXPECT_EQ(o.status, VerificationStatus::kIncomplete);
+  EXPECT_EQ(o.token_label, "JPKIAPICCTOKEN2");
+  EXPECT_NE(o.message.find("no PIN was sent"), std::string::npos) << o.message;
+  EXPECT_EQ(o.timing.apdus, 5);  // SELECT AP, SELECT 0006, READ label, SELECT 000A, READ
+  EXPECT_FALSE(o.pin.tries_left);
+  EXPECT_EQ(vcards_[0]->tries_left(), 3);
+  EXPECT_TRUE(Checks().empty());
+}
+
 TEST_F(CardVerificationTest, RevokedCertificateIsRefused) {
   const cardtest::IssuedCard revoked = IssueCard(0x0bad);
   ASSERT_TRUE(cardtest::SeedPerson(node_->store, 44, *revoked.cert));
