@@ -9,7 +9,7 @@ namespace akari::card {
 enum class CardErrc {
   kServiceUnavailable = 1,  // the PC/SC service (pcscd) is not running or stopped
   kNoReader,                // no card reader is connected
-  kReaderNotFound,          // the reader named does not exist
+  kReaderNotFound,          // the reader named does not exist, or the name fits several readers
   kReaderGone,              // the reader was unplugged while in use
   kNoCard,                  // no card in the reader
   kSeveralCards,            // several readers hold a card and none was named

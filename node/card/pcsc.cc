@@ -178,20 +178,6 @@ std::string Join(const std::vector<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
-// The reader `wanted` names: exact, else the only one containing it.
-std::optional<std::size_t> FindReader(const std::vector<std::string>& names, std::string_view wanted) {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == wanted) return i;
-  }
-  std::optional<std::size_t> found;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i].find(wanted) == std::string::npos) continue;
-    if (found) return std::nullopt;
-    found = i;
-  }
-  return found;
-}
-
 class PcscChannel final : public CardChannel {
  public:
   PcscChannel(SCARDCONTEXT ctx, const ScopedCard& card, const std::string& reader)
@@ -278,6 +264,27 @@ Result<ScopedCard> Connect(SCARDCONTEXT ctx, const std::string& reader) {
 
 }  // namespace
 
+Result<std::size_t> FindReader(const std::vector<std::string>& names, std::string_view wanted) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == wanted) return i;
+  }
+  std::vector<std::string> matching;
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].find(wanted) == std::string::npos) continue;
+    matching.push_back(names[i]);
+    found = i;
+  }
+  if (matching.size() == 1) return found;
+  if (matching.empty()) {
+    return MakeError(CardErrc::kReaderNotFound, "there is no card reader named \"" + std::string(wanted) +
+                                                    "\" (readers: " + Join(names) + "); see akari card readers");
+  }
+  return MakeError(CardErrc::kReaderNotFound, "the reader name \"" + std::string(wanted) + "\" matches " +
+                                                  std::to_string(matching.size()) + " readers (" + Join(matching) +
+                                                  "): give enough of the name to pick one; see akari card readers");
+}
+
 Error TranslatePcscError(long rv, std::string_view action, std::string_view reader) {
   const std::string where = InReader(reader);
   const std::string what = std::string(action) + ": ";
@@ -344,14 +351,14 @@ Result<std::unique_ptr<CardSession>> PcscCardAccess::Open(std::string_view wante
     if (rs.names.empty()) {
       not_yet = Error{CardErrc::kNoReader, "no card reader is connected; plug in a reader and try again"};
     } else if (!wanted.empty()) {
-      chosen = FindReader(rs.names, wanted);
-      if (!chosen) {
-        not_yet = Error{CardErrc::kReaderNotFound, "there is no card reader named \"" + std::string(wanted) +
-                                                       "\" (readers: " + Join(rs.names) + "); see akari card readers"};
-      } else if ((rs.states[*chosen].dwEventState & SCARD_STATE_PRESENT) == 0) {
-        not_yet = Error{CardErrc::kNoCard, "there is no card" + InReader(rs.names[*chosen]) +
+      auto found = FindReader(rs.names, wanted);
+      if (!found) {
+        not_yet = std::move(found).error();
+      } else if ((rs.states[*found].dwEventState & SCARD_STATE_PRESENT) == 0) {
+        not_yet = Error{CardErrc::kNoCard, "there is no card" + InReader(rs.names[*found]) +
                                                "; insert the patient's My Number Card (IC chip first) and try again"};
-        chosen.reset();
+      } else {
+        chosen = *found;
       }
     } else {
       std::vector<std::string> with_card;

@@ -30,6 +30,11 @@ class PcscCardAccess final : public CardAccess {
 // PC/SC LONG (SCARD_E_…, SCARD_W_…).
 Error TranslatePcscError(long rv, std::string_view action, std::string_view reader = "");
 
+// The reader `wanted` names among `names`: the one with exactly that name,
+// else the only one whose name contains it. Errors: kReaderNotFound when no
+// name contains it, or several do (the message lists them).
+[[nodiscard]] Result<std::size_t> FindReader(const std::vector<std::string>& names, std::string_view wanted);
+
 // The name of the PnP pseudo-reader that reports readers being plugged in.
 inline constexpr const char* kPnpNotification = "\\\\?PnP?\\Notification";
 

@@ -44,5 +44,27 @@ TEST(PcscErrorsTest, MessagesSayWhatToDo) {
   EXPECT_NE(other.message.find(pcsc_stringify_error(SCARD_F_INTERNAL_ERROR)), std::string::npos) << other.message;
 }
 
+TEST(PcscReaderNameTest, ANameMatchesExactlyOrAsTheOnlyReaderContainingIt) {
+  const std::vector<std::string> names = {"Virtual PCD 00 00", "Virtual PCD 00 01", "SCM SCR 3310 [CCID] 00 00"};
+  EXPECT_EQ(FindReader(names, "Virtual PCD 00 01"), 1u);
+  EXPECT_EQ(FindReader(names, "SCR 3310"), 2u);
+  EXPECT_EQ(FindReader({"Reader", "Reader 2"}, "Reader"), 0u);  // exact beats containing
+  auto none = FindReader(names, "Sony RC-S380");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, CardErrc::kReaderNotFound);
+  EXPECT_NE(none.error().message.find("no card reader named \"Sony RC-S380\""), std::string::npos)
+      << none.error().message;
+}
+
+TEST(PcscReaderNameTest, ANameMatchingSeveralReadersSaysSoAndListsThem) {
+  const std::vector<std::string> names = {"Virtual PCD 00 00", "Virtual PCD 00 01", "SCM SCR 3310 [CCID] 00 00"};
+  auto several = FindReader(names, "Virtual PCD");
+  ASSERT_FALSE(several);
+  EXPECT_EQ(several.error().code, CardErrc::kReaderNotFound);
+  const std::string& m = several.error().message;
+  EXPECT_EQ(m.find("no card reader named"), std::string::npos) << m;
+  EXPECT_NE(m.find("matches 2 readers (\"Virtual PCD 00 00\", \"Virtual PCD 00 01\")"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace akari::card

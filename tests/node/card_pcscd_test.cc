@@ -245,6 +245,15 @@ TEST_F(CardPcscdTest, EmptyReaderAndUnknownReaderAreReported) {
   EXPECT_NE(o.message.find("Virtual PCD 00 00"), std::string::npos) << o.message;
 }
 
+TEST_F(CardPcscdTest, AReaderNameMatchingSeveralReadersIsReportedWithThem) {
+  Insert(card_);
+  const VerificationOutcome o = Verify("1234", false, "Virtual PCD");
+  EXPECT_EQ(o.code, VerificationCode::kReaderNotFound);
+  EXPECT_NE(o.message.find("matches 2 readers"), std::string::npos) << o.message;
+  EXPECT_NE(o.message.find("\"Virtual PCD 00 01\""), std::string::npos) << o.message;
+  EXPECT_EQ(Verify("1234", false, "PCD 00 00").code, VerificationCode::kCovered);
+}
+
 TEST_F(CardPcscdTest, WaitsForTheCardToBeInserted) {
   std::optional<VerificationOutcome> outcome;
   std::thread verifier([&] {
