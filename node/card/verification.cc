@@ -23,7 +23,7 @@ struct CodeEntry {
   VerificationStatus status;
 };
 
-constexpr std::array<CodeEntry, 27> kCodes = {{
+constexpr std::array<CodeEntry, 28> kCodes = {{
     {Code::kCovered, "covered", VerificationStatus::kCovered},
     {Code::kNotCovered, "not_covered", VerificationStatus::kNotCovered},
     {Code::kUnknownPerson, "unknown_person", VerificationStatus::kUnknownPerson},
@@ -37,6 +37,7 @@ constexpr std::array<CodeEntry, 27> kCodes = {{
     {Code::kPinBlocked, "pin_blocked", VerificationStatus::kIncomplete},
     {Code::kPinLastTry, "pin_last_try", VerificationStatus::kIncomplete},
     {Code::kPinFormat, "pin_format", VerificationStatus::kIncomplete},
+    {Code::kPinNotGiven, "pin_not_given", VerificationStatus::kIncomplete},
     {Code::kNoTrustMaterial, "no_trust_material", VerificationStatus::kIncomplete},
     {Code::kClockBehind, "clock_behind", VerificationStatus::kIncomplete},
     {Code::kNoCard, "no_card", VerificationStatus::kIncomplete},
@@ -328,7 +329,9 @@ class Verification {
     const crypto::SecretBuffer* pin = request_.pin ? &*request_.pin : nullptr;
     if (pin == nullptr) {
       auto asked = request_.ask_pin(*status);
-      if (!asked) return Stop(Code::kPinFormat, Capitalized(asked.error().message) + ".");
+      if (!asked) {
+        return Stop(Code::kPinNotGiven, Capitalized(asked.error().message) + ". No PIN was sent to the card.");
+      }
       asked_pin_ = std::move(*asked);
       if (!IsWellFormedAuthPin(*asked_pin_)) {
         return Stop(Code::kPinFormat, "The PIN must be exactly 4 digits; nothing was sent to the card.");

@@ -54,7 +54,8 @@ struct VerificationRequest {
   // For interactive use instead of `pin`: called at the PIN step (after the
   // certificate passed, never when the PIN is blocked or its last try is not
   // confirmed) with what the card says, so the prompt can show the tries
-  // left. Its error ends the verification as incomplete (code pin_format).
+  // left. Its error ends the verification as incomplete (code pin_not_given,
+  // with the error's message).
   std::function<Result<crypto::SecretBuffer>(const PinStatus& status)> ask_pin;
   bool confirm_last_try = false;           // the patient confirmed: spend the PIN's last try
   std::string operator_id;                 // recorded with the check; "" from the CLI (audit actor "cli")
@@ -99,6 +100,7 @@ enum class VerificationCode {
   kPinBlocked,
   kPinLastTry,
   kPinFormat,
+  kPinNotGiven,
   kNoTrustMaterial,
   kClockBehind,
   kNoCard,

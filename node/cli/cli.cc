@@ -39,12 +39,9 @@ class EchoOff {
   bool active_ = false;
 };
 
-Result<crypto::SecretBuffer> Prompt(std::string_view prompt) {
+Result<crypto::SecretBuffer> Prompt(std::string_view prompt, std::string_view no_terminal) {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    return MakeError(crypto::CryptoErrc::kInvalidArgument,
-                     "no passphrase given and no terminal to ask on: use --passphrase-file or AKARI_PASSPHRASE");
-  }
+  if (fd < 0) return MakeError(crypto::CryptoErrc::kInvalidArgument, std::string(no_terminal));
   AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer buf, crypto::SecretBuffer::Allocate(kMaxPassphrase));
   std::size_t len = 0;
   {
@@ -103,9 +100,9 @@ Result<crypto::SecretBuffer> ObtainPassphrase(const PassphraseSource& source, bo
     }
     return buf;
   }
-  AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer first, Prompt(source.prompt));
+  AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer first, Prompt(source.prompt, source.no_terminal));
   if (!confirm) return first;
-  AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer second, Prompt("Repeat to confirm: "));
+  AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer second, Prompt("Repeat to confirm: ", source.no_terminal));
   if (!first.Equals(second.span())) {
     return MakeError(crypto::CryptoErrc::kInvalidArgument, "the two passphrases differ; nothing was changed");
   }

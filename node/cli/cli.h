@@ -39,6 +39,8 @@ struct PassphraseSource {
   std::string file;
   std::string env_var = "AKARI_PASSPHRASE";
   std::string prompt = "Passphrase: ";
+  // The error when there is no terminal to prompt on: what to give instead.
+  std::string no_terminal = "no passphrase given and no terminal to ask on: use --passphrase-file or AKARI_PASSPHRASE";
 };
 void AddPassphraseOption(CLI::App* command, PassphraseSource& source, std::string flag = "--passphrase-file");
 

@@ -133,7 +133,10 @@ void RegisterCardVerify(CLI::App* card, CommandTable& table) {
           const std::string tries =
               status.tries_left ? std::to_string(*status.tries_left) + (*status.tries_left == 1 ? " try" : " tries")
                                 : std::string("unknown tries");
-          return ObtainPassphrase({"", "AKARI_CARD_PIN", "Card PIN (4 digits, " + tries + " left): "});
+          return ObtainPassphrase({"", "AKARI_CARD_PIN", "Card PIN (4 digits, " + tries + " left): ",
+                                   "the card's PIN cannot be asked for without a terminal: give it with --pin-file "
+                                   "FILE or $AKARI_CARD_PIN, or verify without it (--no-pin: certificate only, "
+                                   "staff check the face against the card photo)"});
         };
       }
     }

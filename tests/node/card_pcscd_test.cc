@@ -435,6 +435,25 @@ TEST_F(CardCliTest, RefusedCardExitsNonZeroWithOneLineReason) {
   EXPECT_EQ(r.err, "akari: error: card verification identity_not_confirmed (signature_invalid)\n");
 }
 
+// No --pin-file, no $AKARI_CARD_PIN, no --no-pin, and no terminal (the test
+// runs akari in its own session): the PIN cannot be asked for.
+TEST_F(CardCliTest, VerifyWithoutATerminalToAskThePinSaysHowToGiveIt) {
+  Insert(card_);
+  CloseNode();
+  const auto r = Akari({"card", "verify", "--data", (dir_ / "node").string(), "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["code"], "pin_not_given");
+  EXPECT_EQ(j["status"], "incomplete");
+  const std::string message = j["message"];
+  EXPECT_NE(message.find("without a terminal"), std::string::npos) << message;
+  for (const char* option : {"--pin-file", "$AKARI_CARD_PIN", "--no-pin"}) {
+    EXPECT_NE(message.find(option), std::string::npos) << option << ": " << message;
+  }
+  EXPECT_EQ(message.find("--passphrase-file"), std::string::npos) << message;
+  EXPECT_NE(r.err.find("pin_not_given"), std::string::npos) << r.err;
+}
+
 TEST_F(CardCliTest, WrongPinShowsTriesLeft) {
   Insert(card_);
   CloseNode();

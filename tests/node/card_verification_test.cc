@@ -456,6 +456,26 @@ TEST_F(CardVerificationTest, InteractivePinIsAskedWithTheTriesLeft) {
   EXPECT_EQ(asked[0], 2);
 }
 
+// When the PIN cannot be asked for (the CLI without a terminal), nothing
+// is sent, and the code is not a PIN-format error: the message says why.
+TEST_F(CardVerificationTest, PinThatCannotBeAskedForIsPinNotGiven) {
+  InsertCard(MakeVirtualCard(card_));
+  VerificationRequest request;
+  request.ask_pin = [](const PinStatus&) -> Result<crypto::SecretBuffer> {
+    return MakeError(std::make_error_code(std::errc::no_such_device),
+                     "the card's PIN cannot be asked for without a terminal");
+  };
+  auto o = VerifyCard(request, Context());
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->code, VerificationCode::kPinNotGiven);
+  EXPECT_EQ(CodeName(o->code), "pin_not_given");
+  EXPECT_EQ(o->status, VerificationStatus::kIncomplete);
+  EXPECT_NE(o->message.find("without a terminal"), std::string::npos) << o->message;
+  EXPECT_EQ(o->pin.tries_left, 3);
+  EXPECT_EQ(vcards_[0]->tries_left(), 3);
+  EXPECT_EQ(LastAudit()["detail"]["code"], "pin_not_given");
+}
+
 TEST_F(CardVerificationTest, InteractivePinIsNotAskedForABlockedCard) {
   fieldkit::VirtualCardOptions options;
   options.start_blocked = true;
