@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -550,6 +551,22 @@ void ServerImpl::DoAccept() {
                           [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
+// The 503 a connection over a cap gets. `message` is one of the server's
+// own sentences (no characters JSON would escape).
+http::response<http::string_body> BusyResponse(const Headers& headers, std::string_view message) {
+  http::response<http::string_body> response;
+  response.result(http::status::service_unavailable);
+  response.version(11);
+  for (const auto& [name, value] : headers.all()) response.set(name, value);
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set(http::field::content_type, "application/json; charset=utf-8");
+  response.set(http::field::retry_after, "1");
+  response.body() = R"({"error":{"code":"busy","message":")" + std::string(message) + R"("}})";
+  response.keep_alive(false);
+  response.prepare_payload();
+  return response;
+}
+
 // Answers 503 to a connection over the cap, then half-closes and drains
 // what the client sends until it closes (or 5 s pass in all): closing with
 // unread input would make the kernel send a reset, and the client would see
@@ -560,17 +577,8 @@ class BusyReply : public std::enable_shared_from_this<BusyReply<Stream>> {
  public:
   BusyReply(Stream stream, const Headers& headers, std::string_view message,
             std::shared_ptr<std::atomic<std::size_t>> in_flight)
-      : stream_(std::move(stream)), in_flight_(std::move(in_flight)) {
+      : stream_(std::move(stream)), in_flight_(std::move(in_flight)), response_(BusyResponse(headers, message)) {
     ++*in_flight_;
-    response_.result(http::status::service_unavailable);
-    response_.version(11);
-    for (const auto& [name, value] : headers.all()) response_.set(name, value);
-    response_.set("X-Content-Type-Options", "nosniff");
-    response_.set(http::field::content_type, "application/json; charset=utf-8");
-    response_.set(http::field::retry_after, "1");
-    response_.body() = R"({"error":{"code":"busy","message":")" + std::string(message) + R"("}})";
-    response_.keep_alive(false);
-    response_.prepare_payload();
   }
   ~BusyReply() { --*in_flight_; }
   BusyReply(const BusyReply&) = delete;
@@ -621,13 +629,25 @@ class BusyReply : public std::enable_shared_from_this<BusyReply<Stream>> {
 };
 
 void ServerImpl::RejectBusy(tcp::socket socket, std::string_view message) {
-  // Each answer holds a descriptor for up to 5 s; under a flood of
-  // connections past that many, they are closed unanswered, so that the
-  // process never runs out of descriptors.
+  // Each answer holds a descriptor for up to 5 s. Past this many at once
+  // (a flood of connections), a plain connection is answered at once
+  // without waiting on the client: what the request sent so far is read,
+  // the 503 written (a fresh socket's buffer takes it whole) and the
+  // connection closed, so the descriptor is free again; a TLS one, which
+  // needs a handshake first, is closed unanswered.
   constexpr std::size_t kMaxBusyReplies = 64;
   const std::size_t in_flight = busy_replies_->load();
   if (in_flight >= kMaxBusyReplies) {
     beast::error_code ignored;
+    if (!tls_) {
+      socket.non_blocking(true, ignored);
+      std::array<char, 4096> request{};
+      socket.read_some(asio::buffer(request), ignored);
+      std::ostringstream text;
+      text << BusyResponse(options_.headers, message);
+      asio::write(socket, asio::buffer(text.str()), ignored);
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
     socket.close(ignored);
     return;
   }
