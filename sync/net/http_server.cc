@@ -180,6 +180,7 @@ class ServerImpl final : public HttpServer {
     // Destroy handlers still queued while the session registry they
     // unregister from is alive (members are destroyed after this body).
     signals_.reset();
+    accept_retry_.reset();
     acceptor_.reset();
     ioc_.reset();
   }
@@ -308,6 +309,12 @@ void Session<Stream>::DoRead() {
 template <typename Stream>
 void Session<Stream>::OnHeader(beast::error_code header_ec) {
   if (header_ec || parser_->is_done()) return OnRead(header_ec);
+  // Checked here as well: Beast 1.74 can drop its own body_limit error when
+  // the first body bytes came in the same read as the header (see
+  // http_client.cc).
+  if (const auto length = parser_->content_length(); length && *length > server_.options().max_body_bytes) {
+    return OnRead(http::error::body_limit);
+  }
   if (parser_->chunked()) {
     BeginAnswer();
     log_method_ = std::string(parser_->get().method_string());
