@@ -28,6 +28,10 @@ using tcp = asio::ip::tcp;
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// What one connection's read buffer may hold at once (framing, and body
+// bytes on their way into the body).
+constexpr std::size_t kMaxBufferedBytes = std::size_t{1} << 20;
+
 std::unexpected<Error> Transport(const beast::error_code& ec, std::string_view what, std::string_view origin) {
   const bool timeout = ec == beast::error::timeout;
   return MakeError(timeout ? sync::SyncErrc::kTimeout : sync::SyncErrc::kUnreachable,
@@ -234,6 +238,12 @@ class HttpClient::Impl {
                                                       url.target + " is larger than the " + std::to_string(body_limit) +
                                                       " bytes allowed");
     }
+    if (ec == http::error::buffer_overflow) {
+      Disconnect();
+      return MakeError(sync::SyncErrc::kHttp, "the answer of " + url.Origin() + " to " + std::string(method) + " " +
+                                                  url.target + " has a chunk header or trailer section longer than " +
+                                                  std::to_string(kMaxBufferedBytes) + " bytes: not a sane server");
+    }
     if (ec) {
       Disconnect();
       return Transport(ec, "reading from", url.Origin());
@@ -289,7 +299,11 @@ class HttpClient::Impl {
   asio::io_context ioc_;
   ssl::context tls_;
   std::variant<std::monostate, PlainStream, TlsStream> stream_;
-  beast::flat_buffer buffer_;
+  // Bounded: Beast (1.74) holds a chunk's extensions and a chunked body's
+  // trailer fields here whole, and bounds them by nothing else, so an
+  // answer from a hostile mirror could otherwise grow it without end.
+  // Body bytes pass through it and out, so any body size still reads.
+  beast::flat_buffer buffer_{kMaxBufferedBytes};
   bool connected_ = false;
   std::string origin_;
 };

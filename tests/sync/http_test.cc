@@ -585,6 +585,33 @@ TEST(HttpClientTest, RefusedConnectionIsUnreachable) {
   EXPECT_EQ(r.error().code, sync::SyncErrc::kUnreachable);
 }
 
+// Beast bounds neither chunk extensions nor trailers: an answer from a
+// hostile mirror must not grow the client's memory without end.
+TEST(HttpClientTest, AnAnswerWithEndlessTrailersIsRefused) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::thread server([&] {
+    asio::ip::tcp::socket socket(ioc);
+    acceptor.accept(socket);
+    asio::streambuf request;
+    boost::system::error_code ec;
+    asio::read_until(socket, request, "\r\n\r\n", ec);
+    asio::write(socket, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                                      "2\r\nok\r\n0\r\n")),
+                ec);
+    const std::string line = "X-T: " + std::string(1000, 'y') + "\r\n";
+    for (int i = 0; i < 4000 && !ec; ++i) asio::write(socket, asio::buffer(line), ec);  // 4 MB
+  });
+  HttpClient client;
+  auto r = client.Get("http://127.0.0.1:" + std::to_string(port) + "/");
+  server.join();
+  ASSERT_FALSE(r) << "status " << r->status << ", " << r->headers.all().size() << " header fields";
+  EXPECT_EQ(r.error().code, sync::SyncErrc::kHttp);
+  EXPECT_NE(r.error().message.find("trailer"), std::string::npos) << r.error().message;
+}
+
 // A connection that fails part-way through an answer must not spoil the
 // next ones: bytes already read from it (a half header, or bytes a server
 // sent after its answer) are dropped with it, so a retry on a fresh
