@@ -16,7 +16,13 @@ void RegisterKeyslotCommands(CLI::App& app, CommandTable& table) {
     std::string dir;
     std::string label = "recovery";
     PassphraseSource passphrase;
-    PassphraseSource new_passphrase{.file = "", .env_var = "AKARI_NEW_PASSPHRASE", .prompt = "New passphrase: "};
+    PassphraseSource new_passphrase{
+        .file = "",
+        .env_var = "AKARI_NEW_PASSPHRASE",
+        .prompt = "New passphrase: ",
+        .no_terminal =
+            "no new passphrase given and no terminal to ask on: use --new-passphrase-file or "
+            "AKARI_NEW_PASSPHRASE"};
     KdfOption kdf;
   };
   auto add = std::make_shared<AddOptions>();

@@ -42,8 +42,12 @@ void RegisterAdd(CLI::App* group, CommandTable& table) {
     std::string name;
     std::string role;
     PassphraseSource passphrase;
-    PassphraseSource pin{
-        .file = "", .env_var = "AKARI_OPERATOR_PIN", .prompt = "PIN for the new operator (4-8 digits): "};
+    PassphraseSource pin{.file = "",
+                         .env_var = "AKARI_OPERATOR_PIN",
+                         .prompt = "PIN for the new operator (4-8 digits): ",
+                         .no_terminal =
+                             "no PIN given and no terminal to ask on: use --pin-file FILE or "
+                             "AKARI_OPERATOR_PIN"};
     KdfOption kdf;
   };
   auto opts = std::make_shared<Options>();
@@ -61,10 +65,9 @@ void RegisterAdd(CLI::App* group, CommandTable& table) {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     auto pin_read = ObtainPassphrase(opts->pin, /*confirm=*/true);
     if (!pin_read) {
-      const bool no_source = opts->pin.file.empty() && pin_read.error().message.starts_with("no passphrase given");
+      const bool no_source = pin_read.error().message == opts->pin.no_terminal;
       return MakeError(pin_read.error().code,
-                       no_source ? "no PIN given and no terminal to ask on: use --pin-file FILE or AKARI_OPERATOR_PIN"
-                                 : "reading the PIN: " + pin_read.error().message);
+                       no_source ? pin_read.error().message : "reading the PIN: " + pin_read.error().message);
     }
     crypto::SecretBuffer pin = std::move(*pin_read);
     const node::Role role = node::ParseRole(opts->role).value_or(node::Role::kClerk);

@@ -101,6 +101,13 @@ TEST_F(CliTest, KeyslotAddListRemove) {
   EXPECT_EQ(slots[1]["label"], "regional office");
   EXPECT_EQ(Akari({"status", "--data", data_}, "regional-office-recovery").exit_code, 0);
 
+  // Without a new passphrase and without a terminal: the advice names the
+  // new passphrase's own options, not the node passphrase's.
+  testing::ProcessOptions no_new;
+  no_new.env = {{"AKARI_PASSPHRASE", "operator-pass"}};
+  auto unasked = RunProgram("akari", {"keyslot", "add", "--data", data_, "--label", "x", "--kdf-ms", "5"}, no_new);
+  EXPECT_EQ(unasked.exit_code, 1);
+  EXPECT_NE(unasked.err.find("--new-passphrase-file or AKARI_NEW_PASSPHRASE"), std::string::npos) << unasked.err;
   auto remove = Akari({"keyslot", "remove", "--data", data_, "--slot", "1"}, "regional-office-recovery");
   ASSERT_EQ(remove.exit_code, 0) << remove.err;
   EXPECT_EQ(Akari({"status", "--data", data_}, "operator-pass").exit_code, 1);
