@@ -598,8 +598,9 @@ TEST(HttpClientTest, AnAnswerWithEndlessTrailersIsRefused) {
     asio::streambuf request;
     boost::system::error_code ec;
     asio::read_until(socket, request, "\r\n\r\n", ec);
-    asio::write(socket, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                                      "2\r\nok\r\n0\r\n")),
+    asio::write(socket,
+                asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                              "2\r\nok\r\n0\r\n")),
                 ec);
     const std::string line = "X-T: " + std::string(1000, 'y') + "\r\n";
     for (int i = 0; i < 4000 && !ec; ++i) asio::write(socket, asio::buffer(line), ec);  // 4 MB
