@@ -104,7 +104,7 @@ net::Response Service::Impl::Login(Call& call) {
       }
     } else if (e.code == OperatorErrc::kLocked) {
       reason = "locked";
-      sessions.RevokeOperator(operator_id);
+      sessions.RevokeOperator(operator_id, SessionProblem::kOperatorLocked);
       r = net::Response::Error(403, "operator_locked", e.message);
       if (auto now_op = call.worker->operators.Get(operator_id); now_op && *now_op && (*now_op)->locked_until)
         r = LoginRefusal(403, "operator_locked", e.message, {"locked_until", FormatUtc(*(*now_op)->locked_until)});

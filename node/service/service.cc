@@ -266,6 +266,12 @@ ApiResult<SessionInfo> Service::Impl::Authenticate(const net::Request& request, 
     if (session.error() == SessionProblem::kExpired)
       return Refuse(401, "session_expired",
                     "the session has ended (idle too long or past its time limit); log in again");
+    if (session.error() == SessionProblem::kOperatorRemoved)
+      return Refuse(401, "operator_removed", "this operator account has been removed; ask an admin");
+    if (session.error() == SessionProblem::kOperatorLocked)
+      return Refuse(401, "operator_locked",
+                    "this operator was locked after too many wrong PINs, which ended its sessions; wait, or ask an "
+                    "admin to run akari operator unlock");
     return Refuse(401, "invalid_token", "the token is not valid (the node may have restarted); log in again");
   }
   // A removed operator is refused as such before anything else; a route
@@ -286,7 +292,7 @@ ApiResult<std::monostate> Service::Impl::OperatorStillActive(Worker& worker, con
   auto active = worker.operators.IsActive(session.operator_id);
   if (!active) return Refuse(503, "store_unavailable", "the node's store could not be read: " + active.error().message);
   if (!*active) {
-    sessions.RevokeOperator(session.operator_id);
+    sessions.RevokeOperator(session.operator_id, SessionProblem::kOperatorRemoved);
     return Refuse(401, "operator_removed", "this operator account has been removed; ask an admin");
   }
   return std::monostate{};

@@ -81,7 +81,10 @@ std::expected<SessionInfo, SessionProblem> SessionRegistry::Touch(std::string_vi
   const TimePoint now = clock_.Now();
   std::lock_guard lock(mu_);
   auto it = sessions_.find(key);
-  if (it == sessions_.end()) return std::unexpected(SessionProblem::kUnknown);
+  if (it == sessions_.end()) {
+    if (auto e = ended_.find(key); e != ended_.end() && now < e->second.until) return std::unexpected(e->second.why);
+    return std::unexpected(SessionProblem::kUnknown);
+  }
   if (now >= ExpiryOf(it->second)) {
     sessions_.erase(it);
     return std::unexpected(SessionProblem::kExpired);
@@ -96,10 +99,18 @@ bool SessionRegistry::Revoke(std::string_view session_key) {
   return sessions_.erase(std::string(session_key)) > 0;
 }
 
-void SessionRegistry::RevokeOperator(std::string_view operator_id) {
+void SessionRegistry::RevokeOperator(std::string_view operator_id, SessionProblem why) {
+  const TimePoint now = clock_.Now();
   std::lock_guard lock(mu_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    it = it->second.info.operator_id == operator_id ? sessions_.erase(it) : std::next(it);
+    if (it->second.info.operator_id != operator_id) {
+      ++it;
+      continue;
+    }
+    if (ended_.size() >= limits_.max_sessions)
+      std::erase_if(ended_, [&](const auto& e) { return now >= e.second.until; });
+    if (ended_.size() < limits_.max_sessions) ended_[it->first] = {why, it->second.info.created_at + limits_.absolute};
+    it = sessions_.erase(it);
   }
 }
 

@@ -60,7 +60,12 @@ struct SessionInfo {
   TimePoint expires_at;  // the earlier of idle and absolute expiry, as of the last request
 };
 
-enum class SessionProblem { kUnknown, kExpired };
+enum class SessionProblem {
+  kUnknown,          // never issued, or ended so long ago it is forgotten (a restart forgets all)
+  kExpired,          // idle too long or past its absolute end
+  kOperatorRemoved,  // ended because its operator was removed
+  kOperatorLocked,   // ended because its operator was locked out by wrong PINs
+};
 
 class SessionRegistry {
  public:
@@ -76,8 +81,10 @@ class SessionRegistry {
   std::expected<SessionInfo, SessionProblem> Touch(std::string_view token);
   // Ends one session; false if it did not exist.
   bool Revoke(std::string_view session_key);
-  // Ends every session of an operator (removed or locked out).
-  void RevokeOperator(std::string_view operator_id);
+  // Ends every session of an operator (removed or locked out). Until those
+  // sessions would have ended anyway, Touch answers their tokens with
+  // `why`, so every tablet still using one is told why, not only the first.
+  void RevokeOperator(std::string_view operator_id, SessionProblem why);
 
   void Grant(std::string_view session_key, std::int64_t person_id, AccessGrant grant);
   std::optional<AccessGrant> FindGrant(std::string_view session_key, std::int64_t person_id);
@@ -114,6 +121,11 @@ class SessionRegistry {
   SessionLimits limits_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> sessions_;  // by key
+  struct Ended {
+    SessionProblem why;
+    TimePoint until;  // the session's absolute end: forgotten after it
+  };
+  std::unordered_map<std::string, Ended> ended_;  // by key; at most limits_.max_sessions
 };
 
 // Counts login attempts per client address in a sliding window.

@@ -341,11 +341,29 @@ TEST_F(ServiceTest, LogoutEndsTheSession) {
 
 TEST_F(ServiceTest, RemovedOperatorsLoseTheirSessionsAtOnce) {
   const std::string token = Login("nurse1");
+  const std::string other_tablet = Login("nurse1");
   OperatorStore ops(node_.store, clock_);
   ASSERT_TRUE(ops.Remove("nurse1"));
   Answer a = Send("GET", "/v1/session", "", token);
   EXPECT_EQ(a.status, 401);
   EXPECT_EQ(a.body["error"]["code"], "operator_removed");
+  // Every later request, from either tablet, is told why too (not "the
+  // node may have restarted").
+  EXPECT_EQ(Send("GET", "/v1/checks", "", token).body["error"]["code"], "operator_removed");
+  EXPECT_EQ(Send("GET", "/v1/session", "", other_tablet).body["error"]["code"], "operator_removed");
+  // Once the sessions would have ended anyway, the tokens are forgotten.
+  clock_.Advance(std::chrono::hours(9));
+  EXPECT_EQ(Send("GET", "/v1/session", "", token).body["error"]["code"], "invalid_token");
+}
+
+TEST_F(ServiceTest, ALockedOutOperatorsSessionsSayWhyTheyEnded) {
+  const std::string token = Login("clerk1");
+  for (int i = 0; i < 5; ++i) Post("/v1/login", {{"operator_id", "clerk1"}, {"pin", "9999"}});
+  for (int i = 0; i < 2; ++i) {
+    Answer a = Send("GET", "/v1/session", "", token);
+    EXPECT_EQ(a.status, 401);
+    EXPECT_EQ(a.body["error"]["code"], "operator_locked") << a.raw.body;
+  }
 }
 
 TEST_F(ServiceTest, ARemovedOperatorCannotOpenARecordIdentifiedBefore) {
@@ -374,8 +392,8 @@ TEST_F(ServiceTest, ARemovedOperatorCannotOpenARecordIdentifiedBefore) {
   Answer wrong_role = Send("GET", "/v1/persons/7", "", clerk);
   EXPECT_EQ(wrong_role.status, 401);
   EXPECT_EQ(wrong_role.body["error"]["code"], "operator_removed");
-  // The session is gone with the operator.
-  EXPECT_EQ(Send("GET", "/v1/session", "", doc).body["error"]["code"], "invalid_token");
+  // The session is gone with the operator, and says why every time.
+  EXPECT_EQ(Send("GET", "/v1/session", "", doc).body["error"]["code"], "operator_removed");
   EXPECT_EQ(AuditEvents("record.open").size(), 1u);
 }
 
