@@ -145,6 +145,7 @@ void HubLink::Round() {
   std::int64_t uploaded = 0;
   std::optional<std::int64_t> version;
   std::optional<HeldFullApply> held;
+  bool synced = false;  // the sync ran and succeeded (whatever the upload did)
   UploadPolicy policy;
   policy.max_attempts = 1;  // the loop backs off between rounds
   auto up = UploadChecks(node_, hub_url_, options_.client, policy, clock, &stop_);
@@ -170,6 +171,7 @@ void HubLink::Round() {
       sync_options.clock = &clock;
       sync_options.hold_full_apply = [this](std::int64_t v, std::int64_t persons) { return HoldFullApply(v, persons); };
       auto summary = SyncNode(node_, **source, sync_options);
+      synced = summary.has_value();
       if (summary && summary->mode == "full-held") {
         version = summary->from_version;
         const TimePoint now = clock.Now();
@@ -200,8 +202,8 @@ void HubLink::Round() {
          {"idle_minutes_needed",
           std::chrono::duration_cast<std::chrono::minutes>(options_.hold_full_apply_idle).count()}});
   }
-  // Kept through a failed round: the apply is still waiting.
-  if (held || error.empty()) state_.held = held;
+  // Kept through a round whose sync failed: the apply is still waiting.
+  if (held || synced) state_.held = held;
   ++state_.rounds;
   state_.checks_uploaded += uploaded;
   if (version) state_.data_version = version;
