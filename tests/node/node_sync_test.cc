@@ -88,6 +88,15 @@ class NodeSyncTest : public ::testing::Test {
     EXPECT_TRUE(*s->Step());
     return s->ColumnInt(0);
   }
+  // The node at version 1, and version 2 (one dispensing more) published.
+  void SyncVersion1ThenPublishVersion2() {
+    Publish();
+    ASSERT_TRUE(Sync());
+    testing::AddDispensing(persons_[2], 20261102, 1);
+    clock_.Advance(std::chrono::hours(24));
+    Import(20261101);
+    Publish();
+  }
   std::filesystem::path RegionDir() { return hub_->publication_root() / "17"; }
   pub::Manifest CurrentManifest() {
     auto bytes = ReadFileBytes(RegionDir() / "manifest.json");
@@ -250,12 +259,7 @@ TEST_F(NodeSyncTest, DeltaSyncAppliesOnlyWhatChangedAndKeepsLocalRecords) {
 }
 
 TEST_F(NodeSyncTest, ASecondSyncOfTheSameNodeIsRefusedWhileTheFirstRuns) {
-  Publish();
-  ASSERT_TRUE(Sync());
-  testing::AddDispensing(persons_[2], 20261102, 1);
-  clock_.Advance(std::chrono::hours(24));
-  Import(20261101);
-  Publish();
+  ASSERT_NO_FATAL_FAILURE(SyncVersion1ThenPublishVersion2());
   {
     // As akari serve's hub link holds it while it syncs.
     auto running = FileLock::TryAcquire(node_->dir / node::kSyncLockFile);
@@ -272,12 +276,7 @@ TEST_F(NodeSyncTest, ASecondSyncOfTheSameNodeIsRefusedWhileTheFirstRuns) {
 }
 
 TEST_F(NodeSyncTest, AVersionWrittenBetweenPlanAndApplyIsNeverSetBack) {
-  Publish();
-  ASSERT_TRUE(Sync());
-  testing::AddDispensing(persons_[2], 20261102, 1);
-  clock_.Advance(std::chrono::hours(24));
-  Import(20261101);
-  Publish();
+  ASSERT_NO_FATAL_FAILURE(SyncVersion1ThenPublishVersion2());
   // Another writer (not a sync: those wait for sync.lock) moves the node to
   // a newer version after this sync read the node's version.
   auto dir_source = sync::client::MakeDirectorySource(hub_->publication_root());

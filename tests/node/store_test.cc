@@ -35,6 +35,22 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(s) << s.error().message;
     return std::move(*s);
   }
+  // A store at schema `version`, built by hand as an older release left it.
+  Database OlderStore(int version) {
+    auto db = Database::Open(path_, true);
+    EXPECT_TRUE(db) << db.error().message;
+    EXPECT_TRUE(db->SetRawKey(kKey));
+    EXPECT_TRUE(db->Exec("PRAGMA cipher_page_size = 4096"));
+    EXPECT_TRUE(
+        db->Exec("CREATE TABLE schema_migration(version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                 "applied_at INTEGER NOT NULL)"));
+    for (int v = 1; v <= version; ++v) {
+      EXPECT_TRUE(db->Exec(AllMigrations()[static_cast<std::size_t>(v - 1)].sql));
+      EXPECT_TRUE(db->Exec("INSERT INTO schema_migration VALUES (" + std::to_string(v) + ", 'v', 0)"));
+    }
+    EXPECT_TRUE(db->Exec("PRAGMA user_version = " + std::to_string(version)));
+    return std::move(db).value();
+  }
   testing::TempDir dir_;
   std::filesystem::path path_ = dir_ / "node.db";
 };
@@ -50,18 +66,7 @@ TEST_F(StoreTest, CreatesAtCurrentSchemaAndMigrationsAreIdempotent) {
 }
 
 TEST_F(StoreTest, MigratesAnOlderSchemaForwardOnce) {
-  {
-    // Build a version-1 database by hand, as an older release would have.
-    auto db = Database::Open(path_, true);
-    ASSERT_TRUE(db);
-    ASSERT_TRUE(db->SetRawKey(kKey));
-    ASSERT_TRUE(db->Exec("PRAGMA cipher_page_size = 4096"));
-    ASSERT_TRUE(
-        db->Exec("CREATE TABLE schema_migration(version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
-                 "applied_at INTEGER NOT NULL)"));
-    ASSERT_TRUE(db->Exec(AllMigrations()[0].sql));
-    ASSERT_TRUE(db->Exec("INSERT INTO schema_migration VALUES (1, 'v1', 0); PRAGMA user_version = 1"));
-  }
+  OlderStore(1);
   Store s = OpenStore(false);
   EXPECT_EQ(*s.SchemaVersion(), CurrentSchemaVersion());
   EXPECT_EQ(*s.database().QueryInt("SELECT count(*) FROM schema_migration"), CurrentSchemaVersion());
@@ -86,18 +91,10 @@ TEST_F(StoreTest, CardLinksSurviveTheMigrationThatLetsACardBeLinkedToSeveralPers
   const StoredPerson stored = Stored(p);
   {
     // A version-4 store holding one person and its card link.
-    auto db = Database::Open(path_, true);
-    ASSERT_TRUE(db);
-    ASSERT_TRUE(db->SetRawKey(kKey));
-    ASSERT_TRUE(db->Exec("PRAGMA cipher_page_size = 4096"));
-    ASSERT_TRUE(
-        db->Exec("CREATE TABLE schema_migration(version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
-                 "applied_at INTEGER NOT NULL)"));
-    for (int v = 1; v <= 4; ++v) ASSERT_TRUE(db->Exec(AllMigrations()[static_cast<std::size_t>(v - 1)].sql));
-    ASSERT_TRUE(db->Exec("PRAGMA user_version = 4"));
-    auto person = db->Prepare("INSERT INTO person(id, document) VALUES (?, ?)");
+    Database db = OlderStore(4);
+    auto person = db.Prepare("INSERT INTO person(id, document) VALUES (?, ?)");
     ASSERT_TRUE(person && person->Bind(1, p.person.id).BindBlob(2, stored.document).Run());
-    auto link = db->Prepare("INSERT INTO person_card(key, person_id) VALUES (?, ?)");
+    auto link = db.Prepare("INSERT INTO person_card(key, person_id) VALUES (?, ?)");
     ASSERT_TRUE(link && link->BindBlob(1, stored.index.card_keys.at(0)).Bind(2, p.person.id).Run());
   }
   Store s = OpenStore(false);
