@@ -10,6 +10,13 @@ const SystemClock& SystemClock::Instance() {
   return clock;
 }
 
+void FloorClock::Raise(TimePoint t) {
+  const TimePoint::rep wanted = t.time_since_epoch().count();
+  TimePoint::rep current = floor_.load(std::memory_order_relaxed);
+  while (current < wanted && !floor_.compare_exchange_weak(current, wanted, std::memory_order_relaxed)) {
+  }
+}
+
 std::int64_t ToUnixSeconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }

@@ -1,6 +1,7 @@
 // Clock: the one source of wall time, replaceable in tests.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -35,6 +36,27 @@ class ManualClock final : public Clock {
 
  private:
   std::atomic<TimePoint::rep> ticks_;
+};
+
+// A clock that never reads earlier than its floor, which only rises. A
+// node's time is the system clock floored at the newest signed time the node
+// has seen (node/node_time.h): a clock set back (a dead RTC battery, a
+// laptop reset in the field) cannot make ended coverage current again, or
+// expired data fresh. Reading and raising are safe from any thread; `base`
+// must outlive this object.
+class FloorClock final : public Clock {
+ public:
+  explicit FloorClock(const Clock& base) : base_(base), floor_(TimePoint::min().time_since_epoch().count()) {}
+  TimePoint Now() const override { return std::max(base_.Now(), floor()); }
+  // Raises the floor to `t`; a lower `t` changes nothing.
+  void Raise(TimePoint t);
+  TimePoint floor() const { return TimePoint(TimePoint::duration(floor_.load(std::memory_order_relaxed))); }
+  // The clock under the floor, for saying how far it is behind.
+  const Clock& base() const { return base_; }
+
+ private:
+  const Clock& base_;
+  std::atomic<TimePoint::rep> floor_;
 };
 
 // Seconds since the Unix epoch.

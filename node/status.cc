@@ -1,5 +1,7 @@
 #include "node/status.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "node/checks/report.h"
 #include "node/service/tls_identity.h"
@@ -63,7 +65,10 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   st.data_expires_at = MetaTime(expires);
   st.synced_at = MetaTime(synced);
   st.trusted_time = MetaTime(trusted);
-  st.expired = st.data_expires_at && st.now >= *st.data_expires_at;
+  // Expiry on the node's time (node/node_time.h): a clock set back must not
+  // make expired data look current.
+  const TimePoint node_time = st.trusted_time ? std::max(st.now, *st.trusted_time) : st.now;
+  st.expired = st.data_expires_at && node_time >= *st.data_expires_at;
   st.clock_behind = st.trusted_time && st.now < *st.trusted_time;
   AKARI_ASSIGN_OR_RETURN(st.tls_fingerprint, NodeTlsFingerprint(node.dir));
   if (auto free = FreeBytes(node.dir)) {

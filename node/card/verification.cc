@@ -8,6 +8,7 @@
 #include "crypto/sodium.h"
 #include "node/card/errors.h"
 #include "node/checks/eligibility.h"
+#include "node/node_time.h"
 #include "node/store/meta_keys.h"
 #include "sync/index_keys.h"
 
@@ -269,6 +270,7 @@ class Verification {
     }
     const TimePoint now = context_.clock.Now();
     AKARI_ASSIGN_OR_RETURN(const TimePoint at, CheckTime(now));
+    checked_at_ = at;
     auto revocation = crypto::VerifyUserAuthCertificate(*cert_, **anchors, at);
     if (!revocation) {
       const Code code = CodeForCertificateError(revocation.error());
@@ -291,10 +293,8 @@ class Verification {
   // but never before the newest signed time this node has seen (the floor
   // sync uses too), so a clock set back cannot make an expired card valid.
   Result<TimePoint> CheckTime(TimePoint now) {
-    AKARI_ASSIGN_OR_RETURN(std::optional<std::string> trusted, context_.store.GetMeta(store::meta::kTrustedTime));
-    TimePoint t;
-    if (!trusted || !ParseUtc(*trusted, t)) return now;
-    return std::max(now, t);
+    AKARI_ASSIGN_OR_RETURN(std::optional<TimePoint> trusted, node::ReadTrustedTime(context_.store));
+    return trusted ? std::max(now, *trusted) : now;
   }
 
   void Apply(const PinStatus& s) {
@@ -416,7 +416,9 @@ class Verification {
       return {};
     }
     out_.person_id = ids.front();
-    const node::LocalAnswer answer = node::EligibilityOn(*person, node::TodayInJapan(context_.clock));
+    // Coverage on the day the certificate was checked at: a clock set back
+    // must not make coverage that has ended current again.
+    const node::LocalAnswer answer = node::EligibilityOn(*person, sync::DateInJapan(checked_at_));
     out_.coverage = answer.coverage;
     out_.detail = answer.detail;
     out_.detail_code = answer.detail_code;
@@ -506,6 +508,9 @@ class Verification {
   VerificationOutcome out_;
   crypto::X509Ptr cert_;
   crypto::CertificateDetails details_;
+  // The node time the certificate was checked at (CertificateSteps, which
+  // every Eligibility follows); coverage is decided for its day.
+  TimePoint checked_at_{};
 };
 
 nlohmann::json OptionalTime(const std::optional<TimePoint>& t) {

@@ -7,6 +7,7 @@
 #include "node/card/verification.h"
 #include "node/checks/check_queue.h"
 #include "node/cli/cli.h"
+#include "node/node_time.h"
 
 namespace akari::cli {
 namespace {
@@ -140,10 +141,12 @@ void RegisterCardVerify(CLI::App* card, CommandTable& table) {
         };
       }
     }
-    node::CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(),
-                           SystemClock::Instance());
-    node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
-                         SystemClock::Instance());
+    // The check and its audit entry carry the node's time; the verification
+    // floors the wall clock itself, and says so when it is behind.
+    FloorClock node_time(SystemClock::Instance());
+    AKARI_TRY(node::RaiseToTrustedTime(node_time, node.store));
+    node::CheckQueue queue(node.store, node.keystore.node_id(), node.keystore.signing_secret_key(), node_time);
+    node::AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), node_time);
     card::PcscCardAccess cards;
     AKARI_ASSIGN_OR_RETURN(card::VerificationOutcome outcome,
                            card::VerifyCard(request, {node.store, queue, audit, SystemClock::Instance(), cards}));

@@ -147,7 +147,7 @@ net::Response Service::Impl::SessionInfoGet(Call& call) {
                                    {"expires_at", FormatUtc(call.session->expires_at)},
                                    {"idle_timeout_seconds", sessions.limits().idle.count()},
                                    {"absolute_expires_in_seconds",
-                                    AbsoluteSecondsLeft(*call.session, clock.Now(), sessions.limits().absolute)}});
+                                    AbsoluteSecondsLeft(*call.session, wall_clock.Now(), sessions.limits().absolute)}});
 }
 
 }  // namespace akari::node

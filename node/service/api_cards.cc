@@ -77,7 +77,9 @@ net::Response Service::Impl::CardVerify(Call& call) {
                                 "without a PIN, compare the photo on the card with the patient and confirm it "
                                 "(\"face_checked\": true)");
   }
-  const card::VerificationContext context{call.worker->store, call.worker->checks, call.worker->audit, clock,
+  // The wall clock: the verification floors it at the node's trusted time
+  // itself, and says so when the clock is behind.
+  const card::VerificationContext context{call.worker->store, call.worker->checks, call.worker->audit, wall_clock,
                                           *options.cards};
   auto outcome = card::VerifyCard(request, context);
   if (!outcome) return StoreFailure(outcome.error(), "verifying the card");
@@ -124,7 +126,7 @@ net::Response Service::Impl::CardVerify(Call& call) {
                       .check_id = *outcome->check_id,
                       .assurance = *recorded_assurance,
                       .reason = {},  // only a disaster search has one
-                      .granted_at = clock.Now(),
+                      .granted_at = wall_clock.Now(),
                       .mode_change_seq = 0});
     }
   }

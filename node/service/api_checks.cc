@@ -105,7 +105,7 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
     matches.push_back(std::move(**person));
   }
 
-  const sync::Date today = TodayInJapan(clock);
+  const sync::Date today = Today(call.worker->store);
   CheckInput input;
   input.method = CheckMethod::kInsuranceNumbers;
   input.assurance = Assurance::kNumbers;
@@ -147,7 +147,7 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
                     .check_id = record->id,
                     .assurance = record->assurance,
                     .reason = {},  // only a disaster search has one
-                    .granted_at = clock.Now(),
+                    .granted_at = wall_clock.Now(),
                     .mode_change_seq = 0});
   }
   nlohmann::json j = CheckAnswerJson(*record, input.answer, person, *call.session);

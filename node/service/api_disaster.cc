@@ -84,7 +84,7 @@ net::Response Service::Impl::DisasterSearch(Call& call) {
 
   auto ids = call.worker->store.FindByName(*birth, *kana, kMaxNameCandidates);
   if (!ids) return StoreFailure(ids.error(), "searching by name");
-  const sync::Date today = TodayInJapan(clock);
+  const sync::Date today = Today(call.worker->store);
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::int64_t> found;
   bool truncated = false;
@@ -154,7 +154,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
                  {"kana_name", r.person.name_kana},
                  {"birth_date", sync::FormatDate(r.person.birth_date)}};
   input.person_id = person_id;
-  input.answer = EligibilityOn(r, TodayInJapan(clock));
+  input.answer = EligibilityOn(r, Today(call.worker->store));
   auto record = RecordCheck(*call.worker, input);
   if (!record) return StoreFailure(record.error(), "recording the check");
   sessions.Grant(call.session->key, person_id,
@@ -162,7 +162,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
                   .check_id = record->id,
                   .assurance = record->assurance,
                   .reason = *reason,
-                  .granted_at = clock.Now(),
+                  .granted_at = wall_clock.Now(),
                   .mode_change_seq = mode->change_seq});
   return net::Response::Json(200, CheckAnswerJson(*record, input.answer, &r, *call.session));
 }

@@ -62,7 +62,11 @@ net::Response Service::Impl::StatusGet(Call& call) {
       {"tls_fingerprint", options.tls_fingerprint ? nlohmann::json(*options.tls_fingerprint) : nlohmann::json(nullptr)},
       {"disk", DiskJson(node.dir)},
       {"now", FormatUtc(fresh->now)},
-      {"today", sync::FormatDate(TodayInJapan(clock))}};
+      {"today", sync::FormatDate(TodayInJapan(clock))},
+      // The machine's clock is behind the newest signed time the node has
+      // seen: "now" and "today" are that time, and the UI asks for the
+      // clock to be set right.
+      {"clock_behind", wall_clock.Now() < clock.floor()}};
   j["hub"] = nullptr;
   if (const HubLink* link = hub_link.load()) {
     const HubLinkState h = link->State();

@@ -8,6 +8,8 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "node/checks/eligibility.h"
+#include "node/node_time.h"
 #include "node/service/disaster_mode.h"
 #include "node/service/internal/service_impl.h"
 #include "node/store/meta_keys.h"
@@ -108,7 +110,7 @@ Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& cl
   auto impl = std::make_unique<Impl>(node, clock, std::move(options));
   for (int i = 0; i < std::max(1, workers); ++i) {
     AKARI_ASSIGN_OR_RETURN(store::Store s, OpenStoreConnection(node));
-    impl->workers.push_back(std::make_unique<Worker>(std::move(s), node, clock, impl->options.lockout));
+    impl->workers.push_back(std::make_unique<Worker>(std::move(s), node, impl->clock, clock, impl->options.lockout));
   }
   AKARI_ASSIGN_OR_RETURN(store::Store checkpoints, OpenStoreConnection(node));
   impl->checkpointer = store::WalCheckpointer::Start(std::move(checkpoints));
@@ -118,7 +120,8 @@ Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& cl
   // with the connection released (AuditGroupCommit), so that a snapshot
   // apply holding the write lock for seconds does not stall every request.
   shared.database().SetBusyTimeout(std::chrono::milliseconds(20));
-  impl->shared = std::make_unique<Worker>(std::move(shared), node, clock, impl->options.lockout);
+  AKARI_TRY(RaiseToTrustedTime(impl->clock, shared));
+  impl->shared = std::make_unique<Worker>(std::move(shared), node, impl->clock, clock, impl->options.lockout);
   impl->audit_commit.emplace(impl->shared->audit, impl->shared->mu, impl->write_mu);
   impl->pool = std::make_unique<WorkerPool>(impl->workers.size());
   impl->AddRoutes();
@@ -330,20 +333,29 @@ ApiResult<ModeState> Service::Impl::Mode(store::Store& store) {
 
 ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
   DataFreshness f;
-  f.now = clock.Now();
   auto version = store.GetMeta(store::meta::kDataVersion);
   auto created = store.GetMeta(store::meta::kDataCreatedAt);
   auto expires = store.GetMeta(store::meta::kDataExpiresAt);
   auto records = store.GetMeta(store::meta::kDataRecordsAsOf);
-  if (!version || !created || !expires || !records) {
+  auto trusted = ReadTrustedTime(store);
+  if (!version || !created || !expires || !records || !trusted) {
     return Refuse(500, "store_error", "reading the data version failed");
   }
+  if (*trusted) clock.Raise(**trusted);
+  f.now = clock.Now();
   if (*version) f.version = ParseInt64(**version);
   TimePoint t;
   if (*created && ParseUtc(**created, t)) f.as_of = t;
   if (*expires && ParseUtc(**expires, t)) f.expires_at = t;
   if (*records) f.records_as_of = sync::ParseDate(**records);
   return f;
+}
+
+sync::Date Service::Impl::Today(store::Store& store) {
+  // A failed read leaves the floor at the trusted time read before, never
+  // lower; the handler's own reads of the same store report the failure.
+  static_cast<void>(RaiseToTrustedTime(clock, store));
+  return TodayInJapan(clock);
 }
 
 void Service::Impl::Audit(AuditEvent event) {

@@ -40,5 +40,20 @@ TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 105);
 }
 
+TEST(ClockTest, AFloorClockNeverReadsBeforeItsFloorWhichOnlyRises) {
+  ManualClock wall(FromUnixSeconds(1000));
+  FloorClock clock(wall);
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 1000);  // no floor yet
+  clock.Raise(FromUnixSeconds(2000));
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 2000);  // the wall clock is behind
+  clock.Raise(FromUnixSeconds(1500));           // lower: no change
+  EXPECT_EQ(ToUnixSeconds(clock.floor()), 2000);
+  wall.Set(FromUnixSeconds(3000));
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 3000);  // caught up: the wall clock again
+  wall.Set(FromUnixSeconds(10));                // set back by hand
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 2000);
+  EXPECT_EQ(ToUnixSeconds(clock.base().Now()), 10);
+}
+
 }  // namespace
 }  // namespace akari

@@ -165,6 +165,21 @@ TEST_F(CardVerificationTest, CoverageThatEndedIsNotCovered) {
   EXPECT_EQ(nlohmann::json::parse(Checks().at(0).body)["local_answer"]["detail_code"], "coverage_ended");
 }
 
+// Coverage is decided on the day the certificate was checked at, the
+// node's time: a clock set back to before the coverage ended (2026-04-01)
+// must not make it current again.
+TEST_F(CardVerificationTest, CoverageThatEndedStaysEndedWhenTheClockIsSetBack) {
+  ASSERT_TRUE(node_->store.SetMeta(store::meta::kTrustedTime, FormatUtc(cardtest::Now())));
+  clock_.Set(cardtest::Utc(2026, 3, 1));
+  const cardtest::IssuedCard other = IssueCard(0x0705d997);
+  ASSERT_TRUE(cardtest::SeedPerson(node_->store, 47, *other.cert, /*covered=*/false));
+  InsertCard(MakeVirtualCard(other));
+  const VerificationOutcome o = Verify();
+  EXPECT_EQ(o.status, VerificationStatus::kNotCovered) << o.message;
+  EXPECT_EQ(o.detail_code, "coverage_ended");
+  EXPECT_EQ(nlohmann::json::parse(Checks().at(0).body)["local_answer"]["detail_code"], "coverage_ended");
+}
+
 TEST_F(CardVerificationTest, ValidCardLinkedToNobodyIsQueuedAsUnknownPerson) {
   InsertCard(MakeVirtualCard(IssueCard(0x0705d992)));
   const VerificationOutcome o = Verify();

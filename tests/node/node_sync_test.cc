@@ -648,6 +648,16 @@ TEST_F(NodeSyncTest, AClockSetBackIsReportedAndNotTrustedForExpiry) {
   options.expires_in = std::chrono::hours(1);
   ASSERT_TRUE(hub::Publish(*hub_, options, hub_back));
   ExpectRefused(Sync(false, nullptr, &node_clock), SyncErrc::kExpired, 2, 40);
+
+  // `akari status` judges the data's expiry at the node's time too: once
+  // the trusted time is past it, the data is expired whatever the clock says.
+  ASSERT_TRUE(status->data_expires_at);
+  ASSERT_TRUE(
+      node_->store.SetMeta(store::meta::kTrustedTime, FormatUtc(*status->data_expires_at + std::chrono::hours(1))));
+  status = node::ReadNodeStatus(*node_, node_clock);
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_TRUE(status->clock_behind);
+  EXPECT_TRUE(status->expired);
 }
 
 TEST_F(NodeSyncTest, ANodeWalksSeveralRootRotations) {

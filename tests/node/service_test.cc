@@ -17,6 +17,7 @@
 #include "node/checks/check_queue.h"
 #include "node/service/person_summary.h"
 #include "node/service/ui_assets.h"
+#include "node/store/meta_keys.h"
 #include "sync/reconcile/protocol.h"
 #include "tests/node/service_fixture.h"
 #include "tests/testing/sample_records.h"
@@ -124,6 +125,36 @@ TEST_F(ServiceTest, StatusIsPublicAndShowsDataAgeModeAndQueue) {
   a = Send("GET", "/v1/status");
   EXPECT_EQ(a.body["data"]["stale"], true);
   EXPECT_EQ(a.body["data"]["stale_since"], testing::kSnapshotExpires);
+}
+
+// Validity is decided on the node's time: the clock, but never before the
+// newest signed time the node has seen. A clock set back years (a dead RTC
+// battery, a laptop reset in the field) must not make a coverage that has
+// ended current again, nor data that has expired fresh; the check carries
+// the node's time, which the hub reconciles it at.
+TEST_F(ServiceTest, AClockSetBackBringsBackNeitherEndedCoverageNorFreshData) {
+  constexpr const char* kTrusted = "2026-11-10T00:00:00Z";  // after the data's expiry (11-07)
+  ASSERT_TRUE(node_.store.SetMeta(store::meta::kTrustedTime, kTrusted));
+  TimePoint back;
+  ASSERT_TRUE(ParseUtc("2022-06-01T00:00:00Z", back));  // SamplePerson(5)'s first coverage still in force
+  clock_.Set(back);
+  const std::string token = Login("clerk1");
+  const sync::PersonRecord r = testing::SamplePerson(5);
+  Answer a = Post("/v1/checks/insurance", testing::InsuranceNumbersOf(r, r.coverages.front()), token);
+  ASSERT_EQ(a.status, 200) << a.raw.body;
+  EXPECT_EQ(a.body["answer"]["detail_code"], "presented_coverage_ended") << a.raw.body;
+  EXPECT_EQ(a.body["presented_coverage"]["valid_to"], "2023-04-01");
+  EXPECT_EQ(a.body["check"]["created_at"], kTrusted);
+  Answer status = Send("GET", "/v1/status");
+  ASSERT_EQ(status.status, 200) << status.raw.body;
+  EXPECT_EQ(status.body["today"], "2026-11-10");
+  EXPECT_EQ(status.body["data"]["stale"], true);
+  EXPECT_EQ(status.body["clock_behind"], true);
+  // Once the clock is right again, it is the clock.
+  clock_.Set(testing::TestNow() + std::chrono::days(30));
+  status = Send("GET", "/v1/status");
+  EXPECT_EQ(status.body["today"], "2026-12-01");
+  EXPECT_EQ(status.body["clock_behind"], false);
 }
 
 TEST_F(ServiceTest, StaffRequestsButNotStatusPollsCountAsUse) {

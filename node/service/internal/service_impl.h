@@ -30,12 +30,13 @@ namespace akari::node {
 
 // One store connection and what is built on it; used by one thread at a
 // time (a route added with Route holds `mu` while its request runs).
+// `node_time` dates audit entries and checks; `wall_clock` times lockouts.
 struct Worker {
-  Worker(store::Store s, const OpenNode& node, const Clock& clock, LockoutPolicy lockout)
+  Worker(store::Store s, const OpenNode& node, const Clock& node_time, const Clock& wall_clock, LockoutPolicy lockout)
       : store(std::move(s)),
-        audit(store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock),
-        checks(store, node.keystore.node_id(), node.keystore.signing_secret_key(), clock),
-        operators(store, clock, lockout) {}
+        audit(store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), node_time),
+        checks(store, node.keystore.node_id(), node.keystore.signing_secret_key(), node_time),
+        operators(store, wall_clock, lockout) {}
 
   std::mutex mu;
   store::Store store;
@@ -69,6 +70,7 @@ struct ModeState {
 struct Service::Impl {
   Impl(OpenNode& n, const Clock& c, ServiceOptions o)
       : node(n),
+        wall_clock(c),
         clock(c),
         options(std::move(o)),
         sessions(c, options.sessions),
@@ -107,6 +109,9 @@ struct Service::Impl {
   static net::Response Refusal(const ApiError& error);
 
   // Helpers shared by the handlers.
+  // Today in Japan on the node's time, its floor first raised to the trusted
+  // time in `store` (a sync by another process may have moved it).
+  sync::Date Today(store::Store& store);
   net::Response StoreFailure(const Error& error, std::string_view what);
   ApiResult<ModeState> Mode(store::Store& store);
   ApiResult<DataFreshness> Freshness(store::Store& store);
@@ -152,7 +157,15 @@ struct Service::Impl {
   net::Response StaticFile(const net::Request& request);
 
   OpenNode& node;
-  const Clock& clock;
+  // The clock the service was given: sessions, login limits and lockouts
+  // measure their durations on it.
+  const Clock& wall_clock;
+  // The node's time (node/node_time.h), never before the newest signed time
+  // the node has seen: today's date for coverage, ages and supply, the
+  // data's expiry, and the time of checks and audit entries. Raised at
+  // start and by every Freshness read, so a sync by another process (akari
+  // sync from a USB stick) raises it too.
+  FloorClock clock;
   ServiceOptions options;
   std::vector<std::unique_ptr<Worker>> workers;
   // Checkpoints for `shared`, whose commits (audit entries) would otherwise
