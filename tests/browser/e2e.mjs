@@ -317,6 +317,29 @@ await scenario("the check history lists the newest checks, whatever count the la
   }
 });
 
+await scenario("a clock behind the trusted time and a nearly full disk are shown to everyone", async () => {
+  // Neither state can be reached on the test machine; the node's real
+  // status is amended as GET /v1/status reports them.
+  await amend("**/v1/status", (body) => {
+    body.clock_behind = true;
+    body.now = "2026-11-10T00:00:00Z";
+    body.disk = { free_bytes: 150e6, low: true };
+  });
+  try {
+    await page.reload();
+    await page.waitForSelector("#clock-state:not([hidden])");
+    const clock = await page.textContent("#clock-state");
+    check(clock.includes("時計が遅れています") && clock.includes("2026"), `clock warning not shown: "${clock}"`);
+    const disk = await page.textContent("#disk-state");
+    check(disk.includes("150 MB"), `disk warning not shown: "${disk}"`);
+  } finally {
+    await page.unroute("**/v1/status");
+    await page.reload();
+    await page.waitForSelector("#go-checks");
+  }
+  check(await page.isHidden("#clock-state"), "the clock warning stays after the clock is right");
+});
+
 await scenario("read card with the PIN pad and see medications with the insulin flag", async () => {
   await page.click("#go-card");
   await page.waitForSelector("#card-probe");

@@ -139,6 +139,7 @@ export function renderTopbar() {
   renderDataAge($("#data-age"), s);
   renderHubState($("#hub-state"), s && s.hub);
   renderDiskState($("#disk-state"), s && s.disk);
+  renderClockState($("#clock-state"), s);
   const who = state.operator;
   $("#who").textContent = who ? who.display_name + " (" + roleName(who.role) + ")" : "";
   $("#logout").hidden = !state.token;
@@ -196,6 +197,15 @@ function renderDiskState(disk, d) {
   const low = d && d.low && d.free_bytes !== null;
   disk.textContent = low ? t("disk.low").replace("{mb}", Math.floor(d.free_bytes / 1e6).toLocaleString()) : "";
   disk.hidden = !low;
+}
+
+// The machine's clock behind the newest signed time the node has seen (GET
+// /v1/status, clock_behind): the node then judges coverage and data age as
+// of that time ("now"), and staff should have the clock set right.
+function renderClockState(clock, s) {
+  const behind = Boolean(s && s.clock_behind);
+  clock.textContent = behind ? t("clock.behind").replace("{time}", formatTime(s.now)) : "";
+  clock.hidden = !behind;
 }
 
 export async function refreshStatus() {
