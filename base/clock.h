@@ -38,6 +38,22 @@ class ManualClock final : public Clock {
   std::atomic<TimePoint::rep> ticks_;
 };
 
+// Wall time as it was when this object was made, moved on by the steady
+// clock since: it never steps when the system clock is set, back or
+// forward. For durations kept in memory and shown as times (akari serve's
+// sessions), which setting the machine's clock must neither end nor extend.
+class MonotonicClock final : public Clock {
+ public:
+  MonotonicClock() : wall_(std::chrono::system_clock::now()), steady_(std::chrono::steady_clock::now()) {}
+  TimePoint Now() const override {
+    return wall_ + std::chrono::duration_cast<TimePoint::duration>(std::chrono::steady_clock::now() - steady_);
+  }
+
+ private:
+  TimePoint wall_;
+  std::chrono::steady_clock::time_point steady_;
+};
+
 // A clock that never reads earlier than its floor, which only rises. A
 // node's time is the system clock floored at the newest signed time the node
 // has seen (node/node_time.h): a clock set back (a dead RTC battery, a

@@ -125,6 +125,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     service_options.default_reader = opts->reader;
     card::PcscCardAccess cards;
     service_options.cards = &cards;
+    const MonotonicClock session_clock;
+    service_options.session_clock = &session_clock;
     if (tls) {
       AKARI_ASSIGN_OR_RETURN(crypto::TlsIdentityFiles files,
                              node::EnsureNodeTlsIdentity(node.dir, node.keystore.node_id()));

@@ -142,12 +142,13 @@ net::Response Service::Impl::Logout(Call& call) {
 }
 
 net::Response Service::Impl::SessionInfoGet(Call& call) {
-  return net::Response::Json(200, {{"operator", OperatorJson(*call.session)},
-                                   {"permissions", PermissionsJson(call.session->role)},
-                                   {"expires_at", FormatUtc(call.session->expires_at)},
-                                   {"idle_timeout_seconds", sessions.limits().idle.count()},
-                                   {"absolute_expires_in_seconds",
-                                    AbsoluteSecondsLeft(*call.session, wall_clock.Now(), sessions.limits().absolute)}});
+  return net::Response::Json(200,
+                             {{"operator", OperatorJson(*call.session)},
+                              {"permissions", PermissionsJson(call.session->role)},
+                              {"expires_at", FormatUtc(call.session->expires_at)},
+                              {"idle_timeout_seconds", sessions.limits().idle.count()},
+                              {"absolute_expires_in_seconds",
+                               AbsoluteSecondsLeft(*call.session, session_clock.Now(), sessions.limits().absolute)}});
 }
 
 }  // namespace akari::node

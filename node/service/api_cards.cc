@@ -126,7 +126,7 @@ net::Response Service::Impl::CardVerify(Call& call) {
                       .check_id = *outcome->check_id,
                       .assurance = *recorded_assurance,
                       .reason = {},  // only a disaster search has one
-                      .granted_at = wall_clock.Now(),
+                      .granted_at = session_clock.Now(),
                       .mode_change_seq = 0});
     }
   }

@@ -147,7 +147,7 @@ net::Response Service::Impl::InsuranceCheck(Call& call) {
                     .check_id = record->id,
                     .assurance = record->assurance,
                     .reason = {},  // only a disaster search has one
-                    .granted_at = wall_clock.Now(),
+                    .granted_at = session_clock.Now(),
                     .mode_change_seq = 0});
   }
   nlohmann::json j = CheckAnswerJson(*record, input.answer, person, *call.session);

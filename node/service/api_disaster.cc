@@ -162,7 +162,7 @@ net::Response Service::Impl::DisasterSelect(Call& call) {
                   .check_id = record->id,
                   .assurance = record->assurance,
                   .reason = *reason,
-                  .granted_at = wall_clock.Now(),
+                  .granted_at = session_clock.Now(),
                   .mode_change_seq = mode->change_seq});
   return net::Response::Json(200, CheckAnswerJson(*record, input.answer, &r, *call.session));
 }

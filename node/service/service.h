@@ -52,6 +52,10 @@ struct ServiceOptions {
   std::size_t max_search_results = 20;
   std::optional<std::string> tls_fingerprint;  // shown by GET /v1/status when serving TLS
   card::CardAccess* cards = nullptr;           // card readers (not owned); none: card endpoints answer 503
+  // The clock sessions and login limits measure their durations on (not
+  // owned); null: the service's clock. akari serve gives a MonotonicClock,
+  // so that setting the machine's clock neither ends nor extends a session.
+  const Clock* session_clock = nullptr;
 };
 
 // The security headers of every answer of the local service (a strict

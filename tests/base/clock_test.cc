@@ -40,6 +40,18 @@ TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 105);
 }
 
+TEST(ClockTest, AMonotonicClockStartsAtTheWallClockAndNeverGoesBack) {
+  const TimePoint before = std::chrono::system_clock::now();
+  const MonotonicClock clock;
+  TimePoint last = clock.Now();
+  EXPECT_LE(std::chrono::abs(last - before), std::chrono::seconds(5));
+  for (int i = 0; i < 1000; ++i) {
+    const TimePoint now = clock.Now();
+    EXPECT_GE(now, last);
+    last = now;
+  }
+}
+
 TEST(ClockTest, AFloorClockNeverReadsBeforeItsFloorWhichOnlyRises) {
   ManualClock wall(FromUnixSeconds(1000));
   FloorClock clock(wall);

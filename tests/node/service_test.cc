@@ -157,6 +157,24 @@ TEST_F(ServiceTest, AClockSetBackBringsBackNeitherEndedCoverageNorFreshData) {
   EXPECT_EQ(status.body["clock_behind"], false);
 }
 
+// akari serve measures sessions on a clock that setting the machine's clock
+// does not move (ServiceOptions::session_clock, a MonotonicClock there):
+// an admin correcting a clock a year off must not log everyone out, and a
+// clock set back must not keep a session alive past its idle limit.
+TEST_F(ServiceTest, SettingTheMachinesClockNeitherEndsNorExtendsASession) {
+  ManualClock session_clock(testing::TestNow());
+  ServiceOptions options;
+  options.session_clock = &session_clock;
+  service_ = MakeService(options);
+  const std::string token = Login("doc1");
+  clock_.Advance(std::chrono::days(365));
+  EXPECT_EQ(Send("GET", "/v1/session", "", token).status, 200);
+  clock_.Set(testing::TestNow() - std::chrono::days(365));
+  session_clock.Advance(SessionLimits{}.idle + std::chrono::minutes(1));
+  Answer ended = Send("GET", "/v1/session", "", token);
+  EXPECT_EQ(ended.status, 401) << ended.raw.body;
+}
+
 TEST_F(ServiceTest, StaffRequestsButNotStatusPollsCountAsUse) {
   // The hub link holds large snapshot applies while the node is in use
   // (hub_link.h); the UI's own status polling must not keep it held.

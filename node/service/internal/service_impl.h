@@ -73,8 +73,9 @@ struct Service::Impl {
         wall_clock(c),
         clock(c),
         options(std::move(o)),
-        sessions(c, options.sessions),
-        login_limiter(c, options.login_attempts, options.login_window) {}
+        session_clock(options.session_clock != nullptr ? *options.session_clock : c),
+        sessions(session_clock, options.sessions),
+        login_limiter(session_clock, options.login_attempts, options.login_window) {}
 
   using Method = net::Response (Impl::*)(Call&);
   // Answers through the Responder, possibly later from another thread; the
@@ -157,8 +158,9 @@ struct Service::Impl {
   net::Response StaticFile(const net::Request& request);
 
   OpenNode& node;
-  // The clock the service was given: sessions, login limits and lockouts
-  // measure their durations on it.
+  // The clock the service was given, the machine's: lockouts (kept in the
+  // store, so they outlast a restart) measure their durations on it, and
+  // card verification floors it at the trusted time itself.
   const Clock& wall_clock;
   // The node's time (node/node_time.h), never before the newest signed time
   // the node has seen: today's date for coverage, ages and supply, the
@@ -167,6 +169,8 @@ struct Service::Impl {
   // sync from a USB stick) raises it too.
   FloorClock clock;
   ServiceOptions options;
+  // Sessions, their grants and the login limiter (ServiceOptions).
+  const Clock& session_clock;
   std::vector<std::unique_ptr<Worker>> workers;
   // Checkpoints for `shared`, whose commits (audit entries) would otherwise
   // checkpoint while holding it. Declared first: outlives `shared`.
