@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/saturating.h"
+
 namespace akari {
 
 const SystemClock& SystemClock::Instance() {
@@ -10,11 +12,23 @@ const SystemClock& SystemClock::Instance() {
   return clock;
 }
 
+const MonotonicClock& MonotonicClock::Instance() {
+  static const MonotonicClock clock;
+  return clock;
+}
+
 void FloorClock::Raise(TimePoint t) {
-  const TimePoint::rep wanted = t.time_since_epoch().count();
-  TimePoint::rep current = floor_.load(std::memory_order_relaxed);
-  while (current < wanted && !floor_.compare_exchange_weak(current, wanted, std::memory_order_relaxed)) {
+  // Saturating: a `t` near TimePoint's lower bound is no floor at all.
+  const TimePoint::rep wanted = SaturatingAdd(t.time_since_epoch().count(), -elapsed_.Now().time_since_epoch().count());
+  TimePoint::rep current = offset_.load(std::memory_order_relaxed);
+  while (current < wanted && !offset_.compare_exchange_weak(current, wanted, std::memory_order_relaxed)) {
   }
+}
+
+TimePoint FloorClock::floor() const {
+  const TimePoint::rep offset = offset_.load(std::memory_order_relaxed);
+  if (offset == kNoFloor) return TimePoint::min();
+  return TimePoint(TimePoint::duration(SaturatingAdd(elapsed_.Now().time_since_epoch().count(), offset)));
 }
 
 std::int64_t ToUnixSeconds(TimePoint t) {

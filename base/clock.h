@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace akari {
@@ -45,6 +46,8 @@ class ManualClock final : public Clock {
 class MonotonicClock final : public Clock {
  public:
   MonotonicClock() : wall_(std::chrono::system_clock::now()), steady_(std::chrono::steady_clock::now()) {}
+  // One for the process, started at its first use.
+  static const MonotonicClock& Instance();
   TimePoint Now() const override {
     return wall_ + std::chrono::duration_cast<TimePoint::duration>(std::chrono::steady_clock::now() - steady_);
   }
@@ -54,25 +57,35 @@ class MonotonicClock final : public Clock {
   std::chrono::steady_clock::time_point steady_;
 };
 
-// A clock that never reads earlier than its floor, which only rises. A
-// node's time is the system clock floored at the newest signed time the node
-// has seen (node/node_time.h): a clock set back (a dead RTC battery, a
-// laptop reset in the field) cannot make ended coverage current again, or
-// expired data fresh. Reading and raising are safe from any thread; `base`
-// must outlive this object.
+// A clock that never reads earlier than its floor. The floor is a time known
+// to have passed, moved on by the time elapsed since it was known: a node's
+// time is the system clock floored at the newest signed time the node has
+// seen (node/node_time.h), so a clock set back (a dead RTC battery, a laptop
+// reset in the field) cannot make ended coverage current again or expired
+// data fresh, and the node's time still moves on while the clock is behind.
+// Reading and raising are safe from any thread; `base` and `elapsed` must
+// outlive this object.
 class FloorClock final : public Clock {
  public:
-  explicit FloorClock(const Clock& base) : base_(base), floor_(TimePoint::min().time_since_epoch().count()) {}
+  // `elapsed` is read only for the time between two of its readings: a
+  // MonotonicClock (the default), or a ManualClock in tests.
+  explicit FloorClock(const Clock& base, const Clock& elapsed = MonotonicClock::Instance())
+      : base_(base), elapsed_(elapsed) {}
   TimePoint Now() const override { return std::max(base_.Now(), floor()); }
-  // Raises the floor to `t`; a lower `t` changes nothing.
+  // `t` has passed: the floor is at least `t` from now on, and moves on with
+  // `elapsed`. A `t` below the floor changes nothing.
   void Raise(TimePoint t);
-  TimePoint floor() const { return TimePoint(TimePoint::duration(floor_.load(std::memory_order_relaxed))); }
+  // The floor now; TimePoint::min() before the first Raise.
+  TimePoint floor() const;
   // The clock under the floor, for saying how far it is behind.
   const Clock& base() const { return base_; }
 
  private:
+  static constexpr TimePoint::rep kNoFloor = std::numeric_limits<TimePoint::rep>::min();
   const Clock& base_;
-  std::atomic<TimePoint::rep> floor_;
+  const Clock& elapsed_;
+  // The floor minus elapsed_.Now(), in TimePoint ticks; only rises.
+  std::atomic<TimePoint::rep> offset_{kNoFloor};
 };
 
 // Seconds since the Unix epoch.

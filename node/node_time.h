@@ -1,6 +1,7 @@
 // A node's time: the system clock, but never earlier than the newest signed
 // time the node has seen (a manifest's creation time, store meta
-// trusted_time). A node's clock is often wrong in the field (a dead RTC
+// trusted_time), moved on by the time elapsed since it was read (a
+// FloorClock). A node's clock is often wrong in the field (a dead RTC
 // battery, a laptop reset to its factory date); signed times from the hub
 // are the only times it can trust. Every validity decision uses this time:
 // which coverage is in force today, whether the data has expired, whether a

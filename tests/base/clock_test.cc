@@ -54,7 +54,9 @@ TEST(ClockTest, AMonotonicClockStartsAtTheWallClockAndNeverGoesBack) {
 
 TEST(ClockTest, AFloorClockNeverReadsBeforeItsFloorWhichOnlyRises) {
   ManualClock wall(FromUnixSeconds(1000));
-  FloorClock clock(wall);
+  ManualClock elapsed(FromUnixSeconds(0));
+  FloorClock clock(wall, elapsed);
+  EXPECT_EQ(clock.floor(), TimePoint::min());
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 1000);  // no floor yet
   clock.Raise(FromUnixSeconds(2000));
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 2000);  // the wall clock is behind
@@ -65,6 +67,23 @@ TEST(ClockTest, AFloorClockNeverReadsBeforeItsFloorWhichOnlyRises) {
   wall.Set(FromUnixSeconds(10));                // set back by hand
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 2000);
   EXPECT_EQ(ToUnixSeconds(clock.base().Now()), 10);
+}
+
+// While the wall clock is behind, the node's time still moves on: the
+// floor was known to have passed, and time has elapsed since.
+TEST(ClockTest, AFloorMovesOnWithTheTimeElapsedSinceItWasKnown) {
+  ManualClock wall(FromUnixSeconds(10));
+  ManualClock elapsed(FromUnixSeconds(500));
+  FloorClock clock(wall, elapsed);
+  clock.Raise(FromUnixSeconds(2000));
+  elapsed.Advance(std::chrono::hours(30));
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 2000 + 30 * 3600);
+  clock.Raise(FromUnixSeconds(2100));  // known earlier than where the floor is now: no change
+  EXPECT_EQ(ToUnixSeconds(clock.Now()), 2000 + 30 * 3600);
+  // A time near TimePoint's lower bound is no floor, and no overflow.
+  FloorClock early(wall, elapsed);
+  early.Raise(TimePoint::min());
+  EXPECT_EQ(ToUnixSeconds(early.Now()), 10);
 }
 
 }  // namespace
