@@ -134,6 +134,16 @@ Result<FileLock> FileLock::TryAcquire(const std::filesystem::path& path) {
   return lock;
 }
 
+Result<FileLock> FileLock::Acquire(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError(path, "cannot open lock file", errno);
+  FileLock lock(fd);
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) return IoError(path, "cannot lock", errno);
+  }
+  return lock;
+}
+
 FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {

@@ -36,6 +36,8 @@ class FileLock {
   // Creates `path` (mode 0600) if needed and takes the lock without
   // waiting. Errors: kBusy if another holder has it, kIo otherwise.
   static Result<FileLock> TryAcquire(const std::filesystem::path& path);
+  // The same, but waits for another holder to let go. Errors: kIo.
+  static Result<FileLock> Acquire(const std::filesystem::path& path);
 
   FileLock(FileLock&& other) noexcept;
   FileLock& operator=(FileLock&& other) noexcept;

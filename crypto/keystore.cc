@@ -344,8 +344,27 @@ std::vector<KeySlotInfo> Keystore::slots() const {
   return out;
 }
 
+Result<FileLock> Keystore::BeginSlotChange() {
+  std::filesystem::path lock_path = file_;
+  lock_path += ".lock";
+  auto lock = FileLock::Acquire(lock_path);
+  if (!lock) return MakeError(CryptoErrc::kIo, lock.error().message);
+  AKARI_ASSIGN_OR_RETURN(Parsed now, Load(file_));
+  if (now.node_id != node_id_ || now.payload_nonce != payload_nonce_ || now.payload_ciphertext != payload_ciphertext_) {
+    return MakeError(CryptoErrc::kKeystoreCorrupt,
+                     file_.string() +
+                         " holds other keys than when it was unlocked (replaced or "
+                         "restored meanwhile); nothing was changed: run the command again");
+  }
+  // Every slot wraps the same master key (checked above through the
+  // payload), so the slots another process wrote are as good as ours.
+  slots_ = std::move(now.slots);
+  return std::move(*lock);
+}
+
 Result<int> Keystore::AddSlot(const SecretBuffer& passphrase, std::string_view label, const Argon2idParams& params) {
   AKARI_TRY(CheckPassphrase(passphrase));
+  AKARI_ASSIGN_OR_RETURN(FileLock lock, BeginSlotChange());
   if (slots_.size() >= kMaxSlots) {
     return MakeError(CryptoErrc::kInvalidArgument,
                      "the keystore already has " + std::to_string(kMaxSlots) +
@@ -369,6 +388,7 @@ Result<int> Keystore::AddSlot(const SecretBuffer& passphrase, std::string_view l
 }
 
 Status Keystore::RemoveSlot(int id) {
+  AKARI_ASSIGN_OR_RETURN(FileLock lock, BeginSlotChange());
   auto it = std::find_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.info.id == id; });
   if (it == slots_.end()) {
     return MakeError(CryptoErrc::kNoSuchSlot,

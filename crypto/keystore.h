@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/file.h"
 #include "base/result.h"
 #include "crypto/argon2id.h"
 #include "crypto/keys.h"
@@ -53,6 +54,13 @@ class Keystore {
   Keystore(Keystore&&) noexcept = default;
   Keystore& operator=(Keystore&&) noexcept = default;
 
+  // Slot changes (AddSlot, RemoveSlot) hold an exclusive lock on
+  // `<file>.lock`, waiting for another process's change to finish, and
+  // apply themselves to the slots in the file as it is then, so that two
+  // changes made at once (an add and a remove from two terminals) both
+  // stand. Errors also: kKeystoreCorrupt when the file now holds another
+  // node's keys (replaced since it was unlocked).
+
   // Adds a slot for `passphrase` and rewrites the file atomically. Returns
   // the new slot id: the lowest id no slot has. Errors: kInvalidArgument
   // (short passphrase, bad parameters, or the keystore already holds its
@@ -90,6 +98,8 @@ class Keystore {
   Result<Slot> WrapMasterKey(int id, const SecretBuffer& passphrase, std::string_view label,
                              const Argon2idParams& params) const;
   Status Save() const;
+  // Takes the change lock and rereads the slots from the file (see AddSlot).
+  Result<FileLock> BeginSlotChange();
 
   std::filesystem::path file_;
   std::string node_id_;

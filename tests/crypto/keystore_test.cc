@@ -63,6 +63,52 @@ TEST_F(KeystoreTest, EachSlotUnlocksTheSameKeys) {
   EXPECT_EQ((*listed)[2].label, "office");
 }
 
+// Two slot changes from two terminals, each unlocked before the other
+// saved: an admin revoking a leaked passphrase while another adds a
+// recovery one. Both must stand; before, the later save wrote back the
+// slots it had read, so the revoked passphrase opened the node again.
+TEST_F(KeystoreTest, TwoSlotChangesMadeAtOnceBothStand) {
+  {
+    auto setup = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+    ASSERT_TRUE(setup);
+    ASSERT_TRUE(setup->AddSlot(testing::Secret("leaked-pass-2"), "old staff", testing::kFastArgon2id));
+  }
+  auto adder = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  auto remover = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  ASSERT_TRUE(adder && remover);
+  ASSERT_TRUE(remover->RemoveSlot(2));
+  auto added = adder->AddSlot(testing::Secret("recovery-pass-3"), "recovery", testing::kFastArgon2id);
+  ASSERT_TRUE(added) << added.error().message;
+  EXPECT_EQ(*added, 2);  // the lowest free id in the file as it is now
+  auto leaked = Keystore::Unlock(path_, testing::Secret("leaked-pass-2"));
+  ASSERT_FALSE(leaked);
+  EXPECT_EQ(leaked.error().code, CryptoErrc::kWrongPassphrase);
+  EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("recovery-pass-3")));
+  // And the other way round: a remove after an add it did not see keeps it.
+  auto remover2 = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  ASSERT_TRUE(remover2);
+  ASSERT_TRUE(adder->AddSlot(testing::Secret("office-pass-4"), "office", testing::kFastArgon2id));
+  ASSERT_TRUE(remover2->RemoveSlot(2));
+  EXPECT_TRUE(Keystore::Unlock(path_, testing::Secret("office-pass-4")));
+  EXPECT_FALSE(Keystore::Unlock(path_, testing::Secret("recovery-pass-3")));
+  EXPECT_EQ(Keystore::ListSlots(path_)->size(), 2u);
+}
+
+// A keystore replaced since it was unlocked (a restore into the same
+// directory) is never overwritten with the old node's slots.
+TEST_F(KeystoreTest, ASlotChangeRefusesAKeystoreReplacedSinceItWasUnlocked) {
+  auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
+  ASSERT_TRUE(ks);
+  std::filesystem::remove(path_);
+  ASSERT_TRUE(Keystore::Create(path_, testing::Secret("other-node-pass"), "operator", testing::kFastArgon2id));
+  const Bytes before = FileBytes();
+  auto added = ks->AddSlot(testing::Secret("recovery-pass"), "recovery", testing::kFastArgon2id);
+  ASSERT_FALSE(added);
+  EXPECT_EQ(added.error().code, CryptoErrc::kKeystoreCorrupt);
+  EXPECT_NE(added.error().message.find("other keys"), std::string::npos) << added.error().message;
+  EXPECT_EQ(FileBytes(), before);
+}
+
 TEST_F(KeystoreTest, RemovedSlotNoLongerUnlocks) {
   auto ks = Keystore::Unlock(path_, testing::Secret("operator-pass"));
   ASSERT_TRUE(ks);
