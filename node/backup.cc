@@ -14,7 +14,9 @@
 #include "base/errors.h"
 #include "base/file.h"
 #include "base/strings.h"
+#include "crypto/errors.h"
 #include "crypto/hash.h"
+#include "crypto/keystore.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/store/meta_keys.h"
@@ -163,7 +165,14 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
     AKARI_TRY(SyncDirectory(out));
     return info;
   }();
-  if (!result) RemoveWhatWasWritten(out, created);
+  if (!result) {
+    RemoveWhatWasWritten(out, created);
+    // node.backup stays (the copy carries it: restore dates the backup by
+    // it), so the log says this copy does not exist. Best effort: the
+    // backup's own error is what the caller must see.
+    static_cast<void>(audit.Append(
+        {"node.backup_failed", "cli", std::nullopt, {{"to", out.string()}, {"error", result.error().message}}}));
+  }
   return result;
 }
 
@@ -251,6 +260,13 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
                                               ": it is not an Akari backup, or the backup did not finish");
   }
   AKARI_ASSIGN_OR_RETURN(const BackupManifest manifest, ParseManifest(*bytes, from / kBackupManifestFile));
+  // The passphrase first: a store of a prefecture is over a gigabyte, and a
+  // typo must not cost a copy of it from a slow stick on battery.
+  if (auto unlocked = crypto::Keystore::Unlock(from / kKeystoreFile, passphrase); !unlocked) {
+    if (unlocked.error().code != crypto::CryptoErrc::kKeystoreMissing) return std::unexpected(unlocked.error());
+    return MakeError(BaseErrc::kInvalidInput, from.string() + " holds no " + std::string(kKeystoreFile) +
+                                                  ": the backup is incomplete. Nothing was restored; use another copy");
+  }
   if (IsUnfinishedRestore(dir)) {
     AKARI_TRY(ClearUnfinishedRestore(dir));
   } else if (!IsEmptyOrMissing(dir)) {

@@ -93,6 +93,10 @@ void RegisterRestore(CLI::App& app, CommandTable& table) {
             ", above any the machine the backup came from may have made since. Do not use that machine again: its "
             "audit log and this one would go separate ways. Next: akari status --data " +
             opts->dir + ", then akari serve");
+      Print(
+          "If the node served its staff over TLS (akari serve --tls), it makes a new certificate at its first "
+          "start: its fingerprint changes. Tell staff the new one (akari status shows it) before they connect, "
+          "so that they do not take the change for an attack.");
     }
     return {};
   });

@@ -16,6 +16,7 @@
 
 #include "base/errors.h"
 #include "base/file.h"
+#include "crypto/errors.h"
 #include "crypto/hash.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
@@ -239,10 +240,41 @@ TEST_F(BackupTest, AnOlderStoreUnderANewerBackupsManifestIsRefused) {
 TEST_F(BackupTest, AWrongPassphraseRestoresNothing) {
   ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
   std::filesystem::create_directories(root_ / "empty");  // given, so it stays
-  auto r = RestoreNode(root_ / "b", root_ / "empty", testing::Secret("not-the-passphrase"), clock_);
+  std::vector<std::string> reached;
+  auto r = RestoreNode(root_ / "b", root_ / "empty", testing::Secret("not-the-passphrase"), clock_,
+                       [&](std::string_view point) { reached.emplace_back(point); });
   ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, crypto::CryptoErrc::kWrongPassphrase);
+  // Refused before the store was copied: a typo must not cost a copy of a
+  // gigabyte from a slow stick.
+  EXPECT_TRUE(reached.empty());
   EXPECT_TRUE(std::filesystem::exists(root_ / "empty"));
   EXPECT_TRUE(std::filesystem::is_empty(root_ / "empty"));
+  // A backup without its keystore says so, and restores nothing.
+  std::filesystem::remove(root_ / "b" / kKeystoreFile);
+  auto incomplete = RestoreNode(root_ / "b", root_ / "new", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(incomplete);
+  EXPECT_NE(incomplete.error().message.find("incomplete"), std::string::npos) << incomplete.error().message;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "new"));
+}
+
+// A backup that fails after its node.backup entry (the stick full or
+// pulled out) says so in the log: an auditor must not read it as a copy of
+// patient data written to removable media.
+TEST_F(BackupTest, AFailedBackupIsRecordedAsFailed) {
+  // A file where the backup's directory would go, under a missing parent:
+  // creating the directory fails after the entry.
+  ASSERT_TRUE(WriteFileAtomically(root_ / "blocker", AsBytes("x")));
+  auto out = BackupNode(*node_, root_ / "blocker" / "akari", clock_);
+  ASSERT_FALSE(out);
+  const std::vector<std::string> events = Events(*node_);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2], "node.backup");
+  EXPECT_EQ(events.back(), "node.backup_failed");
+  AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
+  auto verified = log.Verify();
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->ok()) << verified->problem;
 }
 
 TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABackup) {
