@@ -1,10 +1,13 @@
 #include "node/cli/cli.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,25 +20,54 @@ namespace {
 
 constexpr std::size_t kMaxPassphrase = 1024;
 
-// Restores the terminal's echo setting when it goes out of scope.
+// The terminal a prompt has silenced, for the signal handler below.
+volatile std::sig_atomic_t g_silenced_fd = -1;
+termios g_silenced_saved{};  // written before g_silenced_fd is set
+
+// A Ctrl-C (or a kill) at a prompt must not leave the terminal silent for
+// whatever staff type next: the settings are restored, then the signal
+// does what it would have done. tcsetattr is async-signal-safe.
+void RestoreTerminalThenDie(int sig) {
+  if (g_silenced_fd >= 0) ::tcsetattr(g_silenced_fd, TCSAFLUSH, &g_silenced_saved);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Turns the terminal's echo off; restores it when it goes out of scope, or
+// when the process is interrupted or terminated meanwhile.
 class EchoOff {
  public:
   explicit EchoOff(int fd) : fd_(fd) {
-    if (::tcgetattr(fd_, &saved_) == 0) {
-      termios quiet = saved_;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
-    }
+    if (::tcgetattr(fd_, &saved_) != 0) return;
+    g_silenced_saved = saved_;
+    g_silenced_fd = fd_;
+    struct sigaction restore {};
+    restore.sa_handler = RestoreTerminalThenDie;
+    ::sigemptyset(&restore.sa_mask);
+    for (std::size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &restore, &previous_[i]);
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+    if (!active_) Release();
   }
   EchoOff(const EchoOff&) = delete;
   EchoOff& operator=(const EchoOff&) = delete;
   ~EchoOff() {
-    if (active_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (!active_) return;
+    ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    Release();
   }
 
  private:
+  static constexpr std::array<int, 4> kSignals = {SIGINT, SIGTERM, SIGQUIT, SIGHUP};
+  void Release() {
+    g_silenced_fd = -1;
+    for (std::size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+
   int fd_;
   termios saved_{};
+  std::array<struct sigaction, kSignals.size()> previous_{};
   bool active_ = false;
 };
 

@@ -1,6 +1,12 @@
 // The `akari` command line, run as a user would run it.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -55,6 +61,41 @@ TEST_F(CliTest, InitThenStatusAsJson) {
   ASSERT_EQ(human.exit_code, 0);
   EXPECT_NE(human.out.find("none yet"), std::string::npos);
   EXPECT_NE(human.out.find("free on the disk holding the node's directory"), std::string::npos) << human.out;
+}
+
+// A Ctrl-C at the passphrase prompt (echo off) must leave the terminal as it
+// was: before, whatever staff typed next in it was invisible.
+TEST_F(CliTest, AnInterruptedPassphrasePromptGivesTheTerminalItsEchoBack) {
+  Init();
+  int terminal = -1;
+  const pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::unsetenv("AKARI_PASSPHRASE");
+    const std::string bin = testing::BinPath("akari");
+    ::execl(bin.c_str(), bin.c_str(), "status", "--data", data_.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string shown;
+  pollfd p{terminal, POLLIN, 0};
+  while (shown.find("assphrase") == std::string::npos && ::poll(&p, 1, 10000) == 1) {
+    char buf[256];
+    const ssize_t n = ::read(terminal, buf, sizeof buf);
+    if (n <= 0) break;
+    shown.append(buf, static_cast<std::size_t>(n));
+  }
+  ASSERT_NE(shown.find("assphrase"), std::string::npos) << shown;
+  termios during{};
+  ASSERT_EQ(::tcgetattr(terminal, &during), 0);
+  EXPECT_EQ(during.c_lflag & ECHO, 0u);  // the prompt silenced it
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status;
+  termios after{};
+  ASSERT_EQ(::tcgetattr(terminal, &after), 0);
+  EXPECT_NE(after.c_lflag & ECHO, 0u);
+  ::close(terminal);
 }
 
 TEST_F(CliTest, InitRefusesAnExistingNode) {
