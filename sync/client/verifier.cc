@@ -42,9 +42,16 @@ Result<SignedManifest> FetchSignedManifest(PublicationSource& source, const Root
   AKARI_ASSIGN_OR_RETURN(std::optional<Bytes> text,
                          source.ReadSmall(publication::ManifestPath(region), publication::kMaxManifestBytes));
   if (!text) {
+    std::string hint = "has the hub published yet? Check --hub or --from";
+    // The region's own folder given instead of the publication's (usb/17
+    // for usb, the natural pick on a stick): say which folder to give.
+    auto inner = source.ReadSmall("manifest.json", publication::kMaxManifestBytes);
+    if (inner && *inner) {
+      hint = "that is the region's own folder: give the folder that holds it (the one with " + std::string(region) +
+             "/ in it) instead";
+    }
     return MakeError(SyncErrc::kHttp, source.Describe() + " has no manifest for region " + std::string(region) + " (" +
-                                          publication::ManifestPath(region) +
-                                          "); has the hub published yet? Check --hub or --from");
+                                          publication::ManifestPath(region) + "); " + hint);
   }
   return ParseSignedManifest(*text, root);
 }

@@ -7,6 +7,7 @@
 
 #include "node/store/meta_keys.h"
 #include "node/sync/node_sync.h"
+#include "sync/client/source.h"
 #include "sync/errors.h"
 #include "sync/hub/import.h"
 #include "sync/hub/publisher.h"
@@ -93,6 +94,21 @@ int RequestsFor(const testing::FaultServer& server, std::string_view suffix) {
   int n = 0;
   for (const auto& s : server.requests()) n += s.path.ends_with(suffix) ? 1 : 0;
   return n;
+}
+
+// On a USB stick the region's folder (usb/17) is the natural pick; the
+// error says to give the folder that holds it, not to wait for a publish.
+TEST_F(SyncFaultsTest, SyncingFromTheRegionsOwnFolderSaysWhichFolderToGive) {
+  auto source = sync::client::MakeDirectorySource(hub_->publication_root() / "17");
+  node::SyncOptions options;
+  options.clock = &clock_;
+  auto r = node::SyncNode(*node_, *source, options);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("the region's own folder"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("published yet"), std::string::npos) << r.error().message;
+  ExpectNothingApplied();
+  auto right = sync::client::MakeDirectorySource(hub_->publication_root());
+  ASSERT_TRUE(node::SyncNode(*node_, *right, options));
 }
 
 TEST_F(SyncFaultsTest, AConnectionResetMidObjectIsResumedFromWhereItBroke) {
