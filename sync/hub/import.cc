@@ -382,7 +382,12 @@ Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path&
       importer.SetDictionary(nullptr, is_new);
     }
     importer.summary().dictionary_id = dict_id;
-    AKARI_TRY(store.SetMeta(meta::kDictionaryId, std::to_string(dict_id)));
+    // The stored id is the one the region's own documents use, and what the
+    // publisher lists for nodes. A reference import encodes only its own
+    // records (with dict_id, which the hub decodes by the id in each
+    // document) and leaves the region's documents as they are, so it must
+    // leave the id too.
+    if (!options.reference) AKARI_TRY(store.SetMeta(meta::kDictionaryId, std::to_string(dict_id)));
     for (const PersonRecord& r : held) AKARI_TRY(feed(r));
     held.clear();
     held.shrink_to_fit();
