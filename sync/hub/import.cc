@@ -1,6 +1,7 @@
 #include "sync/hub/import.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -292,6 +293,18 @@ Status ReplaceTrust(HubStore& store, const std::vector<TrustFile>& trust, const 
   return {};
 }
 
+// One more than the highest dictionary id ever stored (1 for the first).
+Result<std::uint32_t> NextDictionaryId(HubStore& store) {
+  AKARI_ASSIGN_OR_RETURN(std::int64_t highest,
+                         store.database().QueryInt("SELECT coalesce(max(id), 0) FROM dictionary"));
+  if (highest < 0 || highest >= std::int64_t{std::numeric_limits<std::uint32_t>::max()}) {
+    return MakeError(SyncErrc::kCorruptDocument, "the hub database holds document dictionary id " +
+                                                     std::to_string(highest) +
+                                                     ", after which no id is free: it is damaged");
+  }
+  return static_cast<std::uint32_t>(highest + 1);
+}
+
 int CountCrls(const std::vector<TrustFile>& trust) {
   return static_cast<int>(
       std::count_if(trust.begin(), trust.end(), [](const TrustFile& t) { return t.kind == "crl"; }));
@@ -363,7 +376,10 @@ Result<ImportSummary> ImportRegion(HubStore& store, const std::filesystem::path&
       std::vector<Bytes> samples;
       samples.reserve(held.size());
       for (const PersonRecord& r : held) samples.push_back(PackPersonDocumentBody(r));
-      dict_id = current_dict + 1;
+      // Ids are never reused: an import without a dictionary leaves the
+      // stored id at 0 while dictionary 1 and later stay in the table
+      // (reference records and nodes may still use them).
+      AKARI_ASSIGN_OR_RETURN(dict_id, NextDictionaryId(store));
       auto trained = TrainDocumentDictionary(samples, dict_id);
       if (trained) {
         AKARI_ASSIGN_OR_RETURN(db::Statement s, store.database().Prepare(

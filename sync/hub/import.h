@@ -25,6 +25,7 @@ struct ImportOptions {
   // Compress documents without a dictionary (format 1). An import of the
   // hub's own region re-encodes all of its documents so; with `reference`
   // only the imported records are, and the region keeps its dictionary.
+  // The next import without this trains a new dictionary (a new id).
   bool no_dictionary = false;
   // zstd level of person documents: 6 measured 14% smaller than 3 with a
   // dictionary at ~90 µs per document (docs/benchmarks.md).

@@ -127,5 +127,42 @@ TEST_F(HubDictionaryTest, AReferenceImportWithoutADictionaryKeepsTheRegionsDicti
   ExpectNodeReadsEveryPerson();
 }
 
+TEST_F(HubDictionaryTest, ImportsAfterOneWithoutADictionaryTrainANewOne) {
+  auto first = Import({});
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->dictionary_id, 1u);
+  EXPECT_EQ(PublishAndSync(), std::vector<std::uint32_t>{1});
+  ExpectNodeReadsEveryPerson();
+
+  auto plain = Import(NoDictionary());
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->dictionary_id, 0u);
+  EXPECT_EQ(StoredDictionaryId(), "0");
+  EXPECT_EQ(PublishAndSync(), std::vector<std::uint32_t>{});
+  ExpectNodeReadsEveryPerson();
+
+  // Dictionary 1 is still in the table: the next one is 2, and every
+  // document is encoded with it again.
+  testing::AddDispensing(persons_[7], 20261102, 4);
+  auto trained = Import({});
+  ASSERT_TRUE(trained) << trained.error().message;
+  EXPECT_TRUE(trained->dictionary_trained);
+  EXPECT_EQ(trained->dictionary_id, 2u);
+  EXPECT_EQ(StoredDictionaryId(), "2");
+  EXPECT_EQ(trained->reindexed + trained->changed, static_cast<std::int64_t>(persons_.size()));
+  EXPECT_EQ(PublishAndSync(), std::vector<std::uint32_t>{2});
+  ExpectNodeReadsEveryPerson();
+
+  // And once more without, then with: dictionary 3.
+  ASSERT_TRUE(Import(NoDictionary()));
+  EXPECT_EQ(PublishAndSync(), std::vector<std::uint32_t>{});
+  ExpectNodeReadsEveryPerson();
+  auto third = Import({});
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_EQ(third->dictionary_id, 3u);
+  EXPECT_EQ(PublishAndSync(), std::vector<std::uint32_t>{3});
+  ExpectNodeReadsEveryPerson();
+}
+
 }  // namespace
 }  // namespace akari::sync::hub
