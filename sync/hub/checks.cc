@@ -60,6 +60,20 @@ Result<NodeInfo> UploadingNode(HubStore& store, const std::string& node_id) {
                                               "akari enroll) or upload to the hub it is enrolled at");
 }
 
+// A node numbers its checks "<node id>-<seq>" (node/checks/check_queue.cc).
+bool IsNodesCheckId(std::string_view check_id, std::string_view node_id) {
+  return check_id.size() > node_id.size() + 1 && check_id.starts_with(node_id) && check_id[node_id.size()] == '-';
+}
+
+rc::CheckAnswer ForeignCheckId(const std::string& check_id, const std::string& node_id) {
+  rc::CheckAnswer a;
+  a.check_id = check_id;
+  a.outcome = rc::Outcome::kMalformed;
+  a.detail = "check id " + check_id + " does not belong to node " + node_id + " (its checks are numbered " + node_id +
+             "-<n>); it was not recorded. Report this node to the regional office";
+  return a;
+}
+
 Bytes BodyHash(std::string_view body) {
   const crypto::Hash32 h = crypto::Blake2b256(AsBytes(body));
   return Bytes(h.begin(), h.end());
@@ -145,6 +159,13 @@ Result<rc::UploadResponse> AnswerUpload(HubStore& store, const rc::UploadBatch& 
   rc::UploadResponse response;
   std::int64_t fresh = 0, repeated = 0, rejected = 0;
   for (const rc::UploadedCheck& check : batch.checks) {
+    if (!IsNodesCheckId(check.id, batch.node_id)) {
+      // Not recorded: another node's id would otherwise be taken before
+      // that node's real check arrives, and the real one refused.
+      response.answers.push_back(ForeignCheckId(check.id, batch.node_id));
+      ++rejected;
+      continue;
+    }
     const Bytes hash = BodyHash(check.body);
     find.Reset();
     find.Bind(1, check.id);

@@ -27,7 +27,9 @@ namespace akari::sync::hub {
 // not enrolled here, or was removed: its checks are not accepted), store
 // errors. A check with a bad signature or body is
 // an answer (signature_invalid, malformed), never recorded under its id: a
-// forged check must not block the real one.
+// forged check must not block the real one. So is a check whose id is not
+// the uploading node's ("<node id>-<seq>"): answered malformed and not
+// recorded, whoever signed it.
 [[nodiscard]] Result<reconcile::UploadResponse> AnswerUpload(HubStore& store, const reconcile::UploadBatch& batch,
                                                              const Clock& clock);
 

@@ -1,0 +1,108 @@
+// Check ids at the hub: "<node id>-<seq>" belongs to that node. Another
+// enrolled node cannot take one, not even with a body it signed itself.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/keys.h"
+#include "sync/hub/checks.h"
+#include "sync/hub/nodes.h"
+#include "sync/reconcile/protocol.h"
+#include "tests/sync/sync_fixture.h"
+#include "tests/testing/temp_dir.h"
+
+namespace akari::sync::hub {
+namespace {
+
+using testing::At;
+namespace rc = reconcile;
+
+struct EnrolledNode {
+  std::string id;
+  crypto::SigningKeyPair keys;
+};
+
+class HubCheckIdsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto h = testing::MakeHub(root_ / "hub", clock_);
+    ASSERT_TRUE(h) << h.error().message;
+    hub_.emplace(std::move(*h));
+    Enroll(alice_);
+    Enroll(rogue_);
+  }
+  void Enroll(EnrolledNode& node) {
+    auto inv = InviteNode(hub_->store, "shelter", clock_);
+    ASSERT_TRUE(inv) << inv.error().message;
+    auto box = crypto::GenerateBoxKeyPair();
+    node.keys = std::move(*crypto::GenerateSigningKeyPair());
+    auto enrolled = EnrollNode(hub_->store, {inv->token, node.id, node.keys.public_key, box->public_key}, clock_);
+    ASSERT_TRUE(enrolled) << enrolled.error().message;
+  }
+
+  // A check with id `check_id`, naming `signer` as its node and signed by it.
+  static rc::UploadedCheck Check(const EnrolledNode& signer, const std::string& check_id, std::int64_t person) {
+    const nlohmann::json body = {{"id", check_id},
+                                 {"seq", 1},
+                                 {"node_id", signer.id},
+                                 {"created_at_ms", std::int64_t{1793523600000}},
+                                 {"method", "disaster_search"},
+                                 {"claim", nlohmann::json::object()},
+                                 {"person_id", person},
+                                 {"local_answer", {{"status", "covered"}}}};
+    rc::UploadedCheck c{check_id, body.dump(), {}};
+    const auto sig = crypto::Sign(signer.keys.secret_key, rc::CheckSigningInput(c.body));
+    c.signature.assign(sig.begin(), sig.end());
+    return c;
+  }
+  Result<rc::UploadResponse> Upload(const EnrolledNode& from, std::vector<rc::UploadedCheck> checks) {
+    rc::UploadBatch batch;
+    batch.node_id = from.id;
+    batch.sent_at = clock_.Now();
+    batch.checks = std::move(checks);
+    return AnswerUpload(hub_->store, batch, clock_);
+  }
+  std::int64_t Recorded(const std::string& node_id) {
+    auto s = hub_->store.database().Prepare("SELECT count(*) FROM hub_check WHERE node_id = ?");
+    s->Bind(1, node_id);
+    EXPECT_TRUE(*s->Step());
+    return s->ColumnInt(0);
+  }
+
+  testing::TempDir root_;
+  ManualClock clock_{At("2026-11-01T09:00:00Z")};
+  std::optional<OpenHub> hub_;
+  EnrolledNode alice_{std::string(32, 'a'), {}};
+  EnrolledNode rogue_{std::string(32, 'e'), {}};
+};
+
+TEST_F(HubCheckIdsTest, ANodeCannotTakeTheCheckIdsOfAnother) {
+  // The rogue signs Alice's next check ids with its own key, naming itself.
+  const std::string alice_next = alice_.id + "-7";
+  auto claimed = Upload(rogue_, {Check(rogue_, alice_next, 1), Check(rogue_, rogue_.id + "-1", 1)});
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  ASSERT_EQ(claimed->answers.size(), 2u);
+  EXPECT_EQ(claimed->answers[0].check_id, alice_next);
+  EXPECT_EQ(claimed->answers[0].outcome, rc::Outcome::kMalformed);
+  EXPECT_NE(claimed->answers[0].detail.find("does not belong to node " + rogue_.id), std::string::npos)
+      << claimed->answers[0].detail;
+  EXPECT_NE(claimed->answers[1].outcome, rc::Outcome::kMalformed) << claimed->answers[1].detail;
+  EXPECT_EQ(Recorded(rogue_.id), 1);  // its own check only
+
+  // Alice's real check under that id is answered and recorded.
+  auto real = Upload(alice_, {Check(alice_, alice_next, 1)});
+  ASSERT_TRUE(real) << real.error().message;
+  ASSERT_EQ(real->answers.size(), 1u);
+  EXPECT_NE(real->answers[0].outcome, rc::Outcome::kMalformed) << real->answers[0].detail;
+  EXPECT_FALSE(real->answers[0].repeated);
+  EXPECT_EQ(Recorded(alice_.id), 1);
+
+  // An id that merely starts with the node id is not the node's either.
+  auto glued = Upload(rogue_, {Check(rogue_, rogue_.id + alice_.id + "-1", 1)});
+  ASSERT_TRUE(glued);
+  EXPECT_EQ(glued->answers[0].outcome, rc::Outcome::kMalformed);
+  EXPECT_EQ(Recorded(rogue_.id), 1);
+}
+
+}  // namespace
+}  // namespace akari::sync::hub
