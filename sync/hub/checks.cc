@@ -152,7 +152,7 @@ Result<rc::UploadResponse> AnswerUpload(HubStore& store, const rc::UploadBatch& 
   // so the answer must survive a power cut the moment it is sent.
   AKARI_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db, /*durable=*/true));
   AKARI_ASSIGN_OR_RETURN(db::Statement find,
-                         db.Prepare("SELECT node_id, body_hash, answer FROM hub_check WHERE check_id = ?"));
+                         db.Prepare("SELECT body_hash, answer FROM hub_check WHERE node_id = ? AND check_id = ?"));
   AKARI_ASSIGN_OR_RETURN(db::Statement insert,
                          db.Prepare("INSERT INTO hub_check(check_id, node_id, body_hash, body, signature, received_at, "
                                     "outcome, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -168,13 +168,12 @@ Result<rc::UploadResponse> AnswerUpload(HubStore& store, const rc::UploadBatch& 
     }
     const Bytes hash = BodyHash(check.body);
     find.Reset();
-    find.Bind(1, check.id);
+    find.Bind(1, batch.node_id).Bind(2, check.id);
     AKARI_ASSIGN_OR_RETURN(bool found, find.Step());
     if (found) {
-      const ByteSpan stored_hash = find.ColumnBlob(1);
-      if (find.ColumnText(0) == batch.node_id &&
-          std::equal(stored_hash.begin(), stored_hash.end(), hash.begin(), hash.end())) {
-        const auto stored = nlohmann::json::parse(find.ColumnText(2), nullptr, false);
+      const ByteSpan stored_hash = find.ColumnBlob(0);
+      if (std::equal(stored_hash.begin(), stored_hash.end(), hash.begin(), hash.end())) {
+        const auto stored = nlohmann::json::parse(find.ColumnText(1), nullptr, false);
         AKARI_ASSIGN_OR_RETURN(rc::CheckAnswer first, rc::AnswerFromJson(stored));
         first.repeated = true;
         response.answers.push_back(std::move(first));

@@ -164,12 +164,35 @@ CREATE TABLE node_audit_head(
   went_back_to INTEGER);
 )sql";
 
-constexpr std::array<HubMigration, 5> kHubMigrations = {{
+// Version 6. A check id is unique per node, not across nodes: a check
+// another node uploaded under this node's id (which the hub took before it
+// refused foreign ids) no longer blocks the real one. Rows are kept as
+// they were, for the regional office to see.
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE hub_check_v6(
+  check_id TEXT NOT NULL,
+  node_id TEXT NOT NULL,
+  body_hash BLOB NOT NULL,
+  body TEXT NOT NULL,
+  signature BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  PRIMARY KEY(node_id, check_id));
+INSERT INTO hub_check_v6(check_id, node_id, body_hash, body, signature, received_at, outcome, answer)
+  SELECT check_id, node_id, body_hash, body, signature, received_at, outcome, answer FROM hub_check;
+DROP TABLE hub_check;
+ALTER TABLE hub_check_v6 RENAME TO hub_check;
+CREATE INDEX hub_check_node ON hub_check(node_id, outcome);
+)sql";
+
+constexpr std::array<HubMigration, 6> kHubMigrations = {{
     {1, "records, keys, nodes and publications", kSchemaV1},
     {2, "uploaded checks and their answers", kSchemaV2},
     {3, "reference records of other regions", kSchemaV3},
     {4, "revocation lists of other regions", kSchemaV4},
     {5, "the audit-log heads nodes report", kSchemaV5},
+    {6, "check ids unique per node", kSchemaV6},
 }};
 
 }  // namespace

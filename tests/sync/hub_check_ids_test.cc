@@ -104,5 +104,40 @@ TEST_F(HubCheckIdsTest, ANodeCannotTakeTheCheckIdsOfAnother) {
   EXPECT_EQ(Recorded(rogue_.id), 1);
 }
 
+TEST_F(HubCheckIdsTest, AnIdTakenBeforeTheUpgradeNoLongerBlocksItsNode) {
+  // A hub of schema version 5 kept one check per id, whoever uploaded it:
+  // the rogue's copy of Alice's next id was recorded there.
+  const std::string alice_next = alice_.id + "-3";
+  db::Database& db = hub_->store.database();
+  ASSERT_TRUE(
+      db.Exec("DROP TABLE hub_check; "
+              "CREATE TABLE hub_check(check_id TEXT PRIMARY KEY NOT NULL, node_id TEXT NOT NULL, "
+              "body_hash BLOB NOT NULL, body TEXT NOT NULL, signature BLOB NOT NULL, "
+              "received_at INTEGER NOT NULL, outcome TEXT NOT NULL, answer TEXT NOT NULL); "
+              "CREATE INDEX hub_check_node ON hub_check(node_id, outcome); "
+              "DELETE FROM schema_migration WHERE version > 5; PRAGMA user_version = 5"));
+  auto pre_claimed = db.Prepare(
+      "INSERT INTO hub_check VALUES (?, ?, x'00', '{}', x'00', 0, 'unknown_person', "
+      "'{\"check_id\":\"x\",\"outcome\":\"unknown_person\"}')");
+  ASSERT_TRUE(pre_claimed);
+  ASSERT_TRUE(pre_claimed->Bind(1, alice_next).Bind(2, rogue_.id).Run());
+  hub_.reset();
+  auto reopened = testing::OpenHub(root_ / "hub");
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  hub_.emplace(std::move(*reopened));
+  EXPECT_EQ(*hub_->store.database().QueryInt("PRAGMA user_version"), HubSchemaVersion());
+  EXPECT_EQ(Recorded(rogue_.id), 1);  // kept, for the regional office to see
+
+  auto real = Upload(alice_, {Check(alice_, alice_next, 1)});
+  ASSERT_TRUE(real) << real.error().message;
+  ASSERT_EQ(real->answers.size(), 1u);
+  EXPECT_NE(real->answers[0].outcome, rc::Outcome::kMalformed) << real->answers[0].detail;
+  EXPECT_EQ(Recorded(alice_.id), 1);
+  // Sent again, it is a repeat of Alice's own check.
+  auto again = Upload(alice_, {Check(alice_, alice_next, 1)});
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->answers[0].repeated);
+}
+
 }  // namespace
 }  // namespace akari::sync::hub
