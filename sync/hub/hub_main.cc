@@ -94,36 +94,6 @@ Result<OpenHub> Unlock(const Common& c) {
   return OpenHubDir(c.dir, passphrase);
 }
 
-// "7d", "36h", "90m", "600s" or plain seconds.
-Result<std::chrono::seconds> ParseDuration(std::string_view text) {
-  std::int64_t unit = 1;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'd':
-        unit = 86400;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 's':
-        unit = 1;
-        break;
-      default:
-        unit = 0;
-    }
-    if (unit != 0) text.remove_suffix(1);
-  }
-  const auto n = ParseInt64(text);
-  if (!n || *n <= 0) {
-    return MakeError(SyncErrc::kInvalidArgument,
-                     "'" + std::string(text) + "' is not a duration: use e.g. 7d, 36h, 90m or 600s");
-  }
-  return std::chrono::seconds(*n * (unit == 0 ? 1 : unit));
-}
-
 void AddCommon(CLI::App* cmd, Common& c, bool json) {
   cmd->add_option("--data", c.dir, "Hub data directory")->required()->type_name("DIR");
   cmd->add_option("--passphrase-file", c.passphrase_file,
@@ -335,9 +305,9 @@ void RegisterPublish(CLI::App& app, Table& table) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("publish", "Publish a new version to DIR/publication/<region>/");
   AddCommon(cmd, o->c, true);
-  cmd->add_option("--expires-in", o->expires_in, "How long nodes may apply this version (default 7d)");
+  cmd->add_option("--expires-in", o->expires_in, "How long nodes may apply this version (default 7d, at most 3650d)");
   table.emplace_back(cmd, [o]() -> Status {
-    AKARI_ASSIGN_OR_RETURN(std::chrono::seconds expires_in, ParseDuration(o->expires_in));
+    AKARI_ASSIGN_OR_RETURN(std::chrono::seconds expires_in, ParseExpiresIn(o->expires_in));
     AKARI_ASSIGN_OR_RETURN(OpenHub hub, Unlock(o->c));
     PublishOptions options;
     options.expires_in = expires_in;

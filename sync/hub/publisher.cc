@@ -125,7 +125,70 @@ Result<std::int64_t> VersionOnDisk(const std::filesystem::path& manifest_file) {
   return version;
 }
 
+std::string ExpiryLimitText() {
+  return "at most " + std::to_string(std::chrono::duration_cast<std::chrono::days>(kMaxExpiresIn).count()) + " days (" +
+         std::to_string(kMaxExpiresIn.count()) + "s)";
+}
+
+// When a version created at `created` expires. Checked before anything is
+// written or signed: an expiry that wrapped around would be signed as a
+// date in the past, and every node would refuse the version.
+Result<TimePoint> ExpiryOf(TimePoint created, std::chrono::seconds expires_in) {
+  if (expires_in <= std::chrono::seconds(0) || expires_in > kMaxExpiresIn) {
+    return MakeError(SyncErrc::kInvalidArgument, "a version must expire after it is published, and " +
+                                                     ExpiryLimitText() + " later; " +
+                                                     std::to_string(expires_in.count()) + "s was asked for");
+  }
+  const TimePoint::duration room = TimePoint::max() - created;
+  if (created.time_since_epoch().count() < 0 || room <= expires_in) {
+    return MakeError(SyncErrc::kInvalidArgument, "the clock reads " + FormatUtc(created) + ": an expiry " +
+                                                     std::to_string(expires_in.count()) +
+                                                     "s later cannot be written; check the hub's clock");
+  }
+  const TimePoint expires = created + expires_in;
+  if (expires <= created) {
+    return MakeError(SyncErrc::kInvalidArgument, "the expiry " + FormatUtc(expires) + " is not after " +
+                                                     FormatUtc(created) + "; nothing was published");
+  }
+  return expires;
+}
+
 }  // namespace
+
+Result<std::chrono::seconds> ParseExpiresIn(std::string_view text) {
+  const std::string given(text);
+  std::int64_t unit = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'd':
+        unit = 86400;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 's':
+        unit = 1;
+        break;
+      default:
+        unit = 0;
+    }
+    if (unit != 0) text.remove_suffix(1);
+  }
+  const auto n = ParseInt64(text);
+  if (!n || *n <= 0) {
+    return MakeError(SyncErrc::kInvalidArgument, "'" + given + "' is not a duration: use e.g. 7d, 36h, 90m or 600s");
+  }
+  // Compared before multiplying: 9999999999999999d would wrap around.
+  const std::int64_t limit = kMaxExpiresIn.count() / (unit == 0 ? 1 : unit);
+  if (*n > limit) {
+    return MakeError(SyncErrc::kInvalidArgument,
+                     "--expires-in " + given + " is too long: a version may be valid for " + ExpiryLimitText());
+  }
+  return std::chrono::seconds(*n * (unit == 0 ? 1 : unit));
+}
 
 std::uint64_t ChunkBoundaryHash(std::int64_t id) {
   auto z = static_cast<std::uint64_t>(id) + 0x9E3779B97F4A7C15ULL;
@@ -140,6 +203,9 @@ Result<PublishSummary> Publish(OpenHub& hub, const PublishOptions& options, cons
   const std::string& region = hub.region;
   const auto root_dir = hub.publication_root();
   const auto region_dir = root_dir / region;
+  // Refused here, before anything is written; checked again below against
+  // the creation time the manifest states.
+  AKARI_TRY(ExpiryOf(clock.Now(), options.expires_in));
   std::error_code ec;
   for (const char* sub : {"objects", "manifests", "root"}) {
     std::filesystem::create_directories(region_dir / sub, ec);
@@ -332,7 +398,7 @@ Result<PublishSummary> Publish(OpenHub& hub, const PublishOptions& options, cons
   AKARI_ASSIGN_OR_RETURN(SignedRoot root, CurrentRoot(store));
   m.root_version = root.root.version;
   m.created = clock.Now();
-  m.expires = m.created + options.expires_in;
+  AKARI_ASSIGN_OR_RETURN(m.expires, ExpiryOf(m.created, options.expires_in));
   m.as_of = static_cast<Date>(ParseInt64(*as_of_text).value_or(0));
   m.content_key_id = key.id;
   summary.created = m.created;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -19,7 +20,18 @@
 
 namespace akari::sync::hub {
 
+// The longest a published version may be applied for: ten years. Nodes
+// treat a manifest past its expiry as stale, so a longer one would only
+// hide a hub that stopped publishing.
+inline constexpr std::chrono::seconds kMaxExpiresIn = std::chrono::days(3650);
+
+// Parses `publish --expires-in`: "7d", "36h", "90m", "600s" or plain
+// seconds, above zero and at most kMaxExpiresIn. Error: kInvalidArgument,
+// naming the form or the limit (a count too large for any unit included).
+[[nodiscard]] Result<std::chrono::seconds> ParseExpiresIn(std::string_view text);
+
 struct PublishOptions {
+  // Above zero and at most kMaxExpiresIn.
   std::chrono::seconds expires_in = std::chrono::hours(24 * 7);
   // At most this many deltas are listed (and never more bytes of deltas
   // than the snapshot itself).
@@ -52,6 +64,11 @@ struct PublishSummary {
   std::string warning;  // e.g. root metadata close to expiry
 };
 
+// Errors: kInvalidArgument (nothing imported yet; `expires_in` not above
+// zero or beyond kMaxExpiresIn, or an expiry the manifest format cannot
+// hold: refused before anything is written or signed), kCorruptDocument
+// (the published version on disk cannot be followed, the store lacks its
+// dictionary), kIo, store errors.
 [[nodiscard]] Result<PublishSummary> Publish(OpenHub& hub, const PublishOptions& options, const Clock& clock);
 
 // The chunk-boundary hash of a person id (splitmix64 finaliser).
