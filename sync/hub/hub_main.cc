@@ -437,7 +437,11 @@ void RegisterKeys(CLI::App& app, Table& table) {
     AKARI_ASSIGN_OR_RETURN(SignedRoot root, RotateKeys(hub.store, options, SystemClock::Instance()));
     const std::string signed_text = "Root metadata version " + std::to_string(root.root.version) + " signed (expires " +
                                     FormatUtc(root.root.expires) + ")";
-    if (o->manifest) {
+    // A root rotation after a manifest-key rotation not yet published must
+    // wait for that publish too: writing its files would write the
+    // manifest key's version as well.
+    AKARI_ASSIGN_OR_RETURN(const bool waiting, ManifestKeyChangeUnpublished(hub.store, hub.publication_root()));
+    if (o->manifest || waiting) {
       // The published manifest is signed by the retired key: a root that
       // no longer lists it, written now, would make every node refuse the
       // manifest until the next publish. publish writes both.

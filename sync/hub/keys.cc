@@ -208,4 +208,15 @@ Status WriteRootFiles(HubStore& store, const std::filesystem::path& publication_
   return {};
 }
 
+Result<bool> ManifestKeyChangeUnpublished(HubStore& store, const std::filesystem::path& publication_root) {
+  AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
+  AKARI_ASSIGN_OR_RETURN(std::vector<SignedRoot> roots, AllRoots(store));
+  for (std::size_t i = 1; i < roots.size(); ++i) {
+    std::error_code ec;
+    if (std::filesystem::exists(publication_root / publication::RootPath(region, roots[i].root.version), ec)) continue;
+    if (roots[i].root.manifest_role.keyids != roots[i - 1].root.manifest_role.keyids) return true;
+  }
+  return false;
+}
+
 }  // namespace akari::sync::hub

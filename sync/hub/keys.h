@@ -54,4 +54,10 @@ struct RotateOptions {
 // Writes <root>/<region>/root/<n>.json for every version (idempotent).
 [[nodiscard]] Status WriteRootFiles(HubStore& store, const std::filesystem::path& publication_root);
 
+// True while a root version that changed the manifest key is not yet in
+// the publication (a `keys rotate --manifest` not yet published): writing
+// root files then would make nodes trust a manifest key the published
+// manifest is not signed by, and refuse it until the next publish.
+[[nodiscard]] Result<bool> ManifestKeyChangeUnpublished(HubStore& store, const std::filesystem::path& publication_root);
+
 }  // namespace akari::sync::hub

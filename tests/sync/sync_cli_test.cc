@@ -222,12 +222,17 @@ TEST_F(SyncCliTest, ANewManifestKeyTakesEffectWithTheNextPublishAndNodesNeverRef
   auto rotated = Hub({"keys", "rotate", "--data", hub_, "--manifest"});
   ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
   EXPECT_NE(rotated.out.find("run akari-hub publish now"), std::string::npos) << rotated.out;
-  // Before the publish: nodes keep the current root and manifest.
+  // Before the publish: nodes keep the current root and manifest, even when
+  // the root keys are rotated too in the meantime.
+  EXPECT_EQ(SyncJson()["mode"], "up-to-date");
+  auto root_too = Hub({"keys", "rotate", "--data", hub_, "--root"});
+  ASSERT_EQ(root_too.exit_code, 0) << root_too.err;
+  EXPECT_NE(root_too.out.find("run akari-hub publish now"), std::string::npos) << root_too.out;
   EXPECT_EQ(SyncJson()["mode"], "up-to-date");
   auto published = Hub({"publish", "--data", hub_});
   ASSERT_EQ(published.exit_code, 0) << published.err;
   const auto synced = SyncJson();
-  EXPECT_EQ(synced["new_root_versions"], 1) << synced.dump();
+  EXPECT_EQ(synced["new_root_versions"], 2) << synced.dump();
   EXPECT_EQ(ReadNode().version, "2");
 }
 
