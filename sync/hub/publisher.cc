@@ -145,49 +145,36 @@ Result<TimePoint> ExpiryOf(TimePoint created, std::chrono::seconds expires_in) {
                                                      std::to_string(expires_in.count()) +
                                                      "s later cannot be written; check the hub's clock");
   }
-  const TimePoint expires = created + expires_in;
-  if (expires <= created) {
-    return MakeError(SyncErrc::kInvalidArgument, "the expiry " + FormatUtc(expires) + " is not after " +
-                                                     FormatUtc(created) + "; nothing was published");
-  }
-  return expires;
+  // expires_in > 0 and fits: the expiry is after `created`.
+  return created + expires_in;
 }
 
 }  // namespace
 
 Result<std::chrono::seconds> ParseExpiresIn(std::string_view text) {
   const std::string given(text);
+  // A unit letter, or none for seconds.
   std::int64_t unit = 1;
   if (!text.empty()) {
-    switch (text.back()) {
-      case 'd':
-        unit = 86400;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 's':
-        unit = 1;
-        break;
-      default:
-        unit = 0;
+    constexpr std::pair<char, std::int64_t> kUnits[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+    for (const auto& [letter, seconds] : kUnits) {
+      if (text.back() != letter) continue;
+      unit = seconds;
+      text.remove_suffix(1);
+      break;
     }
-    if (unit != 0) text.remove_suffix(1);
   }
   const auto n = ParseInt64(text);
   if (!n || *n <= 0) {
     return MakeError(SyncErrc::kInvalidArgument, "'" + given + "' is not a duration: use e.g. 7d, 36h, 90m or 600s");
   }
   // Compared before multiplying: 9999999999999999d would wrap around.
-  const std::int64_t limit = kMaxExpiresIn.count() / (unit == 0 ? 1 : unit);
+  const std::int64_t limit = kMaxExpiresIn.count() / unit;
   if (*n > limit) {
     return MakeError(SyncErrc::kInvalidArgument,
                      "--expires-in " + given + " is too long: a version may be valid for " + ExpiryLimitText());
   }
-  return std::chrono::seconds(*n * (unit == 0 ? 1 : unit));
+  return std::chrono::seconds(*n * unit);
 }
 
 std::uint64_t ChunkBoundaryHash(std::int64_t id) {
