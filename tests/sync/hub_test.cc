@@ -305,6 +305,16 @@ TEST_F(HubTest, ServerAnswersRangesAndEnrollmentOverHttp) {
   auto refused = client.PostJson((*server)->url() + "v1/enroll", body);
   EXPECT_EQ(refused->status, 403);
   EXPECT_NE(refused->body.find("bad_token"), std::string::npos);
+  // A malformed node id is the request's fault, whatever the token.
+  for (const std::string& id :
+       {std::string(31, 'c'), std::string(32, 'g'), std::string("../") + std::string(29, 'c')}) {
+    nlohmann::json malformed = body;
+    malformed["node_id"] = id;
+    auto answer = client.PostJson((*server)->url() + "v1/enroll", malformed);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 400) << id;
+    EXPECT_NE(answer->body.find("32 hex digits"), std::string::npos) << answer->body;
+  }
 }
 
 }  // namespace
