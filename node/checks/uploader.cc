@@ -61,11 +61,13 @@ std::expected<rc::UploadResponse, CheckTransport::Failure> HttpCheckTransport::S
   return *parsed;
 }
 
-CheckUploader::CheckUploader(store::Store& store, CheckQueue& queue, AuditLog& audit, CheckTransport& transport,
-                             const Clock& clock, std::string node_id, UploadPolicy policy, Sleep sleep)
+CheckUploader::CheckUploader(store::Store& store, CheckQueue& queue, AuditLog& audit,
+                             const crypto::SecretBuffer& signing_key, CheckTransport& transport, const Clock& clock,
+                             std::string node_id, UploadPolicy policy, Sleep sleep)
     : store_(store),
       queue_(queue),
       audit_(audit),
+      signing_key_(signing_key),
       transport_(transport),
       clock_(clock),
       node_id_(std::move(node_id)),
@@ -160,11 +162,16 @@ Result<UploadSummary> CheckUploader::UploadPending(const std::atomic<bool>* canc
       // audit log cut short later no longer reaches (docs/reconcile.md).
       // Read with each attempt: the hub orders heads by `sent_at`.
       AKARI_ASSIGN_OR_RETURN(auto head, DurableSignedHead());
-      if (head) {
-        request.audit_head = rc::ReportedAuditHead{head->seq, Bytes(head->hash.begin(), head->hash.end()),
-                                                   Bytes(head->signature.begin(), head->signature.end())};
-      }
       request.sent_at = clock_.Now();
+      if (head) {
+        // The entry's signature covers its hash alone; the statement vouches
+        // for the number and the time as well (rc::ReportedAuditHead).
+        const crypto::Ed25519Signature statement =
+            crypto::Sign(signing_key_, rc::AuditHeadStatement(node_id_, head->seq, head->hash, request.sent_at));
+        request.audit_head = rc::ReportedAuditHead{head->seq, Bytes(head->hash.begin(), head->hash.end()),
+                                                   Bytes(head->signature.begin(), head->signature.end()),
+                                                   Bytes(statement.begin(), statement.end())};
+      }
       auto response = transport_.Send(request);
       if (response) {
         TestCheckpoint("checks-answered");

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "crypto/keys.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "sync/net/http_client.h"
@@ -70,8 +71,10 @@ class CheckUploader {
   // `sleep` waits between retries (tests pass a fake that records delays).
   using Sleep = std::function<void(std::chrono::milliseconds)>;
 
-  CheckUploader(store::Store& store, CheckQueue& queue, AuditLog& audit, CheckTransport& transport, const Clock& clock,
-                std::string node_id, UploadPolicy policy, Sleep sleep);
+  // `signing_key` (the node's) signs each batch's audit-head statement
+  // (sync::reconcile::AuditHeadStatement); it must outlive the uploader.
+  CheckUploader(store::Store& store, CheckQueue& queue, AuditLog& audit, const crypto::SecretBuffer& signing_key,
+                CheckTransport& transport, const Clock& clock, std::string node_id, UploadPolicy policy, Sleep sleep);
 
   // Uploads until nothing is pending, the attempts for a batch are used up
   // (error kUnreachable/kTimeout/kHttp with the last reason; answers
@@ -93,6 +96,7 @@ class CheckUploader {
   store::Store& store_;
   CheckQueue& queue_;
   AuditLog& audit_;
+  const crypto::SecretBuffer& signing_key_;
   CheckTransport& transport_;
   const Clock& clock_;
   std::string node_id_;

@@ -28,8 +28,8 @@ Result<UploadSummary> UploadChecks(OpenNode& node, const std::string& hub_url, c
   AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
   net::HttpClient http(client);
   HttpCheckTransport transport(http, hub_url);
-  CheckUploader uploader(node.store, queue, audit, transport, clock, node_id, policy,
-                         [cancel](std::chrono::milliseconds d) {
+  CheckUploader uploader(node.store, queue, audit, node.keystore.signing_secret_key(), transport, clock, node_id,
+                         policy, [cancel](std::chrono::milliseconds d) {
                            // Sleep in short steps so that a stop is not held up by a long backoff.
                            const auto until = std::chrono::steady_clock::now() + d;
                            while (std::chrono::steady_clock::now() < until && (cancel == nullptr || !cancel->load())) {

@@ -80,21 +80,28 @@ Bytes BodyHash(std::string_view body) {
 }
 
 // Keeps the highest audit head a node reported (NodeAuditHead). One whose
-// signature does not verify is not the node's and changes nothing. One
-// below what is kept, from a batch the node sent later than the kept one's,
-// or the same number with another hash, is noted as the log having gone
-// back, and the kept one stays. A lower head from a batch sent earlier is
-// only late (akari sync and akari serve upload from two processes, and
-// their batches may cross on the way).
+// signatures do not verify is not the node's and changes nothing; nor is
+// one without the node's statement from a node that has signed one before
+// (a downgrade is what a forger would try). One below what is kept, from a
+// batch the node sent later than the kept one's, or the same number with
+// another hash, is noted as the log having gone back, and the kept one
+// stays. A lower head from a batch sent earlier is only late (akari sync
+// and akari serve upload from two processes, and their batches may cross
+// on the way).
 Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::ReportedAuditHead& head,
                        TimePoint sent_at, const crypto::Ed25519PublicKey& key, TimePoint now) {
-  if (!crypto::Verify(key, head.hash, head.signature)) {
+  const bool has_statement = !head.statement_signature.empty();
+  const bool statement_ok =
+      !has_statement ||
+      crypto::Verify(key, rc::AuditHeadStatement(node_id, head.seq, head.hash, sent_at), head.statement_signature);
+  if (!statement_ok || !crypto::Verify(key, head.hash, head.signature)) {
     Log(LogLevel::kWarn, "hub.audit_head_not_signed", {{"node_id", node_id}, {"seq", head.seq}});
     return {};
   }
   const std::int64_t sent_s = ToUnixSeconds(sent_at);  // the protocol carries seconds
-  AKARI_ASSIGN_OR_RETURN(db::Statement find,
-                         db.Prepare("SELECT seq, hash, sent_at FROM node_audit_head WHERE node_id = ?"));
+  AKARI_ASSIGN_OR_RETURN(
+      db::Statement find,
+      db.Prepare("SELECT seq, hash, sent_at, statement_signed FROM node_audit_head WHERE node_id = ?"));
   find.Bind(1, node_id);
   AKARI_ASSIGN_OR_RETURN(bool found, find.Step());
   if (found) {
@@ -102,7 +109,13 @@ Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::R
     const ByteSpan kept_hash = find.ColumnBlob(1);
     const bool same_hash = std::equal(kept_hash.begin(), kept_hash.end(), head.hash.begin(), head.hash.end());
     const bool sent_earlier = sent_s <= find.ColumnInt(2);
+    const bool node_signs_statements = find.ColumnInt(3) != 0;
     find.Reset();
+    if (node_signs_statements && !has_statement) {
+      Log(LogLevel::kWarn, "hub.audit_head_not_signed",
+          {{"node_id", node_id}, {"seq", head.seq}, {"reason", "no statement from a node that signs them"}});
+      return {};
+    }
     if (head.seq == kept && same_hash) return {};
     if (head.seq < kept && sent_earlier) return {};
     if (head.seq <= kept) {
@@ -118,15 +131,16 @@ Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::R
   AKARI_ASSIGN_OR_RETURN(
       db::Statement keep,
       db.Prepare(found ? "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, sent_at = ?5, "
-                         "received_at = ?6 WHERE node_id = ?1"
-                       : "INSERT INTO node_audit_head(node_id, seq, hash, signature, sent_at, received_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                         "received_at = ?6, statement_signed = max(statement_signed, ?7) WHERE node_id = ?1"
+                       : "INSERT INTO node_audit_head(node_id, seq, hash, signature, sent_at, received_at, "
+                         "statement_signed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   return keep.Bind(1, node_id)
       .Bind(2, head.seq)
       .BindBlob(3, head.hash)
       .BindBlob(4, head.signature)
       .Bind(5, sent_s)
       .Bind(6, ToUnixSeconds(now))
+      .Bind(7, std::int64_t{has_statement ? 1 : 0})
       .Run();
 }
 
@@ -238,8 +252,8 @@ Result<CheckCounts> CountRecordedChecks(HubStore& store) {
 
 Result<std::map<std::string, NodeAuditHead>> NodeAuditHeads(HubStore& store) {
   AKARI_ASSIGN_OR_RETURN(db::Statement s,
-                         store.database().Prepare("SELECT node_id, seq, hash, received_at, went_back_at, went_back_to "
-                                                  "FROM node_audit_head"));
+                         store.database().Prepare("SELECT node_id, seq, hash, received_at, went_back_at, went_back_to, "
+                                                  "statement_signed FROM node_audit_head"));
   std::map<std::string, NodeAuditHead> out;
   for (;;) {
     AKARI_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -251,6 +265,7 @@ Result<std::map<std::string, NodeAuditHead>> NodeAuditHeads(HubStore& store) {
     h.received_at = FromUnixSeconds(s.ColumnInt(3));
     if (!s.ColumnIsNull(4)) h.went_back_at = FromUnixSeconds(s.ColumnInt(4));
     if (!s.ColumnIsNull(5)) h.went_back_to = s.ColumnInt(5);
+    h.statement_signed = s.ColumnInt(6) != 0;
   }
   return out;
 }

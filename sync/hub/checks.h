@@ -51,6 +51,10 @@ struct NodeAuditHead {
   std::int64_t seq = 0;
   Bytes hash;
   TimePoint received_at;
+  // The node has signed a head's number and time (AuditHeadStatement):
+  // from then on only such heads are taken from it. False for nodes that
+  // predate it, whose numbers anyone who can post a batch could set.
+  bool statement_signed = false;
   std::optional<TimePoint> went_back_at;
   std::optional<std::int64_t> went_back_to;
 };

@@ -272,8 +272,11 @@ void RegisterNode(CLI::App& app, Table& table) {
                 {"hash", ToHex(h->second.hash)},
                 {"received_at", FormatUtc(h->second.received_at)},
                 {"went_back_at", OptTime(h->second.went_back_at)},
-                {"went_back_to", h->second.went_back_to ? nlohmann::json(*h->second.went_back_to) : nullptr}};
+                {"went_back_to", h->second.went_back_to ? nlohmann::json(*h->second.went_back_to) : nullptr},
+                {"statement_signed", h->second.statement_signed}};
         head_text = "  audit log at entry " + std::to_string(h->second.seq);
+        // Such a node's number could have been set by anyone who can post a batch.
+        if (!h->second.statement_signed) head_text += " (number not signed: the node needs an update)";
         if (h->second.went_back_at) {
           head_text += " (WENT BACK to entry " + std::to_string(h->second.went_back_to.value_or(0)) + " at " +
                        FormatUtc(*h->second.went_back_at) + ": cut short or restored from a backup)";

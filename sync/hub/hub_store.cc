@@ -186,13 +186,22 @@ ALTER TABLE hub_check_v6 RENAME TO hub_check;
 CREATE INDEX hub_check_node ON hub_check(node_id, outcome);
 )sql";
 
-constexpr std::array<HubMigration, 6> kHubMigrations = {{
+// Version 7. Whether a node has vouched for its reported head's number
+// and time (reconcile::ReportedAuditHead::statement_signature). Once it
+// has, a head without that signature is not taken from it: it would be a
+// genuine hash under a number anyone could have written.
+constexpr std::string_view kSchemaV7 = R"sql(
+ALTER TABLE node_audit_head ADD COLUMN statement_signed INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<HubMigration, 7> kHubMigrations = {{
     {1, "records, keys, nodes and publications", kSchemaV1},
     {2, "uploaded checks and their answers", kSchemaV2},
     {3, "reference records of other regions", kSchemaV3},
     {4, "revocation lists of other regions", kSchemaV4},
     {5, "the audit-log heads nodes report", kSchemaV5},
     {6, "check ids unique per node", kSchemaV6},
+    {7, "audit-log heads whose number the node signed", kSchemaV7},
 }};
 
 }  // namespace

@@ -37,6 +37,12 @@ Bytes CheckSigningInput(std::string_view body) {
   return out;
 }
 
+Bytes AuditHeadStatement(std::string_view node_id, std::int64_t seq, ByteSpan hash, TimePoint sent_at) {
+  const std::string text = "akari-audit-head/1\n" + std::string(node_id) + "\n" + std::to_string(seq) + "\n" +
+                           ToHex(hash) + "\n" + std::to_string(ToUnixSeconds(sent_at));
+  return Bytes(text.begin(), text.end());
+}
+
 std::string_view OutcomeName(Outcome o) {
   for (const auto& [v, n] : kOutcomes) {
     if (v == o) return n;
@@ -112,6 +118,9 @@ nlohmann::json BatchToJson(const UploadBatch& batch) {
     out["audit_head"] = {{"seq", batch.audit_head->seq},
                          {"hash", ToHex(batch.audit_head->hash)},
                          {"signature", ToHex(batch.audit_head->signature)}};
+    if (!batch.audit_head->statement_signature.empty()) {
+      out["audit_head"]["statement_signature"] = ToHex(batch.audit_head->statement_signature);
+    }
   }
   return out;
 }
@@ -143,6 +152,7 @@ Result<UploadBatch> BatchFromJson(const nlohmann::json& j) {
     h.seq = fh.Int("seq", 1, std::numeric_limits<std::int64_t>::max());
     const std::string hash = fh.String("hash", true, 64);
     const std::string signature = fh.String("signature", true, 128);
+    const std::string statement_signature = fh.String("statement_signature", false, 128);
     if (!fh.ok()) return Invalid(fh.error());
     auto hash_bytes = FromHex(hash);
     auto signature_bytes = FromHex(signature);
@@ -150,6 +160,11 @@ Result<UploadBatch> BatchFromJson(const nlohmann::json& j) {
     if (!signature_bytes || signature_bytes->size() != 64) return Invalid("audit_head.signature: not 64 bytes of hex");
     h.hash = std::move(*hash_bytes);
     h.signature = std::move(*signature_bytes);
+    if (fh.Find("statement_signature") != nullptr) {
+      auto bytes = FromHex(statement_signature);
+      if (!bytes || bytes->size() != 64) return Invalid("audit_head.statement_signature: not 64 bytes of hex");
+      h.statement_signature = std::move(*bytes);
+    }
     batch.audit_head = std::move(h);
   }
   return batch;

@@ -39,11 +39,26 @@ struct UploadedCheck {
 // a log is always signed, node/audit/audit_log.h). The hub keeps the
 // highest it received per node, so that a log later cut short, or rewritten
 // from a backup, no longer reaches it.
+//
+// The entry's signature covers only its hash, and every export of the log
+// holds such pairs. So the node also signs the head's statement
+// (AuditHeadStatement: node id, number, hash and the batch's `sent_at`):
+// without it, anyone who can post to the hub could report a genuine hash
+// under any number or time, make the hub keep a number the log never
+// reaches, and raise a false "went back" at the node's next upload.
 struct ReportedAuditHead {
   std::int64_t seq = 0;
   Bytes hash;       // BLAKE2b-256 of the entry (32 bytes)
   Bytes signature;  // Ed25519 of `hash` by the node's key (64 bytes)
+  // Ed25519 of AuditHeadStatement(...) by the node's key (64 bytes); empty
+  // from nodes before it (JSON "statement_signature", absent).
+  Bytes statement_signature;
 };
+
+// The bytes a node signs to vouch for the head it reports with a batch:
+// "akari-audit-head/1\n" node_id "\n" seq "\n" hex(hash) "\n" sent_at as
+// Unix seconds (the precision the protocol carries it in).
+Bytes AuditHeadStatement(std::string_view node_id, std::int64_t seq, ByteSpan hash, TimePoint sent_at);
 
 struct UploadBatch {
   std::string node_id;

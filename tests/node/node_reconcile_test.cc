@@ -101,6 +101,16 @@ class NodeReconcileTest : public ::testing::Test {
     for (const node::CheckRecord& c : checks) b.checks.push_back({c.id, c.body, c.signature});
     return b;
   }
+  // A head as the node reports it: the entry's signature of `hash`, and
+  // its statement of the number and time.
+  rc::ReportedAuditHead SignedHead(std::int64_t seq, const crypto::Hash32& hash, TimePoint sent_at) {
+    const crypto::SecretBuffer& key = node_->keystore.signing_secret_key();
+    const crypto::Ed25519Signature signature = crypto::Sign(key, hash);
+    const crypto::Ed25519Signature statement =
+        crypto::Sign(key, rc::AuditHeadStatement(node_->keystore.node_id(), seq, hash, sent_at));
+    return {seq, Bytes(hash.begin(), hash.end()), Bytes(signature.begin(), signature.end()),
+            Bytes(statement.begin(), statement.end())};
+  }
   hub::CheckCounts HubCounts() {
     auto c = hub::CountRecordedChecks(hub_->store);
     EXPECT_TRUE(c) << c.error().message;
@@ -183,21 +193,22 @@ TEST_F(NodeReconcileTest, TheHubKeepsTheHighestAuditHeadANodeReportsAndNotesWhen
   const std::int64_t highest = head->seq;
 
   // A head signed by someone else is not the node's: nothing changes.
-  auto head_batch = [&](std::int64_t seq, std::uint8_t fill, bool signed_by_node) {
+  auto head_batch = [&](std::int64_t seq, std::uint8_t fill, bool signed_by_node,
+                        std::chrono::seconds sent_before = std::chrono::seconds(0)) {
     rc::UploadBatch b = Batch({NumbersCheck(2, 1)});
-    const crypto::Hash32 hash = crypto::Blake2b256(Bytes(1, fill));
-    crypto::Ed25519Signature signature{};
-    if (signed_by_node) signature = crypto::Sign(node_->keystore.signing_secret_key(), hash);
-    b.audit_head =
-        rc::ReportedAuditHead{seq, Bytes(hash.begin(), hash.end()), Bytes(signature.begin(), signature.end())};
+    b.sent_at -= sent_before;
+    b.audit_head = SignedHead(seq, crypto::Blake2b256(Bytes(1, fill)), b.sent_at);
+    if (!signed_by_node) {
+      b.audit_head->signature.assign(64, 0);
+      b.audit_head->statement_signature.assign(64, 0);
+    }
     return b;
   };
   ASSERT_TRUE(hub::AnswerUpload(hub_->store, head_batch(highest + 10, 1, false), clock_));
   EXPECT_EQ(kept()->seq, highest);
   // A lower head from a batch the node sent before the kept one's (akari
   // sync and akari serve upload from two processes) is only late.
-  rc::UploadBatch late = head_batch(highest - 1, 5, true);
-  late.sent_at = clock_.Now() - std::chrono::seconds(5);
+  rc::UploadBatch late = head_batch(highest - 1, 5, true, std::chrono::seconds(5));
   ASSERT_TRUE(hub::AnswerUpload(hub_->store, late, clock_));
   EXPECT_EQ(kept()->seq, highest);
   EXPECT_FALSE(kept()->went_back_at);
@@ -219,6 +230,99 @@ TEST_F(NodeReconcileTest, TheHubKeepsTheHighestAuditHeadANodeReportsAndNotesWhen
   head = kept();
   EXPECT_EQ(head->seq, highest + 5);
   EXPECT_TRUE(head->went_back_at);
+}
+
+// Every export of a node's log holds entries with their hashes and the
+// node's signatures of them. Anyone who can post a batch could report such
+// a hash under a number the log never reaches, and the node's next real
+// upload would then look like a log cut short. The node's statement of
+// number and time is what the hub takes instead.
+TEST_F(NodeReconcileTest, TheHubTakesAHeadsNumberAndTimeOnlyFromTheNodesStatement) {
+  node::AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
+  const std::string id = node_->keystore.node_id();
+  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
+  NumbersCheck(0, 1);
+  ASSERT_TRUE(Upload());
+  const hub::NodeAuditHead real = kept();
+  EXPECT_TRUE(real.statement_signed);
+  auto exported = log.SignedHead();  // what an export of the log shows
+  ASSERT_TRUE(exported && *exported);
+  const rc::ReportedAuditHead genuine{(*exported)->seq,
+                                      Bytes((*exported)->hash.begin(), (*exported)->hash.end()),
+                                      Bytes((*exported)->signature.begin(), (*exported)->signature.end()),
+                                      {}};
+  auto post = [&](const rc::ReportedAuditHead& head, TimePoint sent_at) {
+    rc::UploadBatch b = Batch({});
+    b.sent_at = sent_at;
+    b.audit_head = head;
+    auto answered = hub::AnswerUpload(hub_->store, b, clock_);
+    ASSERT_TRUE(answered) << answered.error().message;
+  };
+  clock_.Advance(std::chrono::minutes(1));
+  // An exported entry under a number of the forger's choosing, without a
+  // statement: this node signs statements, so it is not the node's.
+  rc::ReportedAuditHead forged = genuine;
+  forged.seq = 999'999'999;
+  post(forged, clock_.Now());
+  EXPECT_EQ(kept().seq, real.seq);
+  // With a statement signed by another key, or the node's statement of
+  // another number: not the node's either.
+  const auto other = crypto::GenerateSigningKeyPair();
+  const auto foreign =
+      crypto::Sign(other->secret_key, rc::AuditHeadStatement(id, forged.seq, genuine.hash, clock_.Now()));
+  forged.statement_signature.assign(foreign.begin(), foreign.end());
+  post(forged, clock_.Now());
+  forged.statement_signature = SignedHead(genuine.seq, (*exported)->hash, clock_.Now()).statement_signature;
+  post(forged, clock_.Now());
+  EXPECT_EQ(kept().seq, real.seq);
+  // The node's real statement replayed with a later time (to pass for a
+  // log that went back since): the time is part of what it signed.
+  const TimePoint first_sent = clock_.Now();
+  const rc::ReportedAuditHead higher = SignedHead(real.seq + 3, crypto::Blake2b256(Bytes(1, 9)), first_sent);
+  post(higher, first_sent);
+  ASSERT_EQ(kept().seq, real.seq + 3);
+  clock_.Advance(std::chrono::minutes(1));
+  post(SignedHead(real.seq + 4, crypto::Blake2b256(Bytes(1, 10)), clock_.Now()), clock_.Now());
+  ASSERT_EQ(kept().seq, real.seq + 4);
+  post(higher, clock_.Now());
+  EXPECT_EQ(kept().seq, real.seq + 4);
+  EXPECT_FALSE(kept().went_back_at);
+  // Replayed with its own time, it is only a late batch.
+  post(higher, first_sent);
+  EXPECT_FALSE(kept().went_back_at);
+  // The node's own statement of a lower number, sent later, is the alarm.
+  clock_.Advance(std::chrono::minutes(1));
+  post(SignedHead(real.seq + 1, crypto::Blake2b256(Bytes(1, 11)), clock_.Now()), clock_.Now());
+  EXPECT_EQ(kept().went_back_to, real.seq + 1);
+}
+
+// A node from before statements reports heads without one; the hub keeps
+// them as before (and says they are unsigned) until the node updates.
+TEST_F(NodeReconcileTest, AHeadFromANodeBeforeStatementsIsKeptUntilTheNodeSignsOne) {
+  const std::string id = node_->keystore.node_id();
+  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
+  auto post = [&](rc::ReportedAuditHead head, bool with_statement) {
+    if (!with_statement) head.statement_signature.clear();
+    rc::UploadBatch b = Batch({});
+    b.audit_head = std::move(head);
+    ASSERT_TRUE(hub::AnswerUpload(hub_->store, b, clock_));
+  };
+  post(SignedHead(5, crypto::Blake2b256(Bytes(1, 1)), clock_.Now()), false);
+  EXPECT_EQ(kept().seq, 5);
+  EXPECT_FALSE(kept().statement_signed);
+  clock_.Advance(std::chrono::minutes(1));
+  post(SignedHead(7, crypto::Blake2b256(Bytes(1, 2)), clock_.Now()), false);
+  EXPECT_EQ(kept().seq, 7);
+  // The node updates: its first statement marks it, and heads without one
+  // are no longer taken from it.
+  clock_.Advance(std::chrono::minutes(1));
+  post(SignedHead(9, crypto::Blake2b256(Bytes(1, 3)), clock_.Now()), true);
+  EXPECT_EQ(kept().seq, 9);
+  EXPECT_TRUE(kept().statement_signed);
+  clock_.Advance(std::chrono::minutes(1));
+  post(SignedHead(11, crypto::Blake2b256(Bytes(1, 4)), clock_.Now()), false);
+  EXPECT_EQ(kept().seq, 9);
+  EXPECT_TRUE(kept().statement_signed);
 }
 
 TEST_F(NodeReconcileTest, ACheckSentAgainGetsItsFirstAnswerEvenAfterTheRecordsChanged) {

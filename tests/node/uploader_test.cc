@@ -32,6 +32,7 @@ class FakeHub : public CheckTransport {
     if (fault == Fault::kServerError) return std::unexpected(Failure{{sync::SyncErrc::kHttp, "HTTP 500"}, true});
     if (fault == Fault::kBadRequest) return std::unexpected(Failure{{sync::SyncErrc::kHttp, "HTTP 400"}, false});
     heads.push_back(batch.audit_head);
+    sent_at.push_back(batch.sent_at);
     rc::UploadResponse response;
     for (const rc::UploadedCheck& c : batch.checks) {
       auto [it, inserted] = answers.try_emplace(c.id);
@@ -54,6 +55,7 @@ class FakeHub : public CheckTransport {
   std::deque<Fault> faults;
   std::map<std::string, rc::CheckAnswer> answers;
   std::vector<std::optional<rc::ReportedAuditHead>> heads;  // as each batch carried it
+  std::vector<TimePoint> sent_at;                           // each batch's
   std::function<void()> on_send;                            // runs as each batch arrives
   int calls = 0;
   int repeats = 0;
@@ -82,7 +84,7 @@ class UploaderTest : public ::testing::Test {
     ASSERT_TRUE(tx->Commit());
   }
   CheckUploader Uploader(UploadPolicy policy = {}) {
-    return CheckUploader(*store_, *queue_, *audit_, hub_, clock_, "node1", policy,
+    return CheckUploader(*store_, *queue_, *audit_, keys_->secret_key, hub_, clock_, "node1", policy,
                          [this](std::chrono::milliseconds d) { delays_.push_back(d); });
   }
   std::int64_t Count(const char* table) {
@@ -133,6 +135,13 @@ TEST_F(UploaderTest, EachBatchCarriesTheAuditHeadMadeDurableAndNotedFirst) {
             std::to_string(before.first) + ":" + ToHex(before.second));
   // The signature is the entry's own, which the hub checks.
   EXPECT_TRUE(crypto::Verify(keys_->public_key, before.second, hub_.heads[0]->signature));
+  // The statement vouches for the number and the batch's time as well.
+  EXPECT_TRUE(crypto::Verify(keys_->public_key,
+                             rc::AuditHeadStatement("node1", before.first, before.second, hub_.sent_at[0]),
+                             hub_.heads[0]->statement_signature));
+  EXPECT_FALSE(crypto::Verify(keys_->public_key,
+                              rc::AuditHeadStatement("node1", before.first + 1, before.second, hub_.sent_at[0]),
+                              hub_.heads[0]->statement_signature));
   EXPECT_TRUE(audit_->Verify()->ok());
 }
 
@@ -153,7 +162,8 @@ TEST_F(UploaderTest, TheHeadIsSyncedToDiskBeforeItLeaves) {
     const AuditHead head = *audit.Head();
     int at_send = -1;
     hub_.on_send = [&] { at_send = vfs.wal_syncs(); };
-    CheckUploader uploader(*store, queue, audit, hub_, clock_, "node1", {}, [](std::chrono::milliseconds) {});
+    CheckUploader uploader(*store, queue, audit, keys_->secret_key, hub_, clock_, "node1", {},
+                           [](std::chrono::milliseconds) {});
     auto summary = uploader.UploadPending();
     ASSERT_TRUE(summary) << summary.error().message;
     ASSERT_EQ(hub_.heads.size(), 1u);

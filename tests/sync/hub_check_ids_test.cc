@@ -115,6 +115,14 @@ TEST_F(HubCheckIdsTest, AnIdTakenBeforeTheUpgradeNoLongerBlocksItsNode) {
               "body_hash BLOB NOT NULL, body TEXT NOT NULL, signature BLOB NOT NULL, "
               "received_at INTEGER NOT NULL, outcome TEXT NOT NULL, answer TEXT NOT NULL); "
               "CREATE INDEX hub_check_node ON hub_check(node_id, outcome); "
+              "DROP TABLE node_audit_head; "
+              "CREATE TABLE node_audit_head(node_id TEXT PRIMARY KEY NOT NULL, seq INTEGER NOT NULL, "
+              "hash BLOB NOT NULL, signature BLOB NOT NULL, sent_at INTEGER NOT NULL, "
+              "received_at INTEGER NOT NULL, went_back_at INTEGER, went_back_to INTEGER); "
+              "INSERT INTO node_audit_head(node_id, seq, hash, signature, sent_at, received_at) "
+              "VALUES ('" +
+              alice_.id +
+              "', 12, x'01', x'02', 0, 0); "
               "DELETE FROM schema_migration WHERE version > 5; PRAGMA user_version = 5"));
   auto pre_claimed = db.Prepare(
       "INSERT INTO hub_check VALUES (?, ?, x'00', '{}', x'00', 0, 'unknown_person', "
@@ -127,6 +135,12 @@ TEST_F(HubCheckIdsTest, AnIdTakenBeforeTheUpgradeNoLongerBlocksItsNode) {
   hub_.emplace(std::move(*reopened));
   EXPECT_EQ(*hub_->store.database().QueryInt("PRAGMA user_version"), HubSchemaVersion());
   EXPECT_EQ(Recorded(rogue_.id), 1);  // kept, for the regional office to see
+  // Version 7: the audit head Alice reported before it is kept, as one
+  // whose number she did not sign.
+  auto heads = NodeAuditHeads(hub_->store);
+  ASSERT_TRUE(heads) << heads.error().message;
+  EXPECT_EQ(heads->at(alice_.id).seq, 12);
+  EXPECT_FALSE(heads->at(alice_.id).statement_signed);
 
   auto real = Upload(alice_, {Check(alice_, alice_next, 1)});
   ASSERT_TRUE(real) << real.error().message;

@@ -159,10 +159,12 @@ TEST_F(HubChecksCliTest, CountsWhatNodesUploadedPerNodeAndOutcomeOnceEach) {
   ASSERT_TRUE(head.is_object()) << nodes.out;
   EXPECT_GT(head["seq"].get<std::int64_t>(), 0);
   EXPECT_EQ(head["went_back_at"], "");
+  EXPECT_EQ(head["statement_signed"], true);  // the node vouched for the number
   auto text_nodes = Hub({"node", "list", "--data", hub_});
   EXPECT_NE(text_nodes.out.find("audit log at entry " + std::to_string(head["seq"].get<std::int64_t>())),
             std::string::npos)
       << text_nodes.out;
+  EXPECT_EQ(text_nodes.out.find("number not signed"), std::string::npos) << text_nodes.out;
   const std::string exported = (root_ / "audit.jsonl").string();
   ASSERT_EQ(Akari({"audit", "export", "--data", node_, "--out", exported}).exit_code, 0);
   auto verified =

@@ -215,15 +215,24 @@ TEST(ProtocolTest, BatchesAndAnswersRoundTrip) {
   EXPECT_EQ(back->checks[0].signature, (Bytes{1, 2, 3}));
   EXPECT_FALSE(back->audit_head);
   // With the node's audit head, which must have its exact sizes.
-  batch.audit_head = ReportedAuditHead{42, Bytes(32, 0xab), Bytes(64, 0xcd)};
+  batch.audit_head = ReportedAuditHead{42, Bytes(32, 0xab), Bytes(64, 0xcd), {}};
   back = BatchFromJson(BatchToJson(batch));
   ASSERT_TRUE(back) << back.error().message;
   ASSERT_TRUE(back->audit_head);
   EXPECT_EQ(back->audit_head->seq, 42);
   EXPECT_EQ(back->audit_head->hash, Bytes(32, 0xab));
   EXPECT_EQ(back->audit_head->signature, Bytes(64, 0xcd));
-  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
-           {"seq", 0}, {"seq", "42"}, {"hash", "abcd"}, {"signature", "zz"}}) {
+  EXPECT_TRUE(back->audit_head->statement_signature.empty());  // a node before statements
+  batch.audit_head->statement_signature = Bytes(64, 0xef);
+  back = BatchFromJson(BatchToJson(batch));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->audit_head->statement_signature, Bytes(64, 0xef));
+  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{{"seq", 0},
+                                                                                        {"seq", "42"},
+                                                                                        {"hash", "abcd"},
+                                                                                        {"signature", "zz"},
+                                                                                        {"statement_signature", "abcd"},
+                                                                                        {"statement_signature", 7}}) {
     nlohmann::json j = BatchToJson(batch);
     j["audit_head"][field] = value;
     auto refused = BatchFromJson(j);
