@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -85,6 +88,41 @@ Result<Bytes> ReadFileBytes(const std::filesystem::path& path, std::size_t max_b
   return out;
 }
 
+namespace {
+
+// A failed mode change that only says the file system keeps no POSIX
+// modes: FAT and exFAT (the file systems of most USB sticks), NTFS, and FUSE
+// mounts of them. There the kernel's vfat answers EPERM unless mounted with
+// `quiet`, fusefat ENOSYS, and the mount's own options decide who may read.
+// Refusing would leave a node unable to back up to the stick staff have;
+// what Akari writes there (a SQLCipher store, a passphrase-wrapped
+// keystore) is encrypted. EPERM elsewhere (a directory owned by another
+// user) stays an error.
+bool ModesNotKept(const struct statfs& fs, int err) {
+  if (err == ENOSYS || err == ENOTSUP || err == EOPNOTSUPP) return true;
+  if (err != EPERM) return false;
+  constexpr std::array<unsigned long, 5> kModeless = {
+      0x4d44,      // MSDOS_SUPER_MAGIC: vfat, msdos
+      0x2011BAB0,  // EXFAT_SUPER_MAGIC
+      0x5346544e,  // NTFS_SB_MAGIC
+      0x7366746e,  // ntfs3
+      0x65735546,  // FUSE_SUPER_MAGIC: fusefat, exfat-fuse, ntfs-3g
+  };
+  return std::find(kModeless.begin(), kModeless.end(), static_cast<unsigned long>(fs.f_type)) != kModeless.end();
+}
+
+bool ModesNotKept(const std::filesystem::path& path, int err) {
+  struct statfs fs {};
+  return ::statfs(path.c_str(), &fs) == 0 && ModesNotKept(fs, err);
+}
+
+bool ModesNotKept(int fd, int err) {
+  struct statfs fs {};
+  return ::fstatfs(fd, &fs) == 0 && ModesNotKept(fs, err);
+}
+
+}  // namespace
+
 Status SyncDirectory(const std::filesystem::path& dir) {
   ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return IoError(dir, "cannot open directory", errno);
@@ -104,7 +142,9 @@ Status WriteFileAtomically(const std::filesystem::path& path, ByteSpan data, mod
   };
   // The umask may have narrowed `mode`; a wider mode is never wanted, but an
   // exact one is (0600 files must not become 0400).
-  if (::fchmod(fd.get(), mode) != 0) return fail(IoError(tmp, "cannot set mode of", errno));
+  if (::fchmod(fd.get(), mode) != 0 && !ModesNotKept(fd.get(), errno)) {
+    return fail(IoError(tmp, "cannot set mode of", errno));
+  }
   if (auto s = WriteAll(fd.get(), data, tmp); !s) return fail(std::unexpected(s.error()));
   if (::fsync(fd.get()) != 0) return fail(IoError(tmp, "cannot sync", errno));
   if (!fd.Close()) return fail(IoError(tmp, "cannot close", errno));
@@ -118,7 +158,9 @@ Status CreatePrivateDirectory(const std::filesystem::path& dir) {
   if (ec) {
     return MakeError(BaseErrc::kIo, "cannot create directory " + dir.string() + ": " + ec.message());
   }
-  if (::chmod(dir.c_str(), 0700) != 0) return IoError(dir, "cannot set mode 0700 on", errno);
+  if (::chmod(dir.c_str(), 0700) != 0 && !ModesNotKept(dir, errno)) {
+    return IoError(dir, "cannot set mode 0700 on", errno);
+  }
   return {};
 }
 

@@ -19,6 +19,8 @@ PACKAGES=(
   nginx-light chromium
   # Japanese glyphs for the browser tests' screenshots and printed PDFs (3.5 MB)
   fonts-ipafont-gothic
+  # a FAT file system (a USB stick) mounted through FUSE, for the tests of writing backups to one
+  dosfstools fusefat
   # tools the scripts use
   curl ca-certificates procps psmisc
   # the outage drill (drill.sh): JSON, the generated region's zstd files, loopback up in its private network
