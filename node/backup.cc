@@ -113,12 +113,54 @@ Result<BackupManifest> ParseManifest(ByteSpan text, const fs::path& file) {
   return m;
 }
 
+// True when every file in `dir` is one a backup writes before its manifest
+// (the store copy and its journal files, the keystore, their temporary
+// files): what a backup that was stopped leaves. A node's own directory
+// holds more (locks, staging, TLS files), and so does a stick in use.
+bool HoldsOnlyAnUnfinishedBackup(const fs::path& dir) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool written_by_backup = name.starts_with(kDatabaseFile) || name == kKeystoreFile ||
+                                   name.starts_with("." + std::string(kKeystoreFile) + ".tmp-") ||
+                                   name.starts_with("." + std::string(kBackupManifestFile) + ".tmp-");
+    if (!written_by_backup) return false;
+    any = true;
+  }
+  return any && !ec;
+}
+
+// Why `out` cannot take a backup of the node in `node_dir` (it is neither
+// missing nor an empty directory), in the words staff need: a file, the
+// node itself, an earlier backup (never overwritten), one that did not
+// finish, or other files.
+std::unexpected<Error> OccupiedBackupTarget(const fs::path& out, const fs::path& node_dir) {
+  std::error_code ec;
+  const std::string give = "; give a new or empty directory for the backup";
+  if (!fs::is_directory(out, ec)) {
+    return MakeError(BaseErrc::kExists, out.string() + " is a file, not a directory" + give);
+  }
+  if (fs::equivalent(out, node_dir, ec)) {
+    return MakeError(BaseErrc::kExists,
+                     out.string() + " is the node's own directory" + give + " on other media (a USB stick)");
+  }
+  if (fs::exists(out / kBackupManifestFile, ec)) {
+    return MakeError(BaseErrc::kExists, out.string() + " already holds a backup, and backups are never overwritten" +
+                                            give + " (or delete the old one if it is no longer needed)");
+  }
+  if (HoldsOnlyAnUnfinishedBackup(out)) {
+    return MakeError(BaseErrc::kExists, out.string() + " holds a backup that did not finish (it has no " +
+                                            kBackupManifestFile + "): delete " + out.string() +
+                                            " and run the backup again, or give a new or empty directory");
+  }
+  return MakeError(BaseErrc::kExists, out.string() + " holds other files" + give);
+}
+
 }  // namespace
 
 Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& clock) {
-  if (!IsEmptyOrMissing(out)) {
-    return MakeError(BaseErrc::kExists, out.string() + " is not empty; give a new or empty directory for the backup");
-  }
+  if (!IsEmptyOrMissing(out)) return OccupiedBackupTarget(out, node.dir);
   const bool created = !fs::exists(out);
   const TimePoint at = clock.Now();
   AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
@@ -270,7 +312,13 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
   if (IsUnfinishedRestore(dir)) {
     AKARI_TRY(ClearUnfinishedRestore(dir));
   } else if (!IsEmptyOrMissing(dir)) {
-    return MakeError(BaseErrc::kExists, dir.string() + " is not empty; restore into a new or empty directory");
+    std::error_code ec;
+    const bool is_node = fs::exists(dir / kKeystoreFile, ec);
+    return MakeError(BaseErrc::kExists, dir.string() +
+                                            (!fs::is_directory(dir, ec) ? " is a file, not a directory"
+                                             : is_node ? " already holds a node, and a restore never replaces one"
+                                                       : " holds other files") +
+                                            "; restore into a new or empty directory");
   }
   const bool created = !fs::exists(dir);
   const fs::path staging = dir / kRestoreStagingDir;

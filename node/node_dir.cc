@@ -17,6 +17,21 @@ Result<OpenNode> CreateNode(const std::filesystem::path& dir, const crypto::Secr
                                             " already holds an Akari node; choose another --data "
                                             "directory (nothing was changed)");
   }
+  // A node's directory is its own: its files (staging, locks, TLS, logs)
+  // must not mix with others, and `chmod 0700` must not close a directory
+  // shared with other work. `lost+found` is a fresh file system's.
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "lost+found") continue;
+    return MakeError(BaseErrc::kExists, dir.string() + " holds other files (" + name +
+                                            "); a node needs a directory of its own: give a new or empty --data "
+                                            "directory (nothing was changed)");
+  }
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    return MakeError(BaseErrc::kExists, dir.string() +
+                                            " is a file, not a directory: give a new or empty --data directory "
+                                            "(nothing was changed)");
+  }
   AKARI_TRY(CreatePrivateDirectory(dir));
   auto keystore = crypto::Keystore::Create(keystore_path, passphrase, slot_label, kdf);
   if (!keystore) return std::unexpected(keystore.error());

@@ -34,7 +34,8 @@ struct OpenNode {
 // Creates a node in `dir`: the directory (0700), a keystore with one slot
 // for `passphrase` labelled `slot_label`, and an empty store at the current
 // schema. Refuses (BaseErrc::kExists) a directory that already holds a
-// keystore or database. On failure nothing is left behind but the directory.
+// keystore or database, or any other file (but `lost+found`), and a path
+// that is a file. On failure nothing is left behind but the directory.
 [[nodiscard]] Result<OpenNode> CreateNode(const std::filesystem::path& dir, const crypto::SecretBuffer& passphrase,
                                           std::string_view slot_label, const crypto::Argon2idParams& kdf);
 

@@ -280,16 +280,30 @@ TEST_F(BackupTest, AFailedBackupIsRecordedAsFailed) {
 TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABackup) {
   std::filesystem::create_directories(root_ / "full");
   ASSERT_TRUE(WriteFileAtomically(root_ / "full" / "photo.jpg", AsBytes("x")));
-  auto out = BackupNode(*node_, root_ / "full", clock_);
-  ASSERT_FALSE(out);
-  EXPECT_EQ(out.error().code, BaseErrc::kExists);
+  // Each refusal says what is in the way.
+  auto refused = [&](const std::filesystem::path& out, const std::string& why) {
+    auto r = BackupNode(*node_, out, clock_);
+    ASSERT_FALSE(r) << out;
+    EXPECT_EQ(r.error().code, BaseErrc::kExists);
+    EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+  };
+  refused(root_ / "full", "holds other files");
+  refused(root_ / "full" / "photo.jpg", "is a file, not a directory");
+  refused(root_ / "node", "is the node's own directory");
   ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
+  refused(root_ / "b", "already holds a backup, and backups are never overwritten");
   auto into = RestoreNode(root_ / "b", root_ / "full", testing::Secret("operator-pass"), clock_);
   ASSERT_FALSE(into);
   EXPECT_EQ(into.error().code, BaseErrc::kExists);
+  EXPECT_NE(into.error().message.find("holds other files"), std::string::npos) << into.error().message;
   EXPECT_TRUE(std::filesystem::exists(root_ / "full" / "photo.jpg"));
+  auto over_node = RestoreNode(root_ / "b", root_ / "node", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(over_node);
+  EXPECT_NE(over_node.error().message.find("already holds a node, and a restore never replaces one"), std::string::npos)
+      << over_node.error().message;
   // A backup whose manifest was never written (the stick pulled out).
   std::filesystem::remove(root_ / "b" / kBackupManifestFile);
+  refused(root_ / "b", "holds a backup that did not finish");
   auto unfinished = RestoreNode(root_ / "b", root_ / "new", testing::Secret("operator-pass"), clock_);
   ASSERT_FALSE(unfinished);
   EXPECT_EQ(unfinished.error().code, BaseErrc::kNotFound);
@@ -351,7 +365,7 @@ TEST(BackupCliTest, BackupAndRestoreFromTheCommandLine) {
   EXPECT_EQ(nlohmann::json::parse(status.out)["node_id"], j["node_id"]);
   auto twice = testing::RunProgram("akari", {"restore", "--from", out, "--data", again}, opts);
   EXPECT_EQ(twice.exit_code, 1);
-  EXPECT_NE(twice.err.find("is not empty"), std::string::npos) << twice.err;
+  EXPECT_NE(twice.err.find("already holds a node"), std::string::npos) << twice.err;
 }
 
 }  // namespace

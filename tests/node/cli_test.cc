@@ -106,6 +106,29 @@ TEST_F(CliTest, InitRefusesAnExistingNode) {
   EXPECT_EQ(Akari({"status", "--data", data_}).exit_code, 0);
 }
 
+// A node needs a directory of its own: init into one that holds other
+// files (a home directory, a stick in use) would mix the node's files with
+// them and close the directory to its owner (mode 0700).
+TEST_F(CliTest, InitRefusesADirectoryThatHoldsOtherFilesOrIsAFile) {
+  const std::filesystem::path shared = std::filesystem::path(data_).parent_path() / "shared";
+  std::filesystem::create_directories(shared);
+  ASSERT_TRUE(WriteFileAtomically(shared / "report.xlsx", AsBytes("x"), 0644));
+  ::chmod(shared.c_str(), 0755);
+  auto r = Akari({"init", "--data", shared.string(), "--kdf-ms", "5"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("holds other files (report.xlsx)"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(shared / "keystore.json"));
+  struct stat st {};
+  ASSERT_EQ(::stat(shared.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);  // left as it was
+  auto file = Akari({"init", "--data", (shared / "report.xlsx").string(), "--kdf-ms", "5"});
+  EXPECT_EQ(file.exit_code, 1);
+  EXPECT_NE(file.err.find("is a file, not a directory"), std::string::npos) << file.err;
+  // A fresh file system's lost+found is not another file.
+  std::filesystem::create_directories(shared.parent_path() / "mount" / "lost+found");
+  EXPECT_EQ(Akari({"init", "--data", (shared.parent_path() / "mount").string(), "--kdf-ms", "5"}).exit_code, 0);
+}
+
 TEST_F(CliTest, WrongPassphraseIsAOneLineError) {
   Init();
   auto r = Akari({"status", "--data", data_}, "wrong-passphrase");
