@@ -41,8 +41,7 @@ Status AddExt(X509* cert, int nid, const char* value) {
 
 }  // namespace
 
-Status CreateSelfSignedTlsIdentity(const TlsIdentityFiles& files, std::string_view common_name,
-                                   std::chrono::hours validity) {
+Result<TlsIdentity> CreateSelfSignedTlsIdentity(std::string_view common_name, std::chrono::hours validity) {
   EvpPkeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return Failed("generating a TLS key");
   X509Ptr cert(X509_new());
@@ -71,16 +70,27 @@ Status CreateSelfSignedTlsIdentity(const TlsIdentityFiles& files, std::string_vi
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) return Failed("signing the TLS certificate");
 
   BioPtr cert_bio(BIO_new(BIO_s_mem()));
-  BioPtr key_bio(BIO_new(BIO_s_mem()));
+  // A memory BIO that OpenSSL wipes when it frees it: the key's PEM.
+  BioPtr key_bio(BIO_new(BIO_s_secmem()));
   if (!cert_bio || !key_bio || PEM_write_bio_X509(cert_bio.get(), cert.get()) != 1 ||
       PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return Failed("writing PEM");
   }
-  const std::string key_pem = BioText(key_bio.get());
-  if (auto s = WriteFileAtomically(files.private_key_pem, AsBytes(key_pem), 0600); !s) {
+  char* key_data = nullptr;
+  const long key_len = BIO_get_mem_data(key_bio.get(), &key_data);
+  AKARI_ASSIGN_OR_RETURN(SecretBuffer key_pem,
+                         SecretBuffer::CopyOf(std::span(reinterpret_cast<const std::uint8_t*>(key_data),
+                                                        static_cast<std::size_t>(key_len))));
+  return TlsIdentity{BioText(cert_bio.get()), std::move(key_pem)};
+}
+
+Status CreateSelfSignedTlsIdentity(const TlsIdentityFiles& files, std::string_view common_name,
+                                   std::chrono::hours validity) {
+  AKARI_ASSIGN_OR_RETURN(const TlsIdentity identity, CreateSelfSignedTlsIdentity(common_name, validity));
+  if (auto s = WriteFileAtomically(files.private_key_pem, identity.private_key_pem.span(), 0600); !s) {
     return MakeError(CryptoErrc::kIo, s.error().message);
   }
-  if (auto s = WriteFileAtomically(files.certificate_pem, AsBytes(BioText(cert_bio.get())), 0600); !s) {
+  if (auto s = WriteFileAtomically(files.certificate_pem, AsBytes(identity.certificate_pem), 0600); !s) {
     return MakeError(CryptoErrc::kIo, s.error().message);
   }
   return {};
@@ -89,9 +99,15 @@ Status CreateSelfSignedTlsIdentity(const TlsIdentityFiles& files, std::string_vi
 Result<std::string> CertificateFingerprintSha256(const std::filesystem::path& certificate_pem) {
   auto pem = ReadFileBytes(certificate_pem, 1 << 20);
   if (!pem) return MakeError(CryptoErrc::kIo, pem.error().message);
-  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  auto fingerprint = CertificatePemFingerprintSha256(ToString(*pem));
+  if (!fingerprint) return Failed("reading " + certificate_pem.string());
+  return fingerprint;
+}
+
+Result<std::string> CertificatePemFingerprintSha256(std::string_view certificate_pem) {
+  BioPtr bio(BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
   X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!cert) return Failed("reading " + certificate_pem.string());
+  if (!cert) return Failed("reading a PEM certificate");
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (X509_digest(cert.get(), EVP_sha256(), digest, &len) != 1) return Failed("fingerprinting the certificate");

@@ -17,6 +17,7 @@
 #include "crypto/errors.h"
 #include "crypto/hash.h"
 #include "crypto/keystore.h"
+#include "crypto/tls_certificate.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
 #include "node/store/meta_keys.h"
@@ -58,6 +59,11 @@ Result<BackupInfo> ReadCopy(const fs::path& dir, store::Store& copy) {
   AKARI_ASSIGN_OR_RETURN(info.counts, copy.Counts());
   AKARI_ASSIGN_OR_RETURN(auto version, copy.GetMeta(store::meta::kDataVersion));
   if (version) info.data_version = ParseInt64(*version);
+  AKARI_ASSIGN_OR_RETURN(auto certificate, copy.GetMeta(store::meta::kTlsCertificatePem));
+  if (certificate) {
+    AKARI_ASSIGN_OR_RETURN(std::string fingerprint, crypto::CertificatePemFingerprintSha256(*certificate));
+    info.tls_fingerprint = std::move(fingerprint);
+  }
   return info;
 }
 

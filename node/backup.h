@@ -47,6 +47,10 @@ struct BackupInfo {
   // Restore only: the number of the next check recorded on the restored
   // node (kRestoreSkippedCheckNumbers above the backup's).
   std::optional<std::int64_t> next_check_seq;
+  // The SHA-256 fingerprint of the node's TLS certificate in the copy; none
+  // when the node never served over TLS, or kept its identity in files
+  // (node/service/tls_identity.h), so that a restored node makes a new one.
+  std::optional<std::string> tls_fingerprint;
 };
 
 // How many check numbers a restore leaves unused after the backup's newest

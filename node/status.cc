@@ -70,7 +70,7 @@ Result<NodeStatus> ReadNodeStatus(OpenNode& node, const Clock& clock) {
   const TimePoint node_time = st.trusted_time ? std::max(st.now, *st.trusted_time) : st.now;
   st.expired = st.data_expires_at && node_time >= *st.data_expires_at;
   st.clock_behind = st.trusted_time && st.now < *st.trusted_time;
-  AKARI_ASSIGN_OR_RETURN(st.tls_fingerprint, NodeTlsFingerprint(node.dir));
+  AKARI_ASSIGN_OR_RETURN(st.tls_fingerprint, NodeTlsFingerprint(node));
   if (auto free = FreeBytes(node.dir)) {
     st.disk_free_bytes = *free;
     st.disk_low = *free < kLowDiskBytes;

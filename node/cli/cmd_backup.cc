@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "crypto/tls_certificate.h"
 #include "node/backup.h"
 #include "node/cli/cli.h"
 #include "node/sync/disk_space.h"
@@ -25,6 +26,7 @@ nlohmann::json InfoJson(const node::BackupInfo& info) {
       {"audit_entries", info.counts.audit_entries},
       {"bytes", info.bytes}};
   if (info.next_check_seq) out["next_check_seq"] = *info.next_check_seq;
+  out["tls_fingerprint"] = info.tls_fingerprint ? nlohmann::json(*info.tls_fingerprint) : nlohmann::json(nullptr);
   return out;
 }
 
@@ -93,10 +95,16 @@ void RegisterRestore(CLI::App& app, CommandTable& table) {
             ", above any the machine the backup came from may have made since. Do not use that machine again: its "
             "audit log and this one would go separate ways. Next: akari status --data " +
             opts->dir + ", then akari serve");
-      Print(
-          "If the node served its staff over TLS (akari serve --tls), it makes a new certificate at its first "
-          "start: its fingerprint changes. Tell staff the new one (akari status shows it) before they connect, "
-          "so that they do not take the change for an attack.");
+      if (info.tls_fingerprint) {
+        Print("Its TLS certificate came with it: staff's tablets see the same fingerprint, " +
+              crypto::FormatFingerprint(*info.tls_fingerprint) + ".");
+      } else {
+        Print(
+            "The backup holds no TLS certificate (the node never served over TLS, or an older Akari kept it in a "
+            "file). If the node served its staff over TLS (akari serve --tls), it makes a new certificate at its "
+            "first start: its fingerprint changes. Tell staff the new one (akari status shows it) before they "
+            "connect, so that they do not take the change for an attack.");
+      }
     }
     return {};
   });

@@ -128,10 +128,10 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     const MonotonicClock session_clock;
     service_options.session_clock = &session_clock;
     if (tls) {
-      AKARI_ASSIGN_OR_RETURN(crypto::TlsIdentityFiles files,
-                             node::EnsureNodeTlsIdentity(node.dir, node.keystore.node_id()));
-      AKARI_ASSIGN_OR_RETURN(std::string fingerprint, crypto::CertificateFingerprintSha256(files.certificate_pem));
-      server.tls = net::TlsFiles{files.certificate_pem, files.private_key_pem};
+      AKARI_ASSIGN_OR_RETURN(crypto::TlsIdentity identity, node::EnsureNodeTlsIdentity(node));
+      AKARI_ASSIGN_OR_RETURN(std::string fingerprint,
+                             crypto::CertificatePemFingerprintSha256(identity.certificate_pem));
+      server.tls_identity = std::make_shared<const crypto::TlsIdentity>(std::move(identity));
       service_options.tls_fingerprint = fingerprint;
     }
     AKARI_ASSIGN_OR_RETURN(std::unique_ptr<node::Service> service,

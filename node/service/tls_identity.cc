@@ -1,41 +1,114 @@
 #include "node/service/tls_identity.h"
 
 #include <arpa/inet.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 
+#include "base/bytes.h"
+#include "base/file.h"
 #include "node/service/errors.h"
+#include "node/store/meta_keys.h"
+#include "node/store/store.h"
 
 namespace akari::node {
 
-crypto::TlsIdentityFiles NodeTlsFiles(const std::filesystem::path& dir) {
-  return {dir / kTlsCertificateFile, dir / kTlsKeyFile};
+namespace {
+
+// The identity in the store, if any. The key is read straight into locked
+// memory (not through Store::GetMeta's std::string).
+Result<std::optional<crypto::TlsIdentity>> StoredIdentity(store::Store& store) {
+  AKARI_ASSIGN_OR_RETURN(db::Statement s, store.database().Prepare("SELECT value FROM meta WHERE key = ?"));
+  s.Bind(1, store::meta::kTlsPrivateKeyPem);
+  AKARI_ASSIGN_OR_RETURN(const bool have_key, s.Step());
+  if (!have_key) return std::optional<crypto::TlsIdentity>();
+  AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer key, crypto::SecretBuffer::CopyOf(s.ColumnBlob(0)));
+  s.Reset();
+  AKARI_ASSIGN_OR_RETURN(const auto certificate, store.GetMeta(store::meta::kTlsCertificatePem));
+  if (!certificate) {
+    return MakeError(ServiceErrc::kIo,
+                     "the node's store holds a TLS key without its certificate; the store is "
+                     "damaged: restore the node from a backup");
+  }
+  return std::optional<crypto::TlsIdentity>(crypto::TlsIdentity{*certificate, std::move(key)});
 }
 
-Result<crypto::TlsIdentityFiles> EnsureNodeTlsIdentity(const std::filesystem::path& dir, std::string_view node_id) {
-  const crypto::TlsIdentityFiles files = NodeTlsFiles(dir);
+// The identity a node before the store kept in files, if any.
+Result<std::optional<crypto::TlsIdentity>> IdentityInFiles(const std::filesystem::path& dir) {
+  const std::filesystem::path cert = dir / kTlsCertificateFile, key = dir / kTlsKeyFile;
   std::error_code ec;
-  const bool have_cert = std::filesystem::exists(files.certificate_pem, ec);
-  const bool have_key = std::filesystem::exists(files.private_key_pem, ec);
-  if (have_cert && have_key) return files;
+  const bool have_cert = std::filesystem::exists(cert, ec);
+  const bool have_key = std::filesystem::exists(key, ec);
+  if (!have_cert && !have_key) return std::optional<crypto::TlsIdentity>();
   if (have_cert != have_key) {
     return MakeError(ServiceErrc::kIo, "the node's TLS identity in " + dir.string() + " is incomplete (" +
-                                           (have_cert ? files.private_key_pem : files.certificate_pem).string() +
-                                           " is missing); remove both " + kTlsCertificateFile + " and " + kTlsKeyFile +
+                                           (have_cert ? key : cert).string() + " is missing); remove both " +
+                                           kTlsCertificateFile + " and " + kTlsKeyFile +
                                            " to create a new one, and tell staff the new fingerprint");
   }
-  AKARI_TRY(crypto::CreateSelfSignedTlsIdentity(files, "akari-node-" + std::string(node_id),
-                                                std::chrono::hours(24 * 365 * 5)));
-  return files;
+  AKARI_ASSIGN_OR_RETURN(Bytes cert_pem, ReadFileBytes(cert, 1 << 20));
+  AKARI_ASSIGN_OR_RETURN(Bytes key_pem, ReadFileBytes(key, 1 << 20));
+  auto secret = crypto::SecretBuffer::CopyOf(key_pem);
+  sodium_memzero(key_pem.data(), key_pem.size());
+  if (!secret) return std::unexpected(secret.error());
+  return std::optional<crypto::TlsIdentity>(crypto::TlsIdentity{ToString(cert_pem), std::move(*secret)});
 }
 
-Result<std::optional<std::string>> NodeTlsFingerprint(const std::filesystem::path& dir) {
-  const crypto::TlsIdentityFiles files = NodeTlsFiles(dir);
+// Overwrites a file that held a key before it is removed: best effort (a
+// journaling or flash file system may keep older blocks), but the key no
+// longer sits in the node's directory for anyone who copies it.
+void WipeAndRemove(const std::filesystem::path& file) {
   std::error_code ec;
-  if (!std::filesystem::exists(files.certificate_pem, ec)) return std::optional<std::string>();
-  AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificateFingerprintSha256(files.certificate_pem));
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > 0) static_cast<void>(WriteFileAtomically(file, Bytes(size, 0), 0600));
+  std::filesystem::remove(file, ec);
+}
+
+}  // namespace
+
+Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
+  // One write transaction: `akari status` or a second serve cannot make a
+  // second identity meanwhile.
+  AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(node.store.database(), /*durable=*/true));
+  AKARI_ASSIGN_OR_RETURN(auto stored, StoredIdentity(node.store));
+  if (stored) return std::move(*stored);
+  AKARI_ASSIGN_OR_RETURN(auto from_files, IdentityInFiles(node.dir));
+  const bool moved = from_files.has_value();
+  crypto::TlsIdentity identity;
+  if (moved) {
+    // A certificate that does not parse is refused before it is kept.
+    AKARI_TRY(crypto::CertificatePemFingerprintSha256(from_files->certificate_pem));
+    identity = std::move(*from_files);
+  } else {
+    AKARI_ASSIGN_OR_RETURN(identity, crypto::CreateSelfSignedTlsIdentity("akari-node-" + node.keystore.node_id(),
+                                                                         std::chrono::hours(24 * 365 * 5)));
+  }
+  AKARI_TRY(node.store.SetMeta(store::meta::kTlsCertificatePem, identity.certificate_pem));
+  AKARI_ASSIGN_OR_RETURN(db::Statement put,
+                         node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
+  AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
+  AKARI_TRY(tx.Commit());
+  if (moved) {
+    WipeAndRemove(node.dir / kTlsKeyFile);
+    std::error_code ec;
+    std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
+  }
+  return identity;
+}
+
+Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node) {
+  AKARI_ASSIGN_OR_RETURN(auto certificate, node.store.GetMeta(store::meta::kTlsCertificatePem));
+  if (!certificate) {
+    // Not moved into the store yet (a node from before that has not served since).
+    const std::filesystem::path file = node.dir / kTlsCertificateFile;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) return std::optional<std::string>();
+    AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificateFingerprintSha256(file));
+    return std::optional<std::string>(std::move(fp));
+  }
+  AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificatePemFingerprintSha256(*certificate));
   return std::optional<std::string>(std::move(fp));
 }
 

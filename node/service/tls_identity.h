@@ -1,7 +1,15 @@
 // The node's TLS identity for serving on the LAN: a self-signed certificate
-// created at the first start that needs it, kept in the node directory
-// (mode 0600), identified to staff by its SHA-256 fingerprint (`akari
-// status`, GET /v1/status) so that tablets can pin it.
+// created at the first start that needs it, identified to staff by its
+// SHA-256 fingerprint (`akari status`, GET /v1/status) so that tablets can
+// pin it.
+//
+// It lives in the node's encrypted store (meta tls_certificate_pem and
+// tls_private_key_pem), not in files: the private key is never on disk in
+// the clear, and a backup carries it, so a restored node keeps its
+// fingerprint and the tablets that pinned it keep trusting it. Nodes from
+// before kept it in DIR/tls-cert.pem and DIR/tls-key.pem; the first
+// EnsureNodeTlsIdentity moves such an identity into the store and removes
+// the files.
 #pragma once
 
 #include <filesystem>
@@ -11,24 +19,26 @@
 
 #include "base/result.h"
 #include "crypto/tls_certificate.h"
+#include "node/node_dir.h"
 
 namespace akari::node {
 
+// Where nodes before the store kept their identity.
 inline constexpr const char* kTlsCertificateFile = "tls-cert.pem";
 inline constexpr const char* kTlsKeyFile = "tls-key.pem";
 
-crypto::TlsIdentityFiles NodeTlsFiles(const std::filesystem::path& dir);
+// The identity in the node's store; if it has none, the one in the old
+// files (moved into the store, the files then removed), else a new one
+// (ECDSA P-256, valid 5 years, CN "akari-node-<node_id>"), stored. Safe
+// against another process doing the same at once (one write transaction).
+// Errors: ServiceErrc::kIo when only one of the old files exists (a
+// half-written or tampered identity is never replaced silently), store
+// errors, crypto errors from creation.
+[[nodiscard]] Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node);
 
-// Returns the identity in `dir`, creating it (ECDSA P-256, valid 5 years,
-// CN "akari-node-<node_id>") when neither file exists. Errors: ServiceErrc::kIo
-// when only one of the two files exists (a half-written or tampered identity
-// is never replaced silently), crypto errors from creation.
-[[nodiscard]] Result<crypto::TlsIdentityFiles> EnsureNodeTlsIdentity(const std::filesystem::path& dir,
-                                                                     std::string_view node_id);
-
-// The lower-case hex SHA-256 fingerprint of the node's certificate, or
-// nullopt when the node has none yet.
-[[nodiscard]] Result<std::optional<std::string>> NodeTlsFingerprint(const std::filesystem::path& dir);
+// The lower-case hex SHA-256 fingerprint of the node's certificate (in the
+// store, else in an old file not yet moved), or nullopt when it has none.
+[[nodiscard]] Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node);
 
 // True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
 bool IsLoopbackAddress(std::string_view address);

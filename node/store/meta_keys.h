@@ -29,5 +29,10 @@ inline constexpr std::string_view kCheckSeqFloor = "check_seq_floor";
 // "<seq>:<hash hex>" of the audit head last reported to the hub, made
 // durable before it was sent (node/checks/uploader.h).
 inline constexpr std::string_view kAuditHeadReported = "audit_head_reported";
+// The node's TLS certificate and private key, PEM (node/service/tls_identity.h):
+// in the store so that the key is never on disk in the clear and a backup
+// carries it. The key is stored as a BLOB and read into locked memory.
+inline constexpr std::string_view kTlsCertificatePem = "tls_certificate_pem";
+inline constexpr std::string_view kTlsPrivateKeyPem = "tls_private_key_pem";
 
 }  // namespace akari::store::meta

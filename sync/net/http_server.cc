@@ -522,12 +522,24 @@ Status ServerImpl::Open() {
   beast::error_code ec;
   const auto address = asio::ip::make_address(options_.address, ec);
   if (ec) return MakeError(sync::SyncErrc::kInvalidArgument, "not an IP address: " + options_.address);
-  if (options_.tls) {
+  if (options_.tls && options_.tls_identity) {
+    return MakeError(sync::SyncErrc::kInvalidArgument, "give TLS files or a TLS identity, not both");
+  }
+  if (options_.tls || options_.tls_identity) {
     tls_.emplace(ssl::context::tls_server);
     tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-    tls_->use_certificate_chain_file(options_.tls->certificate_pem.string(), ec);
-    if (!ec) tls_->use_private_key_file(options_.tls->private_key_pem.string(), ssl::context::pem, ec);
+    if (options_.tls) {
+      tls_->use_certificate_chain_file(options_.tls->certificate_pem.string(), ec);
+      if (!ec) tls_->use_private_key_file(options_.tls->private_key_pem.string(), ssl::context::pem, ec);
+    } else {
+      const crypto::TlsIdentity& identity = *options_.tls_identity;
+      tls_->use_certificate_chain(asio::buffer(identity.certificate_pem), ec);
+      if (!ec) {
+        tls_->use_private_key(asio::buffer(identity.private_key_pem.data(), identity.private_key_pem.size()),
+                              ssl::context::pem, ec);
+      }
+    }
     if (ec)
       return MakeError(sync::SyncErrc::kInvalidArgument, "cannot load the TLS certificate or key: " + ec.message());
   }
@@ -549,7 +561,7 @@ Status ServerImpl::Open() {
     });
   }
   Log(LogLevel::kInfo, "http.listening",
-      {{"address", options_.address}, {"port", static_cast<int>(port_)}, {"tls", options_.tls.has_value()}});
+      {{"address", options_.address}, {"port", static_cast<int>(port_)}, {"tls", tls_.has_value()}});
   return {};
 }
 

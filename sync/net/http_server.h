@@ -20,6 +20,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "crypto/tls_certificate.h"
 #include "sync/net/http.h"
 
 namespace akari::net {
@@ -45,6 +46,9 @@ struct ServerOptions {
   std::chrono::seconds write_timeout{60};  // to send a whole response
   std::chrono::seconds idle_timeout{60};   // to wait for and receive the next request on a kept-alive connection
   std::optional<TlsFiles> tls;
+  // An identity held in memory instead of files (a node's, from its
+  // encrypted store). At most one of `tls` and `tls_identity`.
+  std::shared_ptr<const crypto::TlsIdentity> tls_identity;
   std::string server_name = "akari";
   // Set on every answer the server sends, its own refusals (400, 413, 431,
   // 503) included, unless the answer sets them itself: a service's

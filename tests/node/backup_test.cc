@@ -20,6 +20,7 @@
 #include "crypto/hash.h"
 #include "node/audit/audit_log.h"
 #include "node/checks/check_queue.h"
+#include "node/service/tls_identity.h"
 #include "tests/node/check_input.h"
 #include "tests/testing/process.h"
 #include "tests/testing/secrets.h"
@@ -308,6 +309,41 @@ TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABacku
   ASSERT_FALSE(unfinished);
   EXPECT_EQ(unfinished.error().code, BaseErrc::kNotFound);
   EXPECT_NE(unfinished.error().message.find("did not finish"), std::string::npos);
+}
+
+// Tablets pin the node's TLS fingerprint. The identity is in the store, so
+// a backup carries it and the restored node keeps the fingerprint; its key
+// is in no file in the clear, on the node or on the stick.
+TEST_F(BackupTest, ARestoredNodeKeepsItsTlsIdentityAndTheKeyIsNeverInAFileInTheClear) {
+  auto identity = EnsureNodeTlsIdentity(*node_);
+  ASSERT_TRUE(identity) << identity.error().message;
+  const std::string pinned = **NodeTlsFingerprint(*node_);
+  auto backup = BackupNode(*node_, root_ / "usb", clock_);
+  ASSERT_TRUE(backup) << backup.error().message;
+  EXPECT_EQ(backup->tls_fingerprint, pinned);
+  auto restored = RestoreNode(root_ / "usb", root_ / "new", testing::Secret("operator-pass"), clock_);
+  ASSERT_TRUE(restored) << restored.error().message;
+  EXPECT_EQ(restored->tls_fingerprint, pinned);
+  auto node = OpenNodeDir(root_ / "new", testing::Secret("operator-pass"));
+  ASSERT_TRUE(node) << node.error().message;
+  EXPECT_EQ(**NodeTlsFingerprint(*node), pinned);
+  auto served = EnsureNodeTlsIdentity(*node);
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->private_key_pem.view(), identity->private_key_pem.view());
+  for (const auto& dir : {root_ / "node", root_ / "usb", root_ / "new"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file()) continue;
+      auto bytes = ReadFileBytes(entry.path(), 1 << 30);
+      ASSERT_TRUE(bytes);
+      EXPECT_EQ(ToString(*bytes).find("PRIVATE KEY"), std::string::npos) << entry.path();
+    }
+  }
+  // A backup of a node that never served over TLS says it holds none.
+  auto plain = CreateNode(root_ / "plain", testing::Secret("operator-pass"), "operator", testing::kFastArgon2id);
+  ASSERT_TRUE(plain);
+  auto none = BackupNode(*plain, root_ / "usb2", clock_);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->tls_fingerprint);
 }
 
 // A restore killed at any step (a child process, SIGKILL at each named

@@ -45,7 +45,8 @@ class ServiceHttpTest : public ::testing::Test {
     auto server = net::HttpServer::Start(options, service_->AsHandler());
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
-    base_ = std::string(options.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(server_->port());
+    base_ = std::string(options.tls || options.tls_identity ? "https" : "http") +
+            "://127.0.0.1:" + std::to_string(server_->port());
   }
   // Logs doc1 in and identifies SamplePerson(id) by its insurance numbers
   // in that session; returns the token ("" after a failed assertion).
@@ -325,15 +326,18 @@ TEST_F(ServiceHttpTest, AThousandConcurrentConnectionsAllGetCorrectAnswers) {
 }
 
 TEST_F(ServiceHttpTest, ServesTlsWithTheNodeCertificateAndItsFingerprintIsPinnable) {
-  auto files = EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id());
-  ASSERT_TRUE(files) << files.error().message;
-  auto fingerprint = NodeTlsFingerprint(dir_ / "node");
+  auto identity = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(identity) << identity.error().message;
+  auto fingerprint = NodeTlsFingerprint(node_);
   ASSERT_TRUE(fingerprint && *fingerprint);
   // A second call keeps the same identity.
-  ASSERT_TRUE(EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id()));
-  EXPECT_EQ(**NodeTlsFingerprint(dir_ / "node"), **fingerprint);
+  ASSERT_TRUE(EnsureNodeTlsIdentity(node_));
+  EXPECT_EQ(**NodeTlsFingerprint(node_), **fingerprint);
+  // It lives in the encrypted store: no key file in the node's directory.
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "node" / kTlsKeyFile));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "node" / kTlsCertificateFile));
   net::ServerOptions options;
-  options.tls = net::TlsFiles{files->certificate_pem, files->private_key_pem};
+  options.tls_identity = std::make_shared<const crypto::TlsIdentity>(std::move(*identity));
   Start(options);
   net::ClientOptions pinned;
   pinned.pinned_certificate_sha256 = **fingerprint;
@@ -347,13 +351,32 @@ TEST_F(ServiceHttpTest, ServesTlsWithTheNodeCertificateAndItsFingerprintIsPinnab
   EXPECT_FALSE(other.Get(base_ + "/v1/status"));
 }
 
+// Nodes before the store kept the identity in two files beside it. The
+// first start moves it into the store, keeping the fingerprint staff pinned,
+// and removes the files.
+TEST_F(ServiceHttpTest, AnIdentityInTheOldFilesMovesIntoTheStoreWithItsFingerprint) {
+  const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "akari-node-old", std::chrono::hours(24)));
+  auto pinned = crypto::CertificateFingerprintSha256(files.certificate_pem);
+  ASSERT_TRUE(pinned);
+  EXPECT_EQ(**NodeTlsFingerprint(node_), *pinned);  // akari status before the first start
+  auto moved = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(moved->certificate_pem), *pinned);
+  EXPECT_FALSE(std::filesystem::exists(files.certificate_pem));
+  EXPECT_FALSE(std::filesystem::exists(files.private_key_pem));
+  EXPECT_EQ(**NodeTlsFingerprint(node_), *pinned);
+  EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(EnsureNodeTlsIdentity(node_)->certificate_pem), *pinned);
+}
+
 TEST_F(ServiceHttpTest, AHalfMissingTlsIdentityIsNeverReplacedSilently) {
-  auto files = EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id());
-  ASSERT_TRUE(files);
-  std::filesystem::remove(files->private_key_pem);
-  auto again = EnsureNodeTlsIdentity(dir_ / "node", node_.keystore.node_id());
+  const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "akari-node-old", std::chrono::hours(24)));
+  std::filesystem::remove(files.private_key_pem);
+  auto again = EnsureNodeTlsIdentity(node_);
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("incomplete"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(files.certificate_pem));
 }
 
 TEST(LoopbackTest, RecognisesLoopbackAddresses) {
