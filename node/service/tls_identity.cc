@@ -73,14 +73,27 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
   // second identity meanwhile.
   AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(node.store.database(), /*durable=*/true));
   AKARI_ASSIGN_OR_RETURN(auto stored, StoredIdentity(node.store));
-  if (stored) return std::move(*stored);
-  AKARI_ASSIGN_OR_RETURN(auto from_files, IdentityInFiles(node.dir));
-  const bool moved = from_files.has_value();
+  auto from_files = IdentityInFiles(node.dir);
+  if (!from_files) {
+    // One file without the other. Beside an identity in the store it is
+    // what a move killed between its two removals left; without one, it is
+    // a half-written or tampered identity, never replaced silently.
+    if (!stored) return std::unexpected(from_files.error());
+    std::error_code ec;
+    WipeAndRemove(node.dir / kTlsKeyFile);
+    std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
+    return std::move(*stored);
+  }
   crypto::TlsIdentity identity;
-  if (moved) {
-    // A certificate that does not parse is refused before it is kept.
-    AKARI_TRY(crypto::CertificatePemFingerprintSha256(from_files->certificate_pem));
-    identity = std::move(*from_files);
+  if (*from_files) {
+    // Files win over the store: they are an older node's identity, a move
+    // killed after its commit, or a certificate an administrator put there
+    // to replace the node's. A certificate that does not parse is refused
+    // before it is kept.
+    AKARI_TRY(crypto::CertificatePemFingerprintSha256((*from_files)->certificate_pem));
+    identity = std::move(**from_files);
+  } else if (stored) {
+    return std::move(*stored);
   } else {
     AKARI_ASSIGN_OR_RETURN(identity, crypto::CreateSelfSignedTlsIdentity("akari-node-" + node.keystore.node_id(),
                                                                          std::chrono::hours(24 * 365 * 5)));
@@ -90,24 +103,26 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
                          node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
   AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
   AKARI_TRY(tx.Commit());
-  if (moved) {
-    WipeAndRemove(node.dir / kTlsKeyFile);
+  if (*from_files) {
+    // The certificate first: a move killed in between leaves the key, which
+    // the next start removes (above) since the store holds the identity.
     std::error_code ec;
     std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
+    WipeAndRemove(node.dir / kTlsKeyFile);
   }
   return identity;
 }
 
 Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node) {
-  AKARI_ASSIGN_OR_RETURN(auto certificate, node.store.GetMeta(store::meta::kTlsCertificatePem));
-  if (!certificate) {
-    // Not moved into the store yet (a node from before that has not served since).
-    const std::filesystem::path file = node.dir / kTlsCertificateFile;
-    std::error_code ec;
-    if (!std::filesystem::exists(file, ec)) return std::optional<std::string>();
+  // As EnsureNodeTlsIdentity decides: both files, not yet moved, win.
+  const std::filesystem::path file = node.dir / kTlsCertificateFile;
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec) && std::filesystem::exists(node.dir / kTlsKeyFile, ec)) {
     AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificateFingerprintSha256(file));
     return std::optional<std::string>(std::move(fp));
   }
+  AKARI_ASSIGN_OR_RETURN(auto certificate, node.store.GetMeta(store::meta::kTlsCertificatePem));
+  if (!certificate) return std::optional<std::string>();
   AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificatePemFingerprintSha256(*certificate));
   return std::optional<std::string>(std::move(fp));
 }

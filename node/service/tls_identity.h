@@ -7,9 +7,10 @@
 // tls_private_key_pem), not in files: the private key is never on disk in
 // the clear, and a backup carries it, so a restored node keeps its
 // fingerprint and the tablets that pinned it keep trusting it. Nodes from
-// before kept it in DIR/tls-cert.pem and DIR/tls-key.pem; the first
+// before kept it in DIR/tls-cert.pem and DIR/tls-key.pem; the next
 // EnsureNodeTlsIdentity moves such an identity into the store and removes
-// the files.
+// the files. The same two files are how an administrator replaces the
+// identity (with a certificate of their own CA, say).
 #pragma once
 
 #include <filesystem>
@@ -27,17 +28,21 @@ namespace akari::node {
 inline constexpr const char* kTlsCertificateFile = "tls-cert.pem";
 inline constexpr const char* kTlsKeyFile = "tls-key.pem";
 
-// The identity in the node's store; if it has none, the one in the old
-// files (moved into the store, the files then removed), else a new one
-// (ECDSA P-256, valid 5 years, CN "akari-node-<node_id>"), stored. Safe
-// against another process doing the same at once (one write transaction).
-// Errors: ServiceErrc::kIo when only one of the old files exists (a
-// half-written or tampered identity is never replaced silently), store
-// errors, crypto errors from creation.
+// The node's identity: the one in DIR/tls-cert.pem and DIR/tls-key.pem if
+// both exist (an older node's, or one an administrator put there to
+// replace it: moved into the store, replacing what was there, and the files
+// removed); else the one in the store; else a new one (ECDSA P-256, valid 5
+// years, CN "akari-node-<node_id>"), stored. Safe against another process
+// doing the same at once (one write transaction), and against being killed
+// at any point. Errors: ServiceErrc::kIo when only one of the files exists
+// and the store holds no identity (a half-written or tampered identity is
+// never replaced silently; beside a stored one it is a move's leftover,
+// removed), store errors, crypto errors from creation.
 [[nodiscard]] Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node);
 
-// The lower-case hex SHA-256 fingerprint of the node's certificate (in the
-// store, else in an old file not yet moved), or nullopt when it has none.
+// The lower-case hex SHA-256 fingerprint of the certificate the node serves
+// at its next start (the files', if both exist, else the store's), or
+// nullopt when it has none yet.
 [[nodiscard]] Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node);
 
 // True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.

@@ -16,6 +16,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/file.h"
 #include "crypto/tls_certificate.h"
 #include "node/card/card_access.h"
 #include "node/card/errors.h"
@@ -367,6 +368,31 @@ TEST_F(ServiceHttpTest, AnIdentityInTheOldFilesMovesIntoTheStoreWithItsFingerpri
   EXPECT_FALSE(std::filesystem::exists(files.private_key_pem));
   EXPECT_EQ(**NodeTlsFingerprint(node_), *pinned);
   EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(EnsureNodeTlsIdentity(node_)->certificate_pem), *pinned);
+}
+
+// An administrator replaces the node's identity by putting a certificate
+// and key in the two files; a move killed after its commit leaves both
+// files, or the key alone, and the next start finishes it.
+TEST_F(ServiceHttpTest, FilesPutBesideTheStoreReplaceItsIdentityAndAnInterruptedMoveFinishes) {
+  auto first = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(first);
+  const std::string old_pin = *crypto::CertificatePemFingerprintSha256(first->certificate_pem);
+  const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "clinic.example", std::chrono::hours(24)));
+  const std::string new_pin = *crypto::CertificateFingerprintSha256(files.certificate_pem);
+  ASSERT_NE(new_pin, old_pin);
+  EXPECT_EQ(**NodeTlsFingerprint(node_), new_pin);  // what the next start serves
+  auto replaced = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(replaced->certificate_pem), new_pin);
+  EXPECT_FALSE(std::filesystem::exists(files.private_key_pem));
+  // Killed between the certificate's removal and the key's: the key alone
+  // beside a stored identity is a leftover, removed; the identity stays.
+  ASSERT_TRUE(WriteFileAtomically(files.private_key_pem, replaced->private_key_pem.span(), 0600));
+  auto finished = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(finished) << finished.error().message;
+  EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(finished->certificate_pem), new_pin);
+  EXPECT_FALSE(std::filesystem::exists(files.private_key_pem));
 }
 
 TEST_F(ServiceHttpTest, AHalfMissingTlsIdentityIsNeverReplacedSilently) {
