@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "base/log.h"
@@ -88,6 +89,14 @@ Bytes BodyHash(std::string_view body) {
 // stays. A lower head from a batch sent earlier is only late (akari sync
 // and akari serve upload from two processes, and their batches may cross
 // on the way).
+//
+// Heads without a statement (nodes before it) could have been posted by
+// anyone with an export of the log, under any number and time. So the
+// first statement a node sends replaces such a kept head whatever its
+// number, and drops a "went back" noted from unsigned heads (both logged);
+// and a batch's time counts at most as the hub's own, so that neither a
+// forged time nor a node clock running ahead can make later real heads look
+// "late" for years.
 Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::ReportedAuditHead& head,
                        TimePoint sent_at, const crypto::Ed25519PublicKey& key, TimePoint now) {
   const bool has_statement = !head.statement_signature.empty();
@@ -98,42 +107,63 @@ Status RecordAuditHead(db::Database& db, const std::string& node_id, const rc::R
     Log(LogLevel::kWarn, "hub.audit_head_not_signed", {{"node_id", node_id}, {"seq", head.seq}});
     return {};
   }
-  const std::int64_t sent_s = ToUnixSeconds(sent_at);  // the protocol carries seconds
-  AKARI_ASSIGN_OR_RETURN(
-      db::Statement find,
-      db.Prepare("SELECT seq, hash, sent_at, statement_signed FROM node_audit_head WHERE node_id = ?"));
+  // The protocol carries seconds.
+  const std::int64_t sent_s = std::min(ToUnixSeconds(sent_at), ToUnixSeconds(now));
+  AKARI_ASSIGN_OR_RETURN(db::Statement find,
+                         db.Prepare("SELECT seq, hash, sent_at, statement_signed, went_back_to FROM node_audit_head "
+                                    "WHERE node_id = ?"));
   find.Bind(1, node_id);
   AKARI_ASSIGN_OR_RETURN(bool found, find.Step());
+  bool replaces_unsigned = false;
   if (found) {
     const std::int64_t kept = find.ColumnInt(0);
     const ByteSpan kept_hash = find.ColumnBlob(1);
     const bool same_hash = std::equal(kept_hash.begin(), kept_hash.end(), head.hash.begin(), head.hash.end());
     const bool sent_earlier = sent_s <= find.ColumnInt(2);
     const bool node_signs_statements = find.ColumnInt(3) != 0;
+    const std::optional<std::int64_t> went_back_to =
+        find.ColumnIsNull(4) ? std::nullopt : std::optional<std::int64_t>(find.ColumnInt(4));
     find.Reset();
     if (node_signs_statements && !has_statement) {
       Log(LogLevel::kWarn, "hub.audit_head_not_signed",
           {{"node_id", node_id}, {"seq", head.seq}, {"reason", "no statement from a node that signs them"}});
       return {};
     }
-    if (head.seq == kept && same_hash) return {};
-    if (head.seq < kept && sent_earlier) return {};
-    if (head.seq <= kept) {
-      Log(LogLevel::kWarn, "hub.audit_head_went_back", {{"node_id", node_id}, {"kept", kept}, {"reported", head.seq}});
-      AKARI_ASSIGN_OR_RETURN(
-          db::Statement mark,
-          db.Prepare("UPDATE node_audit_head SET went_back_at = ?, went_back_to = ? WHERE node_id = ?"));
-      return mark.Bind(1, ToUnixSeconds(now)).Bind(2, head.seq).Bind(3, node_id).Run();
+    replaces_unsigned = has_statement && !node_signs_statements;
+    if (replaces_unsigned) {
+      if (head.seq < kept || went_back_to) {
+        // went_back_to -1: none was noted.
+        Log(LogLevel::kWarn, "hub.audit_head_unsigned_replaced",
+            {{"node_id", node_id},
+             {"kept", kept},
+             {"reported", head.seq},
+             {"went_back_to", went_back_to.value_or(-1)}});
+      }
+    } else {
+      if (head.seq == kept && same_hash) return {};
+      if (head.seq < kept && sent_earlier) return {};
+      if (head.seq <= kept) {
+        Log(LogLevel::kWarn, "hub.audit_head_went_back",
+            {{"node_id", node_id}, {"kept", kept}, {"reported", head.seq}});
+        AKARI_ASSIGN_OR_RETURN(
+            db::Statement mark,
+            db.Prepare("UPDATE node_audit_head SET went_back_at = ?, went_back_to = ? WHERE node_id = ?"));
+        return mark.Bind(1, ToUnixSeconds(now)).Bind(2, head.seq).Bind(3, node_id).Run();
+      }
     }
   }
-  // The went_back columns stay as they are: once a log went back, the
-  // regional office must hear of it.
+  // Otherwise the went_back columns stay as they are: once a log went
+  // back, the regional office must hear of it.
   AKARI_ASSIGN_OR_RETURN(
       db::Statement keep,
-      db.Prepare(found ? "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, sent_at = ?5, "
-                         "received_at = ?6, statement_signed = max(statement_signed, ?7) WHERE node_id = ?1"
-                       : "INSERT INTO node_audit_head(node_id, seq, hash, signature, sent_at, received_at, "
-                         "statement_signed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+      db.Prepare(!found ? "INSERT INTO node_audit_head(node_id, seq, hash, signature, sent_at, received_at, "
+                          "statement_signed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                 : replaces_unsigned
+                     ? "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, sent_at = ?5, "
+                       "received_at = ?6, statement_signed = ?7, went_back_at = NULL, went_back_to = NULL "
+                       "WHERE node_id = ?1"
+                     : "UPDATE node_audit_head SET seq = ?2, hash = ?3, signature = ?4, sent_at = ?5, "
+                       "received_at = ?6, statement_signed = max(statement_signed, ?7) WHERE node_id = ?1"));
   return keep.Bind(1, node_id)
       .Bind(2, head.seq)
       .BindBlob(3, head.hash)

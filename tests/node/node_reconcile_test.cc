@@ -296,6 +296,66 @@ TEST_F(NodeReconcileTest, TheHubTakesAHeadsNumberAndTimeOnlyFromTheNodesStatemen
   EXPECT_EQ(kept().went_back_to, real.seq + 1);
 }
 
+// Before a node's first statement reaches the hub (no row yet, or a row
+// migrated from before statements), anyone with an export of its log can
+// post an unsigned head under any number and time, and a lower one to
+// raise "went back". The node's first statement replaces both.
+TEST_F(NodeReconcileTest, HeadsForgedBeforeTheNodesFirstStatementAreReplacedByIt) {
+  node::AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
+  const std::string id = node_->keystore.node_id();
+  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
+  NumbersCheck(0, 1);
+  auto exported = log.SignedHead();
+  ASSERT_TRUE(exported && *exported);
+  auto forge = [&](std::int64_t seq, TimePoint sent_at) {
+    rc::UploadBatch b = Batch({});
+    b.sent_at = sent_at;
+    b.audit_head = rc::ReportedAuditHead{seq,
+                                         Bytes((*exported)->hash.begin(), (*exported)->hash.end()),
+                                         Bytes((*exported)->signature.begin(), (*exported)->signature.end()),
+                                         {}};
+    ASSERT_TRUE(hub::AnswerUpload(hub_->store, b, clock_));
+  };
+  // A forged time in 2099 counts as the hub's own.
+  forge(999'999'999, clock_.Now() + std::chrono::hours(24 * 365 * 70));
+  clock_.Advance(std::chrono::minutes(1));
+  forge(5, clock_.Now());
+  ASSERT_EQ(kept().seq, 999'999'999);
+  ASSERT_EQ(kept().went_back_to, 5);
+  EXPECT_FALSE(kept().statement_signed);
+  // The node's real upload, with its statement.
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(Upload());
+  const hub::NodeAuditHead real = kept();
+  EXPECT_LT(real.seq, 100);
+  EXPECT_TRUE(real.statement_signed);
+  EXPECT_FALSE(real.went_back_at);
+  EXPECT_FALSE(real.went_back_to);
+  // From here on, unsigned heads are not the node's.
+  clock_.Advance(std::chrono::minutes(1));
+  forge(999'999'999, clock_.Now());
+  EXPECT_EQ(kept().seq, real.seq);
+}
+
+// A node whose clock ran ahead (a year) and was then corrected: its later
+// heads must not all look "sent earlier" than the kept one, or a log cut
+// short would never be noted.
+TEST_F(NodeReconcileTest, ANodeClockThatRanAheadDoesNotHideALogThatWentBack) {
+  const std::string id = node_->keystore.node_id();
+  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
+  auto post = [&](std::int64_t seq, std::uint8_t fill, TimePoint sent_at) {
+    rc::UploadBatch b = Batch({});
+    b.sent_at = sent_at;
+    b.audit_head = SignedHead(seq, crypto::Blake2b256(Bytes(1, fill)), sent_at);
+    ASSERT_TRUE(hub::AnswerUpload(hub_->store, b, clock_));
+  };
+  post(50, 1, clock_.Now() + std::chrono::hours(24 * 365));
+  ASSERT_EQ(kept().seq, 50);
+  clock_.Advance(std::chrono::hours(1));
+  post(20, 2, clock_.Now());  // the clock corrected; the log restored from a backup
+  EXPECT_EQ(kept().went_back_to, 20);
+}
+
 // A node from before statements reports heads without one; the hub keeps
 // them as before (and says they are unsigned) until the node updates.
 TEST_F(NodeReconcileTest, AHeadFromANodeBeforeStatementsIsKeptUntilTheNodeSignsOne) {
