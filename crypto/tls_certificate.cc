@@ -96,6 +96,20 @@ Status CreateSelfSignedTlsIdentity(const TlsIdentityFiles& files, std::string_vi
   return {};
 }
 
+Status CheckTlsIdentity(const TlsIdentity& identity) {
+  BioPtr cert_bio(BIO_new_mem_buf(identity.certificate_pem.data(), static_cast<int>(identity.certificate_pem.size())));
+  X509Ptr cert(cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) return Failed("the certificate is not a PEM certificate");
+  BioPtr key_bio(BIO_new_mem_buf(identity.private_key_pem.data(), static_cast<int>(identity.private_key_pem.size())));
+  // No passphrase callback: OpenSSL's default would ask on the terminal
+  // for an encrypted key, and a node cannot type one in at every start.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
+  EvpPkeyPtr key(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr) : nullptr);
+  if (!key) return Failed("the private key is not an unencrypted PEM private key");
+  if (X509_check_private_key(cert.get(), key.get()) != 1) return Failed("the private key is not the certificate's");
+  return {};
+}
+
 Result<std::string> CertificateFingerprintSha256(const std::filesystem::path& certificate_pem) {
   auto pem = ReadFileBytes(certificate_pem, 1 << 20);
   if (!pem) return MakeError(CryptoErrc::kIo, pem.error().message);

@@ -37,6 +37,11 @@ struct TlsIdentity {
 [[nodiscard]] Status CreateSelfSignedTlsIdentity(const TlsIdentityFiles& files, std::string_view common_name,
                                                  std::chrono::hours validity);
 
+// Checks that `identity` can serve: its certificate and private key parse
+// and the key is the certificate's. Errors: kInvalidArgument saying which
+// part is wrong.
+[[nodiscard]] Status CheckTlsIdentity(const TlsIdentity& identity);
+
 // Lower-case hex SHA-256 of the certificate's DER in a PEM file: the pin.
 [[nodiscard]] Result<std::string> CertificateFingerprintSha256(const std::filesystem::path& certificate_pem);
 // The same for PEM text. Errors: kInvalidArgument (not a PEM certificate).

@@ -1,7 +1,10 @@
 #include "node/service/tls_identity.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -19,7 +22,7 @@ namespace {
 
 // The identity in the store, if any. The key is read straight into locked
 // memory (not through Store::GetMeta's std::string).
-Result<std::optional<crypto::TlsIdentity>> StoredIdentity(store::Store& store) {
+Result<std::optional<crypto::TlsIdentity>> StoredIdentity(store::Store& store, const std::filesystem::path& dir) {
   AKARI_ASSIGN_OR_RETURN(db::Statement s, store.database().Prepare("SELECT value FROM meta WHERE key = ?"));
   s.Bind(1, store::meta::kTlsPrivateKeyPem);
   AKARI_ASSIGN_OR_RETURN(const bool have_key, s.Step());
@@ -29,8 +32,10 @@ Result<std::optional<crypto::TlsIdentity>> StoredIdentity(store::Store& store) {
   AKARI_ASSIGN_OR_RETURN(const auto certificate, store.GetMeta(store::meta::kTlsCertificatePem));
   if (!certificate) {
     return MakeError(ServiceErrc::kIo,
-                     "the node's store holds a TLS key without its certificate; the store is "
-                     "damaged: restore the node from a backup");
+                     "the node's store holds a TLS key without its certificate. Put a certificate "
+                     "and its key in " +
+                         (dir / kTlsCertificateFile).string() + " and " + (dir / kTlsKeyFile).string() +
+                         " (the next start takes them in), and tell staff the new fingerprint");
   }
   return std::optional<crypto::TlsIdentity>(crypto::TlsIdentity{*certificate, std::move(key)});
 }
@@ -56,13 +61,27 @@ Result<std::optional<crypto::TlsIdentity>> IdentityInFiles(const std::filesystem
   return std::optional<crypto::TlsIdentity>(crypto::TlsIdentity{ToString(cert_pem), std::move(*secret)});
 }
 
-// Overwrites a file that held a key before it is removed: best effort (a
-// journaling or flash file system may keep older blocks), but the key no
-// longer sits in the node's directory for anyone who copies it.
+// Overwrites a file that held a key, in place, then removes it: best
+// effort (a journaling or flash file system may keep older blocks, and
+// another hard link keeps the name), but the key no longer sits in the
+// node's directory for anyone who copies it.
 void WipeAndRemove(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      const std::array<char, 4096> zeros{};
+      for (off_t done = 0; done < st.st_size;) {
+        const auto n = ::pwrite(fd, zeros.data(),
+                                std::min<std::size_t>(zeros.size(), static_cast<std::size_t>(st.st_size - done)), done);
+        if (n <= 0) break;
+        done += n;
+      }
+      ::fsync(fd);
+    }
+    ::close(fd);
+  }
   std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (!ec && size > 0) static_cast<void>(WriteFileAtomically(file, Bytes(size, 0), 0600));
   std::filesystem::remove(file, ec);
 }
 
@@ -72,8 +91,33 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
   // One write transaction: `akari status` or a second serve cannot make a
   // second identity meanwhile.
   AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(node.store.database(), /*durable=*/true));
-  AKARI_ASSIGN_OR_RETURN(auto stored, StoredIdentity(node.store));
   auto from_files = IdentityInFiles(node.dir);
+  if (from_files && *from_files) {
+    // Files win over the store: they are an older node's identity, a move
+    // killed after its commit, or a certificate an administrator put there
+    // to replace the node's (or a damaged stored one). A pair that cannot
+    // serve is refused, and the store and the files are left as they are:
+    // an identity replaced by one that cannot serve would end serving.
+    if (auto usable = crypto::CheckTlsIdentity(**from_files); !usable) {
+      return MakeError(ServiceErrc::kIo, (node.dir / kTlsCertificateFile).string() + " and " + kTlsKeyFile +
+                                             " cannot serve (" + usable.error().message +
+                                             "). Put a matching certificate and unencrypted key there, or remove "
+                                             "both to keep the node's present identity");
+    }
+    crypto::TlsIdentity identity = std::move(**from_files);
+    AKARI_TRY(node.store.SetMeta(store::meta::kTlsCertificatePem, identity.certificate_pem));
+    AKARI_ASSIGN_OR_RETURN(db::Statement put,
+                           node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
+    AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
+    AKARI_TRY(tx.Commit());
+    // The certificate first: a move killed in between leaves the key, which
+    // the next start removes (below) since the store holds the identity.
+    std::error_code ec;
+    std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
+    WipeAndRemove(node.dir / kTlsKeyFile);
+    return identity;
+  }
+  AKARI_ASSIGN_OR_RETURN(auto stored, StoredIdentity(node.store, node.dir));
   if (!from_files) {
     // One file without the other. Beside an identity in the store it is
     // what a move killed between its two removals left; without one, it is
@@ -84,41 +128,23 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
     std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
     return std::move(*stored);
   }
-  crypto::TlsIdentity identity;
-  if (*from_files) {
-    // Files win over the store: they are an older node's identity, a move
-    // killed after its commit, or a certificate an administrator put there
-    // to replace the node's. A certificate that does not parse is refused
-    // before it is kept.
-    AKARI_TRY(crypto::CertificatePemFingerprintSha256((*from_files)->certificate_pem));
-    identity = std::move(**from_files);
-  } else if (stored) {
-    return std::move(*stored);
-  } else {
-    AKARI_ASSIGN_OR_RETURN(identity, crypto::CreateSelfSignedTlsIdentity("akari-node-" + node.keystore.node_id(),
-                                                                         std::chrono::hours(24 * 365 * 5)));
-  }
+  if (stored) return std::move(*stored);
+  AKARI_ASSIGN_OR_RETURN(
+      crypto::TlsIdentity identity,
+      crypto::CreateSelfSignedTlsIdentity("akari-node-" + node.keystore.node_id(), std::chrono::hours(24 * 365 * 5)));
   AKARI_TRY(node.store.SetMeta(store::meta::kTlsCertificatePem, identity.certificate_pem));
   AKARI_ASSIGN_OR_RETURN(db::Statement put,
                          node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
   AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
   AKARI_TRY(tx.Commit());
-  if (*from_files) {
-    // The certificate first: a move killed in between leaves the key, which
-    // the next start removes (above) since the store holds the identity.
-    std::error_code ec;
-    std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
-    WipeAndRemove(node.dir / kTlsKeyFile);
-  }
   return identity;
 }
 
 Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node) {
-  // As EnsureNodeTlsIdentity decides: both files, not yet moved, win.
-  const std::filesystem::path file = node.dir / kTlsCertificateFile;
-  std::error_code ec;
-  if (std::filesystem::exists(file, ec) && std::filesystem::exists(node.dir / kTlsKeyFile, ec)) {
-    AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificateFingerprintSha256(file));
+  // As EnsureNodeTlsIdentity decides: two files that can serve win. Files
+  // gone meanwhile were moved into the store by a serve, which has them.
+  if (auto files = IdentityInFiles(node.dir); files && *files && crypto::CheckTlsIdentity(**files)) {
+    AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificatePemFingerprintSha256((*files)->certificate_pem));
     return std::optional<std::string>(std::move(fp));
   }
   AKARI_ASSIGN_OR_RETURN(auto certificate, node.store.GetMeta(store::meta::kTlsCertificatePem));

@@ -34,15 +34,18 @@ inline constexpr const char* kTlsKeyFile = "tls-key.pem";
 // removed); else the one in the store; else a new one (ECDSA P-256, valid 5
 // years, CN "akari-node-<node_id>"), stored. Safe against another process
 // doing the same at once (one write transaction), and against being killed
-// at any point. Errors: ServiceErrc::kIo when only one of the files exists
-// and the store holds no identity (a half-written or tampered identity is
-// never replaced silently; beside a stored one it is a move's leftover,
-// removed), store errors, crypto errors from creation.
+// at any point. Errors (ServiceErrc::kIo), each leaving the store and the
+// files as they were: two files that cannot serve (crypto::CheckTlsIdentity:
+// a key that is not the certificate's, an encrypted key); only one of the
+// files and no identity in the store (a half-written or tampered identity
+// is never replaced silently; beside a stored one it is a move's leftover,
+// removed); a stored key without its certificate. Also store errors, and
+// crypto errors from creation.
 [[nodiscard]] Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node);
 
 // The lower-case hex SHA-256 fingerprint of the certificate the node serves
-// at its next start (the files', if both exist, else the store's), or
-// nullopt when it has none yet.
+// at its next start (the files', if both exist and can serve, else the
+// store's), or nullopt when it has none yet.
 [[nodiscard]] Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node);
 
 // True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.

@@ -395,6 +395,61 @@ TEST_F(ServiceHttpTest, FilesPutBesideTheStoreReplaceItsIdentityAndAnInterrupted
   EXPECT_FALSE(std::filesystem::exists(files.private_key_pem));
 }
 
+// Replacement files that cannot serve (a key that is not the certificate's,
+// a key that is not a key) are refused with the store and the files left as
+// they were: replacing the identity with them would end serving.
+TEST_F(ServiceHttpTest, ReplacementFilesThatCannotServeChangeNothing) {
+  auto first = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(first);
+  const std::string pin = **NodeTlsFingerprint(node_);
+  const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
+  const crypto::TlsIdentityFiles other{dir_ / "other-cert.pem", dir_ / "other-key.pem"};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "clinic.example", std::chrono::hours(24)));
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(other, "elsewhere.example", std::chrono::hours(24)));
+  std::filesystem::copy_file(other.private_key_pem, files.private_key_pem,
+                             std::filesystem::copy_options::overwrite_existing);
+  auto mismatched = EnsureNodeTlsIdentity(node_);
+  ASSERT_FALSE(mismatched);
+  EXPECT_NE(mismatched.error().message.find("is not the certificate's"), std::string::npos)
+      << mismatched.error().message;
+  EXPECT_TRUE(std::filesystem::exists(files.private_key_pem));
+  EXPECT_EQ(**NodeTlsFingerprint(node_), pin);  // the store's, which the node still has
+  ASSERT_TRUE(WriteFileAtomically(files.private_key_pem, AsBytes("garbage"), 0600));
+  auto garbage = EnsureNodeTlsIdentity(node_);
+  ASSERT_FALSE(garbage);
+  EXPECT_NE(garbage.error().message.find("not an unencrypted PEM private key"), std::string::npos)
+      << garbage.error().message;
+  // Removed, the node's own identity serves again.
+  std::filesystem::remove(files.certificate_pem);
+  std::filesystem::remove(files.private_key_pem);
+  auto kept = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(kept->certificate_pem), pin);
+}
+
+// A stored key without its certificate (a damaged store) names the way out
+// that loses nothing: replacement files, which then take over. The key file
+// a move takes in is overwritten where it lies, not only unlinked.
+TEST_F(ServiceHttpTest, ReplacementFilesRepairADamagedStoredIdentityAndTheOldKeyIsOverwritten) {
+  ASSERT_TRUE(EnsureNodeTlsIdentity(node_));
+  ASSERT_TRUE(node_.store.database().Exec("DELETE FROM meta WHERE key = 'tls_certificate_pem'"));
+  auto damaged = EnsureNodeTlsIdentity(node_);
+  ASSERT_FALSE(damaged);
+  EXPECT_NE(damaged.error().message.find("the next start takes them in"), std::string::npos) << damaged.error().message;
+  const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "clinic.example", std::chrono::hours(24)));
+  const std::string pin = *crypto::CertificateFingerprintSha256(files.certificate_pem);
+  const auto link = dir_ / "key-link.pem";  // another name for the same file
+  std::filesystem::create_hard_link(files.private_key_pem, link);
+  auto repaired = EnsureNodeTlsIdentity(node_);
+  ASSERT_TRUE(repaired) << repaired.error().message;
+  EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(repaired->certificate_pem), pin);
+  auto left = ReadFileBytes(link);
+  ASSERT_TRUE(left);
+  EXPECT_EQ(ToString(*left).find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(left->size(), repaired->private_key_pem.size());
+}
+
 TEST_F(ServiceHttpTest, AHalfMissingTlsIdentityIsNeverReplacedSilently) {
   const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
   ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "akari-node-old", std::chrono::hours(24)));
