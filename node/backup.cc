@@ -119,22 +119,11 @@ Result<BackupManifest> ParseManifest(ByteSpan text, const fs::path& file) {
   return m;
 }
 
-// True when every file in `dir` is one a backup writes before its manifest
-// (the store copy and its journal files, the keystore, their temporary
-// files): what a backup that was stopped leaves. A node's own directory
-// holds more (locks, staging, TLS files), and so does a stick in use.
-bool HoldsOnlyAnUnfinishedBackup(const fs::path& dir) {
+// A backup that was stopped: its marker, and no manifest (a backup killed
+// after its manifest and before the marker's removal is finished).
+bool HoldsAnUnfinishedBackup(const fs::path& dir) {
   std::error_code ec;
-  bool any = false;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    const bool written_by_backup = name.starts_with(kDatabaseFile) || name == kKeystoreFile ||
-                                   name.starts_with("." + std::string(kKeystoreFile) + ".tmp-") ||
-                                   name.starts_with("." + std::string(kBackupManifestFile) + ".tmp-");
-    if (!written_by_backup) return false;
-    any = true;
-  }
-  return any && !ec;
+  return fs::exists(dir / kBackupUnfinishedFile, ec) && !fs::exists(dir / kBackupManifestFile, ec);
 }
 
 // Why `out` cannot take a backup of the node in `node_dir` (it is neither
@@ -155,10 +144,16 @@ std::unexpected<Error> OccupiedBackupTarget(const fs::path& out, const fs::path&
     return MakeError(BaseErrc::kExists, out.string() + " already holds a backup, and backups are never overwritten" +
                                             give + " (or delete the old one if it is no longer needed)");
   }
-  if (HoldsOnlyAnUnfinishedBackup(out)) {
-    return MakeError(BaseErrc::kExists, out.string() + " holds a backup that did not finish (it has no " +
-                                            kBackupManifestFile + "): delete " + out.string() +
+  if (HoldsAnUnfinishedBackup(out)) {
+    return MakeError(BaseErrc::kExists, out.string() + " holds a backup that did not finish (it has " +
+                                            kBackupUnfinishedFile + " and no " + kBackupManifestFile + "): delete " +
+                                            out.string() +
                                             " and run the backup again, or give a new or empty directory");
+  }
+  if (fs::exists(out / kKeystoreFile, ec) || fs::exists(out / kDatabaseFile, ec)) {
+    // The same names as an unfinished backup's, but no marker: a node (or a
+    // backup stopped by an older Akari). Never advise deleting a node.
+    return MakeError(BaseErrc::kExists, out.string() + " holds an Akari node" + give);
   }
   return MakeError(BaseErrc::kExists, out.string() + " holds other files" + give);
 }
@@ -174,6 +169,10 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
 
   auto result = [&]() -> Result<BackupInfo> {
     AKARI_TRY(CreatePrivateDirectory(out));
+    AKARI_TRY(WriteFileAtomically(out / kBackupUnfinishedFile,
+                                  AsBytes("This backup of an Akari node did not finish: delete this directory and run "
+                                          "akari backup again.\n"),
+                                  0600));
     {
       AKARI_ASSIGN_OR_RETURN(db::Database copy,
                              db::OpenEncrypted(out / kDatabaseFile, node.keystore.database_key().span(), true));
@@ -210,6 +209,12 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
           {"audit_entries", info.counts.audit_entries}}},
         {"files", files}};
     AKARI_TRY(WriteFileAtomically(out / kBackupManifestFile, AsBytes(manifest.dump(2) + "\n"), 0600));
+    // The manifest is on disk (WriteFileAtomically synced the directory):
+    // the backup is finished whether or not the marker's removal lands.
+    std::error_code ec;
+    fs::remove(out / kBackupUnfinishedFile, ec);
+    if (ec)
+      return MakeError(BaseErrc::kIo, "cannot remove " + (out / kBackupUnfinishedFile).string() + ": " + ec.message());
     AKARI_TRY(SyncDirectory(out));
     return info;
   }();
@@ -319,12 +324,12 @@ Result<BackupInfo> RestoreNode(const fs::path& from, const fs::path& dir, const 
     AKARI_TRY(ClearUnfinishedRestore(dir));
   } else if (!IsEmptyOrMissing(dir)) {
     std::error_code ec;
-    const bool is_node = fs::exists(dir / kKeystoreFile, ec);
-    return MakeError(BaseErrc::kExists, dir.string() +
-                                            (!fs::is_directory(dir, ec) ? " is a file, not a directory"
-                                             : is_node ? " already holds a node, and a restore never replaces one"
-                                                       : " holds other files") +
-                                            "; restore into a new or empty directory");
+    const std::string what = !fs::is_directory(dir, ec)     ? " is a file, not a directory"
+                             : HoldsAnUnfinishedBackup(dir) ? " holds a backup that did not finish"
+                             : fs::exists(dir / kKeystoreFile, ec)
+                                 ? " already holds a node, and a restore never replaces one"
+                                 : " holds other files";
+    return MakeError(BaseErrc::kExists, dir.string() + what + "; restore into a new or empty directory");
   }
   const bool created = !fs::exists(dir);
   const fs::path staging = dir / kRestoreStagingDir;

@@ -35,6 +35,11 @@
 namespace akari::node {
 
 inline constexpr const char* kBackupManifestFile = "backup.json";
+// Written first into a backup's directory and removed once its manifest is
+// on disk: a directory holding it and no manifest is a backup that was
+// stopped, and may be deleted. A node's directory never holds it, though
+// its other files have the same names.
+inline constexpr const char* kBackupUnfinishedFile = "BACKUP-NOT-FINISHED.txt";
 inline constexpr std::string_view kBackupFormat = "akari-node-backup/1";
 
 struct BackupInfo {

@@ -302,9 +302,23 @@ TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABacku
   ASSERT_FALSE(over_node);
   EXPECT_NE(over_node.error().message.find("already holds a node, and a restore never replaces one"), std::string::npos)
       << over_node.error().message;
-  // A backup whose manifest was never written (the stick pulled out).
+  // Another node's directory has the same file names as a stopped backup,
+  // but is never called one (nobody is told to delete a node).
+  auto other = CreateNode(root_ / "other", testing::Secret("operator-pass"), "operator", testing::kFastArgon2id);
+  ASSERT_TRUE(other);
+  refused(root_ / "other", "holds an Akari node");
+  EXPECT_EQ(BackupNode(*node_, root_ / "other", clock_).error().message.find("delete"), std::string::npos);
+  // A backup stopped before its manifest (the stick pulled out): what it
+  // wrote, with its marker.
   std::filesystem::remove(root_ / "b" / kBackupManifestFile);
+  ASSERT_TRUE(WriteFileAtomically(root_ / "b" / kBackupUnfinishedFile, AsBytes("x")));
   refused(root_ / "b", "holds a backup that did not finish");
+  ASSERT_TRUE(BackupNode(*node_, root_ / "b2", clock_));
+  EXPECT_FALSE(std::filesystem::exists(root_ / "b2" / kBackupUnfinishedFile));  // removed once finished
+  auto into_unfinished = RestoreNode(root_ / "b2", root_ / "b", testing::Secret("operator-pass"), clock_);
+  ASSERT_FALSE(into_unfinished);
+  EXPECT_NE(into_unfinished.error().message.find("holds a backup that did not finish"), std::string::npos)
+      << into_unfinished.error().message;
   auto unfinished = RestoreNode(root_ / "b", root_ / "new", testing::Secret("operator-pass"), clock_);
   ASSERT_FALSE(unfinished);
   EXPECT_EQ(unfinished.error().code, BaseErrc::kNotFound);
