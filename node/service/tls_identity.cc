@@ -11,7 +11,9 @@
 #include <cstdint>
 
 #include "base/bytes.h"
+#include "base/clock.h"
 #include "base/file.h"
+#include "node/audit/audit_log.h"
 #include "node/service/errors.h"
 #include "node/store/meta_keys.h"
 #include "node/store/store.h"
@@ -85,6 +87,22 @@ void WipeAndRemove(const std::filesystem::path& file) {
   std::filesystem::remove(file, ec);
 }
 
+// Keeps `identity` in the store and records the change in the audit log,
+// in the caller's transaction: the server's identity is what staff's
+// tablets trust, so the regional office sees when it changed and to what.
+Status StoreIdentity(OpenNode& node, const crypto::TlsIdentity& identity, std::string_view source) {
+  AKARI_TRY(node.store.SetMeta(store::meta::kTlsCertificatePem, identity.certificate_pem));
+  AKARI_ASSIGN_OR_RETURN(db::Statement put,
+                         node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
+  AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
+  AKARI_ASSIGN_OR_RETURN(std::string fingerprint, crypto::CertificatePemFingerprintSha256(identity.certificate_pem));
+  AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
+                 SystemClock::Instance());
+  AKARI_TRY(audit.Append(
+      {"node.tls_identity", "system", std::nullopt, {{"source", std::string(source)}, {"fingerprint", fingerprint}}}));
+  return {};
+}
+
 }  // namespace
 
 Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
@@ -105,10 +123,7 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
                                              "both to keep the node's present identity");
     }
     crypto::TlsIdentity identity = std::move(**from_files);
-    AKARI_TRY(node.store.SetMeta(store::meta::kTlsCertificatePem, identity.certificate_pem));
-    AKARI_ASSIGN_OR_RETURN(db::Statement put,
-                           node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
-    AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
+    AKARI_TRY(StoreIdentity(node, identity, "files"));
     AKARI_TRY(tx.Commit());
     // The certificate first: a move killed in between leaves the key, which
     // the next start removes (below) since the store holds the identity.
@@ -132,10 +147,7 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
   AKARI_ASSIGN_OR_RETURN(
       crypto::TlsIdentity identity,
       crypto::CreateSelfSignedTlsIdentity("akari-node-" + node.keystore.node_id(), std::chrono::hours(24 * 365 * 5)));
-  AKARI_TRY(node.store.SetMeta(store::meta::kTlsCertificatePem, identity.certificate_pem));
-  AKARI_ASSIGN_OR_RETURN(db::Statement put,
-                         node.store.database().Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
-  AKARI_TRY(put.Bind(1, store::meta::kTlsPrivateKeyPem).BindBlob(2, identity.private_key_pem.span()).Run());
+  AKARI_TRY(StoreIdentity(node, identity, "created"));
   AKARI_TRY(tx.Commit());
   return identity;
 }

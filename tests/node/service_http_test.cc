@@ -7,6 +7,7 @@
 #include <atomic>
 #include <future>
 #include <semaphore>
+#include <sstream>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -18,6 +19,7 @@
 
 #include "base/file.h"
 #include "crypto/tls_certificate.h"
+#include "node/audit/audit_log.h"
 #include "node/card/card_access.h"
 #include "node/card/errors.h"
 #include "node/service/service.h"
@@ -393,6 +395,21 @@ TEST_F(ServiceHttpTest, FilesPutBesideTheStoreReplaceItsIdentityAndAnInterrupted
   ASSERT_TRUE(finished) << finished.error().message;
   EXPECT_EQ(*crypto::CertificatePemFingerprintSha256(finished->certificate_pem), new_pin);
   EXPECT_FALSE(std::filesystem::exists(files.private_key_pem));
+  // The audit log says when the identity staff trust changed, and to what;
+  // serving the stored one adds nothing.
+  AuditLog log(node_.store, node_.keystore.signing_secret_key(), node_.keystore.signing_public_key(),
+               SystemClock::Instance());
+  std::ostringstream exported;
+  ASSERT_TRUE(log.ExportJsonLines(exported));
+  std::vector<std::pair<std::string, std::string>> changes;
+  std::istringstream lines(exported.str());
+  for (std::string line; std::getline(lines, line);) {
+    const auto entry = nlohmann::json::parse(line);
+    if (entry["event"] == "node.tls_identity")
+      changes.emplace_back(entry["detail"]["source"], entry["detail"]["fingerprint"]);
+  }
+  const std::vector<std::pair<std::string, std::string>> expected = {{"created", old_pin}, {"files", new_pin}};
+  EXPECT_EQ(changes, expected);
 }
 
 // Replacement files that cannot serve (a key that is not the certificate's,
