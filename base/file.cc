@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <utility>
@@ -70,21 +71,29 @@ Result<Bytes> ReadFileBytes(const std::filesystem::path& path, std::size_t max_b
     return MakeError(BaseErrc::kInvalidInput,
                      "file " + path.string() + " is larger than the " + std::to_string(max_bytes) + " bytes allowed");
   }
-  Bytes out;
-  out.reserve(static_cast<std::size_t>(st.st_size));
-  std::uint8_t buf[65536];
+  // Read straight into the result, with no buffer of our own: a caller
+  // that reads a key wipes the result, and nothing else keeps a copy.
+  Bytes out(static_cast<std::size_t>(st.st_size));
+  std::size_t used = 0;
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (used == out.size()) {
+      // The file grew since fstat (or reports no size, as /proc does). One
+      // byte past the limit is enough to tell that it is too large.
+      const std::size_t cap = max_bytes < std::numeric_limits<std::size_t>::max() ? max_bytes + 1 : max_bytes;
+      out.resize(std::min(cap, std::max<std::size_t>(2 * out.size(), 4096)));
+    }
+    const ssize_t n = ::read(fd.get(), out.data() + used, out.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       return IoError(path, "cannot read", errno);
     }
     if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
-    if (out.size() > max_bytes) {
+    used += static_cast<std::size_t>(n);
+    if (used > max_bytes) {
       return MakeError(BaseErrc::kInvalidInput, "file " + path.string() + " grew past the size allowed");
     }
   }
+  out.resize(used);
   return out;
 }
 

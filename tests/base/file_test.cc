@@ -51,6 +51,18 @@ TEST(FileTest, ReadRefusesOversizeFile) {
   EXPECT_EQ(r.error().code, BaseErrc::kInvalidInput);
 }
 
+// Files that report no size (as /proc's do) are read whole, and one that
+// turns out longer than allowed is refused, not cut short.
+TEST(FileTest, ReadsFilesThatReportNoSizeUpToTheLimit) {
+  auto status = ReadFileBytes("/proc/self/status");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_NE(ToString(*status).find("Name:"), std::string::npos);
+  EXPECT_TRUE(ToString(*status).ends_with("\n"));
+  auto limited = ReadFileBytes("/proc/self/status", 16);
+  ASSERT_FALSE(limited);
+  EXPECT_EQ(limited.error().code, BaseErrc::kInvalidInput);
+}
+
 TEST(FileTest, CreatesPrivateDirectory) {
   testing::TempDir dir;
   const auto sub = dir / "a" / "b";
