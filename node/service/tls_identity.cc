@@ -42,25 +42,32 @@ Result<std::optional<crypto::TlsIdentity>> StoredIdentity(store::Store& store, c
   return std::optional<crypto::TlsIdentity>(crypto::TlsIdentity{*certificate, std::move(key)});
 }
 
-// The identity a node before the store kept in files, if any.
-Result<std::optional<crypto::TlsIdentity>> IdentityInFiles(const std::filesystem::path& dir) {
-  const std::filesystem::path cert = dir / kTlsCertificateFile, key = dir / kTlsKeyFile;
+// Which of the two identity files are in `dir`.
+struct IdentityFiles {
+  bool certificate = false;
+  bool key = false;
+};
+IdentityFiles IdentityFilesIn(const std::filesystem::path& dir) {
   std::error_code ec;
-  const bool have_cert = std::filesystem::exists(cert, ec);
-  const bool have_key = std::filesystem::exists(key, ec);
-  if (!have_cert && !have_key) return std::optional<crypto::TlsIdentity>();
-  if (have_cert != have_key) {
-    return MakeError(ServiceErrc::kIo, "the node's TLS identity in " + dir.string() + " is incomplete (" +
-                                           (have_cert ? key : cert).string() + " is missing); remove both " +
-                                           kTlsCertificateFile + " and " + kTlsKeyFile +
-                                           " to create a new one, and tell staff the new fingerprint");
-  }
-  AKARI_ASSIGN_OR_RETURN(Bytes cert_pem, ReadFileBytes(cert, 1 << 20));
-  AKARI_ASSIGN_OR_RETURN(Bytes key_pem, ReadFileBytes(key, 1 << 20));
+  return {std::filesystem::exists(dir / kTlsCertificateFile, ec), std::filesystem::exists(dir / kTlsKeyFile, ec)};
+}
+
+std::unexpected<Error> IncompleteFiles(const std::filesystem::path& dir, const IdentityFiles& present) {
+  return MakeError(ServiceErrc::kIo, "the node's TLS identity in " + dir.string() + " is incomplete (" +
+                                         (dir / (present.certificate ? kTlsKeyFile : kTlsCertificateFile)).string() +
+                                         " is missing); put both " + kTlsCertificateFile + " and " + kTlsKeyFile +
+                                         " there, or remove the one that is there");
+}
+
+// The identity in the two files (both present). Read errors are returned;
+// nothing is removed for them.
+Result<crypto::TlsIdentity> IdentityInFiles(const std::filesystem::path& dir) {
+  AKARI_ASSIGN_OR_RETURN(Bytes cert_pem, ReadFileBytes(dir / kTlsCertificateFile, 1 << 20));
+  AKARI_ASSIGN_OR_RETURN(Bytes key_pem, ReadFileBytes(dir / kTlsKeyFile, 1 << 20));
   auto secret = crypto::SecretBuffer::CopyOf(key_pem);
   sodium_memzero(key_pem.data(), key_pem.size());
   if (!secret) return std::unexpected(secret.error());
-  return std::optional<crypto::TlsIdentity>(crypto::TlsIdentity{ToString(cert_pem), std::move(*secret)});
+  return crypto::TlsIdentity{ToString(cert_pem), std::move(*secret)};
 }
 
 // Overwrites a file that held a key, in place, then removes it: best
@@ -109,40 +116,40 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
   // One write transaction: `akari status` or a second serve cannot make a
   // second identity meanwhile.
   AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(node.store.database(), /*durable=*/true));
-  auto from_files = IdentityInFiles(node.dir);
-  if (from_files && *from_files) {
+  const IdentityFiles present = IdentityFilesIn(node.dir);
+  if (present.certificate && present.key) {
     // Files win over the store: they are an older node's identity, a move
     // killed after its commit, or a certificate an administrator put there
     // to replace the node's (or a damaged stored one). A pair that cannot
     // serve is refused, and the store and the files are left as they are:
     // an identity replaced by one that cannot serve would end serving.
-    if (auto usable = crypto::CheckTlsIdentity(**from_files); !usable) {
+    AKARI_ASSIGN_OR_RETURN(crypto::TlsIdentity identity, IdentityInFiles(node.dir));
+    if (auto usable = crypto::CheckTlsIdentity(identity); !usable) {
       return MakeError(ServiceErrc::kIo, (node.dir / kTlsCertificateFile).string() + " and " + kTlsKeyFile +
                                              " cannot serve (" + usable.error().message +
                                              "). Put a matching certificate and unencrypted key there, or remove "
                                              "both to keep the node's present identity");
     }
-    crypto::TlsIdentity identity = std::move(**from_files);
     AKARI_TRY(StoreIdentity(node, identity, "files"));
     AKARI_TRY(tx.Commit());
-    // The certificate first: a move killed in between leaves the key, which
-    // the next start removes (below) since the store holds the identity.
+    // The certificate first: a move killed in between leaves the key alone,
+    // which the next start removes (below) since the store holds it.
     std::error_code ec;
     std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
     WipeAndRemove(node.dir / kTlsKeyFile);
     return identity;
   }
   AKARI_ASSIGN_OR_RETURN(auto stored, StoredIdentity(node.store, node.dir));
-  if (!from_files) {
-    // One file without the other. Beside an identity in the store it is
-    // what a move killed between its two removals left; without one, it is
-    // a half-written or tampered identity, never replaced silently.
-    if (!stored) return std::unexpected(from_files.error());
-    std::error_code ec;
+  if (present.key) {
+    // A key without its certificate: beside an identity in the store, what
+    // a move killed between its two removals left; without one, a
+    // half-written or tampered identity, never replaced silently.
+    if (!stored) return IncompleteFiles(node.dir, present);
     WipeAndRemove(node.dir / kTlsKeyFile);
-    std::filesystem::remove(node.dir / kTlsCertificateFile, ec);
-    return std::move(*stored);
   }
+  // A certificate without its key is no move's leftover (the certificate
+  // goes first): an administrator's replacement not yet complete.
+  if (present.certificate) return IncompleteFiles(node.dir, present);
   if (stored) return std::move(*stored);
   AKARI_ASSIGN_OR_RETURN(
       crypto::TlsIdentity identity,
@@ -155,9 +162,11 @@ Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node) {
 Result<std::optional<std::string>> NodeTlsFingerprint(OpenNode& node) {
   // As EnsureNodeTlsIdentity decides: two files that can serve win. Files
   // gone meanwhile were moved into the store by a serve, which has them.
-  if (auto files = IdentityInFiles(node.dir); files && *files && crypto::CheckTlsIdentity(**files)) {
-    AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificatePemFingerprintSha256((*files)->certificate_pem));
-    return std::optional<std::string>(std::move(fp));
+  if (const IdentityFiles present = IdentityFilesIn(node.dir); present.certificate && present.key) {
+    if (auto files = IdentityInFiles(node.dir); files && crypto::CheckTlsIdentity(*files)) {
+      AKARI_ASSIGN_OR_RETURN(std::string fp, crypto::CertificatePemFingerprintSha256(files->certificate_pem));
+      return std::optional<std::string>(std::move(fp));
+    }
   }
   AKARI_ASSIGN_OR_RETURN(auto certificate, node.store.GetMeta(store::meta::kTlsCertificatePem));
   if (!certificate) return std::optional<std::string>();

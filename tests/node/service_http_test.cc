@@ -467,6 +467,25 @@ TEST_F(ServiceHttpTest, ReplacementFilesRepairADamagedStoredIdentityAndTheOldKey
   EXPECT_EQ(left->size(), repaired->private_key_pem.size());
 }
 
+// Files that cannot be read, or a certificate whose key has not been put
+// beside it yet, are an administrator's replacement in progress: refused,
+// and never removed, whatever the store holds.
+TEST_F(ServiceHttpTest, AReplacementInProgressIsRefusedAndItsFilesAreKept) {
+  ASSERT_TRUE(EnsureNodeTlsIdentity(node_));
+  const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
+  ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "clinic.example", std::chrono::hours(24)));
+  std::filesystem::remove(files.private_key_pem);
+  auto half = EnsureNodeTlsIdentity(node_);
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message.find("is incomplete"), std::string::npos) << half.error().message;
+  EXPECT_TRUE(std::filesystem::exists(files.certificate_pem));
+  ASSERT_TRUE(WriteFileAtomically(files.private_key_pem, Bytes((std::size_t{1} << 20) + 1, 'x'), 0600));
+  auto unreadable = EnsureNodeTlsIdentity(node_);
+  ASSERT_FALSE(unreadable);
+  EXPECT_TRUE(std::filesystem::exists(files.certificate_pem));
+  EXPECT_TRUE(std::filesystem::exists(files.private_key_pem));
+}
+
 TEST_F(ServiceHttpTest, AHalfMissingTlsIdentityIsNeverReplacedSilently) {
   const crypto::TlsIdentityFiles files{dir_ / "node" / kTlsCertificateFile, dir_ / "node" / kTlsKeyFile};
   ASSERT_TRUE(crypto::CreateSelfSignedTlsIdentity(files, "akari-node-old", std::chrono::hours(24)));
