@@ -36,11 +36,12 @@ inline constexpr const char* kTlsKeyFile = "tls-key.pem";
 // doing the same at once (one write transaction), and against being killed
 // at any point. Errors (ServiceErrc::kIo), each leaving the store and the
 // files as they were: two files that cannot serve (crypto::CheckTlsIdentity:
-// a key that is not the certificate's, an encrypted key); only one of the
-// files and no identity in the store (a half-written or tampered identity
-// is never replaced silently; beside a stored one it is a move's leftover,
-// removed); a stored key without its certificate. Also store errors, and
-// crypto errors from creation.
+// a key that is not the certificate's, an encrypted key) or cannot be read;
+// a certificate without its key (a replacement not yet complete); a key
+// without its certificate and no identity in the store (a half-written or
+// tampered identity is never replaced silently; beside a stored one it is
+// what a killed move left, and is removed); a stored key without its
+// certificate. Also store errors, and crypto errors from creation.
 [[nodiscard]] Result<crypto::TlsIdentity> EnsureNodeTlsIdentity(OpenNode& node);
 
 // The lower-case hex SHA-256 fingerprint of the certificate the node serves
