@@ -130,7 +130,7 @@ bool HoldsAnUnfinishedBackup(const fs::path& dir) {
 // missing nor an empty directory), in the words staff need: a file, the
 // node itself, an earlier backup (never overwritten), one that did not
 // finish, or other files.
-std::unexpected<Error> OccupiedBackupTarget(const fs::path& out, const fs::path& node_dir) {
+std::unexpected<Error> OccupiedBackupTarget(const fs::path& out, const fs::path& node_dir, const Clock& clock) {
   std::error_code ec;
   const std::string give = "; give a new or empty directory for the backup";
   if (!fs::is_directory(out, ec)) {
@@ -155,13 +155,18 @@ std::unexpected<Error> OccupiedBackupTarget(const fs::path& out, const fs::path&
     // backup stopped by an older Akari). Never advise deleting a node.
     return MakeError(BaseErrc::kExists, out.string() + " holds an Akari node" + give);
   }
-  return MakeError(BaseErrc::kExists, out.string() + " holds other files" + give);
+  // Most often a stick's own root (which holds the file system's folders):
+  // name a new directory on it.
+  return MakeError(BaseErrc::kExists, out.string() +
+                                          " holds other files; give a new or empty directory for the "
+                                          "backup, such as " +
+                                          (out / ("akari-backup-" + FormatUtc(clock.Now()).substr(0, 10))).string());
 }
 
 }  // namespace
 
 Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& clock) {
-  if (!IsEmptyOrMissing(out)) return OccupiedBackupTarget(out, node.dir);
+  if (!IsEmptyOrMissing(out)) return OccupiedBackupTarget(out, node.dir, clock);
   const bool created = !fs::exists(out);
   const TimePoint at = clock.Now();
   AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);

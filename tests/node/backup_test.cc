@@ -289,6 +289,8 @@ TEST_F(BackupTest, OccupiedDirectoriesAreRefusedAndAnUnfinishedBackupIsNotABacku
     EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
   };
   refused(root_ / "full", "holds other files");
+  refused(root_ / "full",
+          "such as " + (root_ / "full" / "akari-backup-").string() + FormatUtc(clock_.Now()).substr(0, 10));
   refused(root_ / "full" / "photo.jpg", "is a file, not a directory");
   refused(root_ / "node", "is the node's own directory");
   ASSERT_TRUE(BackupNode(*node_, root_ / "b", clock_));
