@@ -111,6 +111,33 @@ class NodeReconcileTest : public ::testing::Test {
     return {seq, Bytes(hash.begin(), hash.end()), Bytes(signature.begin(), signature.end()),
             Bytes(statement.begin(), statement.end())};
   }
+  // The audit head the hub keeps for this node (the test has made one).
+  hub::NodeAuditHead KeptHead() { return hub::NodeAuditHeads(hub_->store)->at(node_->keystore.node_id()); }
+  // Posts a batch with no checks that reports `head`, sent at `sent_at`.
+  void PostHead(rc::ReportedAuditHead head, TimePoint sent_at) {
+    rc::UploadBatch b = Batch({});
+    b.sent_at = sent_at;
+    b.audit_head = std::move(head);
+    auto answered = hub::AnswerUpload(hub_->store, b, clock_);
+    ASSERT_TRUE(answered) << answered.error().message;
+  }
+  static crypto::Hash32 HashOf(const rc::ReportedAuditHead& head) {
+    crypto::Hash32 hash{};
+    std::copy(head.hash.begin(), head.hash.end(), hash.begin());
+    return hash;
+  }
+  // What an export of the node's log shows of its newest entry: the hash
+  // and the entry's signature, with no statement.
+  rc::ReportedAuditHead ExportedHead() {
+    node::AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(),
+                       clock_);
+    auto head = log.SignedHead();
+    EXPECT_TRUE(head && *head);
+    return {(*head)->seq,
+            Bytes((*head)->hash.begin(), (*head)->hash.end()),
+            Bytes((*head)->signature.begin(), (*head)->signature.end()),
+            {}};
+  }
   hub::CheckCounts HubCounts() {
     auto c = hub::CountRecordedChecks(hub_->store);
     EXPECT_TRUE(c) << c.error().message;
@@ -238,62 +265,48 @@ TEST_F(NodeReconcileTest, TheHubKeepsTheHighestAuditHeadANodeReportsAndNotesWhen
 // upload would then look like a log cut short. The node's statement of
 // number and time is what the hub takes instead.
 TEST_F(NodeReconcileTest, TheHubTakesAHeadsNumberAndTimeOnlyFromTheNodesStatement) {
-  node::AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
   const std::string id = node_->keystore.node_id();
-  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
   NumbersCheck(0, 1);
   ASSERT_TRUE(Upload());
-  const hub::NodeAuditHead real = kept();
+  const hub::NodeAuditHead real = KeptHead();
   EXPECT_TRUE(real.statement_signed);
-  auto exported = log.SignedHead();  // what an export of the log shows
-  ASSERT_TRUE(exported && *exported);
-  const rc::ReportedAuditHead genuine{(*exported)->seq,
-                                      Bytes((*exported)->hash.begin(), (*exported)->hash.end()),
-                                      Bytes((*exported)->signature.begin(), (*exported)->signature.end()),
-                                      {}};
-  auto post = [&](const rc::ReportedAuditHead& head, TimePoint sent_at) {
-    rc::UploadBatch b = Batch({});
-    b.sent_at = sent_at;
-    b.audit_head = head;
-    auto answered = hub::AnswerUpload(hub_->store, b, clock_);
-    ASSERT_TRUE(answered) << answered.error().message;
-  };
+  const rc::ReportedAuditHead genuine = ExportedHead();
   clock_.Advance(std::chrono::minutes(1));
   // An exported entry under a number of the forger's choosing, without a
   // statement: this node signs statements, so it is not the node's.
   rc::ReportedAuditHead forged = genuine;
   forged.seq = 999'999'999;
-  post(forged, clock_.Now());
-  EXPECT_EQ(kept().seq, real.seq);
+  PostHead(forged, clock_.Now());
+  EXPECT_EQ(KeptHead().seq, real.seq);
   // With a statement signed by another key, or the node's statement of
   // another number: not the node's either.
   const auto other = crypto::GenerateSigningKeyPair();
   const auto foreign =
       crypto::Sign(other->secret_key, rc::AuditHeadStatement(id, forged.seq, genuine.hash, clock_.Now()));
   forged.statement_signature.assign(foreign.begin(), foreign.end());
-  post(forged, clock_.Now());
-  forged.statement_signature = SignedHead(genuine.seq, (*exported)->hash, clock_.Now()).statement_signature;
-  post(forged, clock_.Now());
-  EXPECT_EQ(kept().seq, real.seq);
+  PostHead(forged, clock_.Now());
+  forged.statement_signature = SignedHead(genuine.seq, HashOf(genuine), clock_.Now()).statement_signature;
+  PostHead(forged, clock_.Now());
+  EXPECT_EQ(KeptHead().seq, real.seq);
   // The node's real statement replayed with a later time (to pass for a
   // log that went back since): the time is part of what it signed.
   const TimePoint first_sent = clock_.Now();
   const rc::ReportedAuditHead higher = SignedHead(real.seq + 3, crypto::Blake2b256(Bytes(1, 9)), first_sent);
-  post(higher, first_sent);
-  ASSERT_EQ(kept().seq, real.seq + 3);
+  PostHead(higher, first_sent);
+  ASSERT_EQ(KeptHead().seq, real.seq + 3);
   clock_.Advance(std::chrono::minutes(1));
-  post(SignedHead(real.seq + 4, crypto::Blake2b256(Bytes(1, 10)), clock_.Now()), clock_.Now());
-  ASSERT_EQ(kept().seq, real.seq + 4);
-  post(higher, clock_.Now());
-  EXPECT_EQ(kept().seq, real.seq + 4);
-  EXPECT_FALSE(kept().went_back_at);
+  PostHead(SignedHead(real.seq + 4, crypto::Blake2b256(Bytes(1, 10)), clock_.Now()), clock_.Now());
+  ASSERT_EQ(KeptHead().seq, real.seq + 4);
+  PostHead(higher, clock_.Now());
+  EXPECT_EQ(KeptHead().seq, real.seq + 4);
+  EXPECT_FALSE(KeptHead().went_back_at);
   // Replayed with its own time, it is only a late batch.
-  post(higher, first_sent);
-  EXPECT_FALSE(kept().went_back_at);
+  PostHead(higher, first_sent);
+  EXPECT_FALSE(KeptHead().went_back_at);
   // The node's own statement of a lower number, sent later, is the alarm.
   clock_.Advance(std::chrono::minutes(1));
-  post(SignedHead(real.seq + 1, crypto::Blake2b256(Bytes(1, 11)), clock_.Now()), clock_.Now());
-  EXPECT_EQ(kept().went_back_to, real.seq + 1);
+  PostHead(SignedHead(real.seq + 1, crypto::Blake2b256(Bytes(1, 11)), clock_.Now()), clock_.Now());
+  EXPECT_EQ(KeptHead().went_back_to, real.seq + 1);
 }
 
 // Before a node's first statement reaches the hub (no row yet, or a row
@@ -301,32 +314,23 @@ TEST_F(NodeReconcileTest, TheHubTakesAHeadsNumberAndTimeOnlyFromTheNodesStatemen
 // post an unsigned head under any number and time, and a lower one to
 // raise "went back". The node's first statement replaces both.
 TEST_F(NodeReconcileTest, HeadsForgedBeforeTheNodesFirstStatementAreReplacedByIt) {
-  node::AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
-  const std::string id = node_->keystore.node_id();
-  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
   NumbersCheck(0, 1);
-  auto exported = log.SignedHead();
-  ASSERT_TRUE(exported && *exported);
   auto forge = [&](std::int64_t seq, TimePoint sent_at) {
-    rc::UploadBatch b = Batch({});
-    b.sent_at = sent_at;
-    b.audit_head = rc::ReportedAuditHead{seq,
-                                         Bytes((*exported)->hash.begin(), (*exported)->hash.end()),
-                                         Bytes((*exported)->signature.begin(), (*exported)->signature.end()),
-                                         {}};
-    ASSERT_TRUE(hub::AnswerUpload(hub_->store, b, clock_));
+    rc::ReportedAuditHead forged = ExportedHead();
+    forged.seq = seq;
+    PostHead(std::move(forged), sent_at);
   };
   // A forged time in 2099 counts as the hub's own.
   forge(999'999'999, clock_.Now() + std::chrono::hours(24 * 365 * 70));
   clock_.Advance(std::chrono::minutes(1));
   forge(5, clock_.Now());
-  ASSERT_EQ(kept().seq, 999'999'999);
-  ASSERT_EQ(kept().went_back_to, 5);
-  EXPECT_FALSE(kept().statement_signed);
+  ASSERT_EQ(KeptHead().seq, 999'999'999);
+  ASSERT_EQ(KeptHead().went_back_to, 5);
+  EXPECT_FALSE(KeptHead().statement_signed);
   // The node's real upload, with its statement.
   clock_.Advance(std::chrono::minutes(1));
   ASSERT_TRUE(Upload());
-  const hub::NodeAuditHead real = kept();
+  const hub::NodeAuditHead real = KeptHead();
   EXPECT_LT(real.seq, 100);
   EXPECT_TRUE(real.statement_signed);
   EXPECT_FALSE(real.went_back_at);
@@ -334,55 +338,46 @@ TEST_F(NodeReconcileTest, HeadsForgedBeforeTheNodesFirstStatementAreReplacedByIt
   // From here on, unsigned heads are not the node's.
   clock_.Advance(std::chrono::minutes(1));
   forge(999'999'999, clock_.Now());
-  EXPECT_EQ(kept().seq, real.seq);
+  EXPECT_EQ(KeptHead().seq, real.seq);
 }
 
 // A node whose clock ran ahead (a year) and was then corrected: its later
 // heads must not all look "sent earlier" than the kept one, or a log cut
 // short would never be noted.
 TEST_F(NodeReconcileTest, ANodeClockThatRanAheadDoesNotHideALogThatWentBack) {
-  const std::string id = node_->keystore.node_id();
-  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
   auto post = [&](std::int64_t seq, std::uint8_t fill, TimePoint sent_at) {
-    rc::UploadBatch b = Batch({});
-    b.sent_at = sent_at;
-    b.audit_head = SignedHead(seq, crypto::Blake2b256(Bytes(1, fill)), sent_at);
-    ASSERT_TRUE(hub::AnswerUpload(hub_->store, b, clock_));
+    PostHead(SignedHead(seq, crypto::Blake2b256(Bytes(1, fill)), sent_at), sent_at);
   };
   post(50, 1, clock_.Now() + std::chrono::hours(24 * 365));
-  ASSERT_EQ(kept().seq, 50);
+  ASSERT_EQ(KeptHead().seq, 50);
   clock_.Advance(std::chrono::hours(1));
   post(20, 2, clock_.Now());  // the clock corrected; the log restored from a backup
-  EXPECT_EQ(kept().went_back_to, 20);
+  EXPECT_EQ(KeptHead().went_back_to, 20);
 }
 
 // A node from before statements reports heads without one; the hub keeps
 // them as before (and says they are unsigned) until the node updates.
 TEST_F(NodeReconcileTest, AHeadFromANodeBeforeStatementsIsKeptUntilTheNodeSignsOne) {
-  const std::string id = node_->keystore.node_id();
-  auto kept = [&] { return hub::NodeAuditHeads(hub_->store)->at(id); };
   auto post = [&](rc::ReportedAuditHead head, bool with_statement) {
     if (!with_statement) head.statement_signature.clear();
-    rc::UploadBatch b = Batch({});
-    b.audit_head = std::move(head);
-    ASSERT_TRUE(hub::AnswerUpload(hub_->store, b, clock_));
+    PostHead(std::move(head), clock_.Now());
   };
   post(SignedHead(5, crypto::Blake2b256(Bytes(1, 1)), clock_.Now()), false);
-  EXPECT_EQ(kept().seq, 5);
-  EXPECT_FALSE(kept().statement_signed);
+  EXPECT_EQ(KeptHead().seq, 5);
+  EXPECT_FALSE(KeptHead().statement_signed);
   clock_.Advance(std::chrono::minutes(1));
   post(SignedHead(7, crypto::Blake2b256(Bytes(1, 2)), clock_.Now()), false);
-  EXPECT_EQ(kept().seq, 7);
+  EXPECT_EQ(KeptHead().seq, 7);
   // The node updates: its first statement marks it, and heads without one
   // are no longer taken from it.
   clock_.Advance(std::chrono::minutes(1));
   post(SignedHead(9, crypto::Blake2b256(Bytes(1, 3)), clock_.Now()), true);
-  EXPECT_EQ(kept().seq, 9);
-  EXPECT_TRUE(kept().statement_signed);
+  EXPECT_EQ(KeptHead().seq, 9);
+  EXPECT_TRUE(KeptHead().statement_signed);
   clock_.Advance(std::chrono::minutes(1));
   post(SignedHead(11, crypto::Blake2b256(Bytes(1, 4)), clock_.Now()), false);
-  EXPECT_EQ(kept().seq, 9);
-  EXPECT_TRUE(kept().statement_signed);
+  EXPECT_EQ(KeptHead().seq, 9);
+  EXPECT_TRUE(KeptHead().statement_signed);
 }
 
 TEST_F(NodeReconcileTest, ACheckSentAgainGetsItsFirstAnswerEvenAfterTheRecordsChanged) {
