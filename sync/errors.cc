@@ -54,6 +54,8 @@ class SyncCategoryImpl : public std::error_category {
         return "larger than allowed";
       case SyncErrc::kBusy:
         return "another sync is running";
+      case SyncErrc::kConflict:
+        return "already exists";
     }
     return "unknown sync error";
   }

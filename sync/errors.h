@@ -28,6 +28,7 @@ enum class SyncErrc {
   kDiskFull,           // no space left where the node stages or stores data
   kTooLarge,           // a response body longer than the request allowed
   kBusy,               // another sync of the same node is running
+  kConflict,           // the thing exists already (a node id registered with the hub)
 };
 
 const std::error_category& SyncCategory();

@@ -108,9 +108,11 @@ Result<NodeInfo> RemoveNode(HubStore& store, std::string_view node, const Clock&
 }
 
 Result<EnrollResult> EnrollNode(HubStore& store, const EnrollRequest& request, const Clock& clock) {
+  if (request.node_id.size() != 32 || !FromHex(request.node_id)) {
+    return MakeError(SyncErrc::kInvalidArgument,
+                     "node_id must be the node's id: 32 hex digits, as `akari status` shows it");
+  }
   AKARI_ASSIGN_OR_RETURN(EnrollmentToken token, ParseEnrollmentToken(request.token));
-  if (request.node_id.size() != 32 || !FromHex(request.node_id))
-    return MakeError(SyncErrc::kInvalidArgument, "a node id is 32 hex digits");
   AKARI_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(store.database()));
   AKARI_ASSIGN_OR_RETURN(std::string region, store.Region());
   if (token.region != region) return BadToken("is for region " + token.region + ", not this hub's " + region);
@@ -143,7 +145,7 @@ Result<EnrollResult> EnrollNode(HubStore& store, const EnrollRequest& request, c
   const bool taken = dup_row && dup.ColumnInt(0) > 0;
   dup.Reset();
   if (taken) {
-    return MakeError(SyncErrc::kInvalidArgument,
+    return MakeError(SyncErrc::kConflict,
                      "node " + request.node_id + " is already registered with this hub; it needs no second token");
   }
   if (pinned == nullptr) return BadToken("names root keys this hub never had");

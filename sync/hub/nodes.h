@@ -62,8 +62,9 @@ struct EnrollResult {
   std::int64_t seq = 0;
 };
 
-// Redeems a token. Errors: kBadToken (malformed, unknown, already used,
-// for another region), kInvalidArgument (a node id already enrolled).
+// Redeems a token. Errors: kInvalidArgument (a node id that is not 32 hex
+// digits; checked first), kBadToken (malformed, unknown, already used, for
+// another region), kConflict (a node id already enrolled).
 [[nodiscard]] Result<EnrollResult> EnrollNode(HubStore& store, const EnrollRequest& request, const Clock& clock);
 
 }  // namespace akari::sync::hub

@@ -1,6 +1,5 @@
 #include "sync/hub/routes.h"
 
-#include "base/bytes.h"
 #include "crypto/encoding.h"
 #include "sync/errors.h"
 #include "sync/hub/nodes.h"
@@ -28,17 +27,12 @@ net::Response Enroll(const net::Request& request, HubApiContext& context) {
   }
   req.token = body["token"].get<std::string>();
   req.node_id = body["node_id"].get<std::string>();
-  // A malformed id is the request's fault (400), not a conflict with an
-  // enrolled node (409): EnrollNode reports both as kInvalidArgument.
-  if (req.node_id.size() != 32 || !FromHex(req.node_id)) {
-    return net::Response::Error(400, "bad_request",
-                                "node_id must be the node's id: 32 hex digits, as `akari status` shows it");
-  }
   auto result = EnrollNode(context.stores->ForWorker(request.worker), req, *context.clock);
   if (!result) {
     const Error& e = result.error();
     if (e.code == SyncErrc::kBadToken) return net::Response::Error(403, "bad_token", e.message);
-    if (e.code == SyncErrc::kInvalidArgument) return net::Response::Error(409, "already_enrolled", e.message);
+    if (e.code == SyncErrc::kConflict) return net::Response::Error(409, "already_enrolled", e.message);
+    if (e.code == SyncErrc::kInvalidArgument) return net::Response::Error(400, "bad_request", e.message);
     return net::Response::Error(500, "internal", "the hub could not record the enrollment; try again later");
   }
   return net::Response::Json(200, {{"region", result->region}, {"root", result->root}});

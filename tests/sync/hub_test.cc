@@ -244,7 +244,7 @@ TEST_F(HubTest, EnrollmentTokensWorkOnce) {
   auto second = InviteNode(hub_->store, "shelter 2", clock_);
   req.token = second->token;
   req.node_id = std::string(32, 'a');
-  EXPECT_EQ(EnrollNode(hub_->store, req, clock_).error().code, SyncErrc::kInvalidArgument);
+  EXPECT_EQ(EnrollNode(hub_->store, req, clock_).error().code, SyncErrc::kConflict);
   auto nodes = ListNodes(hub_->store);
   ASSERT_EQ(nodes->size(), 2u);
   EXPECT_EQ((*nodes)[0].state, "enrolled");
