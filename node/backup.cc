@@ -19,6 +19,7 @@
 #include "crypto/keystore.h"
 #include "crypto/tls_certificate.h"
 #include "node/audit/audit_log.h"
+#include "node/audit/journal.h"
 #include "node/checks/check_queue.h"
 #include "node/store/meta_keys.h"
 #include "sync/db/sqlite.h"
@@ -170,6 +171,10 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
   const bool created = !fs::exists(out);
   const TimePoint at = clock.Now();
   AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
+  // Record openings a stopped akari serve left in the audit journal go into
+  // the log before it is copied (a running one moves its own itself; the
+  // journal is not part of a backup).
+  AKARI_TRY(AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), audit));
   AKARI_TRY(audit.Append({"node.backup", "cli", std::nullopt, {{"to", out.string()}}}));
 
   auto result = [&]() -> Result<BackupInfo> {

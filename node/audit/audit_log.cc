@@ -96,24 +96,31 @@ Result<std::int64_t> AuditLog::Append(const AuditEvent& event) {
   return AppendBatch(std::span(&one, 1));
 }
 
-SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const AuditHead& head) const {
+SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const AuditHead& head,
+                                std::span<const std::optional<TimePoint>> at) const {
   SealedAuditBatch batch;
   batch.follows = head;
   batch.at = clock_.Now();
   batch.entries.reserve(events.size());
-  const std::string at_text = FormatUtc(batch.at);
+  const std::string batch_at_text = FormatUtc(batch.at);
   std::int64_t seq = head.first;
   const std::int64_t last = head.first + static_cast<std::int64_t>(events.size());
   crypto::Hash32 prev = head.second;
-  for (const AuditEvent* event : events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const AuditEvent* event = events[i];
     ++seq;
-    nlohmann::json body = {
-        {"seq", seq}, {"at", at_text}, {"event", event->event}, {"actor", event->actor}, {"detail", event->detail}};
+    const bool own_time = i < at.size() && at[i].has_value();
+    nlohmann::json body = {{"seq", seq},
+                           {"at", own_time ? FormatUtc(*at[i]) : batch_at_text},
+                           {"event", event->event},
+                           {"actor", event->actor},
+                           {"detail", event->detail}};
     body["person_id"] = event->person_id ? nlohmann::json(*event->person_id) : nlohmann::json(nullptr);
     // The signed entry names the first entry of its write: its signature
     // vouches for those entries and no earlier unsigned ones.
     if (seq == last) body["signed_from"] = head.first + 1;
     SealedAuditBatch::Entry& entry = batch.entries.emplace_back();
+    entry.at = own_time ? *at[i] : batch.at;
     // Object keys are sorted: canonical. Invalid UTF-8 (never expected: the
     // fields come from parsed JSON and from ids) is replaced, not thrown.
     entry.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -126,7 +133,7 @@ SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const
 }
 
 Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> events, const SealedAuditBatch* sealed,
-                                           AuditHead* head_after) {
+                                           AuditHead* head_after, std::span<const std::optional<TimePoint>> at) {
   store::Database& db = store_.database();
   std::optional<store::Transaction> own;
   if (!db.InTransaction()) {
@@ -143,7 +150,7 @@ Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> ev
   AKARI_ASSIGN_OR_RETURN(const AuditHead head, Head());
   std::optional<SealedAuditBatch> resealed;
   if (sealed == nullptr || sealed->follows != head || sealed->entries.size() != events.size()) {
-    resealed = Seal(events, head);
+    resealed = Seal(events, head, at);
     sealed = &*resealed;
   }
   std::int64_t seq = head.first;
@@ -152,7 +159,7 @@ Result<std::int64_t> AuditLog::AppendBatch(std::span<const AuditEvent* const> ev
     const SealedAuditBatch::Entry& entry = sealed->entries[i];
     ++seq;
     AKARI_TRY(insert_statement_->Bind(1, seq)
-                  .Bind(2, ToUnixSeconds(sealed->at))
+                  .Bind(2, ToUnixSeconds(entry.at))
                   .Bind(3, events[i]->event)
                   .BindBlob(4, AsBytes(entry.body))
                   .BindBlob(5, *prev)

@@ -120,9 +120,10 @@ struct SealedAuditBatch {
     std::string body;  // canonical JSON
     crypto::Hash32 hash{};
     std::optional<crypto::Ed25519Signature> signature;  // on the batch's last entry only
+    TimePoint at;                                       // the entry's time: its event's, or the batch's
   };
   AuditHead follows;  // the head the first entry chains to
-  TimePoint at;
+  TimePoint at;       // when the batch was sealed
   std::vector<Entry> entries;
   // The head after these entries are written.
   AuditHead head_after() const {
@@ -154,18 +155,26 @@ class AuditLog {
   // the head they follow; otherwise (another writer appended meanwhile) the
   // events are sealed again to follow the actual head. With `head_after`,
   // receives the log's head once the entries are written (valid after the
-  // transaction commits).
+  // transaction commits). `at` as for Seal().
   [[nodiscard]] Result<std::int64_t> AppendBatch(std::span<const AuditEvent* const> events,
                                                  const SealedAuditBatch* sealed = nullptr,
-                                                 AuditHead* head_after = nullptr);
+                                                 AuditHead* head_after = nullptr,
+                                                 std::span<const std::optional<TimePoint>> at = {});
 
   // Builds and hashes `events` as the entries that would follow `head`,
   // stamped with the clock's time now, and signs the last one. Writes
-  // nothing.
-  [[nodiscard]] SealedAuditBatch Seal(std::span<const AuditEvent* const> events, const AuditHead& head) const;
+  // nothing. `at`, when not empty, holds one time per event: when it
+  // happened, for events written later than that (record openings kept in
+  // the audit journal first, journal.h); nullopt: the clock's time.
+  [[nodiscard]] SealedAuditBatch Seal(std::span<const AuditEvent* const> events, const AuditHead& head,
+                                      std::span<const std::optional<TimePoint>> at = {}) const;
 
   // Checks every entry in order.
   [[nodiscard]] Result<AuditVerifyReport> Verify();
+
+  // The store the log is in (for a caller that writes other rows in the
+  // transaction of an append).
+  store::Store& store() { return store_; }
 
   // Writes every entry as one JSON line: the body plus "hash", "prev_hash"
   // and, on the entries that carry one, "signature" (hex), so the regional

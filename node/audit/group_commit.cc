@@ -9,8 +9,14 @@
 
 namespace akari::node {
 
-AuditGroupCommit::AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu)
-    : log_(log), log_mu_(log_mu), write_mu_(write_mu), writer_([this] { Run(); }) {}
+AuditGroupCommit::AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu, AuditJournal* journal,
+                                   JournalFailure on_journal_failure)
+    : log_(log),
+      log_mu_(log_mu),
+      write_mu_(write_mu),
+      journal_(journal),
+      on_journal_failure_(std::move(on_journal_failure)),
+      writer_([this] { Run(); }) {}
 
 AuditGroupCommit::~AuditGroupCommit() {
   {
@@ -36,7 +42,8 @@ Result<std::int64_t> AuditGroupCommit::Append(const AuditEvent& event) {
 void AuditGroupCommit::AppendAsync(AuditEvent event, Done done) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back({std::move(event), std::move(done)});
+    queue_.push_back({std::move(event), std::move(done), std::nullopt, std::nullopt, std::chrono::steady_clock::now()});
+    ++waited_for_;
   }
   // Only a writer with nothing to do waits on `wake_`; a busy one takes
   // this entry with its next batch. Signalling a condition variable that
@@ -44,15 +51,68 @@ void AuditGroupCommit::AppendAsync(AuditEvent event, Done done) {
   wake_.notify_one();
 }
 
+Status AuditGroupCommit::AppendJournaled(AuditEvent& event, const Clock& clock) {
+  if (journal_ == nullptr) return MakeError(db::DbErrc::kSqlite, "this node's audit journal is not open");
+  const TimePoint at = clock.Now();
+  bool wake = false;
+  {
+    // One lock over both, so that the queue holds journaled entries in the
+    // journal's order: a batch that records "merged up to n" holds every
+    // entry up to n.
+    std::lock_guard journal(journal_mu_);
+    AKARI_ASSIGN_OR_RETURN(const AuditJournalTicket ticket, journal_->Append(event, at));
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(event), Done(), ticket, at, std::chrono::steady_clock::now()});
+    ++journaled_queued_;
+    // The writer needs waking only to start the first entry's delay and
+    // when a batch is full; waking it for every entry would cost a context
+    // switch each.
+    wake = queue_.size() == 1 || queue_.size() == kMaxBatch;
+  }
+  if (wake) wake_.notify_one();
+  return {};
+}
+
+Status AuditGroupCommit::Flush() {
+  std::unique_lock lock(mu_);
+  const std::int64_t target = journaled_queued_;
+  const std::int64_t failures = journal_failures_;
+  ++flushing_;
+  wake_.notify_one();
+  written_.wait(lock, [&] { return counts_.journaled >= target || journal_failures_ != failures; });
+  --flushing_;
+  if (counts_.journaled >= target) return {};
+  return std::unexpected(*last_journal_failure_);
+}
+
+bool AuditGroupCommit::BatchReady(std::chrono::steady_clock::time_point now) const {
+  if (queue_.empty()) return false;
+  if (stopping_ || waited_for_ > 0 || flushing_ > 0) return true;
+  // Journaled entries only: nobody waits for them, so they wait for
+  // company (fewer commits, and fewer interruptions of the readers of the
+  // connection), and after a failure for the store to recover.
+  if (now < retry_after_) return false;
+  return queue_.size() >= kMaxBatch || now >= queue_.front().queued + kMergeDelay;
+}
+
 void AuditGroupCommit::Run() {
   std::vector<Pending> batch;
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything queued is written
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      if (BatchReady(now)) break;
+      if (queue_.empty()) {
+        if (stopping_) return;  // everything queued is written
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, std::max(queue_.front().queued + kMergeDelay, retry_after_));
+      }
+    }
     const std::size_t n = std::min(queue_.size(), kMaxBatch);
     batch.clear();
     for (std::size_t i = 0; i < n; ++i) {
+      if (queue_.front().done) --waited_for_;
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -61,14 +121,48 @@ void AuditGroupCommit::Run() {
 
     Result<std::int64_t> first = Write(batch);
 
+    std::optional<AuditJournalTicket> last_ticket;
+    std::int64_t journaled = 0;
+    for (const Pending& p : batch) {
+      if (p.ticket) {
+        last_ticket = p.ticket;
+        ++journaled;
+      }
+    }
+    if (first && journal_ != nullptr) {
+      std::lock_guard journal(journal_mu_);
+      if (last_ticket) journal_->Merged(*last_ticket);
+      // A journal that stopped after a failed write (a full disk) starts
+      // anew once the store takes writes again.
+      const auto now = std::chrono::steady_clock::now();
+      if (journal_->WantsRenewal() || (journal_->broken() && now >= next_repair_)) {
+        RenewJournal();
+        next_repair_ = now + kRetryPause;
+      }
+    }
+    if (!first && last_ticket && on_journal_failure_) on_journal_failure_(first.error());
+
     lock.lock();
     if (first) {
       ++counts_.transactions;
       counts_.entries += static_cast<std::int64_t>(batch.size());
+      counts_.journaled += journaled;
+    } else if (last_ticket) {
+      // Nobody is told of a journaled entry's failure: it stays in the
+      // journal, and goes back to the front of the queue to be tried again
+      // (or merged by the next process to take the journal).
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+        if (it->ticket) queue_.push_front(std::move(*it));
+      }
+      retry_after_ = std::chrono::steady_clock::now() + kRetryPause;
+      ++journal_failures_;
+      last_journal_failure_ = first.error();
     }
+    if (flushing_ > 0) written_.notify_all();
     lock.unlock();
     // Answered outside the lock: a callback may queue the next entry.
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i].done) continue;
       Result<std::int64_t> seq = first ? Result<std::int64_t>(*first + static_cast<std::int64_t>(i))
                                        : Result<std::int64_t>(std::unexpected(first.error()));
       std::move(batch[i].done)(std::move(seq));
@@ -76,13 +170,44 @@ void AuditGroupCommit::Run() {
     batch.clear();  // the events and callbacks go before the next wait
     lock.lock();
     writing_ = false;
+    // Stopping with journaled entries that cannot be written: they stay in
+    // the journal for the next process.
+    if (stopping_ && !first && last_ticket) {
+      std::erase_if(queue_, [](const Pending& p) { return p.ticket.has_value(); });
+    }
+  }
+}
+
+void AuditGroupCommit::RenewJournal() {
+  // With journal_mu_ held, so no entry is appended meanwhile. The queue
+  // holds, in order, every journaled entry not yet merged: the new
+  // generation starts with them, and they carry its tickets from now on.
+  std::lock_guard lock(mu_);
+  std::vector<const AuditEvent*> carry;
+  std::vector<TimePoint> at;
+  for (const Pending& p : queue_) {
+    if (!p.ticket) continue;
+    carry.push_back(&p.event);
+    at.push_back(*p.at);
+  }
+  if (!journal_->Renew(carry, at)) return;  // the current generation stays in use
+  std::int64_t count = 0;
+  for (Pending& p : queue_) {
+    if (p.ticket) p.ticket = AuditJournalTicket{journal_->generation(), ++count};
   }
 }
 
 Result<std::int64_t> AuditGroupCommit::Write(const std::vector<Pending>& batch) {
   std::vector<const AuditEvent*> events;
   events.reserve(batch.size());
-  for (const Pending& p : batch) events.push_back(&p.event);
+  std::vector<std::optional<TimePoint>> at;
+  at.reserve(batch.size());
+  std::optional<AuditJournalTicket> last_ticket;
+  for (const Pending& p : batch) {
+    events.push_back(&p.event);
+    at.push_back(p.at);
+    if (p.ticket) last_ticket = p.ticket;
+  }
   Result<std::int64_t> first = 0;
   const auto give_up = std::chrono::steady_clock::now() + kMaxLockWait;
   auto pause = std::chrono::milliseconds(2);
@@ -99,13 +224,13 @@ Result<std::int64_t> AuditGroupCommit::Write(const std::vector<Pending>& batch) 
         auto head = log_.Head();
         if (head) head_ = *head;
       }
-      if (head_ && (!sealed || sealed->follows != *head_)) sealed = log_.Seal(events, *head_);
+      if (head_ && (!sealed || sealed->follows != *head_)) sealed = log_.Seal(events, *head_, at);
       // In this order, so the connection is held only while writing, not
       // while another writer of this process (a check) finishes.
       std::lock_guard write(write_mu_);
       std::lock_guard connection(log_mu_);
       AuditHead after;
-      first = log_.AppendBatch(events, sealed ? &*sealed : nullptr, &after);
+      first = WriteOnce(events, at, sealed ? &*sealed : nullptr, last_ticket, &after);
       if (first) {
         head_ = after;
       } else {
@@ -121,6 +246,20 @@ Result<std::int64_t> AuditGroupCommit::Write(const std::vector<Pending>& batch) 
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
+  return first;
+}
+
+Result<std::int64_t> AuditGroupCommit::WriteOnce(std::span<const AuditEvent* const> events,
+                                                 std::span<const std::optional<TimePoint>> at,
+                                                 const SealedAuditBatch* sealed,
+                                                 std::optional<AuditJournalTicket> last_ticket, AuditHead* after) {
+  if (!last_ticket) return log_.AppendBatch(events, sealed, after, at);
+  // The entries and how far the journal is merged, in one transaction: a
+  // crash leaves both or neither, so no entry is moved twice or lost.
+  AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(log_.store().database()));
+  AKARI_ASSIGN_OR_RETURN(const std::int64_t first, log_.AppendBatch(events, sealed, after, at));
+  AKARI_TRY(AuditJournal::RecordMerged(log_.store(), *last_ticket));
+  AKARI_TRY(tx.Commit());
   return first;
 }
 

@@ -10,6 +10,13 @@
 // wait (Append) or be called back (AppendAsync): the service's record
 // openings use the latter, so that no server thread sleeps while an entry
 // commits. docs/benchmarks.md ("Service") has the measurements.
+//
+// With an audit journal (journal.h), an entry that needs to commit with
+// nothing else can be journaled instead (AppendJournaled): it is in the
+// journal when the call returns, and the writer moves it into the log with
+// others, within kMergeDelay, recording in the same transaction how far the
+// journal is merged. Entries enter the log in the order they were queued,
+// journaled or not.
 #pragma once
 
 #include <chrono>
@@ -20,10 +27,14 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
+#include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "node/audit/audit_log.h"
+#include "node/audit/journal.h"
 
 namespace akari::node {
 
@@ -36,9 +47,21 @@ class AuditGroupCommit {
   // (a snapshot apply) before its callers get kBusy.
   static constexpr std::chrono::seconds kMaxLockWait{10};
 
+  // How long a journaled entry waits for others to share its transaction,
+  // at most (unless an entry that someone waits for comes first).
+  static constexpr std::chrono::milliseconds kMergeDelay{50};
+
+  // After a failed write of journaled entries, the writer waits this long
+  // before it tries them again (they are safe in the journal meanwhile).
+  static constexpr std::chrono::seconds kRetryPause{1};
+
   // Called once with the entry's sequence number, or the error that failed
   // its transaction.
   using Done = std::move_only_function<void(Result<std::int64_t>)>;
+
+  // Told of each failure to move journaled entries into the log (the
+  // entries stay queued and in the journal). Runs on the writer thread.
+  using JournalFailure = std::function<void(const Error&)>;
 
   // Entries are written through `log`, whose connection `log_mu` guards;
   // `write_mu` serialises this process's writes to the store. The writer
@@ -48,7 +71,10 @@ class AuditGroupCommit {
   // mutexes released, so that a long write by another connection (a
   // snapshot apply) does not keep the readers of `log_mu` waiting too.
   // Starts the writer thread.
-  AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu);
+  // `journal` (may be null: AppendJournaled then always fails) must
+  // outlive this object; from here on, only this object touches it.
+  AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu, AuditJournal* journal = nullptr,
+                   JournalFailure on_journal_failure = {});
   AuditGroupCommit(const AuditGroupCommit&) = delete;
   AuditGroupCommit& operator=(const AuditGroupCommit&) = delete;
   // Writes every entry still queued (each caller learns how that went),
@@ -68,11 +94,24 @@ class AuditGroupCommit {
   // (it delays the next batch): hand the outcome on.
   void AppendAsync(AuditEvent event, Done done);
 
+  // Thread-safe, returns once `event`, stamped with `clock`'s time now, is
+  // in the journal, having taken it (moved from). Errors: there is no
+  // journal, or it could not be written; `event` is then left as it was,
+  // for the caller to append another way.
+  [[nodiscard]] Status AppendJournaled(AuditEvent& event, const Clock& clock);
+
+  // Thread-safe. Waits until every journaled entry queued before the call
+  // is in the log, without waiting out kMergeDelay. Errors: the write of
+  // one of them failed (they stay queued and in the journal). For tests,
+  // and for callers that read the log next.
+  [[nodiscard]] Status Flush();
+
   // Transactions written so far, and the entries in them (for tests and
   // benchmarks: entries / transactions is the mean batch).
   struct Counts {
     std::int64_t transactions = 0;
     std::int64_t entries = 0;
+    std::int64_t journaled = 0;  // entries of those that came through the journal
   };
   Counts counts() const;
   // Entries queued and not yet taken by a writer (for tests).
@@ -85,14 +124,27 @@ class AuditGroupCommit {
  private:
   struct Pending {
     AuditEvent event;
-    Done done;
+    Done done;  // empty for a journaled entry
+    std::optional<AuditJournalTicket> ticket;
+    std::optional<TimePoint> at;  // a journaled entry's time
+    std::chrono::steady_clock::time_point queued;
   };
+
+  // With journal_mu_ held, on the writer thread between batches: starts
+  // the journal's next generation, carrying the entries still queued.
+  void RenewJournal();
+  // With mu_ held: whether the writer should take a batch now.
+  bool BatchReady(std::chrono::steady_clock::time_point now) const;
 
   // The writer thread: waits for entries, writes them in batches.
   void Run();
   // Writes `batch` in one transaction (retrying while another connection
   // holds the write lock, up to kMaxLockWait); the first entry's number.
   Result<std::int64_t> Write(const std::vector<Pending>& batch);
+  // One attempt of Write, with both mutexes held.
+  Result<std::int64_t> WriteOnce(std::span<const AuditEvent* const> events,
+                                 std::span<const std::optional<TimePoint>> at, const SealedAuditBatch* sealed,
+                                 std::optional<AuditJournalTicket> last_ticket, AuditHead* after);
 
   AuditLog& log_;
   std::mutex& log_mu_;
@@ -100,10 +152,27 @@ class AuditGroupCommit {
   // The log's head after this object's last write, if known. Touched only
   // by the writer thread.
   std::optional<AuditHead> head_;
+  // When the writer may next try to start a broken journal anew (writer
+  // thread only).
+  std::chrono::steady_clock::time_point next_repair_;
+  AuditJournal* journal_;
+  JournalFailure on_journal_failure_;
+  // Guards journal_ (appends and merges), and keeps journal order and queue
+  // order the same. Taken before mu_, never after.
+  std::mutex journal_mu_;
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable wake_;
   // Waiting entries in arrival order.
   std::deque<Pending> queue_;
+  std::size_t waited_for_ = 0;         // entries in queue_ that someone waits for (not journaled)
+  std::int64_t journaled_queued_ = 0;  // journaled entries ever queued
+  int flushing_ = 0;                   // callers in Flush()
+  std::int64_t journal_failures_ = 0;  // failed writes of journaled entries
+  std::optional<Error> last_journal_failure_;
+  std::condition_variable written_;  // a batch was written or failed (for Flush)
+  // After a failed write of journaled entries: no batch of journaled
+  // entries only before this.
+  std::chrono::steady_clock::time_point retry_after_;
   bool writing_ = false;  // the writer has taken a batch and not yet answered it
   bool stopping_ = false;
   Counts counts_;

@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "node/audit/audit_log.h"
+#include "node/audit/journal.h"
 #include "node/cli/cli.h"
 
 namespace akari::cli {
@@ -26,6 +27,18 @@ constexpr std::string_view kExportFormatV1 = "akari-audit-export/1";
 node::AuditLog LogOf(node::OpenNode& node) {
   return node::AuditLog(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(),
                         SystemClock::Instance());
+}
+
+// Moves what a stopped akari serve left in the audit journal into the log
+// first, so that the log read next holds every record opening (a running
+// one moves its own within a fraction of a second).
+Status MergeJournalLeftover(node::OpenNode& node, node::AuditLog& log) {
+  AKARI_ASSIGN_OR_RETURN(auto leftover, node::AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), log));
+  if (leftover && !leftover->problem.empty()) {
+    std::cerr << "warning: the audit journal was damaged: " << leftover->problem << " (recorded in the log as "
+              << "audit.journal_damaged; " << leftover->merged << " entries recovered)\n";
+  }
+  return {};
 }
 
 void RegisterAuditVerify(CLI::App* group, CommandTable& table) {
@@ -42,6 +55,7 @@ void RegisterAuditVerify(CLI::App* group, CommandTable& table) {
   table.Add(cmd, [opts]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     node::AuditLog log = LogOf(node);
+    AKARI_TRY(MergeJournalLeftover(node, log));
     AKARI_ASSIGN_OR_RETURN(node::AuditVerifyReport report, log.Verify());
     AKARI_ASSIGN_OR_RETURN(auto head, log.Head());
     if (opts->json) {
@@ -82,6 +96,7 @@ void RegisterExport(CLI::App* group, CommandTable& table) {
   table.Add(cmd, [opts]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     node::AuditLog log = LogOf(node);
+    AKARI_TRY(MergeJournalLeftover(node, log));
     // One read snapshot for the header and the lines, so that entries a
     // running server appends meanwhile cannot make them disagree.
     AKARI_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(node.store.database()));

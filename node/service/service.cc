@@ -68,6 +68,30 @@ std::string BearerToken(const net::Request& request) {
   return header.substr(kScheme.size());
 }
 
+// Takes the node's audit journal, first moving into the log what a stopped
+// process left in it. Without it (another process holds it, or it cannot
+// be written) the service still serves, committing each record opening to
+// the log before showing it, as it did before the journal.
+std::unique_ptr<AuditJournal> TakeAuditJournal(OpenNode& node, const Clock& clock) {
+  auto store = OpenStoreConnection(node);
+  if (!store) {
+    Log(LogLevel::kError, "audit.journal_unavailable", {{"message", store.error().message}});
+    return nullptr;
+  }
+  AuditLog log(*store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
+  AuditJournalRecovery recovery;
+  auto journal = AuditJournal::Open(node.dir, node.keystore.database_key(), log, &recovery);
+  if (!journal) {
+    Log(LogLevel::kError, "audit.journal_unavailable", {{"message", journal.error().message}});
+    return nullptr;
+  }
+  if (recovery.merged > 0 || !recovery.problem.empty()) {
+    Log(recovery.problem.empty() ? LogLevel::kInfo : LogLevel::kError, "audit.journal_recovered",
+        {{"merged", recovery.merged}, {"problem", recovery.problem}});
+  }
+  return std::move(*journal);
+}
+
 }  // namespace
 
 const net::Headers& SecurityHeaders() {
@@ -105,6 +129,10 @@ AuditGroupCommit::Counts Service::audit_commit_counts() const {
   return impl_->audit_commit->counts();
 }
 
+Status Service::FlushAudit() {
+  return impl_->audit_commit->Flush();
+}
+
 Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& clock, ServiceOptions options,
                                                  int workers) {
   auto impl = std::make_unique<Impl>(node, clock, std::move(options));
@@ -122,7 +150,12 @@ Result<std::unique_ptr<Service>> Service::Create(OpenNode& node, const Clock& cl
   shared.database().SetBusyTimeout(std::chrono::milliseconds(20));
   AKARI_TRY(RaiseToTrustedTime(impl->clock, shared));
   impl->shared = std::make_unique<Worker>(std::move(shared), node, impl->clock, clock, impl->options.lockout);
-  impl->audit_commit.emplace(impl->shared->audit, impl->shared->mu, impl->write_mu);
+  impl->audit_journal = TakeAuditJournal(node, impl->clock);
+  impl->audit_commit.emplace(
+      impl->shared->audit, impl->shared->mu, impl->write_mu, impl->audit_journal.get(), [](const Error& e) {
+        Log(LogLevel::kError, "audit.journal_merge_failed",
+            {{"message", e.message}, {"retry_in_seconds", AuditGroupCommit::kRetryPause.count()}});
+      });
   impl->pool = std::make_unique<WorkerPool>(impl->workers.size());
   impl->AddRoutes();
   return std::unique_ptr<Service>(new Service(std::move(impl)));
@@ -370,6 +403,15 @@ Status Service::Impl::AuditOrFail(AuditEvent event) {
 }
 
 void Service::Impl::AnswerOnceAudited(AuditEvent event, net::Response answer, net::Responder responder) {
+  // In the journal is in the log (journal.h): the answer goes at once.
+  if (auto s = audit_commit->AppendJournaled(event, clock); s) {
+    std::move(responder)(std::move(answer));
+    return;
+  } else if (audit_journal != nullptr && !journal_failure_logged.exchange(true)) {
+    Log(LogLevel::kError, "audit.journal_failed",
+        {{"message", s.error().message},
+         {"then", "record openings are committed to the audit log before they are shown"}});
+  }
   audit_commit->AppendAsync(std::move(event), [this, answer = std::move(answer),
                                                responder = std::move(responder)](Result<std::int64_t> seq) mutable {
     if (!seq) return std::move(responder)(StoreFailure(seq.error(), "writing the record opening to the audit log"));

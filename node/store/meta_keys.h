@@ -24,6 +24,10 @@ inline constexpr std::string_view kModeReason = "mode_reason";
 // one declaration of disaster mode, so that what a disaster search allowed
 // ends with it (absent on nodes whose mode last changed before it existed).
 inline constexpr std::string_view kModeChangeSeq = "mode_change_seq";
+// "<generation>:<records merged>" of the audit journal: how far its record
+// openings are in the audit log, written in the transaction that moved them
+// (node/audit/journal.h).
+inline constexpr std::string_view kAuditJournal = "audit_journal";
 // Checks are numbered above this (set by a restore; node/backup.h).
 inline constexpr std::string_view kCheckSeqFloor = "check_seq_floor";
 // "<seq>:<hash hex>" of the audit head last reported to the hub, made

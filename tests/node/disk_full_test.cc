@@ -333,10 +333,26 @@ TEST_F(DiskFullServiceTest, AFullDiskRefusesChecksAndOpeningsWith507AndNothingIs
   EXPECT_NE(refusal["error"]["message"].get<std::string>().find("free space"), std::string::npos);
   EXPECT_FALSE(refusal.contains("person"));
 
-  auto [refused_open, opened] = Send("GET", "/v1/persons/3", nullptr, token);
-  EXPECT_EQ(refused_open, 507) << opened.dump();
-  EXPECT_EQ(opened["error"]["code"], "disk_full");
-  EXPECT_FALSE(opened.contains("person"));
+  // A record is shown while its opening can still be written to the audit
+  // journal (the room left in the journal's last block); once not even
+  // that can be written, openings are refused. Each one shown is in the
+  // log once space is freed.
+  int shown_while_full = 0;
+  int refused_opens = 0;
+  for (int i = 0; i < 200 && refused_opens < 3; ++i) {
+    auto [open_code, opened] = Send("GET", "/v1/persons/3", nullptr, token);
+    if (open_code == 200) {
+      ASSERT_EQ(refused_opens, 0) << "shown after a refusal, while the disk is still full";
+      EXPECT_EQ(opened["person"]["id"], 3);
+      ++shown_while_full;
+      continue;
+    }
+    EXPECT_EQ(open_code, 507) << opened.dump();
+    EXPECT_EQ(opened["error"]["code"], "disk_full");
+    EXPECT_FALSE(opened.contains("person"));
+    ++refused_opens;
+  }
+  EXPECT_EQ(refused_opens, 3) << "openings were still shown after " << shown_while_full << " on a full disk";
 
   ballast_.Release();
   EXPECT_EQ(Checks(), checks_before);
@@ -345,6 +361,18 @@ TEST_F(DiskFullServiceTest, AFullDiskRefusesChecksAndOpeningsWith507AndNothingIs
   auto [reopened, person] = Send("GET", "/v1/persons/3", nullptr, token);
   EXPECT_EQ(reopened, 200) << person.dump();
   EXPECT_EQ(Checks(), checks_before + 1);
+  // Every record shown is in the audit log: the ones shown while the disk
+  // was full, and the one after.
+  ASSERT_TRUE(service_->FlushAudit());
+  auto opens = node_->store.database().QueryInt("SELECT count(*) FROM audit_log WHERE event = 'record.open'");
+  ASSERT_TRUE(opens);
+  EXPECT_EQ(*opens, shown_while_full + 1);
+  // The journal works again: the next opening does not commit on its own.
+  const auto journaled_before = service_->audit_commit_counts().journaled;
+  auto [again, again_person] = Send("GET", "/v1/persons/3", nullptr, token);
+  EXPECT_EQ(again, 200) << again_person.dump();
+  ASSERT_TRUE(service_->FlushAudit());
+  EXPECT_EQ(service_->audit_commit_counts().journaled, journaled_before + 1);
   auto [after_code, after] = Send("GET", "/v1/status");
   EXPECT_EQ(after["disk"]["low"], false);
 }

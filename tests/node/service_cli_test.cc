@@ -418,6 +418,47 @@ TEST_F(ServiceCliTest, ServeAnswersOnLoopbackAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(serve.Output().find("山田"), std::string::npos);
 }
 
+// A record opening is audited before it is shown (in the audit journal
+// first): an akari serve killed right after showing it loses no entry, and
+// the entry is in the log once, whoever moves it there.
+TEST_F(ServiceCliTest, ARecordShownByAServeKilledAtOnceIsInTheAuditLogOnce) {
+  testing::AddOperator(seeded_, "doc1", node::Role::kDoctor, "1234");
+  auto openings_of_person_2 = [&](const std::string& name) {
+    int n = 0;
+    for (const json& line : Lines(Export(name))) {
+      if (line.value("event", "") == "record.open" && line.value("person_id", json()) == 2) ++n;
+    }
+    return n;
+  };
+  {
+    ServeProcess serve({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--threads", "2"}, root_ / "serve.log");
+    const std::string url = serve.WaitForUrl();
+    ASSERT_FALSE(url.empty()) << serve.Output();
+    net::HttpClient staff;
+    auto login = staff.PostJson(url + "v1/login", {{"operator_id", "doc1"}, {"pin", "1234"}});
+    ASSERT_TRUE(login && login->status == 200) << (login ? login->body : login.error().message);
+    net::Headers bearer;
+    bearer.Set("Authorization", "Bearer " + json::parse(login->body)["token"].get<std::string>());
+    auto check = staff.PostJson(url + "v1/checks/insurance", testing::InsuranceNumbersOf(2), bearer);
+    ASSERT_TRUE(check && check->status == 200) << (check ? check->body : check.error().message);
+    auto record = staff.Get(url + "v1/persons/2", bearer);
+    ASSERT_TRUE(record && record->status == 200) << (record ? record->body : record.error().message);
+    EXPECT_EQ(serve.Stop(SIGKILL), 128 + SIGKILL);
+  }
+  // The export moves what the killed server left in the journal.
+  EXPECT_EQ(openings_of_person_2("after-kill.jsonl"), 1);
+  auto verify = Akari({"audit", "verify", "--data", data_});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(verify.err.find("warning"), std::string::npos) << verify.err;
+  // A server started and stopped again moves nothing twice.
+  {
+    ServeProcess serve({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--threads", "2"}, root_ / "serve2.log");
+    ASSERT_FALSE(serve.WaitForUrl().empty()) << serve.Output();
+    EXPECT_EQ(serve.Stop(SIGTERM), 0) << serve.Output();
+  }
+  EXPECT_EQ(openings_of_person_2("after-restart.jsonl"), 1);
+}
+
 TEST_F(ServiceCliTest, ServeWithTlsShowsTheFingerprintThatStatusShows) {
   ServeProcess serve({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--tls"}, root_ / "serve.log");
   const std::string url = serve.WaitForUrl();

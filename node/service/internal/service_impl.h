@@ -15,6 +15,7 @@
 
 #include "node/audit/audit_log.h"
 #include "node/audit/group_commit.h"
+#include "node/audit/journal.h"
 #include "node/checks/check_queue.h"
 #include "node/operators/operator_store.h"
 #include "node/service/internal/worker_pool.h"
@@ -194,10 +195,18 @@ struct Service::Impl {
   // for each other here instead of in SQLite's busy handler (which sleeps
   // in millisecond steps). Never held across card I/O or PIN hashing.
   std::mutex write_mu;
+  // Where record openings are audited before they are shown (null when it
+  // could not be taken: they are then committed to the log first).
+  // Declared before `audit_commit`, which uses it until it is gone.
+  std::unique_ptr<AuditJournal> audit_journal;
   // Audit entries outside a check's transaction are group-committed:
   // concurrent record openings share one write transaction.
   // Created with `shared`.
   std::optional<AuditGroupCommit> audit_commit;
+  // Whether a failure of the audit journal was logged (once is enough: the
+  // journal takes no more entries after one, and openings are written to
+  // the log directly).
+  std::atomic<bool> journal_failure_logged{false};
   // The background sync of akari serve, if any (Service::AttachHubLink).
   std::atomic<HubLink*> hub_link{nullptr};
   // Runs the routes added with Route (they may block: Argon2id, card I/O,
