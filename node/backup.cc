@@ -173,8 +173,9 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
   AuditLog audit(node.store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
   // Record openings a stopped akari serve left in the audit journal go into
   // the log before it is copied (a running one moves its own itself; the
-  // journal is not part of a backup).
-  AKARI_TRY(AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), audit));
+  // journal is not part of a backup). If they cannot be moved, they stay
+  // in the journal and the backup goes on without them.
+  static_cast<void>(AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), audit));
   AKARI_TRY(audit.Append({"node.backup", "cli", std::nullopt, {{"to", out.string()}}}));
 
   auto result = [&]() -> Result<BackupInfo> {

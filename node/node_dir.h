@@ -5,6 +5,8 @@
 //   DIR/node.db         SQLCipher store (+ node.db-wal, node.db-shm)
 //   DIR/staging/        verified downloads waiting to be applied
 //   DIR/sync.lock       held by the one sync of this node that runs (node/sync/node_sync.h)
+//   DIR/audit-journal   record openings on their way into the audit log, and
+//   DIR/audit-journal.lock  held by the process that owns it (node/audit/journal.h)
 #pragma once
 
 #include <filesystem>

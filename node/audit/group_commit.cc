@@ -10,12 +10,13 @@
 namespace akari::node {
 
 AuditGroupCommit::AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu, AuditJournal* journal,
-                                   JournalFailure on_journal_failure)
+                                   JournalFailure on_journal_failure, std::chrono::milliseconds max_lock_wait)
     : log_(log),
       log_mu_(log_mu),
       write_mu_(write_mu),
       journal_(journal),
       on_journal_failure_(std::move(on_journal_failure)),
+      max_lock_wait_(max_lock_wait),
       writer_([this] { Run(); }) {}
 
 AuditGroupCommit::~AuditGroupCommit() {
@@ -60,8 +61,16 @@ Status AuditGroupCommit::AppendJournaled(AuditEvent& event, const Clock& clock) 
     // journal's order: a batch that records "merged up to n" holds every
     // entry up to n.
     std::lock_guard journal(journal_mu_);
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return MakeError(db::DbErrc::kSqlite, "the audit writer is stopping");
+    }
     AKARI_ASSIGN_OR_RETURN(const AuditJournalTicket ticket, journal_->Append(event, at));
     std::lock_guard lock(mu_);
+    // Once the writer has given up on journaled entries (stopping, with the
+    // store refusing them), the entry stays in the journal alone, for the
+    // next process to move: it is audited.
+    if (journal_given_up_) return {};
     queue_.push_back({std::move(event), Done(), ticket, at, std::chrono::steady_clock::now()});
     ++journaled_queued_;
     // The writer needs waking only to start the first entry's delay and
@@ -79,7 +88,8 @@ Status AuditGroupCommit::Flush() {
   const std::int64_t failures = journal_failures_;
   ++flushing_;
   wake_.notify_one();
-  written_.wait(lock, [&] { return counts_.journaled >= target || journal_failures_ != failures; });
+  written_.wait(lock,
+                [&] { return counts_.journaled >= target || journal_failures_ != failures || journal_given_up_; });
   --flushing_;
   if (counts_.journaled >= target) return {};
   return std::unexpected(*last_journal_failure_);
@@ -99,24 +109,39 @@ void AuditGroupCommit::Run() {
   std::vector<Pending> batch;
   std::unique_lock lock(mu_);
   for (;;) {
-    for (;;) {
-      const auto now = std::chrono::steady_clock::now();
-      if (BatchReady(now)) break;
+    auto now = std::chrono::steady_clock::now();
+    while (!BatchReady(now)) {
       if (queue_.empty()) {
         if (stopping_) return;  // everything queued is written
         wake_.wait(lock);
       } else {
         wake_.wait_until(lock, std::max(queue_.front().queued + kMergeDelay, retry_after_));
       }
+      now = std::chrono::steady_clock::now();
     }
-    const std::size_t n = std::min(queue_.size(), kMaxBatch);
+    // Journaled entries sit out the pause after a failure (nobody waits
+    // for them, and they are safe in the journal); entries that someone
+    // waits for do not wait behind them. Journaled entries keep their
+    // order among themselves, which is all "merged up to n" needs.
+    const bool journaled_too = !journal_given_up_ && (now >= retry_after_ || stopping_ || flushing_ > 0);
     batch.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (queue_.front().done) --waited_for_;
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+    for (auto it = queue_.begin(); it != queue_.end() && batch.size() < kMaxBatch;) {
+      if (it->ticket && !journaled_too) {
+        ++it;
+        continue;
+      }
+      if (it->done) --waited_for_;
+      batch.push_back(std::move(*it));
+      it = queue_.erase(it);
+    }
+    if (batch.empty()) {
+      // Not expected (BatchReady saw something to take); never spin.
+      if (stopping_) return;
+      wake_.wait_for(lock, kRetryPause);
+      continue;
     }
     writing_ = true;
+    const bool given_up = journal_given_up_;
     lock.unlock();
 
     Result<std::int64_t> first = Write(batch);
@@ -129,17 +154,7 @@ void AuditGroupCommit::Run() {
         ++journaled;
       }
     }
-    if (first && journal_ != nullptr) {
-      std::lock_guard journal(journal_mu_);
-      if (last_ticket) journal_->Merged(*last_ticket);
-      // A journal that stopped after a failed write (a full disk) starts
-      // anew once the store takes writes again.
-      const auto now = std::chrono::steady_clock::now();
-      if (journal_->WantsRenewal() || (journal_->broken() && now >= next_repair_)) {
-        RenewJournal();
-        next_repair_ = now + kRetryPause;
-      }
-    }
+    if (first && journal_ != nullptr && !given_up) AfterWrite(last_ticket);
     if (!first && last_ticket && on_journal_failure_) on_journal_failure_(first.error());
 
     lock.lock();
@@ -148,15 +163,22 @@ void AuditGroupCommit::Run() {
       counts_.entries += static_cast<std::int64_t>(batch.size());
       counts_.journaled += journaled;
     } else if (last_ticket) {
-      // Nobody is told of a journaled entry's failure: it stays in the
-      // journal, and goes back to the front of the queue to be tried again
-      // (or merged by the next process to take the journal).
-      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-        if (it->ticket) queue_.push_front(std::move(*it));
-      }
-      retry_after_ = std::chrono::steady_clock::now() + kRetryPause;
       ++journal_failures_;
       last_journal_failure_ = first.error();
+      if (stopping_) {
+        // Stopping, and the store refuses them: they stay in the journal
+        // for the next process, and nothing more is recorded as merged
+        // from it (that would count them too).
+        journal_given_up_ = true;
+        std::erase_if(queue_, [](const Pending& p) { return p.ticket.has_value(); });
+      } else {
+        // Nobody is told: back to the front of the queue, to be tried
+        // again after a pause.
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+          if (it->ticket) queue_.push_front(std::move(*it));
+        }
+        retry_after_ = std::chrono::steady_clock::now() + kRetryPause;
+      }
     }
     if (flushing_ > 0) written_.notify_all();
     lock.unlock();
@@ -170,31 +192,66 @@ void AuditGroupCommit::Run() {
     batch.clear();  // the events and callbacks go before the next wait
     lock.lock();
     writing_ = false;
-    // Stopping with journaled entries that cannot be written: they stay in
-    // the journal for the next process.
-    if (stopping_ && !first && last_ticket) {
-      std::erase_if(queue_, [](const Pending& p) { return p.ticket.has_value(); });
-    }
   }
 }
 
-void AuditGroupCommit::RenewJournal() {
-  // With journal_mu_ held, so no entry is appended meanwhile. The queue
-  // holds, in order, every journaled entry not yet merged: the new
-  // generation starts with them, and they carry its tickets from now on.
-  std::lock_guard lock(mu_);
+void AuditGroupCommit::AfterWrite(std::optional<AuditJournalTicket> last_ticket) {
+  bool renew = false;
+  {
+    std::lock_guard journal(journal_mu_);
+    if (last_ticket) journal_->Merged(*last_ticket);
+    const auto now = std::chrono::steady_clock::now();
+    // A journal past its size is renewed once little of it waits to be
+    // merged (the new one starts with that); one that stopped after a
+    // failed write (a full disk) is renewed once the store takes writes
+    // again. Not more often than once per pause when renewing fails.
+    const bool small_backlog = journal_->appended() - journal_->merged() <= static_cast<std::int64_t>(kMaxBatch);
+    renew = now >= next_renewal_ && ((journal_->WantsRenewal() && small_backlog) || journal_->broken());
+  }
+  if (!renew) return;
+  if (!RenewJournal()) next_renewal_ = std::chrono::steady_clock::now() + kRetryPause;
+}
+
+bool AuditGroupCommit::RenewJournal() {
+  // The merges so far were committed without a sync. The new journal
+  // replaces the old one durably, so they must be on disk first: after a
+  // power cut the store must not say less was merged than the old journal
+  // held before the new one left it out.
+  {
+    std::lock_guard write(write_mu_);
+    std::lock_guard connection(log_mu_);
+    auto tx = store::Transaction::Begin(log_.store().database(), /*durable=*/true);
+    if (!tx) return false;
+    AuditJournalTicket merged;
+    {
+      std::lock_guard journal(journal_mu_);
+      merged = {journal_->generation(), journal_->merged()};
+    }
+    if (!AuditJournal::RecordMerged(log_.store(), merged) || !tx->Commit()) return false;
+  }
+  // With journal_mu_ held no entry is appended meanwhile, so the journaled
+  // entries in the queue are exactly those not yet merged, in order. Only
+  // this thread removes entries from the queue, and a deque keeps the
+  // addresses of its elements when others are added at either end, so the
+  // pointers stay valid while mu_ is let go for the file's writing.
+  std::lock_guard journal(journal_mu_);
   std::vector<const AuditEvent*> carry;
   std::vector<TimePoint> at;
-  for (const Pending& p : queue_) {
-    if (!p.ticket) continue;
-    carry.push_back(&p.event);
-    at.push_back(*p.at);
+  {
+    std::lock_guard lock(mu_);
+    for (const Pending& p : queue_) {
+      if (!p.ticket) continue;
+      carry.push_back(&p.event);
+      at.push_back(*p.at);
+    }
   }
-  if (!journal_->Renew(carry, at)) return;  // the current generation stays in use
+  if (!journal_->Renew(carry, at)) return false;  // the current generation stays in use
+  std::lock_guard lock(mu_);
   std::int64_t count = 0;
   for (Pending& p : queue_) {
     if (p.ticket) p.ticket = AuditJournalTicket{journal_->generation(), ++count};
   }
+  return true;
 }
 
 Result<std::int64_t> AuditGroupCommit::Write(const std::vector<Pending>& batch) {
@@ -209,7 +266,7 @@ Result<std::int64_t> AuditGroupCommit::Write(const std::vector<Pending>& batch) 
     if (p.ticket) last_ticket = p.ticket;
   }
   Result<std::int64_t> first = 0;
-  const auto give_up = std::chrono::steady_clock::now() + kMaxLockWait;
+  const auto give_up = std::chrono::steady_clock::now() + max_lock_wait_;
   auto pause = std::chrono::milliseconds(2);
   std::optional<SealedAuditBatch> sealed;
   for (;;) {

@@ -73,8 +73,10 @@ class AuditGroupCommit {
   // Starts the writer thread.
   // `journal` (may be null: AppendJournaled then always fails) must
   // outlive this object; from here on, only this object touches it.
+  // `max_lock_wait` replaces kMaxLockWait (tests).
   AuditGroupCommit(AuditLog& log, std::mutex& log_mu, std::mutex& write_mu, AuditJournal* journal = nullptr,
-                   JournalFailure on_journal_failure = {});
+                   JournalFailure on_journal_failure = {},
+                   std::chrono::milliseconds max_lock_wait = std::chrono::milliseconds(kMaxLockWait));
   AuditGroupCommit(const AuditGroupCommit&) = delete;
   AuditGroupCommit& operator=(const AuditGroupCommit&) = delete;
   // Writes every entry still queued (each caller learns how that went),
@@ -130,9 +132,14 @@ class AuditGroupCommit {
     std::chrono::steady_clock::time_point queued;
   };
 
-  // With journal_mu_ held, on the writer thread between batches: starts
-  // the journal's next generation, carrying the entries still queued.
-  void RenewJournal();
+  // On the writer thread after a successful write: records how far the
+  // journal is merged, and renews it when it is due.
+  void AfterWrite(std::optional<AuditJournalTicket> last_ticket);
+  // On the writer thread between batches, holding no lock: makes the
+  // merges so far durable, then starts the journal's next generation,
+  // carrying the journaled entries still queued. False if either failed
+  // (the current generation stays in use).
+  bool RenewJournal();
   // With mu_ held: whether the writer should take a batch now.
   bool BatchReady(std::chrono::steady_clock::time_point now) const;
 
@@ -152,11 +159,12 @@ class AuditGroupCommit {
   // The log's head after this object's last write, if known. Touched only
   // by the writer thread.
   std::optional<AuditHead> head_;
-  // When the writer may next try to start a broken journal anew (writer
-  // thread only).
-  std::chrono::steady_clock::time_point next_repair_;
+  // When the writer may next try to renew the journal after a failure to
+  // (writer thread only).
+  std::chrono::steady_clock::time_point next_renewal_;
   AuditJournal* journal_;
   JournalFailure on_journal_failure_;
+  std::chrono::milliseconds max_lock_wait_;
   // Guards journal_ (appends and merges), and keeps journal order and queue
   // order the same. Taken before mu_, never after.
   std::mutex journal_mu_;
@@ -166,6 +174,9 @@ class AuditGroupCommit {
   std::deque<Pending> queue_;
   std::size_t waited_for_ = 0;         // entries in queue_ that someone waits for (not journaled)
   std::int64_t journaled_queued_ = 0;  // journaled entries ever queued
+  // Set by the writer when, stopping, the store refused journaled entries:
+  // they stay in the journal, and no more are queued or merged.
+  bool journal_given_up_ = false;
   int flushing_ = 0;                   // callers in Flush()
   std::int64_t journal_failures_ = 0;  // failed writes of journaled entries
   std::optional<Error> last_journal_failure_;

@@ -14,6 +14,7 @@
 #include "base/errors.h"
 #include "base/json_text.h"
 #include "base/strings.h"
+#include "crypto/hash.h"
 #include "node/store/meta_keys.h"
 
 namespace akari::node {
@@ -30,6 +31,7 @@ constexpr std::size_t kLengthBytes = 4;
 // An entry is a few hundred bytes; a length past this is damage.
 constexpr std::uint32_t kMaxRecordBytes = 1 << 20;
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "akariajn";
+constexpr std::uint64_t kMaxGeneration = std::uint64_t{1} << 53;
 constexpr std::uint64_t kKdfSubkeyId = 1;
 
 std::array<std::uint8_t, kPrefixBytes> Prefix(std::int64_t generation) {
@@ -130,6 +132,7 @@ std::optional<AuditEvent> ParseEvent(std::string_view text, std::optional<TimePo
 // A journal as read back: its generation, the events that authenticate, in
 // order, and what stopped the reading before the end ("" if nothing).
 struct ReadJournal {
+  crypto::Hash32 file_hash{};              // BLAKE2b-256 of the whole file
   std::optional<std::int64_t> generation;  // nullopt: the header is unreadable
   std::vector<AuditEvent> events;
   std::vector<std::optional<TimePoint>> at;  // one per event: when it happened
@@ -139,12 +142,18 @@ struct ReadJournal {
 Result<ReadJournal> Read(const fs::path& path, crypto::SecretBuffer& key) {
   ReadJournal out;
   AKARI_ASSIGN_OR_RETURN(const Bytes bytes, ReadFileBytes(path));
+  out.file_hash = crypto::Blake2b256(bytes);
   if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0) {
     out.problem = "the journal's header is damaged (" + std::to_string(bytes.size()) + " bytes in all)";
     return out;
   }
   std::uint64_t generation = 0;
   for (std::size_t i = 0; i < 8; ++i) generation |= static_cast<std::uint64_t>(bytes[8 + i]) << (8 * i);
+  // Generations count up from 1 by one per process start or renewal.
+  if (generation == 0 || generation > kMaxGeneration) {
+    out.problem = "the journal's header is damaged (generation " + std::to_string(generation) + ")";
+    return out;
+  }
   out.generation = static_cast<std::int64_t>(generation);
   AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer state_buffer, crypto::SecretBuffer::Allocate(sizeof(State)));
   State* state = AsState(state_buffer);
@@ -215,6 +224,18 @@ Result<Progress> ReadProgress(store::Store& store) {
   return p;
 }
 
+// Where a journal that could not be read to its end is kept: a name no
+// earlier one has.
+fs::path KeptName(const fs::path& dir, std::optional<std::int64_t> generation) {
+  std::string stamp = FormatUtc(SystemClock::Instance().Now());
+  std::erase_if(stamp, [](char c) { return c == ':' || c == '-'; });
+  const std::string base = std::string(AuditJournal::kFileName) + ".damaged-" +
+                           (generation ? std::to_string(*generation) : std::string("unknown")) + "-" + stamp;
+  fs::path path = dir / base;
+  for (int i = 2; fs::exists(path); ++i) path = dir / (base + "-" + std::to_string(i));
+  return path;
+}
+
 // With the journal's lock held: moves what `path` holds beyond what the
 // store has merged into the log, and returns the generation a new journal
 // must take (above both the file's and the store's).
@@ -230,11 +251,12 @@ Result<AuditJournalRecovery> Merge(const fs::path& dir, crypto::SecretBuffer& ke
     if (read.error().code == BaseErrc::kNotFound) return recovery;
     return std::unexpected(read.error());
   }
-  std::vector<AuditEvent> events;
-  std::int64_t generation = progress.generation;
-  bool keep_file = !read->problem.empty();
-  if (read->generation) {
-    generation = *read->generation;
+  // The header's generation counts only once a record proves the file is
+  // this node's (it is in every record's associated data): a header
+  // altered on its own must not move the store's record of the journal.
+  const bool trusted = !read->events.empty() && read->generation.has_value();
+  const std::int64_t generation = trusted ? read->generation.value_or(0) : 0;
+  if (trusted) {
     *next_generation = std::max(progress.generation, generation) + 1;
     if (generation < progress.generation) {
       // Merged before, then replaced by a newer one: this is an old copy.
@@ -243,13 +265,11 @@ Result<AuditJournalRecovery> Merge(const fs::path& dir, crypto::SecretBuffer& ke
                       "): it was put back from an old copy; its entries were not merged again";
       read->events.clear();
       read->at.clear();
-      keep_file = true;
     } else if (generation == progress.generation) {
       const auto total = static_cast<std::int64_t>(read->events.size());
       if (total < progress.merged && read->problem.empty()) {
         read->problem = "the journal holds " + std::to_string(total) + " entries but " +
                         std::to_string(progress.merged) + " were merged from it: it was cut short";
-        keep_file = true;
       }
       const auto skip = std::min(total, progress.merged);
       read->events.erase(read->events.begin(), read->events.begin() + skip);
@@ -257,32 +277,40 @@ Result<AuditJournalRecovery> Merge(const fs::path& dir, crypto::SecretBuffer& ke
     }
   }
   const auto merged_count = static_cast<std::int64_t>(read->events.size());
-  if (merged_count == 0 && read->problem.empty()) return recovery;
-
-  std::vector<const AuditEvent*> pointers;
-  for (const AuditEvent& e : read->events) pointers.push_back(&e);
-  AuditEvent damaged;
-  if (!read->problem.empty()) {
-    damaged.event = "audit.journal_damaged";
-    damaged.actor = "system";
-    damaged.detail = {{"generation", generation}, {"recovered", merged_count}, {"problem", read->problem}};
-    pointers.push_back(&damaged);
-    read->at.push_back(std::nullopt);
-  }
-  {
+  const bool damaged = !read->problem.empty();
+  const std::string file_hash = ToHex(read->file_hash);
+  // A damage reported before (the file could not be moved aside then) is
+  // not reported again.
+  AKARI_ASSIGN_OR_RETURN(const auto reported, store.GetMeta(store::meta::kAuditJournalDamage));
+  const bool report = damaged && reported != file_hash;
+  if (merged_count > 0 || report) {
+    std::vector<const AuditEvent*> pointers;
+    for (const AuditEvent& e : read->events) pointers.push_back(&e);
+    AuditEvent damage;
+    if (report) {
+      damage.event = "audit.journal_damaged";
+      damage.actor = "system";
+      damage.detail = {{"generation", trusted ? nlohmann::json(generation) : nlohmann::json(nullptr)},
+                       {"recovered", merged_count},
+                       {"problem", read->problem},
+                       {"file_blake2b", file_hash}};
+      pointers.push_back(&damage);
+      read->at.push_back(std::nullopt);
+    }
     AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store.database(), /*durable=*/true));
     AKARI_TRY(log.AppendBatch(pointers, nullptr, nullptr, read->at));
-    if (read->generation && generation >= progress.generation) {
+    if (trusted && generation >= progress.generation && merged_count > 0) {
       const std::int64_t before = generation == progress.generation ? progress.merged : 0;
       AKARI_TRY(AuditJournal::RecordMerged(store, {generation, before + merged_count}));
     }
+    if (report) AKARI_TRY(store.SetMeta(store::meta::kAuditJournalDamage, file_hash));
     AKARI_TRY(tx.Commit());
   }
   recovery.merged = merged_count;
   recovery.problem = read->problem;
-  if (keep_file) {
+  if (damaged) {
     // Kept for whoever looks into it; the journal itself starts anew.
-    const fs::path aside = dir / (std::string(AuditJournal::kFileName) + ".damaged-" + std::to_string(generation));
+    const fs::path aside = KeptName(dir, read->generation);
     if (::rename(path.c_str(), aside.c_str()) != 0) {
       return MakeError(BaseErrc::kIo,
                        "cannot move the damaged audit journal to " + aside.string() + ": " + std::strerror(errno));
@@ -382,6 +410,7 @@ Status AuditJournal::Renew(std::span<const AuditEvent* const> carry, std::span<c
 
 Result<AuditJournalTicket> AuditJournal::Append(const AuditEvent& event, TimePoint at) {
   if (broken_) return MakeError(BaseErrc::kIo, "the audit journal stopped taking entries after a failed write");
+  if (!event.detail.is_object()) return MakeError(BaseErrc::kInvalidInput, "an audit event's detail must be an object");
   AKARI_ASSIGN_OR_RETURN(const auto record, EncodeRecord(AsState(state_), generation_, event, at));
   if (auto written = WriteAll(fd_, record); !written) {
     // The stream has moved past this record: no later one could be read

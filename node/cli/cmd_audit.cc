@@ -31,14 +31,19 @@ node::AuditLog LogOf(node::OpenNode& node) {
 
 // Moves what a stopped akari serve left in the audit journal into the log
 // first, so that the log read next holds every record opening (a running
-// one moves its own within a fraction of a second).
-Status MergeJournalLeftover(node::OpenNode& node, node::AuditLog& log) {
-  AKARI_ASSIGN_OR_RETURN(auto leftover, node::AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), log));
-  if (leftover && !leftover->problem.empty()) {
-    std::cerr << "warning: the audit journal was damaged: " << leftover->problem << " (recorded in the log as "
-              << "audit.journal_damaged; " << leftover->merged << " entries recovered)\n";
+// one moves its own within a fraction of a second). A failure to (a full
+// disk) is a warning: the entries stay in the journal, and the log as it
+// is can still be checked and exported.
+void MergeJournalLeftover(node::OpenNode& node, node::AuditLog& log) {
+  auto leftover = node::AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), log);
+  if (!leftover) {
+    std::cerr << "warning: record openings left in the audit journal could not be moved into the log ("
+              << leftover.error().message << "); they stay in the journal, and akari serve moves them when it "
+              << "starts\n";
+  } else if (*leftover && !(*leftover)->problem.empty()) {
+    std::cerr << "warning: the audit journal was damaged: " << (*leftover)->problem << " (recorded in the log as "
+              << "audit.journal_damaged; " << (*leftover)->merged << " entries recovered)\n";
   }
-  return {};
 }
 
 void RegisterAuditVerify(CLI::App* group, CommandTable& table) {
@@ -55,7 +60,7 @@ void RegisterAuditVerify(CLI::App* group, CommandTable& table) {
   table.Add(cmd, [opts]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     node::AuditLog log = LogOf(node);
-    AKARI_TRY(MergeJournalLeftover(node, log));
+    MergeJournalLeftover(node, log);
     AKARI_ASSIGN_OR_RETURN(node::AuditVerifyReport report, log.Verify());
     AKARI_ASSIGN_OR_RETURN(auto head, log.Head());
     if (opts->json) {
@@ -96,7 +101,7 @@ void RegisterExport(CLI::App* group, CommandTable& table) {
   table.Add(cmd, [opts]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     node::AuditLog log = LogOf(node);
-    AKARI_TRY(MergeJournalLeftover(node, log));
+    MergeJournalLeftover(node, log);
     // One read snapshot for the header and the lines, so that entries a
     // running server appends meanwhile cannot make them disagree.
     AKARI_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(node.store.database()));

@@ -5,7 +5,9 @@
 #include <cctype>
 #include <exception>
 #include <semaphore>
+#include <thread>
 
+#include "base/errors.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "node/checks/eligibility.h"
@@ -81,6 +83,12 @@ std::unique_ptr<AuditJournal> TakeAuditJournal(OpenNode& node, const Clock& cloc
   AuditLog log(*store, node.keystore.signing_secret_key(), node.keystore.signing_public_key(), clock);
   AuditJournalRecovery recovery;
   auto journal = AuditJournal::Open(node.dir, node.keystore.database_key(), log, &recovery);
+  // A command (akari audit export, backup) may be moving what a stopped
+  // serve left in it: that takes a moment.
+  for (int i = 0; i < 50 && !journal && journal.error().code == BaseErrc::kBusy; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    journal = AuditJournal::Open(node.dir, node.keystore.database_key(), log, &recovery);
+  }
   if (!journal) {
     Log(LogLevel::kError, "audit.journal_unavailable", {{"message", journal.error().message}});
     return nullptr;
@@ -405,9 +413,12 @@ Status Service::Impl::AuditOrFail(AuditEvent event) {
 void Service::Impl::AnswerOnceAudited(AuditEvent event, net::Response answer, net::Responder responder) {
   // In the journal is in the log (journal.h): the answer goes at once.
   if (auto s = audit_commit->AppendJournaled(event, clock); s) {
+    if (journal_failing.load(std::memory_order_relaxed) && journal_failing.exchange(false)) {
+      Log(LogLevel::kInfo, "audit.journal_resumed", {});
+    }
     std::move(responder)(std::move(answer));
     return;
-  } else if (audit_journal != nullptr && !journal_failure_logged.exchange(true)) {
+  } else if (audit_journal != nullptr && !journal_failing.exchange(true)) {
     Log(LogLevel::kError, "audit.journal_failed",
         {{"message", s.error().message},
          {"then", "record openings are committed to the audit log before they are shown"}});

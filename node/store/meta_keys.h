@@ -28,6 +28,9 @@ inline constexpr std::string_view kModeChangeSeq = "mode_change_seq";
 // openings are in the audit log, written in the transaction that moved them
 // (node/audit/journal.h).
 inline constexpr std::string_view kAuditJournal = "audit_journal";
+// BLAKE2b-256 (hex) of the last damaged audit journal reported in the log
+// as audit.journal_damaged, so that it is reported once.
+inline constexpr std::string_view kAuditJournalDamage = "audit_journal_damage";
 // Checks are numbered above this (set by a restore; node/backup.h).
 inline constexpr std::string_view kCheckSeqFloor = "check_seq_floor";
 // "<seq>:<hash hex>" of the audit head last reported to the hub, made

@@ -74,6 +74,30 @@ class AuditJournalTest : public ::testing::Test {
     EXPECT_TRUE(report->ok()) << report->problem;
   }
   fs::path JournalPath() const { return dir_.path() / AuditJournal::kFileName; }
+  // Damaged journals kept aside.
+  int KeptFiles() const {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir_.path())) {
+      n += e.path().filename().string().starts_with("audit-journal.damaged-") ? 1 : 0;
+    }
+    return n;
+  }
+  int DamageEntries() {
+    int n = 0;
+    for (const auto& body : Bodies()) n += body["event"] == "audit.journal_damaged" ? 1 : 0;
+    return n;
+  }
+  // Makes every INSERT into the log fail, as a full disk would; undone by
+  // StoreWorks().
+  void StoreRefusesWrites() {
+    ASSERT_TRUE(store_->database().Exec(
+        "CREATE TEMP TRIGGER refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END;"));
+  }
+  void StoreWorks(std::mutex& log_mu, std::mutex& write_mu) {
+    std::lock_guard w(write_mu);
+    std::lock_guard l(log_mu);
+    ASSERT_TRUE(store_->database().Exec("DROP TRIGGER refuse"));
+  }
 
   testing::TempDir dir_;
   ManualClock clock_{FromUnixSeconds(1764000000)};
@@ -163,7 +187,7 @@ TEST_F(AuditJournalTest, ARecordCutShortIsReportedAndEverythingBeforeItIsKept) {
   ASSERT_EQ(bodies.size(), 3u);
   EXPECT_EQ(bodies[2]["event"], "audit.journal_damaged");
   EXPECT_EQ(bodies[2]["detail"]["recovered"], 2);
-  EXPECT_TRUE(fs::exists(dir_.path() / "audit-journal.damaged-1"));
+  EXPECT_EQ(KeptFiles(), 1);
   ExpectIntact();
 }
 
@@ -370,6 +394,162 @@ TEST_F(AuditJournalTest, AKilledWriterLosesNoOpeningAndMovesNoneTwice) {
   for (int i = 1; i <= 150; ++i) expected[i] = 1;
   EXPECT_EQ(Openings(), expected);
   ExpectIntact();
+}
+
+// Found in review: a crash between moving a damaged journal's entries into
+// the log and moving the file aside must not report the damage twice.
+TEST_F(AuditJournalTest, ADamagedJournalFoundAgainIsReportedOnce) {
+  {
+    auto journal = Take();
+    ASSERT_TRUE(journal);
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(journal->Append(Opening(i), clock_.Now()));
+  }
+  fs::resize_file(JournalPath(), fs::file_size(JournalPath()) - 5);
+  const fs::path copy = dir_.path() / "copy";
+  fs::copy_file(JournalPath(), copy);
+  auto first = AuditJournal::MergeLeftover(dir_.path(), *database_key_, *log_);
+  ASSERT_TRUE(first && *first) << (first ? "held" : first.error().message);
+  EXPECT_EQ((*first)->merged, 2);
+  // As if the process had stopped before the file was moved aside.
+  fs::copy_file(copy, JournalPath());
+  auto again = AuditJournal::MergeLeftover(dir_.path(), *database_key_, *log_);
+  ASSERT_TRUE(again && *again) << (again ? "held" : again.error().message);
+  EXPECT_EQ((*again)->merged, 0);
+  EXPECT_EQ(DamageEntries(), 1);
+  EXPECT_EQ(Openings(), (std::map<std::int64_t, int>{{1, 1}, {2, 1}}));
+  EXPECT_EQ(KeptFiles(), 2);
+  ExpectIntact();
+}
+
+// Found in review: with a full batch of journaled entries failing again
+// and again, an entry someone waits for was never written, and the writer
+// retried without pause.
+TEST_F(AuditJournalTest, WhileTheStoreRefusesJournaledEntriesOthersAreStillAnsweredAndRetriesPause) {
+  auto journal = Take();
+  ASSERT_TRUE(journal);
+  std::mutex log_mu;
+  std::mutex write_mu;
+  std::atomic<int> failures{0};
+  StoreRefusesWrites();
+  {
+    AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; });
+    for (int i = 1; i <= 300; ++i) {
+      AuditEvent e = Opening(i);
+      ASSERT_TRUE(commit.AppendJournaled(e, clock_));
+    }
+    while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const int before = failures.load();
+    auto waited = commit.Append({"login.ok", "doc1", std::nullopt, {}});
+    EXPECT_FALSE(waited);  // answered (with the store's error), not held behind them
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_LE(failures.load() - before, 3) << "retried without pausing";
+    StoreWorks(log_mu, write_mu);
+    ASSERT_TRUE(commit.Flush());
+  }
+  std::map<std::int64_t, int> expected;
+  for (int i = 1; i <= 300; ++i) expected[i] = 1;
+  EXPECT_EQ(Openings(), expected);
+  ExpectIntact();
+}
+
+// Found in review: journaled entries given up at a stop, followed by a
+// successful write and a renewal, were lost from the journal too.
+TEST_F(AuditJournalTest, EntriesGivenUpAtAStopStayInTheJournal) {
+  auto journal = Take(nullptr, /*renew_past=*/64);
+  ASSERT_TRUE(journal);
+  store_->database().SetBusyTimeout(std::chrono::milliseconds(20));
+  auto other = store::Store::Open(dir_.path() / "node.db", Bytes(32, 1), {});
+  ASSERT_TRUE(other);
+  std::optional<store::Transaction> blocker;  // another process's long write
+  {
+    auto tx = store::Transaction::Begin(other->database());
+    ASSERT_TRUE(tx);
+    blocker.emplace(std::move(*tx));
+  }
+  std::mutex log_mu;
+  std::mutex write_mu;
+  std::atomic<int> failures{0};
+  auto commit = std::make_unique<AuditGroupCommit>(
+      *log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; }, std::chrono::milliseconds(300));
+  for (int i = 1; i <= 3; ++i) {
+    AuditEvent e = Opening(i);
+    ASSERT_TRUE(commit->AppendJournaled(e, clock_));
+  }
+  while (!(commit->writing() && commit->waiting() == 0)) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::atomic<bool> waited_ok{false};
+  commit->AppendAsync({"login.ok", "doc1", std::nullopt, {}},
+                      [&](Result<std::int64_t> r) { waited_ok = r.has_value(); });
+  std::thread stopper([&] { commit.reset(); });
+  while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  blocker.reset();  // the store takes writes again
+  stopper.join();
+  EXPECT_TRUE(waited_ok.load());
+  journal.reset();
+  AuditJournalRecovery recovery;
+  ASSERT_TRUE(Take(&recovery));
+  EXPECT_EQ(recovery.problem, "");
+  EXPECT_EQ(Openings(), (std::map<std::int64_t, int>{{1, 1}, {2, 1}, {3, 1}}));
+  ExpectIntact();
+}
+
+// Found in review: after an outage, a backlog larger than the size limit
+// was copied into a new journal after every batch.
+TEST_F(AuditJournalTest, ABacklogIsNotCopiedIntoANewJournalAfterEveryBatch) {
+  auto journal = Take(nullptr, /*renew_past=*/4096);
+  ASSERT_TRUE(journal);
+  std::mutex log_mu;
+  std::mutex write_mu;
+  std::atomic<int> failures{0};
+  StoreRefusesWrites();
+  {
+    AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; });
+    for (int i = 1; i <= 1000; ++i) {
+      AuditEvent e = Opening(i);
+      ASSERT_TRUE(commit.AppendJournaled(e, clock_));
+    }
+    while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto generation = journal->generation();
+    StoreWorks(log_mu, write_mu);
+    ASSERT_TRUE(commit.Flush());
+    EXPECT_GE(commit.counts().transactions, 4);
+    // Renewed once the backlog is small (carrying it), and once more when
+    // that is merged: not after every batch.
+    EXPECT_LE(journal->generation() - generation, 2);
+  }
+  EXPECT_EQ(Openings().size(), 1000u);
+}
+
+// Found in review: a header altered on its own (its generation is not
+// authenticated until a record is) set the store's record of the journal,
+// and a huge one overflowed the next generation.
+TEST_F(AuditJournalTest, AGenerationNoRecordVouchesForIsNotTrusted) {
+  {
+    auto journal = Take();
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->Append(Opening(1), clock_.Now()));
+  }
+  auto bytes = ReadFileBytes(JournalPath());
+  ASSERT_TRUE(bytes);
+  for (std::size_t i = 8; i < 16; ++i) (*bytes)[i] = 0xff;
+  ASSERT_TRUE(WriteFileAtomically(JournalPath(), *bytes));
+  AuditJournalRecovery recovery;
+  auto journal = Take(&recovery);
+  ASSERT_TRUE(journal);
+  EXPECT_NE(recovery.problem.find("header is damaged"), std::string::npos) << recovery.problem;
+  EXPECT_GT(journal->generation(), 0);
+  EXPECT_LT(journal->generation(), 10);
+  // A generation that every record authenticates is trusted as before.
+  ASSERT_TRUE(journal->Append(Opening(2), clock_.Now()));
+  const auto generation = journal->generation();
+  journal.reset();
+  AuditJournalRecovery again;
+  journal = Take(&again);
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(again.merged, 1);
+  EXPECT_EQ(journal->generation(), generation + 1);
+  EXPECT_EQ(Openings(), (std::map<std::int64_t, int>{{2, 1}}));
+  EXPECT_EQ(DamageEntries(), 1);
 }
 
 }  // namespace

@@ -203,10 +203,10 @@ struct Service::Impl {
   // concurrent record openings share one write transaction.
   // Created with `shared`.
   std::optional<AuditGroupCommit> audit_commit;
-  // Whether a failure of the audit journal was logged (once is enough: the
-  // journal takes no more entries after one, and openings are written to
-  // the log directly).
-  std::atomic<bool> journal_failure_logged{false};
+  // Whether the audit journal is failing (record openings are then written
+  // to the log directly): logged when it starts and when it ends, not for
+  // every opening.
+  std::atomic<bool> journal_failing{false};
   // The background sync of akari serve, if any (Service::AttachHubLink).
   std::atomic<HubLink*> hub_link{nullptr};
   // Runs the routes added with Route (they may block: Argon2id, card I/O,
