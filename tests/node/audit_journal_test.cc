@@ -93,6 +93,15 @@ class AuditJournalTest : public ::testing::Test {
     ASSERT_TRUE(store_->database().Exec(
         "CREATE TEMP TRIGGER refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END;"));
   }
+  // Journals openings of persons 1..n and waits until the writer has
+  // failed to move them.
+  void AppendOpeningsUntilTheyFail(AuditGroupCommit& commit, int n, const std::atomic<int>& failures) {
+    for (int i = 1; i <= n; ++i) {
+      AuditEvent e = Opening(i);
+      ASSERT_TRUE(commit.AppendJournaled(e, clock_));
+    }
+    while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   void StoreWorks(std::mutex& log_mu, std::mutex& write_mu) {
     std::lock_guard w(write_mu);
     std::lock_guard l(log_mu);
@@ -433,11 +442,7 @@ TEST_F(AuditJournalTest, WhileTheStoreRefusesJournaledEntriesOthersAreStillAnswe
   StoreRefusesWrites();
   {
     AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; });
-    for (int i = 1; i <= 300; ++i) {
-      AuditEvent e = Opening(i);
-      ASSERT_TRUE(commit.AppendJournaled(e, clock_));
-    }
-    while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    AppendOpeningsUntilTheyFail(commit, 300, failures);
     const int before = failures.load();
     auto waited = commit.Append({"login.ok", "doc1", std::nullopt, {}});
     EXPECT_FALSE(waited);  // answered (with the store's error), not held behind them
@@ -504,11 +509,7 @@ TEST_F(AuditJournalTest, ABacklogIsNotCopiedIntoANewJournalAfterEveryBatch) {
   StoreRefusesWrites();
   {
     AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; });
-    for (int i = 1; i <= 1000; ++i) {
-      AuditEvent e = Opening(i);
-      ASSERT_TRUE(commit.AppendJournaled(e, clock_));
-    }
-    while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    AppendOpeningsUntilTheyFail(commit, 1000, failures);
     const auto generation = journal->generation();
     StoreWorks(log_mu, write_mu);
     ASSERT_TRUE(commit.Flush());
