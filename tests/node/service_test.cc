@@ -169,6 +169,7 @@ TEST_F(ServiceTest, SettingTheMachinesClockNeitherEndsNorExtendsASession) {
   ManualClock session_clock(testing::TestNow());
   ServiceOptions options;
   options.session_clock = &session_clock;
+  service_.reset();  // one service owns the node's audit journal at a time
   service_ = MakeService(options);
   const std::string token = Login("doc1");
   clock_.Advance(std::chrono::days(365));
@@ -254,6 +255,7 @@ TEST_F(ServiceTest, WrongPinsAre401ThenTheOperatorIsLockedEvenAcrossARestart) {
     EXPECT_EQ(fifth.body["error"]["locked_until"], FormatUtc(*(*locked)->locked_until));
   }
   EXPECT_NE(fifth.body["error"]["message"].get<std::string>().find("akari operator unlock"), std::string::npos);
+  service_.reset();          // one service owns the node's audit journal at a time
   service_ = MakeService();  // a restart: sessions are gone, the lockout is not
   Answer after = Post("/v1/login", {{"operator_id", "clerk1"}, {"pin", "1234"}});
   EXPECT_EQ(after.status, 403);
@@ -294,6 +296,7 @@ TEST_F(ServiceTest, UnknownOperatorLooksLikeAWrongPin) {
 TEST_F(ServiceTest, BruteForceFromOneAddressIsRateLimited) {
   ServiceOptions options;
   options.login_attempts = 3;
+  service_.reset();  // one service owns the node's audit journal at a time
   service_ = MakeService(options);
   const std::string body = json{{"operator_id", "doc1"}, {"pin", "0000"}}.dump();
   for (int i = 0; i < 3; ++i)
@@ -315,6 +318,7 @@ TEST_F(ServiceTest, BruteForceFromOneAddressIsRateLimited) {
 TEST_F(ServiceTest, AFloodOfRefusedLoginsIsAuditedOncePerBlockedSpell) {
   ServiceOptions options;
   options.login_attempts = 3;
+  service_.reset();  // one service owns the node's audit journal at a time
   service_ = MakeService(options);
   const std::string body = json{{"operator_id", "doc1"}, {"pin", "0000"}}.dump();
   auto rate_limited = [&] {
