@@ -216,19 +216,8 @@ bool AuditGroupCommit::RenewJournal() {
   // The merges so far were committed without a sync. The new journal
   // replaces the old one durably, so they must be on disk first: after a
   // power cut the store must not say less was merged than the old journal
-  // held before the new one left it out.
-  {
-    std::lock_guard write(write_mu_);
-    std::lock_guard connection(log_mu_);
-    auto tx = store::Transaction::Begin(log_.store().database(), /*durable=*/true);
-    if (!tx) return false;
-    AuditJournalTicket merged;
-    {
-      std::lock_guard journal(journal_mu_);
-      merged = {journal_->generation(), journal_->merged()};
-    }
-    if (!AuditJournal::RecordMerged(log_.store(), merged) || !tx->Commit()) return false;
-  }
+  // held before the new one left it out. Syncing the WAL needs no lock.
+  if (!AuditJournal::SyncStore(journal_->dir())) return false;
   // With journal_mu_ held no entry is appended meanwhile, so the journaled
   // entries in the queue are exactly those not yet merged, in order. Only
   // this thread removes entries from the queue, and a deque keeps the

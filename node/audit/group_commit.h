@@ -16,7 +16,8 @@
 // journal when the call returns, and the writer moves it into the log with
 // others, within kMergeDelay, recording in the same transaction how far the
 // journal is merged. Entries enter the log in the order they were queued,
-// journaled or not.
+// except that entries someone waits for go ahead of journaled ones while
+// those wait out a failure; journaled entries keep their order.
 #pragma once
 
 #include <chrono>
@@ -136,7 +137,8 @@ class AuditGroupCommit {
   // journal is merged, and renews it when it is due.
   void AfterWrite(std::optional<AuditJournalTicket> last_ticket);
   // On the writer thread between batches, holding no lock: makes the
-  // merges so far durable, then starts the journal's next generation,
+  // merges so far durable (syncs the store's WAL), then starts the
+  // journal's next generation,
   // carrying the journaled entries still queued. False if either failed
   // (the current generation stays in use).
   bool RenewJournal();

@@ -15,6 +15,7 @@
 #include "base/json_text.h"
 #include "base/strings.h"
 #include "crypto/hash.h"
+#include "node/node_dir.h"
 #include "node/store/meta_keys.h"
 
 namespace akari::node {
@@ -224,6 +225,28 @@ Result<Progress> ReadProgress(store::Store& store) {
   return p;
 }
 
+}  // namespace
+
+Status AuditJournal::SyncStore(const fs::path& dir) {
+  // The log's commits are not synced (synchronous=NORMAL): whatever they
+  // wrote is in the WAL, which an fsync makes durable without writing
+  // anything (so this works on a full disk too). No WAL: everything is in
+  // the database file, which SQLite syncs when it checkpoints.
+  const fs::path wal = dir / (std::string(kDatabaseFile) + "-wal");
+  const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    return MakeError(BaseErrc::kIo, "cannot open " + wal.string() + ": " + std::strerror(errno));
+  }
+  const int synced = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (synced != 0) return MakeError(BaseErrc::kIo, "cannot sync " + wal.string() + ": " + std::strerror(err));
+  return {};
+}
+
+namespace {
+
 // Where a journal that could not be read to its end is kept: a name no
 // earlier one has.
 fs::path KeptName(const fs::path& dir, std::optional<std::int64_t> generation) {
@@ -298,7 +321,14 @@ Result<AuditJournalRecovery> Merge(const fs::path& dir, crypto::SecretBuffer& ke
       read->at.push_back(std::nullopt);
     }
     AKARI_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(store.database(), /*durable=*/true));
-    AKARI_TRY(log.AppendBatch(pointers, nullptr, nullptr, read->at));
+    // In writes of at most 256, as the audit writer makes them: one
+    // signature each.
+    constexpr std::size_t kChunk = 256;
+    for (std::size_t i = 0; i < pointers.size(); i += kChunk) {
+      const std::size_t n = std::min(kChunk, pointers.size() - i);
+      AKARI_TRY(log.AppendBatch(std::span(pointers).subspan(i, n), nullptr, nullptr,
+                                std::span<const std::optional<TimePoint>>(read->at).subspan(i, n)));
+    }
     if (trusted && generation >= progress.generation && merged_count > 0) {
       const std::int64_t before = generation == progress.generation ? progress.merged : 0;
       AKARI_TRY(AuditJournal::RecordMerged(store, {generation, before + merged_count}));
@@ -312,8 +342,9 @@ Result<AuditJournalRecovery> Merge(const fs::path& dir, crypto::SecretBuffer& ke
     // Kept for whoever looks into it; the journal itself starts anew.
     const fs::path aside = KeptName(dir, read->generation);
     if (::rename(path.c_str(), aside.c_str()) != 0) {
-      return MakeError(BaseErrc::kIo,
-                       "cannot move the damaged audit journal to " + aside.string() + ": " + std::strerror(errno));
+      // What it held is in the log and the damage is reported; the next to
+      // take the journal tries again (and does not report it twice).
+      recovery.problem += "; the damaged journal could not be moved to " + aside.string() + ": " + std::strerror(errno);
     }
   }
   return recovery;
@@ -330,6 +361,11 @@ Result<std::unique_ptr<AuditJournal>> AuditJournal::Open(const fs::path& dir, co
   std::int64_t next_generation = 1;
   AKARI_ASSIGN_OR_RETURN(AuditJournalRecovery found, Merge(dir, key, log, &next_generation));
   if (recovery != nullptr) *recovery = std::move(found);
+  // The new generation replaces the old file durably. What the old one
+  // held may have been merged by commits not yet synced (a serve killed
+  // and started again at once): they must be on disk before the file that
+  // could replay them is gone.
+  AKARI_TRY(SyncStore(dir));
   std::unique_ptr<AuditJournal> journal(new AuditJournal(dir, std::move(lock), std::move(key), std::move(state)));
   journal->renew_past_bytes_ = renew_past_bytes;
   AKARI_TRY(journal->StartGeneration(next_generation, {}, {}));

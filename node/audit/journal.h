@@ -68,8 +68,8 @@ struct AuditJournalRecovery {
   std::int64_t merged = 0;  // entries a stopped process left, now in the log
   // What was wrong with the journal ("" when nothing was): a record cut
   // short, one that does not authenticate, an old generation. Also written
-  // to the log as an "audit.journal_damaged" entry; the file is kept as
-  // audit-journal.damaged-<generation> when it could not be read to its end.
+  // to the log as an "audit.journal_damaged" entry (once per file); the
+  // file is kept as audit-journal.damaged-<generation>-<time>.
   std::string problem;
 };
 
@@ -117,6 +117,10 @@ class AuditJournal {
   [[nodiscard]] Result<AuditJournalTicket> Append(const AuditEvent& event, TimePoint at);
   bool broken() const { return broken_; }
 
+  // Makes every commit to the store of the node in `dir` durable (syncs its
+  // WAL): before a journal that held entries is replaced.
+  [[nodiscard]] static Status SyncStore(const std::filesystem::path& dir);
+
   // Inside the transaction that writes the entries up to `last` into the
   // log: records that they are in it.
   [[nodiscard]] static Status RecordMerged(store::Store& store, AuditJournalTicket last);
@@ -134,6 +138,7 @@ class AuditJournal {
   // current generation stays in use.
   [[nodiscard]] Status Renew(std::span<const AuditEvent* const> carry, std::span<const TimePoint> at);
 
+  const std::filesystem::path& dir() const { return dir_; }
   std::int64_t generation() const { return generation_; }
   std::int64_t appended() const { return appended_; }
   std::int64_t merged() const { return merged_; }

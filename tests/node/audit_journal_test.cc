@@ -553,5 +553,23 @@ TEST_F(AuditJournalTest, AGenerationNoRecordVouchesForIsNotTrusted) {
   EXPECT_EQ(DamageEntries(), 1);
 }
 
+// Found in review: a large leftover went into the log as one write with
+// one signature; the writer's own writes hold at most 256 entries each.
+TEST_F(AuditJournalTest, ALargeLeftoverIsMergedInSignedWritesOfAtMost256) {
+  {
+    auto journal = Take();
+    ASSERT_TRUE(journal);
+    for (int i = 1; i <= 600; ++i) ASSERT_TRUE(journal->Append(Opening(i), clock_.Now()));
+  }
+  AuditJournalRecovery recovery;
+  ASSERT_TRUE(Take(&recovery));
+  EXPECT_EQ(recovery.merged, 600);
+  auto signed_entries = store_->database().QueryInt("SELECT count(*) FROM audit_log WHERE length(signature) > 0");
+  ASSERT_TRUE(signed_entries);
+  EXPECT_EQ(*signed_entries, 3);
+  EXPECT_EQ(Openings().size(), 600u);
+  ExpectIntact();
+}
+
 }  // namespace
 }  // namespace akari::node
