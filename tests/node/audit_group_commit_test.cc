@@ -8,21 +8,16 @@
 #include "node/audit/group_commit.h"
 #include "node/store/wal_checkpointer.h"
 #include "sync/db/errors.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/node/audit_store_fixture.h"
 
 namespace akari::node {
 namespace {
 
-class AuditGroupCommitTest : public ::testing::Test {
+class AuditGroupCommitTest : public AuditStoreTest {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open(dir_.path() / "node.db", Bytes(32, 1), {.create = true});
-    ASSERT_TRUE(s);
-    store_.emplace(std::move(*s));
-    auto keys = crypto::GenerateSigningKeyPair();
-    ASSERT_TRUE(keys);
-    keys_.emplace(std::move(*keys));
-    log_.emplace(*store_, keys_->secret_key, keys_->public_key, clock_);
+    AuditStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     commit_.emplace(*log_, log_mu_, write_mu_);
   }
 
@@ -38,11 +33,6 @@ class AuditGroupCommitTest : public ::testing::Test {
     return body;
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{FromUnixSeconds(1764000000)};
-  std::optional<store::Store> store_;
-  std::optional<crypto::SigningKeyPair> keys_;
-  std::optional<AuditLog> log_;
   std::mutex log_mu_;
   std::mutex write_mu_;
   std::optional<AuditGroupCommit> commit_;

@@ -10,27 +10,21 @@
 
 #include "base/errors.h"
 #include "base/file.h"
-#include "crypto/keys.h"
 #include "node/audit/group_commit.h"
 #include "node/audit/journal.h"
 #include "node/store/meta_keys.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/node/audit_store_fixture.h"
 
 namespace akari::node {
 namespace {
 
 namespace fs = std::filesystem;
 
-class AuditJournalTest : public ::testing::Test {
+class AuditJournalTest : public AuditStoreTest {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open(dir_.path() / "node.db", Bytes(32, 1), {.create = true});
-    ASSERT_TRUE(s);
-    store_.emplace(std::move(*s));
-    auto keys = crypto::GenerateSigningKeyPair();
-    ASSERT_TRUE(keys);
-    keys_.emplace(std::move(*keys));
-    log_.emplace(*store_, keys_->secret_key, keys_->public_key, clock_);
+    AuditStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     auto key = crypto::SecretBuffer::CopyOf(Bytes(32, 1));
     ASSERT_TRUE(key);
     database_key_.emplace(std::move(*key));
@@ -74,6 +68,15 @@ class AuditJournalTest : public ::testing::Test {
     EXPECT_TRUE(report->ok()) << report->problem;
   }
   fs::path JournalPath() const { return dir_.path() / AuditJournal::kFileName; }
+  // Takes the journal over (as a restarted serve would), expects nothing
+  // wrong with it and an intact log; returns how many entries it moved.
+  std::int64_t RetakeCleanly() {
+    AuditJournalRecovery recovery;
+    EXPECT_TRUE(Take(&recovery));
+    EXPECT_EQ(recovery.problem, "");
+    ExpectIntact();
+    return recovery.merged;
+  }
   // Damaged journals kept aside.
   int KeptFiles() const {
     int n = 0;
@@ -102,18 +105,16 @@ class AuditJournalTest : public ::testing::Test {
     }
     while (failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  void StoreWorks(std::mutex& log_mu, std::mutex& write_mu) {
-    std::lock_guard w(write_mu);
-    std::lock_guard l(log_mu);
+  void StoreWorks() {
+    std::lock_guard w(write_mu_);
+    std::lock_guard l(log_mu_);
     ASSERT_TRUE(store_->database().Exec("DROP TRIGGER refuse"));
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{FromUnixSeconds(1764000000)};
-  std::optional<store::Store> store_;
-  std::optional<crypto::SigningKeyPair> keys_;
-  std::optional<AuditLog> log_;
   std::optional<crypto::SecretBuffer> database_key_;
+  // The connection's and the writes' mutexes, for an AuditGroupCommit.
+  std::mutex log_mu_;
+  std::mutex write_mu_;
 };
 
 TEST_F(AuditJournalTest, EntriesLeftInTheJournalAreMovedIntoTheLogOnceWithTheTimeTheyHappened) {
@@ -289,21 +290,15 @@ TEST_F(AuditJournalTest, ARenewedJournalCarriesWhatWasNotMergedAndNothingElse) {
     EXPECT_EQ(journal->appended(), 2);
     EXPECT_FALSE(fs::exists(dir_.path() / "audit-journal.new"));
   }
-  AuditJournalRecovery recovery;
-  ASSERT_TRUE(Take(&recovery));
-  EXPECT_EQ(recovery.merged, 2);
-  EXPECT_EQ(recovery.problem, "");
+  EXPECT_EQ(RetakeCleanly(), 2);
   EXPECT_EQ(Openings(), (std::map<std::int64_t, int>{{1, 1}, {2, 1}, {3, 1}}));
-  ExpectIntact();
 }
 
 TEST_F(AuditJournalTest, TheWriterMovesJournaledEntriesInQueueOrderAndRecordsHowFar) {
   auto journal = Take(nullptr, /*renew_past=*/2048);
   ASSERT_TRUE(journal);
-  std::mutex log_mu;
-  std::mutex write_mu;
   {
-    AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get());
+    AuditGroupCommit commit(*log_, log_mu_, write_mu_, journal.get());
     constexpr int kThreads = 4;
     constexpr int kEach = 60;
     std::vector<std::thread> threads;
@@ -436,19 +431,17 @@ TEST_F(AuditJournalTest, ADamagedJournalFoundAgainIsReportedOnce) {
 TEST_F(AuditJournalTest, WhileTheStoreRefusesJournaledEntriesOthersAreStillAnsweredAndRetriesPause) {
   auto journal = Take();
   ASSERT_TRUE(journal);
-  std::mutex log_mu;
-  std::mutex write_mu;
   std::atomic<int> failures{0};
   StoreRefusesWrites();
   {
-    AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; });
+    AuditGroupCommit commit(*log_, log_mu_, write_mu_, journal.get(), [&](const Error&) { ++failures; });
     AppendOpeningsUntilTheyFail(commit, 300, failures);
     const int before = failures.load();
     auto waited = commit.Append({"login.ok", "doc1", std::nullopt, {}});
     EXPECT_FALSE(waited);  // answered (with the store's error), not held behind them
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_LE(failures.load() - before, 3) << "retried without pausing";
-    StoreWorks(log_mu, write_mu);
+    StoreWorks();
     ASSERT_TRUE(commit.Flush());
   }
   std::map<std::int64_t, int> expected;
@@ -471,11 +464,9 @@ TEST_F(AuditJournalTest, EntriesGivenUpAtAStopStayInTheJournal) {
     ASSERT_TRUE(tx);
     blocker.emplace(std::move(*tx));
   }
-  std::mutex log_mu;
-  std::mutex write_mu;
   std::atomic<int> failures{0};
   auto commit = std::make_unique<AuditGroupCommit>(
-      *log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; }, std::chrono::milliseconds(300));
+      *log_, log_mu_, write_mu_, journal.get(), [&](const Error&) { ++failures; }, std::chrono::milliseconds(300));
   for (int i = 1; i <= 3; ++i) {
     AuditEvent e = Opening(i);
     ASSERT_TRUE(commit->AppendJournaled(e, clock_));
@@ -491,11 +482,8 @@ TEST_F(AuditJournalTest, EntriesGivenUpAtAStopStayInTheJournal) {
   stopper.join();
   EXPECT_TRUE(waited_ok.load());
   journal.reset();
-  AuditJournalRecovery recovery;
-  ASSERT_TRUE(Take(&recovery));
-  EXPECT_EQ(recovery.problem, "");
+  RetakeCleanly();
   EXPECT_EQ(Openings(), (std::map<std::int64_t, int>{{1, 1}, {2, 1}, {3, 1}}));
-  ExpectIntact();
 }
 
 // Found in review: after an outage, a backlog larger than the size limit
@@ -503,15 +491,13 @@ TEST_F(AuditJournalTest, EntriesGivenUpAtAStopStayInTheJournal) {
 TEST_F(AuditJournalTest, ABacklogIsNotCopiedIntoANewJournalAfterEveryBatch) {
   auto journal = Take(nullptr, /*renew_past=*/4096);
   ASSERT_TRUE(journal);
-  std::mutex log_mu;
-  std::mutex write_mu;
   std::atomic<int> failures{0};
   StoreRefusesWrites();
   {
-    AuditGroupCommit commit(*log_, log_mu, write_mu, journal.get(), [&](const Error&) { ++failures; });
+    AuditGroupCommit commit(*log_, log_mu_, write_mu_, journal.get(), [&](const Error&) { ++failures; });
     AppendOpeningsUntilTheyFail(commit, 1000, failures);
     const auto generation = journal->generation();
-    StoreWorks(log_mu, write_mu);
+    StoreWorks();
     ASSERT_TRUE(commit.Flush());
     EXPECT_GE(commit.counts().transactions, 4);
     // Renewed once the backlog is small (carrying it), and once more when

@@ -6,21 +6,16 @@
 
 #include "crypto/keys.h"
 #include "node/store/meta_keys.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/node/audit_store_fixture.h"
 
 namespace akari::node {
 namespace {
 
-class AuditLogTest : public ::testing::Test {
+class AuditLogTest : public AuditStoreTest {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open(dir_ / "node.db", Bytes(32, 1), {.create = true});
-    ASSERT_TRUE(s);
-    store_.emplace(std::move(*s));
-    auto keys = crypto::GenerateSigningKeyPair();
-    ASSERT_TRUE(keys);
-    keys_.emplace(std::move(*keys));
-    log_.emplace(*store_, keys_->secret_key, keys_->public_key, clock_);
+    AuditStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     for (int i = 1; i <= 5; ++i) {
       auto seq = log_->Append({"record.open", "op" + std::to_string(i), i, {{"reason", "card"}}});
       ASSERT_TRUE(seq);
@@ -35,12 +30,6 @@ class AuditLogTest : public ::testing::Test {
     EXPECT_TRUE(r->ok()) << r->problem;
     EXPECT_EQ(r->entries, entries);
   }
-
-  testing::TempDir dir_;
-  ManualClock clock_{FromUnixSeconds(1764000000)};
-  std::optional<store::Store> store_;
-  std::optional<crypto::SigningKeyPair> keys_;
-  std::optional<AuditLog> log_;
 };
 
 TEST_F(AuditLogTest, IntactLogVerifies) {
