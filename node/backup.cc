@@ -174,8 +174,12 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
   // Record openings a stopped akari serve left in the audit journal go into
   // the log before it is copied (a running one moves its own itself; the
   // journal is not part of a backup). If they cannot be moved, they stay
-  // in the journal and the backup goes on without them.
-  static_cast<void>(AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), audit));
+  // in the journal and the backup goes on without them, saying so.
+  std::optional<std::string> journal_warning;
+  if (auto merged = AuditJournal::MergeLeftover(node.dir, node.keystore.database_key(), audit); !merged) {
+    journal_warning = "record openings left in the audit journal could not be moved into the log (" +
+                      merged.error().message + "), so this backup does not hold them; they stay on the node";
+  }
   AKARI_TRY(audit.Append({"node.backup", "cli", std::nullopt, {{"to", out.string()}}}));
 
   auto result = [&]() -> Result<BackupInfo> {
@@ -227,6 +231,7 @@ Result<BackupInfo> BackupNode(OpenNode& node, const fs::path& out, const Clock& 
     std::error_code ec;
     fs::remove(out / kBackupUnfinishedFile, ec);
     static_cast<void>(SyncDirectory(out));
+    info.audit_journal_warning = journal_warning;
     return info;
   }();
   if (!result) {

@@ -56,6 +56,10 @@ struct BackupInfo {
   // when the node never served over TLS, or kept its identity in files
   // (node/service/tls_identity.h), so that a restored node makes a new one.
   std::optional<std::string> tls_fingerprint;
+  // Backup only: why record openings that a stopped akari serve left in the
+  // audit journal could not be moved into the log first (they stay in the
+  // journal, and are not in this backup); none when nothing was wrong.
+  std::optional<std::string> audit_journal_warning;
 };
 
 // How many check numbers a restore leaves unused after the backup's newest

@@ -1,5 +1,6 @@
 // `akari backup` and `akari restore` (node/backup.h): a copy of the node,
 // still encrypted, on removable media, and the node made again from it.
+#include <iostream>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@ nlohmann::json InfoJson(const node::BackupInfo& info) {
       {"bytes", info.bytes}};
   if (info.next_check_seq) out["next_check_seq"] = *info.next_check_seq;
   out["tls_fingerprint"] = info.tls_fingerprint ? nlohmann::json(*info.tls_fingerprint) : nlohmann::json(nullptr);
+  if (info.audit_journal_warning) out["audit_journal_warning"] = *info.audit_journal_warning;
   return out;
 }
 
@@ -56,6 +58,7 @@ void RegisterBackup(CLI::App& app, CommandTable& table) {
   table.Add(cmd, [opts]() -> Status {
     AKARI_ASSIGN_OR_RETURN(node::OpenNode node, UnlockNode(opts->dir, opts->passphrase));
     AKARI_ASSIGN_OR_RETURN(node::BackupInfo info, node::BackupNode(node, opts->out, SystemClock::Instance()));
+    if (info.audit_journal_warning) std::cerr << "warning: " << *info.audit_journal_warning << "\n";
     if (opts->json) {
       Print(InfoJson(info).dump(2));
     } else {

@@ -19,8 +19,10 @@
 #include "crypto/errors.h"
 #include "crypto/hash.h"
 #include "node/audit/audit_log.h"
+#include "node/audit/journal.h"
 #include "node/checks/check_queue.h"
 #include "node/service/tls_identity.h"
+#include "node/store/meta_keys.h"
 #include "tests/node/check_input.h"
 #include "tests/testing/process.h"
 #include "tests/testing/secrets.h"
@@ -129,6 +131,42 @@ TEST_F(BackupTest, ARestoredNodeIsTheSameNodeWithItsChecksAndAnIntactAuditLog) {
   auto second = RestoreNode(root_ / "usb2" / "akari", root_ / "newer", testing::Secret("operator-pass"), clock_);
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(second->next_check_seq, first + 2 + kRestoreSkippedCheckNumbers + 1);
+}
+
+// Record openings that a stopped akari serve left in the audit journal are
+// in the backup; when they cannot be moved into the log first, the backup
+// still succeeds and says why they are not in it.
+TEST_F(BackupTest, OpeningsLeftInTheAuditJournalAreInTheBackupOrItSaysWhyNot) {
+  auto leave_opening = [&](std::int64_t person) {
+    AuditLog log(node_->store, node_->keystore.signing_secret_key(), node_->keystore.signing_public_key(), clock_);
+    auto journal = AuditJournal::Open(node_->dir, node_->keystore.database_key(), log);
+    ASSERT_TRUE(journal) << journal.error().message;
+    ASSERT_TRUE((*journal)->Append({"record.open", "doc1", person, nlohmann::json::object()}, clock_.Now()));
+  };
+  auto openings_in = [&](const std::filesystem::path& out) {
+    auto copy = OpenNodeDir(out, testing::Secret("operator-pass"));
+    EXPECT_TRUE(copy) << copy.error().message;
+    int n = 0;
+    if (copy) {
+      for (const nlohmann::json& e : Entries(*copy)) n += e["event"] == "record.open" ? 1 : 0;
+    }
+    return n;
+  };
+
+  leave_opening(7);
+  auto backup = BackupNode(*node_, root_ / "one", clock_);
+  ASSERT_TRUE(backup) << backup.error().message;
+  EXPECT_FALSE(backup->audit_journal_warning);
+  EXPECT_EQ(openings_in(root_ / "one"), 1);
+
+  leave_opening(8);
+  ASSERT_TRUE(node_->store.SetMeta(store::meta::kAuditJournal, "not a count"));
+  backup = BackupNode(*node_, root_ / "two", clock_);
+  ASSERT_TRUE(backup) << backup.error().message;
+  ASSERT_TRUE(backup->audit_journal_warning);
+  EXPECT_NE(backup->audit_journal_warning->find("record of the audit journal"), std::string::npos)
+      << *backup->audit_journal_warning;
+  EXPECT_EQ(openings_in(root_ / "two"), 1);
 }
 
 TEST_F(BackupTest, ABackupIsTakenWhileTheNodeWritesAndHoldsOneMoment) {
