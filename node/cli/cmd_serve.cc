@@ -20,12 +20,14 @@ namespace akari::cli {
 namespace {
 
 // The server's I/O threads parse requests, open records (on one shared
-// store connection, answering once the audit entry has committed) and write
-// answers; nothing they run waits for long. Four measured best on two cores:
-// more threads sleep and are woken for every answer (docs/benchmarks.md,
-// "Service"). Requests that may wait (logins, card I/O, checks, searches:
-// a few staff at a time) run on the service's workers, each with its own
-// store connection.
+// store connection, answering once the audit entry is in the audit
+// journal) and write answers; nothing they run waits for long. Each serves
+// its own connections (net::HttpServer). Four measured best on two cores:
+// two gave less throughput and, when the machine was busy, a p99 near 5 ms
+// (a thread that is not running holds up all its connections); three about
+// as much as four (docs/benchmarks.md, "Service", ninth round). Requests that
+// may wait (logins, card I/O, checks, searches: a few staff at a time) run
+// on the service's workers, each with its own store connection.
 constexpr int kDefaultServerThreads = 4;
 constexpr int kDefaultWorkers = 4;
 

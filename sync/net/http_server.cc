@@ -1,5 +1,8 @@
 #include "sync/net/http_server.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -116,8 +119,8 @@ class SessionBase {
 template <typename Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(ServerImpl& server, Stream stream, std::string remote)
-      : server_(server), stream_(std::move(stream)), remote_(std::move(remote)) {}
+  Session(ServerImpl& server, Stream stream, std::string remote, std::size_t context)
+      : server_(server), stream_(std::move(stream)), remote_(std::move(remote)), context_(context) {}
   ~Session() override;
 
   void Start();
@@ -140,6 +143,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   ServerImpl& server_;
   Stream stream_;
   std::string remote_;
+  std::size_t context_;  // which of the server's I/O contexts runs it
   WipingBuffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
@@ -161,8 +165,12 @@ class ServerImpl final : public HttpServer {
   ServerImpl(const ServerOptions& options, AsyncHandler handler)
       : options_(options),
         handler_(std::move(handler)),
-        ioc_(std::make_unique<asio::io_context>(options.threads)),
-        acceptor_(asio::make_strand(*ioc_)) {
+        accept_ioc_(std::make_unique<asio::io_context>(1)),
+        iocs_(MakeContexts(options.threads)),
+        context_connections_(iocs_.size()),
+        acceptor_(accept_ioc_->get_executor()) {
+    work_.emplace_back(accept_ioc_->get_executor());
+    for (const auto& ioc : iocs_) work_.emplace_back(ioc->get_executor());
     accept_retry_.emplace(acceptor_->get_executor());
   }
 
@@ -182,7 +190,9 @@ class ServerImpl final : public HttpServer {
     signals_.reset();
     accept_retry_.reset();
     acceptor_.reset();
-    ioc_.reset();
+    work_.clear();
+    iocs_.clear();
+    accept_ioc_.reset();
   }
 
   Status Open();
@@ -212,23 +222,51 @@ class ServerImpl final : public HttpServer {
     std::lock_guard lock(sessions_mu_);
     sessions_[s] = std::move(w);
   }
-  void Unregister(SessionBase* s, const std::string& remote) {
-    std::lock_guard lock(sessions_mu_);
-    sessions_.erase(s);
-    if (auto it = per_address_.find(remote); it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+  void Unregister(SessionBase* s, const std::string& remote, std::size_t context) {
+    --context_connections_[context];
+    {
+      std::lock_guard lock(sessions_mu_);
+      sessions_.erase(s);
+    }
+    ReleaseAddressSlot(remote);
     --active_;
   }
 
  private:
   void DoAccept();
+  // The I/O context with the fewest open connections, for a new one.
+  std::size_t LeastBusyContext();
   void OnAccept(beast::error_code ec, tcp::socket socket);
   // Counts a connection from `remote` unless it already has its share.
   bool TakeAddressSlot(const std::string& remote);
+  void ReleaseAddressSlot(const std::string& remote);
   void RejectBusy(tcp::socket socket, std::string_view message);
 
   ServerOptions options_;
   AsyncHandler handler_;
-  std::unique_ptr<asio::io_context> ioc_;
+  // The acceptor, its retry timer and the signal watch run on a context and
+  // thread of their own, so that a handler that takes long (a big file, a
+  // TLS handshake) never holds up accepting connections.
+  std::unique_ptr<asio::io_context> accept_ioc_;
+  // One io_context per I/O thread, each run by that thread alone, and each
+  // connection on one of them (the least busy when it was accepted): a
+  // connection's handlers never run at once (no strand needed), and the
+  // thread that polls a socket runs its handler, with no hand-over between
+  // threads through a shared queue (docs/benchmarks.md, "Ninth round").
+  // Cross-thread posts (answers from the audit writer, Stop()) go through
+  // the context's locked queue.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> iocs;
+    for (int i = 0; i < std::max(1, threads); ++i) iocs.push_back(std::make_unique<asio::io_context>(1));
+    return iocs;
+  }
+  std::vector<std::unique_ptr<asio::io_context>> iocs_;
+  // Keep every thread's run() going while it has no connection; released
+  // by Stop(). The acceptor's first.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  // Open connections on each context; the next one goes to the least busy.
+  std::vector<std::atomic<std::size_t>> context_connections_;
+  std::size_t last_context_ = 0;  // the last one chosen; only in the acceptor's handlers
   std::optional<ssl::context> tls_;
   std::optional<tcp::acceptor> acceptor_;
   std::uint16_t port_ = 0;
@@ -252,7 +290,7 @@ class ServerImpl final : public HttpServer {
 
 template <typename Stream>
 Session<Stream>::~Session() {
-  server_.Unregister(this, remote_);
+  server_.Unregister(this, remote_, context_);
 }
 
 template <typename Stream>
@@ -554,20 +592,32 @@ Status ServerImpl::Open() {
   }
   port_ = acceptor_->local_endpoint().port();
   DoAccept();
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+  for (std::size_t i = 0; i < iocs_.size(); ++i) {
     threads_.emplace_back([this, i] {
-      t_worker = i;
-      ioc_->run();
+      t_worker = static_cast<int>(i);
+      iocs_[i]->run();
     });
   }
+  threads_.emplace_back([this] { accept_ioc_->run(); });
   Log(LogLevel::kInfo, "http.listening",
       {{"address", options_.address}, {"port", static_cast<int>(port_)}, {"tls", tls_.has_value()}});
   return {};
 }
 
 void ServerImpl::DoAccept() {
-  acceptor_->async_accept(asio::make_strand(*ioc_),
-                          [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+  acceptor_->async_accept([this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+}
+
+std::size_t ServerImpl::LeastBusyContext() {
+  // Among equals, the one after the last choice first, so that idle
+  // contexts take turns.
+  std::size_t best = (last_context_ + 1) % iocs_.size();
+  for (std::size_t k = 1; k < iocs_.size(); ++k) {
+    const std::size_t i = (last_context_ + 1 + k) % iocs_.size();
+    if (context_connections_[i].load() < context_connections_[best].load()) best = i;
+  }
+  last_context_ = best;
+  return best;
 }
 
 // The 503 a connection over a cap gets. `message` is one of the server's
@@ -686,6 +736,11 @@ void ServerImpl::RejectBusy(tcp::socket socket, std::string_view message) {
   }
 }
 
+void ServerImpl::ReleaseAddressSlot(const std::string& remote) {
+  std::lock_guard lock(sessions_mu_);
+  if (auto it = per_address_.find(remote); it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
 bool ServerImpl::TakeAddressSlot(const std::string& remote) {
   std::lock_guard lock(sessions_mu_);
   std::size_t& n = per_address_[remote];
@@ -725,13 +780,31 @@ void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
                "this device has too many connections open to the server; close other tabs or programs using it, "
                "then retry");
   } else {
-    ++active_;
-    if (tls_) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-          *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote)
-          ->Start();
+    // Accepted on the acceptor's context; moved to the least busy I/O
+    // context now, when the counts are those of this moment.
+    const std::size_t context = LeastBusyContext();
+    beast::error_code move_ec;
+    const auto protocol = socket.local_endpoint(move_ec).protocol();
+    const tcp::socket::native_handle_type fd = move_ec ? -1 : socket.release(move_ec);
+    tcp::socket moved(*iocs_[context]);
+    if (!move_ec) moved.assign(protocol, fd, move_ec);
+    if (move_ec) {
+      // Not expected (release and assign fail only on bad descriptors):
+      // the connection is dropped, the server goes on.
+      Log(LogLevel::kWarn, "http.accept_failed", {{"error", move_ec.message()}});
+      if (fd >= 0) ::close(fd);
+      ReleaseAddressSlot(remote);
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote)->Start();
+      ++active_;
+      ++context_connections_[context];
+      if (tls_) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(moved)), *tls_), remote, context)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(moved)), remote, context)
+            ->Start();
+      }
     }
   }
   DoAccept();
@@ -763,7 +836,9 @@ void ServerImpl::Stop(std::chrono::milliseconds grace) {
   wait_idle(std::chrono::seconds(2));
   // With the acceptor and every session closed the threads run out of work
   // and return; stop() only matters if something still hangs.
-  ioc_->stop();
+  work_.clear();
+  accept_ioc_->stop();
+  for (const auto& ioc : iocs_) ioc->stop();
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -779,7 +854,7 @@ void ServerImpl::RunUntilSignalled() {
   {
     std::lock_guard lock(stop_mu_);
     if (stopped_) return;
-    signals_.emplace(*ioc_, SIGINT, SIGTERM);
+    signals_.emplace(*accept_ioc_, SIGINT, SIGTERM);
   }
   signals_->async_wait([this](beast::error_code ec, int signal) {
     if (ec) return;

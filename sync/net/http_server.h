@@ -3,13 +3,19 @@
 // read and write timeouts, a cap on concurrent connections (extra ones get
 // 503 and are closed), and a graceful stop.
 //
-// Threading: Start() runs `threads` I/O threads. The handler is called on
-// one of them, with Request::worker naming which (so callers can keep one
-// database connection per worker); it must be thread-safe across workers.
+// Threading: Start() runs `threads` I/O threads, each with an event loop
+// of its own, and one more that only accepts connections. Each connection
+// is served by one I/O thread for its whole life, the one with the fewest
+// connections when it was accepted: its handler calls never overlap, and
+// Request::worker (which thread) is the same for all its requests, so
+// callers can keep one database connection per worker. A handler that
+// takes long holds up the other connections of its thread (not those of
+// the others, nor accepting): long or blocking work belongs on threads of
+// the caller's own. The handler must be thread-safe across workers.
 // A plain Handler answers by returning; an AsyncHandler may answer later
 // from any thread through its Responder (http.h), and the connection waits
 // for that answer without holding a thread. Stop() may be called from any
-// thread, including a signal watcher.
+// thread but an I/O thread, including a signal watcher.
 #pragma once
 
 #include <chrono>

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -141,6 +143,12 @@ class ServerTest : public ::testing::Test {
     });
     router_.Add("GET", "/file",
                 [this](const Request&) { return Response::File(dir_ / "blob", "application/octet-stream"); });
+    router_.Add("GET", "/held", [this](const Request&) {
+      held_started_ = true;
+      released_.wait();
+      return Response::Json(200, {{"held", true}});
+    });
+    router_.Add("GET", "/worker", [](const Request& r) { return Response::Json(200, {{"worker", r.worker}}); });
     router_.Add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("boom"); });
     router_.Add("GET", "/odd-boom", [](const Request&) -> Response { throw 42; });
     options.access_log = false;
@@ -183,6 +191,10 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<HttpServer> server_;
   std::string base_;
   std::atomic<bool> slow_started_{false};
+  // /held answers once release_ is set (tests that use it set it).
+  std::atomic<bool> held_started_{false};
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
 };
 
 // An asynchronous handler answering from another thread, later: the
@@ -303,6 +315,85 @@ TEST_F(ServerTest, AnswersJsonAndKeepsTheConnection) {
     EXPECT_EQ(r->headers.Get("content-type"), "application/json; charset=utf-8");
   }
   EXPECT_EQ(server_->active_connections(), 1u);
+}
+
+// Each connection is served by one I/O thread throughout, and connections
+// are spread over all of them (http_server.h, "Threading").
+TEST_F(ServerTest, AConnectionStaysOnOneThreadAndConnectionsSpreadOverAll) {
+  ServerOptions options;
+  options.threads = 4;
+  StartServer(options);
+  std::vector<HttpClient> clients(4);
+  std::vector<std::set<int>> seen(clients.size());
+  for (int round = 0; round < 25; ++round) {
+    for (std::size_t c = 0; c < clients.size(); ++c) {
+      auto r = clients[c].Get(base_ + "/worker");
+      ASSERT_TRUE(r) << r.error().message;
+      ASSERT_EQ(r->status, 200);
+      seen[c].insert(nlohmann::json::parse(r->body).at("worker").get<int>());
+    }
+  }
+  std::set<int> all;
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    EXPECT_EQ(seen[c].size(), 1u) << "connection " << c << " was served by more than one thread";
+    all.insert(seen[c].begin(), seen[c].end());
+  }
+  EXPECT_EQ(all, (std::set<int>{0, 1, 2, 3}));
+  EXPECT_EQ(server_->active_connections(), clients.size());
+}
+
+// A new connection goes to the thread with the fewest open connections.
+TEST_F(ServerTest, ANewConnectionGoesToTheThreadWithFewestConnections) {
+  ServerOptions options;
+  options.threads = 2;
+  StartServer(options);
+  auto worker_of = [&](HttpClient& client) {
+    auto r = client.Get(base_ + "/worker");
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? nlohmann::json::parse(r->body).at("worker").get<int>() : -1;
+  };
+  std::vector<std::optional<HttpClient>> clients(4);
+  std::vector<int> workers;
+  for (auto& c : clients) {
+    c.emplace();
+    workers.push_back(worker_of(*c));
+  }
+  // Two on each thread, taking turns.
+  ASSERT_NE(workers[0], workers[1]);
+  ASSERT_EQ(workers[0], workers[2]);
+  ASSERT_EQ(workers[1], workers[3]);
+  // Close both connections of the thread that took the second: the next
+  // connection would be its turn anyway, so close the other thread's.
+  clients[1].reset();
+  clients[3].reset();
+  for (int i = 0; i < 500 && server_->active_connections() > 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(server_->active_connections(), 2u);
+  // Taking turns would now give the first thread a third connection.
+  HttpClient next;
+  EXPECT_EQ(worker_of(next), workers[1]);
+}
+
+// A handler that blocks holds up only the connections of its thread: the
+// next connection goes to another one, and is answered meanwhile.
+TEST_F(ServerTest, ABlockedHandlerDoesNotHoldUpAConnectionOnAnotherThread) {
+  ServerOptions options;
+  options.threads = 2;
+  StartServer(options);
+  HttpClient held_client;
+  auto held = std::async(std::launch::async, [&] { return held_client.Get(base_ + "/held"); });
+  while (!held_started_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Were it queued behind the blocked handler, this would time out.
+  HttpClient quick_client(WithTimeout(std::chrono::seconds(10)));
+  auto quick = quick_client.Get(base_ + "/hello");
+  const bool held_still_blocked = held.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  release_.set_value();
+  ASSERT_TRUE(quick) << quick.error().message;
+  EXPECT_EQ(quick->status, 200);
+  EXPECT_TRUE(held_still_blocked);
+  auto held_answer = held.get();
+  ASSERT_TRUE(held_answer) << held_answer.error().message;
+  EXPECT_EQ(held_answer->status, 200);
 }
 
 TEST_F(ServerTest, RefusesOversizeBodiesAndHeaders) {
