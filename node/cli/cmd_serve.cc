@@ -21,13 +21,14 @@ namespace {
 
 // The server's I/O threads parse requests, open records (on one shared
 // store connection, answering once the audit entry is in the audit
-// journal) and write answers; nothing they run waits for long. Each serves
-// its own connections (net::HttpServer). Four measured best on two cores:
-// two gave less throughput and, when the machine was busy, a p99 near 5 ms
-// (a thread that is not running holds up all its connections); three about
-// as much as four (docs/benchmarks.md, "Service", ninth round). Requests that
-// may wait (logins, card I/O, checks, searches: a few staff at a time) run
-// on the service's workers, each with its own store connection.
+// journal) and write answers; nothing they run waits for long, so each
+// serves its own connections (net::ServerOptions::loop_per_thread). Four
+// measured best on two cores: two gave less throughput and, when the
+// machine was busy, a p99 near 5 ms (a thread that is not running holds up
+// all its connections); three about as much as four (docs/benchmarks.md,
+// "Service", ninth round). Requests that may wait (logins, card I/O,
+// checks, searches: a few staff at a time) run on the service's workers,
+// each with its own store connection.
 constexpr int kDefaultServerThreads = 4;
 constexpr int kDefaultWorkers = 4;
 
@@ -119,6 +120,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     server.address = listen.host;
     server.port = listen.port;
     server.threads = opts->threads;
+    // Every route that may wait runs on the service's workers.
+    server.loop_per_thread = true;
     server.max_connections = static_cast<std::size_t>(opts->max_connections);
     server.server_name = "akari-node";
     server.headers = node::SecurityHeaders();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -166,7 +167,7 @@ class ServerImpl final : public HttpServer {
       : options_(options),
         handler_(std::move(handler)),
         accept_ioc_(std::make_unique<asio::io_context>(1)),
-        iocs_(MakeContexts(options.threads)),
+        iocs_(MakeContexts(options.threads, options.loop_per_thread)),
         context_connections_(iocs_.size()),
         acceptor_(accept_ioc_->get_executor()) {
     work_.emplace_back(accept_ioc_->get_executor());
@@ -244,19 +245,27 @@ class ServerImpl final : public HttpServer {
 
   ServerOptions options_;
   AsyncHandler handler_;
-  // The acceptor, its retry timer and the signal watch run on a context and
-  // thread of their own, so that a handler that takes long (a big file, a
-  // TLS handshake) never holds up accepting connections.
+  // The acceptor, its retry timer, the signal watch and the 503 answers to
+  // connections over a cap run on a context and thread of their own, so
+  // that no handler (a big file, a session's TLS handshake, a database
+  // write) holds up accepting connections. (Over TLS the 503 answers'
+  // handshakes take this thread's time: in a flood of connections over the
+  // cap, accepting slows, which is what the cap is for.)
   std::unique_ptr<asio::io_context> accept_ioc_;
-  // One io_context per I/O thread, each run by that thread alone, and each
-  // connection on one of them (the least busy when it was accepted): a
-  // connection's handlers never run at once (no strand needed), and the
-  // thread that polls a socket runs its handler, with no hand-over between
-  // threads through a shared queue (docs/benchmarks.md, "Ninth round").
-  // Cross-thread posts (answers from the audit writer, Stop()) go through
-  // the context's locked queue.
-  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+  // With loop_per_thread, one io_context per I/O thread, each run by that
+  // thread alone, and each connection on one of them (the least busy when
+  // it was accepted): a connection's handlers never run at once (no strand
+  // needed), and the thread that polls a socket runs its handler, with no
+  // hand-over between threads through a shared queue (docs/benchmarks.md,
+  // "Ninth round"). Cross-thread posts (answers from the audit writer,
+  // Stop()) go through the context's locked queue. Without it, one context
+  // run by every I/O thread, each connection in a strand of it.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads, bool loop_per_thread) {
     std::vector<std::unique_ptr<asio::io_context>> iocs;
+    if (!loop_per_thread) {
+      iocs.push_back(std::make_unique<asio::io_context>(std::max(1, threads)));
+      return iocs;
+    }
     for (int i = 0; i < std::max(1, threads); ++i) iocs.push_back(std::make_unique<asio::io_context>(1));
     return iocs;
   }
@@ -592,10 +601,11 @@ Status ServerImpl::Open() {
   }
   port_ = acceptor_->local_endpoint().port();
   DoAccept();
-  for (std::size_t i = 0; i < iocs_.size(); ++i) {
-    threads_.emplace_back([this, i] {
-      t_worker = static_cast<int>(i);
-      iocs_[i]->run();
+  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+    asio::io_context& ioc = *iocs_[static_cast<std::size_t>(i) % iocs_.size()];
+    threads_.emplace_back([i, &ioc] {
+      t_worker = i;
+      ioc.run();
     });
   }
   threads_.emplace_back([this] { accept_ioc_->run(); });
@@ -786,7 +796,8 @@ void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
     beast::error_code move_ec;
     const auto protocol = socket.local_endpoint(move_ec).protocol();
     const tcp::socket::native_handle_type fd = move_ec ? -1 : socket.release(move_ec);
-    tcp::socket moved(*iocs_[context]);
+    tcp::socket moved(options_.loop_per_thread ? asio::any_io_executor(iocs_[context]->get_executor())
+                                               : asio::any_io_executor(asio::make_strand(*iocs_[context])));
     if (!move_ec) moved.assign(protocol, fd, move_ec);
     if (move_ec) {
       // Not expected (release and assign fail only on bad descriptors):
@@ -817,13 +828,24 @@ void ServerImpl::Stop(std::chrono::milliseconds grace) {
     stopped_ = true;
   }
   stopping_ = true;
-  asio::post(acceptor_->get_executor(), [this] {
+  // Closed on its own thread (an acceptor is not thread-safe), and waited
+  // for: once Stop() has begun, a new connection must be refused by the
+  // kernel, not left unanswered in the listen queue until the server is
+  // destroyed. The accept thread runs nothing long, so the wait is short.
+  auto closed = std::make_shared<std::promise<void>>();
+  auto acceptor_closed = closed->get_future();
+  asio::post(acceptor_->get_executor(), [this, closed] {
     beast::error_code ignored;
     acceptor_->close(ignored);
     accept_retry_->cancel();
-    std::lock_guard lock(stop_mu_);
-    if (signals_) signals_->cancel(ignored);
+    {
+      std::lock_guard lock(stop_mu_);
+      if (signals_) signals_->cancel(ignored);
+    }
+    closed->set_value();
   });
+  // Without threads (Open() failed before starting them) nothing runs it.
+  if (!threads_.empty()) acceptor_closed.wait_for(std::chrono::seconds(2));
   ForEachSession([](SessionBase& s) { s.CloseIfIdle(); });
   auto wait_idle = [this](std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;

@@ -3,15 +3,13 @@
 // read and write timeouts, a cap on concurrent connections (extra ones get
 // 503 and are closed), and a graceful stop.
 //
-// Threading: Start() runs `threads` I/O threads, each with an event loop
-// of its own, and one more that only accepts connections. Each connection
-// is served by one I/O thread for its whole life, the one with the fewest
-// connections when it was accepted: its handler calls never overlap, and
-// Request::worker (which thread) is the same for all its requests, so
-// callers can keep one database connection per worker. A handler that
-// takes long holds up the other connections of its thread (not those of
-// the others, nor accepting): long or blocking work belongs on threads of
-// the caller's own. The handler must be thread-safe across workers.
+// Threading: Start() runs `threads` I/O threads, and one more that accepts
+// connections (and answers 503 to those over a cap), so that no handler
+// holds up accepting. The handler is called on an I/O thread, with
+// Request::worker naming which (0..threads-1, so callers can keep one
+// database connection per worker); it must be thread-safe across workers,
+// and calls for one connection never overlap. How connections share the
+// threads is ServerOptions::loop_per_thread.
 // A plain Handler answers by returning; an AsyncHandler may answer later
 // from any thread through its Responder (http.h), and the connection waits
 // for that answer without holding a thread. Stop() may be called from any
@@ -40,6 +38,17 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: any free port (see HttpServer::port())
   int threads = 2;
+  // On: each I/O thread runs an event loop of its own and serves only its
+  // own connections, each connection going to the thread with the fewest
+  // open ones when it is accepted (Request::worker then stays the same for
+  // all of a connection's requests). No hand-over between threads, so short
+  // handlers are answered with less CPU; but a handler that blocks holds up
+  // the other connections of its thread, even while other threads are idle.
+  // For servers whose handlers never block (akari serve's API, whose slow
+  // routes run on workers of its own). Off: all I/O threads share one loop
+  // and any free thread takes any ready connection (the hub, whose handlers
+  // wait on its database and read files).
+  bool loop_per_thread = false;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_file_response_bytes = std::size_t{64} << 20;  // a Range lets clients fetch less

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -169,6 +170,17 @@ class ServerTest : public ::testing::Test {
     pin = *fingerprint;
     options.tls = TlsFiles{files.certificate_pem, files.private_key_pem};
   }
+  // A test that fails before releasing /held must not leave the server's
+  // stop waiting for it.
+  void TearDown() override { Release(); }
+  void Release() {
+    if (!released_once_.exchange(true)) release_.set_value();
+  }
+  // Waits (at most 10 s) until a request to /held has reached its handler.
+  bool WaitForHeld() {
+    for (int i = 0; i < 10000 && !held_started_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return held_started_;
+  }
   // Sends raw bytes and returns whatever the server answers before closing.
   std::string Raw(const std::string& bytes) {
     boost::asio::io_context ioc;
@@ -191,10 +203,11 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<HttpServer> server_;
   std::string base_;
   std::atomic<bool> slow_started_{false};
-  // /held answers once release_ is set (tests that use it set it).
+  // /held answers once Release() is called (TearDown calls it too).
   std::atomic<bool> held_started_{false};
   std::promise<void> release_;
   std::shared_future<void> released_ = release_.get_future().share();
+  std::atomic<bool> released_once_{false};
 };
 
 // An asynchronous handler answering from another thread, later: the
@@ -317,11 +330,13 @@ TEST_F(ServerTest, AnswersJsonAndKeepsTheConnection) {
   EXPECT_EQ(server_->active_connections(), 1u);
 }
 
-// Each connection is served by one I/O thread throughout, and connections
-// are spread over all of them (http_server.h, "Threading").
+// With a loop per thread, each connection is served by one I/O thread
+// throughout, and connections are spread over all of them
+// (ServerOptions::loop_per_thread).
 TEST_F(ServerTest, AConnectionStaysOnOneThreadAndConnectionsSpreadOverAll) {
   ServerOptions options;
   options.threads = 4;
+  options.loop_per_thread = true;
   StartServer(options);
   std::vector<HttpClient> clients(4);
   std::vector<std::set<int>> seen(clients.size());
@@ -342,10 +357,12 @@ TEST_F(ServerTest, AConnectionStaysOnOneThreadAndConnectionsSpreadOverAll) {
   EXPECT_EQ(server_->active_connections(), clients.size());
 }
 
-// A new connection goes to the thread with the fewest open connections.
+// With a loop per thread, a new connection goes to the thread with the
+// fewest open connections.
 TEST_F(ServerTest, ANewConnectionGoesToTheThreadWithFewestConnections) {
   ServerOptions options;
   options.threads = 2;
+  options.loop_per_thread = true;
   StartServer(options);
   auto worker_of = [&](HttpClient& client) {
     auto r = client.Get(base_ + "/worker");
@@ -374,26 +391,77 @@ TEST_F(ServerTest, ANewConnectionGoesToTheThreadWithFewestConnections) {
   EXPECT_EQ(worker_of(next), workers[1]);
 }
 
-// A handler that blocks holds up only the connections of its thread: the
-// next connection goes to another one, and is answered meanwhile.
+// With a loop per thread, a handler that blocks holds up only the
+// connections of its thread: the next connection goes to another one, and
+// is answered meanwhile; it is accepted, too (the acceptor has a thread of
+// its own).
 TEST_F(ServerTest, ABlockedHandlerDoesNotHoldUpAConnectionOnAnotherThread) {
   ServerOptions options;
   options.threads = 2;
+  options.loop_per_thread = true;
   StartServer(options);
   HttpClient held_client;
   auto held = std::async(std::launch::async, [&] { return held_client.Get(base_ + "/held"); });
-  while (!held_started_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(WaitForHeld());
   // Were it queued behind the blocked handler, this would time out.
   HttpClient quick_client(WithTimeout(std::chrono::seconds(10)));
   auto quick = quick_client.Get(base_ + "/hello");
   const bool held_still_blocked = held.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
-  release_.set_value();
+  Release();
   ASSERT_TRUE(quick) << quick.error().message;
   EXPECT_EQ(quick->status, 200);
   EXPECT_TRUE(held_still_blocked);
   auto held_answer = held.get();
   ASSERT_TRUE(held_answer) << held_answer.error().message;
   EXPECT_EQ(held_answer->status, 200);
+}
+
+// With one loop shared by all threads (the hub's), a blocked handler holds
+// up no other connection, not even one a loop per thread would have put
+// on the blocked thread.
+TEST_F(ServerTest, WithASharedLoopABlockedHandlerHoldsUpNoOtherConnection) {
+  ServerOptions options;
+  options.threads = 2;
+  StartServer(options);
+  std::array<std::optional<HttpClient>, 3> clients;
+  for (auto& c : clients) {
+    c.emplace(WithTimeout(std::chrono::seconds(10)));
+    auto r = c->Get(base_ + "/hello");
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  auto held = std::async(std::launch::async, [&] { return clients[0]->Get(base_ + "/held"); });
+  ASSERT_TRUE(WaitForHeld());
+  for (std::size_t c = 1; c < clients.size(); ++c) {
+    auto r = clients[c]->Get(base_ + "/hello");
+    ASSERT_TRUE(r) << "connection " << c << ": " << r.error().message;
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_NE(held.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  Release();
+  auto held_answer = held.get();
+  ASSERT_TRUE(held_answer) << held_answer.error().message;
+}
+
+// Once Stop() has returned, a new connection is refused at once, not left
+// unanswered in the listen queue, with either threading.
+TEST_F(ServerTest, AfterStopANewConnectionIsRefused) {
+  for (const bool loop_per_thread : {false, true}) {
+    for (int i = 0; i < 10; ++i) {
+      ServerOptions options;
+      options.loop_per_thread = loop_per_thread;
+      options.access_log = false;
+      auto server = HttpServer::Start(options, [](const Request&) { return Response::Json(200, {}); });
+      ASSERT_TRUE(server) << server.error().message;
+      const std::uint16_t port = (*server)->port();
+      (*server)->Stop(std::chrono::milliseconds(0));
+      boost::asio::io_context ioc;
+      boost::asio::ip::tcp::socket sock(ioc);
+      boost::system::error_code ec;
+      sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+      EXPECT_EQ(ec, boost::asio::error::connection_refused)
+          << "loop_per_thread " << loop_per_thread << ", try " << i << ": " << ec.message();
+    }
+  }
 }
 
 TEST_F(ServerTest, RefusesOversizeBodiesAndHeaders) {
