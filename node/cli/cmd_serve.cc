@@ -22,7 +22,7 @@ namespace {
 // The server's I/O threads parse requests, open records (on one shared
 // store connection, answering once the audit entry is in the audit
 // journal) and write answers; nothing they run waits for long, so each
-// serves its own connections (net::ServerOptions::loop_per_thread). Four
+// serves its own connections (node::ConfigureServerForService). Four
 // measured best on two cores: two gave less throughput and, when the
 // machine was busy, a p99 near 5 ms (a thread that is not running holds up
 // all its connections); three about as much as four (docs/benchmarks.md,
@@ -120,11 +120,9 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
     server.address = listen.host;
     server.port = listen.port;
     server.threads = opts->threads;
-    // Every route that may wait runs on the service's workers.
-    server.loop_per_thread = true;
     server.max_connections = static_cast<std::size_t>(opts->max_connections);
     server.server_name = "akari-node";
-    server.headers = node::SecurityHeaders();
+    node::ConfigureServerForService(server);
     node::ServiceOptions service_options;
     service_options.facility = opts->facility;
     service_options.default_reader = opts->reader;

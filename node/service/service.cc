@@ -116,6 +116,11 @@ const net::Headers& SecurityHeaders() {
   return headers;
 }
 
+void ConfigureServerForService(net::ServerOptions& options) {
+  options.headers = SecurityHeaders();
+  options.loop_per_thread = true;
+}
+
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() = default;
 

@@ -39,6 +39,7 @@
 #include "node/service/sessions.h"
 #include "node/sync/hub_link.h"
 #include "sync/net/http.h"
+#include "sync/net/http_server.h"
 
 namespace akari::node {
 
@@ -63,6 +64,14 @@ struct ServiceOptions {
 // gives them to net::HttpServer (ServerOptions::headers), so that the
 // server's own refusals (400, 413, 431, 503) carry them too.
 const net::Headers& SecurityHeaders();
+
+// Sets on `options` what the local service needs of its HTTP server: the
+// security headers above on every answer, and an event loop per I/O thread
+// (ServerOptions::loop_per_thread: no route of the service blocks an I/O
+// thread, as those that may wait run on its workers). akari serve, the
+// service's HTTP tests and service_bench all use it, so that they run the
+// same server.
+void ConfigureServerForService(net::ServerOptions& options);
 
 class Service {
  public:

@@ -605,8 +605,7 @@ int Main(const Options& o) {
 
   net::ServerOptions server_options;
   server_options.threads = o.threads;
-  server_options.headers = node::SecurityHeaders();  // as akari serve sets them
-  server_options.loop_per_thread = true;             // likewise
+  node::ConfigureServerForService(server_options);  // as akari serve
   server_options.access_log = o.access_log != "-";
   if (server_options.access_log) {
     // As akari serve logs, to a file as a service manager would keep it.

@@ -44,8 +44,7 @@ class ServiceHttpTest : public ::testing::Test {
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     options.access_log = false;
-    options.headers = SecurityHeaders();  // as akari serve sets them
-    options.loop_per_thread = true;       // likewise
+    ConfigureServerForService(options);  // as akari serve
     auto server = net::HttpServer::Start(options, service_->AsHandler());
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
