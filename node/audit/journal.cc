@@ -357,7 +357,6 @@ Result<std::unique_ptr<AuditJournal>> AuditJournal::Open(const fs::path& dir, co
                                                          std::int64_t renew_past_bytes) {
   AKARI_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(dir / kLockFileName));
   AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer key, DeriveKey(database_key));
-  AKARI_ASSIGN_OR_RETURN(crypto::SecretBuffer state, crypto::SecretBuffer::Allocate(sizeof(State)));
   std::int64_t next_generation = 1;
   AKARI_ASSIGN_OR_RETURN(AuditJournalRecovery found, Merge(dir, key, log, &next_generation));
   if (recovery != nullptr) *recovery = std::move(found);
@@ -366,7 +365,7 @@ Result<std::unique_ptr<AuditJournal>> AuditJournal::Open(const fs::path& dir, co
   // and started again at once): they must be on disk before the file that
   // could replay them is gone.
   AKARI_TRY(SyncStore(dir));
-  std::unique_ptr<AuditJournal> journal(new AuditJournal(dir, std::move(lock), std::move(key), std::move(state)));
+  std::unique_ptr<AuditJournal> journal(new AuditJournal(dir, std::move(lock), std::move(key)));
   journal->renew_past_bytes_ = renew_past_bytes;
   AKARI_TRY(journal->StartGeneration(next_generation, {}, {}));
   return journal;

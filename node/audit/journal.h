@@ -145,8 +145,8 @@ class AuditJournal {
   std::int64_t bytes() const { return bytes_; }
 
  private:
-  AuditJournal(std::filesystem::path dir, FileLock lock, crypto::SecretBuffer key, crypto::SecretBuffer state)
-      : dir_(std::move(dir)), lock_(std::move(lock)), key_(std::move(key)), state_(std::move(state)) {}
+  AuditJournal(std::filesystem::path dir, FileLock lock, crypto::SecretBuffer key)
+      : dir_(std::move(dir)), lock_(std::move(lock)), key_(std::move(key)) {}
   // Writes generation `generation` holding `carry` to a new file, renames
   // it over the journal and makes it current.
   Status StartGeneration(std::int64_t generation, std::span<const AuditEvent* const> carry,
@@ -155,7 +155,7 @@ class AuditJournal {
   std::filesystem::path dir_;
   FileLock lock_;
   crypto::SecretBuffer key_;    // derived from the store's key
-  crypto::SecretBuffer state_;  // crypto_secretstream_xchacha20poly1305_state
+  crypto::SecretBuffer state_;  // crypto_secretstream_xchacha20poly1305_state; StartGeneration sets it
   int fd_ = -1;
   std::int64_t generation_ = 0;
   std::int64_t appended_ = 0;
