@@ -10,8 +10,48 @@ void JsonText::Double(double v) {
 }
 
 void JsonText::Tree(const nlohmann::json& j) {
-  Separate();
-  out_.append(j.dump());
+  // Walked here rather than dumped: nlohmann's dump() sets up a serializer
+  // (and reads the locale) per call, which cost more than the few members
+  // of an audit entry's detail. Objects iterate in key order, as dump()
+  // writes them; each value type is written as dump() writes it.
+  switch (j.type()) {
+    case nlohmann::json::value_t::object:
+      BeginObject();
+      for (const auto& [key, value] : j.items()) {
+        Key(key);
+        Tree(value);
+      }
+      EndObject();
+      return;
+    case nlohmann::json::value_t::array:
+      BeginArray();
+      for (const nlohmann::json& value : j) Tree(value);
+      EndArray();
+      return;
+    case nlohmann::json::value_t::string:
+      String(j.get_ref<const std::string&>());
+      return;
+    case nlohmann::json::value_t::number_integer:
+      Int(j.get<std::int64_t>());
+      return;
+    case nlohmann::json::value_t::number_unsigned: {  // what parsing gives a number >= 0
+      Separate();
+      char buf[24];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, j.get<std::uint64_t>());
+      out_.append(buf, end);
+      return;
+    }
+    case nlohmann::json::value_t::boolean:
+      Bool(j.get<bool>());
+      return;
+    case nlohmann::json::value_t::null:
+      Null();
+      return;
+    default:  // floating-point numbers, binary, discarded: rare
+      Separate();
+      out_.append(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return;
+  }
 }
 
 void JsonText::QuotedReplacingInvalid(std::string_view v) {

@@ -58,7 +58,7 @@ class JsonText {
     out_.append("null");
   }
   void Double(double v);  // nlohmann's shortest round-trip form ("3.0", "0.5")
-  // A value already serialised by nlohmann (small, rare parts).
+  // A value serialised by nlohmann (small parts), with the same rules.
   void Tree(const nlohmann::json& j);
 
   // Whether `v` is well-formed UTF-8 (RFC 3629: shortest forms, no

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/json_text.h"
 #include "base/strings.h"
 #include "crypto/hash.h"
 #include "node/store/meta_keys.h"
@@ -110,20 +111,31 @@ SealedAuditBatch AuditLog::Seal(std::span<const AuditEvent* const> events, const
     const AuditEvent* event = events[i];
     ++seq;
     const bool own_time = i < at.size() && at[i].has_value();
-    nlohmann::json body = {{"seq", seq},
-                           {"at", own_time ? FormatUtc(*at[i]) : batch_at_text},
-                           {"event", event->event},
-                           {"actor", event->actor},
-                           {"detail", event->detail}};
-    body["person_id"] = event->person_id ? nlohmann::json(*event->person_id) : nlohmann::json(nullptr);
-    // The signed entry names the first entry of its write: its signature
-    // vouches for those entries and no earlier unsigned ones.
-    if (seq == last) body["signed_from"] = head.first + 1;
     SealedAuditBatch::Entry& entry = batch.entries.emplace_back();
     entry.at = own_time ? *at[i] : batch.at;
-    // Object keys are sorted: canonical. Invalid UTF-8 (never expected: the
-    // fields come from parsed JSON and from ids) is replaced, not thrown.
-    entry.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Canonical: the members in byte order of their keys, written as
+    // nlohmann's dump() writes the same object (JsonText's contract), with
+    // invalid UTF-8 (never expected: the fields come from parsed JSON and
+    // from ids) replaced, not thrown. Written directly rather than built as
+    // a tree first: the writer seals one entry per record opened.
+    entry.body.reserve(160);
+    JsonText body(entry.body);
+    body.BeginObject();
+    body.Key("actor").String(event->actor);
+    body.Key("at").String(own_time ? FormatUtc(*at[i]) : batch_at_text);
+    body.Key("detail").Tree(event->detail);
+    body.Key("event").String(event->event);
+    body.Key("person_id");
+    if (event->person_id) {
+      body.Int(*event->person_id);
+    } else {
+      body.Null();
+    }
+    body.Key("seq").Int(seq);
+    // The signed entry names the first entry of its write: its signature
+    // vouches for those entries and no earlier unsigned ones.
+    if (seq == last) body.Key("signed_from").Int(head.first + 1);
+    body.EndObject();
     entry.hash = AuditEntryHash(prev, entry.body);
     prev = entry.hash;
   }

@@ -95,6 +95,42 @@ TEST(JsonTextTest, WritesWhatNlohmannWouldForTheSameTree) {
   EXPECT_EQ(text, json::parse(text).dump());
 }
 
+TEST(JsonTextTest, ATreeIsWrittenAsNlohmannDumpsIt) {
+  const json trees[] = {
+      json::parse(R"({"z":[1,-2,{"b":[],"a":{}},[[]],"x\u0001\"\\"],"y":18446744073709551615,"x":-9223372036854775808,
+                      "w":0.1,"v":1e300,"u":true,"t":null,"日本":"語","":""})"),
+      json::array(),
+      json::object(),
+      json(nullptr),
+      json("just a string"),
+      json(42),
+      json(std::uint64_t{7}),
+      json(2.5),
+  };
+  for (const json& tree : trees) {
+    std::string text;
+    JsonText w(text);
+    w.BeginArray();
+    w.Tree(tree);
+    w.Tree(tree);
+    w.EndArray();
+    EXPECT_EQ(text, json::array({tree, tree}).dump());
+  }
+}
+
+TEST(JsonTextTest, ATreeWithInvalidUtf8IsWrittenWithReplacementsNotThrown) {
+  std::string text;
+  JsonText w(text);
+  const std::string bad =
+      "a\xC3\x28"
+      "b";
+  w.BeginObject();
+  w.Key("s").String(bad);
+  w.Key("t").Tree(json{{"r", bad}});
+  w.EndObject();
+  EXPECT_EQ(text, "{\"s\":\"a\xEF\xBF\xBD(b\",\"t\":{\"r\":\"a\xEF\xBF\xBD(b\"}}");
+}
+
 // Everything `fd` gives until its writers are gone.
 std::string ReadAll(int fd) {
   std::string text;

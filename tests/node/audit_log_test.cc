@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <vector>
 
+#include "base/strings.h"
 #include "crypto/keys.h"
 #include "node/store/meta_keys.h"
 #include "tests/node/audit_store_fixture.h"
@@ -116,6 +118,42 @@ TEST_F(AuditLogTest, SealedEntriesAreWrittenAsSealedWhileTheHeadHolds) {
   EXPECT_EQ(after, sealed.head_after());
   EXPECT_EQ(*log_->Head(), after);
   ExpectIntact(7);
+}
+
+TEST_F(AuditLogTest, ASealedBodyIsTheCanonicalDumpOfItsMembers) {
+  // The body is written directly; it must be byte for byte what nlohmann's
+  // dump() writes for the same object (keys sorted), or entries written
+  // before and after would differ in form.
+  const std::string invalid_utf8 = std::string("bad \xC3\x28 byte");
+  const std::vector<AuditEvent> events = {
+      {"record.open", "doctor-1", 42, {{"basis", "insurance_numbers"}, {"check_id", 17}, {"assurance", "card"}}},
+      {"disaster.search",
+       "nurse \"A\"\\",
+       std::nullopt,
+       {{"reason", "避難所 名簿\n照合\t\u0001"}, {"results", {1, 2, 3}}, {"nested", {{"z", nullptr}, {"a", 1.5}}}}},
+      {"mode.change", "cli", std::nullopt, nlohmann::json::object()},
+      {"record.open", invalid_utf8, 7, {{"reason", invalid_utf8}}},
+      {"login.fail", "op\x7f", std::nullopt, {{"tries_left", 0}, {"locked", true}}},
+  };
+  std::vector<const AuditEvent*> pointers;
+  for (const AuditEvent& e : events) pointers.push_back(&e);
+  const std::optional<TimePoint> own = FromUnixSeconds(1763990000);
+  const std::vector<std::optional<TimePoint>> at = {std::nullopt, own, std::nullopt, own, std::nullopt};
+  const AuditHead head{41, crypto::Hash32{}};
+  const SealedAuditBatch sealed = log_->Seal(pointers, head, at);
+  ASSERT_EQ(sealed.entries.size(), events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const AuditEvent& e = events[i];
+    nlohmann::json expected = {{"seq", head.first + 1 + static_cast<std::int64_t>(i)},
+                               {"at", FormatUtc(at[i] ? *at[i] : sealed.at)},
+                               {"event", e.event},
+                               {"actor", e.actor},
+                               {"detail", e.detail},
+                               {"person_id", e.person_id ? nlohmann::json(*e.person_id) : nlohmann::json(nullptr)}};
+    if (i + 1 == events.size()) expected["signed_from"] = head.first + 1;
+    EXPECT_EQ(sealed.entries[i].body, expected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << "entry " << i;
+  }
 }
 
 TEST_F(AuditLogTest, SealedEntriesAreSealedAgainWhenAnotherWriterAppendedFirst) {
