@@ -64,7 +64,7 @@ void Service::Impl::PersonGet(Call& call, net::Responder responder) {
     auto read = shared->store.ReadEncodedPerson(*id);
     if (!read) return StoreFailure(read.error(), "reading the person's record");
     encoded = std::move(*read);
-    if (encoded) fresh = Freshness(shared->store);
+    if (encoded) fresh = SharedFreshness();
     if (auto s = snapshot->End(); !s) return StoreFailure(s.error(), "reading the person's record");
     return std::nullopt;
   }();

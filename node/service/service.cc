@@ -377,8 +377,11 @@ ApiResult<ModeState> Service::Impl::Mode(store::Store& store) {
   return ModeState{mode->disaster, mode->reason, mode->change_seq};
 }
 
-ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
-  DataFreshness f;
+namespace {
+
+// The stored values of a DataFreshness (all but `now`), and the trusted
+// time, from `store`.
+ApiResult<std::pair<DataFreshness, std::optional<TimePoint>>> ReadFreshness(store::Store& store) {
   auto version = store.GetMeta(store::meta::kDataVersion);
   auto created = store.GetMeta(store::meta::kDataCreatedAt);
   auto expires = store.GetMeta(store::meta::kDataExpiresAt);
@@ -387,13 +390,47 @@ ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
   if (!version || !created || !expires || !records || !trusted) {
     return Refuse(500, "store_error", "reading the data version failed");
   }
-  if (*trusted) clock.Raise(**trusted);
-  f.now = clock.Now();
+  DataFreshness f;
   if (*version) f.version = ParseInt64(**version);
   TimePoint t;
   if (*created && ParseUtc(**created, t)) f.as_of = t;
   if (*expires && ParseUtc(**expires, t)) f.expires_at = t;
   if (*records) f.records_as_of = sync::ParseDate(**records);
+  return std::pair{f, *trusted};
+}
+
+}  // namespace
+
+ApiResult<DataFreshness> Service::Impl::Freshness(store::Store& store) {
+  AKARI_ASSIGN_OR_RETURN(auto read, ReadFreshness(store));
+  auto& [f, trusted] = read;
+  if (trusted) clock.Raise(*trusted);
+  f.now = clock.Now();
+  return f;
+}
+
+ApiResult<DataFreshness> Service::Impl::SharedFreshness() {
+  store::Database& db = shared->store.database();
+  if (!shared_data_version) {
+    auto prepared = db.Prepare("PRAGMA data_version");
+    if (!prepared) return Refuse(500, "store_error", "reading the data version failed: " + prepared.error().message);
+    shared_data_version.emplace(std::move(*prepared));
+  }
+  auto row = shared_data_version->Step();
+  const std::int64_t data_version = row && *row ? shared_data_version->ColumnInt(0) : -1;
+  shared_data_version->Reset();
+  if (data_version < 0) return Refuse(500, "store_error", "reading the data version failed");
+  const std::int64_t own_changes = db.TotalChanges();
+  if (!shared_freshness || shared_freshness->data_version != data_version ||
+      shared_freshness->own_changes != own_changes) {
+    AKARI_ASSIGN_OR_RETURN(auto read, ReadFreshness(shared->store));
+    shared_freshness = StoredFreshness{data_version, own_changes, read.first, read.second};
+  }
+  DataFreshness f = shared_freshness->values;
+  // Raised every time, as Freshness() does: the clock may have been set
+  // back since.
+  if (shared_freshness->trusted_time) clock.Raise(*shared_freshness->trusted_time);
+  f.now = clock.Now();
   return f;
 }
 

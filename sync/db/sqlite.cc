@@ -252,6 +252,9 @@ std::int64_t Database::LastInsertRowId() const {
 int Database::Changes() const {
   return sqlite3_changes(db_);
 }
+std::int64_t Database::TotalChanges() const {
+  return sqlite3_total_changes(db_);
+}
 
 Status Database::CopyTo(Database& destination) {
   sqlite3_backup* backup = sqlite3_backup_init(destination.db_, "main", db_, "main");

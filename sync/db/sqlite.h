@@ -88,6 +88,9 @@ class Database {
   bool InTransaction() const;
   std::int64_t LastInsertRowId() const;
   int Changes() const;
+  // Rows changed through this connection since it opened (every INSERT,
+  // UPDATE and DELETE, committed or not).
+  std::int64_t TotalChanges() const;
   const std::filesystem::path& path() const { return *path_; }
   sqlite3* handle() { return db_; }
 

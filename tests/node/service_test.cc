@@ -674,6 +674,40 @@ TEST_F(ServiceTest, SummaryGroupsMedicationsAndFlagsInsulin) {
   EXPECT_EQ(AuditEvents("record.open").size(), opened);
 }
 
+// A record opening shows the data version and age it was read at. The
+// service keeps those values between openings while the store has not
+// changed; a sync (here: another connection, as akari sync in another
+// process) changes them, and the next opening shows the new ones.
+TEST_F(ServiceTest, ARecordOpenedAfterASyncShowsTheNewDataVersionAndExpiry) {
+  const std::string nurse = Login("nurse1");
+  ASSERT_EQ(Post("/v1/checks/insurance", NumbersOf(9), nurse).status, 200);
+  Answer a = Send("GET", "/v1/persons/9", "", nurse);
+  ASSERT_EQ(a.status, 200) << a.raw.body;
+  EXPECT_EQ(a.body["data"]["version"], 7);
+  EXPECT_EQ(a.body["data"]["stale"], false);
+  // Between syncs the age still moves on with the clock.
+  const std::int64_t age = a.body["data"]["age_seconds"].get<std::int64_t>();
+  clock_.Advance(std::chrono::minutes(10));
+  a = Send("GET", "/v1/persons/9", "", nurse);
+  EXPECT_EQ(a.body["data"]["version"], 7);
+  EXPECT_EQ(a.body["data"]["age_seconds"], age + 600);
+  ASSERT_TRUE(node_.store.SetMeta(store::meta::kDataVersion, "8"));
+  a = Send("GET", "/v1/persons/9", "", nurse);
+  ASSERT_EQ(a.status, 200) << a.raw.body;
+  EXPECT_EQ(a.body["data"]["version"], 8);
+  // An expiry already past: stale at once, though the clock has not moved.
+  ASSERT_TRUE(node_.store.SetMeta(store::meta::kDataExpiresAt, "2026-10-31T00:00:00Z"));
+  a = Send("GET", "/v1/persons/9", "", nurse);
+  EXPECT_EQ(a.body["data"]["stale"], true);
+  // A clock set back still counts from the newest trusted time a sync
+  // stored (the node's time).
+  ASSERT_TRUE(node_.store.SetMeta(store::meta::kTrustedTime, "2026-11-20T00:00:00Z"));
+  clock_.Set(testing::TestNow() - std::chrono::days(365));
+  a = Send("GET", "/v1/persons/9", "", nurse);
+  ASSERT_EQ(a.status, 200) << a.raw.body;
+  EXPECT_GT(a.body["data"]["age_seconds"].get<std::int64_t>(), 19 * 86400) << a.raw.body;
+}
+
 TEST_F(ServiceTest, CheckupTrendsCompareTheLastTwoValues) {
   sync::PersonRecord r = testing::SamplePerson(1);
   sync::Checkup later = r.checkups.front();

@@ -117,6 +117,11 @@ struct Service::Impl {
   net::Response StoreFailure(const Error& error, std::string_view what);
   ApiResult<ModeState> Mode(store::Store& store);
   ApiResult<DataFreshness> Freshness(store::Store& store);
+  // Freshness through `shared`, inside a read transaction open on it, with
+  // `shared->mu` held: the stored values are read again only when the
+  // store has changed since they were last read (every record opening
+  // asks, and they change with a sync).
+  ApiResult<DataFreshness> SharedFreshness();
   // Records a check and its audit entry in one durable transaction.
   Result<CheckRecord> RecordCheck(Worker& worker, const CheckInput& input);
   // The JSON answer of any check: the check, the local answer, the person.
@@ -188,6 +193,18 @@ struct Service::Impl {
   // opening no longer costs the next openings their cached pages
   // (docs/store.md, "Connections under akari serve").
   std::unique_ptr<Worker> shared;
+  // What SharedFreshness() read last, with the store's change counters
+  // then (guarded by shared->mu): PRAGMA data_version, which changes with
+  // every commit by another connection, and the rows `shared` itself had
+  // changed.
+  struct StoredFreshness {
+    std::int64_t data_version = 0;
+    std::int64_t own_changes = 0;
+    DataFreshness values;  // all but `now`
+    std::optional<TimePoint> trusted_time;
+  };
+  std::optional<StoredFreshness> shared_freshness;
+  std::optional<store::Statement> shared_data_version;  // PRAGMA data_version, prepared on first use
   SessionRegistry sessions;
   LoginRateLimiter login_limiter;
   net::Router router;
