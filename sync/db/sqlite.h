@@ -89,7 +89,8 @@ class Database {
   std::int64_t LastInsertRowId() const;
   int Changes() const;
   // Rows changed through this connection since it opened (every INSERT,
-  // UPDATE and DELETE, committed or not).
+  // UPDATE and DELETE, committed or not). A 32-bit count in the packaged
+  // SQLite (3.15): it wraps, so compare it only for change.
   std::int64_t TotalChanges() const;
   const std::filesystem::path& path() const { return *path_; }
   sqlite3* handle() { return db_; }
