@@ -419,7 +419,9 @@ ApiResult<DataFreshness> Service::Impl::SharedFreshness() {
   auto row = shared_data_version->Step();
   const std::int64_t data_version = row && *row ? shared_data_version->ColumnInt(0) : -1;
   shared_data_version->Reset();
-  if (data_version < 0) return Refuse(500, "store_error", "reading the data version failed");
+  if (!row) return Refuse(500, "store_error", "reading the data version failed: " + row.error().message);
+  if (data_version < 0)
+    return Refuse(500, "store_error", "reading the data version failed: PRAGMA data_version gave no row");
   const std::int64_t own_changes = db.TotalChanges();
   if (!shared_freshness || shared_freshness->data_version != data_version ||
       shared_freshness->own_changes != own_changes) {
