@@ -34,13 +34,9 @@ void JsonText::Tree(const nlohmann::json& j) {
     case nlohmann::json::value_t::number_integer:
       Int(j.get<std::int64_t>());
       return;
-    case nlohmann::json::value_t::number_unsigned: {  // what parsing gives a number >= 0
-      Separate();
-      char buf[24];
-      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, j.get<std::uint64_t>());
-      out_.append(buf, end);
+    case nlohmann::json::value_t::number_unsigned:  // what parsing gives a number >= 0
+      Number(j.get<std::uint64_t>());
       return;
-    }
     case nlohmann::json::value_t::boolean:
       Bool(j.get<bool>());
       return;

@@ -43,12 +43,7 @@ class JsonText {
     Separate();
     Quoted(v);
   }
-  void Int(std::int64_t v) {
-    Separate();
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, end);
-  }
+  void Int(std::int64_t v) { Number(v); }
   void Bool(bool v) {
     Separate();
     out_.append(v ? "true" : "false");
@@ -66,6 +61,14 @@ class JsonText {
   static bool ValidUtf8(std::string_view v);
 
  private:
+  // A whole number as nlohmann writes it (int64 and, from parsed JSON, uint64).
+  template <typename T>
+  void Number(T v) {
+    Separate();
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, end);
+  }
   // Inline: the summary writes hundreds of these per record.
   void Open(char c) {
     Separate();
